@@ -1,0 +1,42 @@
+# CivicID developer commands. Each target installs what it needs into .venv first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench browser clean help
+
+help:
+	@echo "make demo   - install and run the demo commune on http://127.0.0.1:8000"
+	@echo "make test   - install with test extras and run the whole suite (SQLite and PostgreSQL)"
+	@echo "make lint   - ruff and mypy"
+	@echo "make bench  - the benchmarks in bench/"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/civicid demo
+
+# Browser tests drive Debian's Chromium; install it when we can (root on Debian) and it is missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+		echo "chromium not installed: browser tests will be skipped"; }
+
+test: $(STAMP) browser
+	$(BIN)/pytest -n auto --dist loadfile
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) civicid-data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+from civicid.cli import main
+
+main()

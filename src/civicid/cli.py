@@ -1,0 +1,55 @@
+"""The ``civicid`` command: one Typer app with a sub-command group per capability."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from civicid.core.console import fail
+from civicid.core.errors import CivicIDError
+
+
+class _Root(TyperGroup):
+    """Reports any domain error from any sub-command as one line and exit status 2."""
+
+    # Typer vendors its own click, whose Context is not public: hence Any.
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CivicIDError as exc:
+            fail(f"{exc.detail} ({exc.code})")
+
+
+app = typer.Typer(
+    cls=_Root,
+    name="civicid",
+    help="CivicID: electronic identity for door-to-door level-2 enrollment campaigns.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _mount() -> None:
+    # Imported here so that `civicid --help` does not pay for every capability's imports twice.
+    from civicid.core.cli import db_app
+    from civicid.country.cli import app as country_app
+    from civicid.registry.cli import app as registry_app
+    from civicid.sim.cli import demo
+    from civicid.web.cli import serve, staff_app
+
+    app.add_typer(country_app, name="country", help="Vietnam's country profile: ID numbers, card QR, MRZ, places.")
+    app.add_typer(db_app, name="db", help="Database migrations.")
+    app.add_typer(registry_app, name="registry", help="The population registry.")
+    app.add_typer(staff_app, name="staff", help="Staff accounts and roles.")
+    app.command("serve", help="Run the central server (API, pages).")(serve)
+    app.command("demo", help="Build the demo commune and serve it.")(demo)
+
+
+_mount()
+
+
+def main() -> None:
+    app()

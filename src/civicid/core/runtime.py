@@ -1,0 +1,46 @@
+"""Opening a deployment's database from its settings: what every command and the server start with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from civicid.core import migrate
+from civicid.core.clock import Clock, SystemClock
+from civicid.core.database import make_engine, make_session_factory
+from civicid.core.settings import Settings
+
+
+@dataclass
+class Database:
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(settings: Settings, *, upgrade: bool = True) -> Database:
+    """Connect, creating the data folder for SQLite, and apply pending migrations unless told not to."""
+    url = settings.resolved_database_url()
+    if url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url)
+    if upgrade:
+        migrate.upgrade(engine)
+    return Database(engine=engine, sessions=make_session_factory(engine))
+
+
+@dataclass
+class Context:
+    """What a command or request needs: settings, the database and the clock."""
+
+    settings: Settings
+    database: Database
+    clock: Clock
+
+
+def open_context(settings: Settings, *, clock: Clock | None = None, upgrade: bool = True) -> Context:
+    return Context(settings=settings, database=open_database(settings, upgrade=upgrade), clock=clock or SystemClock())

@@ -1,0 +1,5 @@
+"""Vietnam's country profile: ID numbers, card QR, MRZ, administrative units, names and ages.
+
+Pure functions over the formats of DOMAIN.md "Formats" (sources in research/vneid.md §3). Nothing here
+touches a database or the network; the simulator and the registry build on it.
+"""

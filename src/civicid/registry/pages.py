@@ -1,0 +1,118 @@
+"""The registry's pages (``/registry``): villages, households, members, person search and record.
+
+Pages call the same service functions as the API with the same commune scoping (``router.py``), so
+a page never shows what the API would refuse.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from civicid.registry import service
+from civicid.registry.errors import PersonNotFound, VillageNotFound
+from civicid.registry.router import visible_household, visible_village, visible_village_ids
+from civicid.web.deps import AppContext, DbSession
+from civicid.web.roles import Permission, allows, commune_scope, require
+from civicid.web.staff import StaffAccount
+from civicid.web.staff_service import staff_actor
+from civicid.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+Browser = Annotated[StaffAccount, Depends(require(Permission.REGISTRY_BROWSE))]
+Reader = Annotated[StaffAccount, Depends(require(Permission.REGISTRY_READ_PERSON))]
+
+
+@router.get("/villages")
+def villages_page(request: Request, session: DbSession, principal: Browser) -> Response:
+    villages = service.list_villages(session=session, commune_code=commune_scope(principal))
+    return render(request, "registry/villages.html", {"villages": villages}, principal=principal)
+
+
+@router.get("/villages/{village_id}")
+def village_page(request: Request, village_id: int, session: DbSession, principal: Browser) -> Response:
+    village = visible_village(session, principal, village_id)
+    households = service.list_households(session=session, village_id=village_id)
+    return render(request, "registry/village.html", {"village": village, "households": households}, principal=principal)
+
+
+@router.get("/households/{household_id}")
+def household_page(
+    request: Request, household_id: int, context: AppContext, session: DbSession, principal: Browser
+) -> Response:
+    """Members are listed only for roles that may read persons (the read is audited); others see the count."""
+    household = visible_household(session, principal, household_id)
+    village = service.get_village(session=session, village_id=household.village_id)
+    members = None
+    if allows(principal.role, Permission.REGISTRY_READ_PERSON):
+        members = service.household_members(
+            session=session, clock=context.clock, actor=staff_actor(principal), household_id=household_id
+        )
+    return render(
+        request,
+        "registry/household.html",
+        {"household": household, "village": village, "members": members},
+        principal=principal,
+    )
+
+
+@router.get("/persons")
+def search_page(
+    request: Request,
+    context: AppContext,
+    session: DbSession,
+    principal: Reader,
+    q: str = "",
+    id_number: str = "",
+    village_id: str = "",
+) -> Response:
+    """The search form, and its results once something was asked; bad input is a form message."""
+    villages = service.list_villages(session=session, commune_code=commune_scope(principal))
+    form = {"q": q[:200], "id_number": id_number[:12], "village_id": village_id}
+    error = None
+    results = None
+    village = int(village_id) if village_id.isdigit() else None
+    if village_id and village is None:
+        error = "registry.search.error.village"
+    elif q.strip() or id_number.strip():
+        if village is not None:
+            visible_village(session, principal, village)
+        found = service.search_persons(
+            session=session,
+            clock=context.clock,
+            actor=staff_actor(principal),
+            query=q.strip()[:200] or None,
+            id_number=id_number.strip()[:12] or None,
+            village_id=village,
+        )
+        allowed = visible_village_ids(session, principal)
+        results = found if allowed is None else [p for p in found if p.village_id in allowed]
+    names = {v.id: v.name for v in villages}
+    return render(
+        request,
+        "registry/search.html",
+        {"form": form, "error": error, "results": results, "villages": villages, "village_names": names},
+        principal=principal,
+        status_code=400 if error else 200,
+    )
+
+
+@router.get("/persons/{person_id}")
+def person_page(
+    request: Request, person_id: int, context: AppContext, session: DbSession, principal: Reader
+) -> Response:
+    person = service.get_person(session=session, clock=context.clock, actor=staff_actor(principal), person_id=person_id)
+    try:
+        village = visible_village(session, principal, person.village_id)
+    except VillageNotFound:
+        raise PersonNotFound(f"no person {person_id}") from None
+    household = service.get_household(session=session, household_id=person.household_id)
+    return render(
+        request,
+        "registry/person.html",
+        {"person": person, "village": village, "household": household},
+        principal=principal,
+    )

@@ -1,0 +1,158 @@
+"""All SQL of the registry. Takes the caller's session; never commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from civicid.registry.models import Commune, GuardianLink, Household, IdCard, Person, Village
+
+# "~" sorts after every character a folded name can hold, so [prefix, prefix + "~") is exactly
+# the names that start with prefix (folded names are ASCII; see models.FoldedName).
+_PREFIX_END = "~"
+
+
+def get_commune(session: Session, code: str) -> Commune | None:
+    return session.get(Commune, code)
+
+
+def list_communes(session: Session) -> Sequence[Commune]:
+    return session.scalars(select(Commune).order_by(Commune.code)).all()
+
+
+def village_counts(session: Session, commune_code: str | None) -> Sequence[tuple[Village, int, int]]:
+    households = (
+        select(Household.village_id, func.count().label("n")).group_by(Household.village_id).subquery("households")
+    )
+    persons = select(Person.village_id, func.count().label("n")).group_by(Person.village_id).subquery("persons")
+    query = (
+        select(Village, func.coalesce(households.c.n, 0), func.coalesce(persons.c.n, 0))
+        .outerjoin(households, households.c.village_id == Village.id)
+        .outerjoin(persons, persons.c.village_id == Village.id)
+        .order_by(Village.distance_km, Village.name)
+    )
+    if commune_code is not None:
+        query = query.where(Village.commune_code == commune_code)
+    return [(v, int(h), int(p)) for v, h, p in session.execute(query).all()]
+
+
+def find_village(session: Session, commune_code: str, name: str) -> Village | None:
+    query = select(Village).where(Village.commune_code == commune_code, Village.name == name)
+    return session.scalars(query).one_or_none()
+
+
+def find_household(session: Session, village_id: int, number: str) -> Household | None:
+    query = select(Household).where(Household.village_id == village_id, Household.number == number)
+    return session.scalars(query).one_or_none()
+
+
+def existing_id_numbers(session: Session, numbers: Sequence[str], chunk: int = 500) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(numbers), chunk):
+        part = numbers[start : start + chunk]
+        found.update(session.scalars(select(Person.id_number).where(Person.id_number.in_(part))))
+    return found
+
+
+def iter_export_rows(
+    session: Session, commune_code: str | None, batch: int = 2000
+) -> Iterator[tuple[Person, Household, Village]]:
+    """Every person with their household and village, streamed in id order."""
+    query = (
+        select(Person, Household, Village)
+        .join(Household, Household.id == Person.household_id)
+        .join(Village, Village.id == Household.village_id)
+        .order_by(Person.id)
+    )
+    if commune_code is not None:
+        query = query.where(Village.commune_code == commune_code)
+    yield from session.execute(query.execution_options(yield_per=batch))
+
+
+def get_village(session: Session, village_id: int) -> Village | None:
+    return session.get(Village, village_id)
+
+
+def count_households(session: Session, village_id: int) -> int:
+    return session.scalar(select(func.count()).where(Household.village_id == village_id)) or 0
+
+
+def count_persons_in_village(session: Session, village_id: int) -> int:
+    return session.scalar(select(func.count()).where(Person.village_id == village_id)) or 0
+
+
+def households_with_counts(session: Session, village_id: int) -> Sequence[tuple[Household, int]]:
+    members = select(Person.household_id, func.count().label("n")).group_by(Person.household_id).subquery("members")
+    query = (
+        select(Household, func.coalesce(members.c.n, 0))
+        .outerjoin(members, members.c.household_id == Household.id)
+        .where(Household.village_id == village_id)
+        .order_by(Household.number)
+    )
+    return [(h, int(n)) for h, n in session.execute(query).all()]
+
+
+def get_household(session: Session, household_id: int) -> Household | None:
+    return session.get(Household, household_id)
+
+
+def count_members(session: Session, household_id: int) -> int:
+    return session.scalar(select(func.count()).where(Person.household_id == household_id)) or 0
+
+
+def household_members(session: Session, household_id: int) -> Sequence[Person]:
+    return session.scalars(select(Person).where(Person.household_id == household_id).order_by(Person.id)).all()
+
+
+def get_person(session: Session, person_id: int) -> Person | None:
+    return session.get(Person, person_id)
+
+
+def get_person_by_id_number(session: Session, id_number: str) -> Person | None:
+    return session.scalars(select(Person).where(Person.id_number == id_number)).one_or_none()
+
+
+def search_by_name(session: Session, folded_prefix: str, village_id: int | None, limit: int) -> Sequence[Person]:
+    query = select(Person).where(Person.name_folded >= folded_prefix, Person.name_folded < folded_prefix + _PREFIX_END)
+    if village_id is not None:
+        query = query.where(Person.village_id == village_id)
+    return session.scalars(query.order_by(Person.name_folded, Person.id).limit(limit)).all()
+
+
+def list_village_persons(session: Session, village_id: int, limit: int) -> Sequence[Person]:
+    query = select(Person).where(Person.village_id == village_id).order_by(Person.name_folded, Person.id)
+    return session.scalars(query.limit(limit)).all()
+
+
+def cards_of(session: Session, person_id: int) -> Sequence[IdCard]:
+    return session.scalars(select(IdCard).where(IdCard.person_id == person_id).order_by(IdCard.issue_date)).all()
+
+
+def guardians_of(session: Session, child_id: int) -> Sequence[GuardianLink]:
+    return session.scalars(select(GuardianLink).where(GuardianLink.child_id == child_id)).all()
+
+
+def find_guardian_link(session: Session, child_id: int, guardian_id: int) -> GuardianLink | None:
+    query = select(GuardianLink).where(GuardianLink.child_id == child_id, GuardianLink.guardian_id == guardian_id)
+    return session.scalars(query).one_or_none()
+
+
+def count_all(session: Session) -> tuple[int, int, int]:
+    villages = session.scalar(select(func.count()).select_from(Village)) or 0
+    households = session.scalar(select(func.count()).select_from(Household)) or 0
+    persons = session.scalar(select(func.count()).select_from(Person)) or 0
+    return villages, households, persons
+
+
+def count_by_birth_bands(session: Session, born_after_6: dt.date, born_after_14: dt.date) -> tuple[int, int, int]:
+    """Persons born after the 6-year cutoff, between the cutoffs, and on or before the 14-year one."""
+    under_6 = func.sum(case((Person.date_of_birth > born_after_6, 1), else_=0))
+    child = func.sum(
+        case(((Person.date_of_birth <= born_after_6) & (Person.date_of_birth > born_after_14), 1), else_=0)
+    )
+    adult = func.sum(case((Person.date_of_birth <= born_after_14, 1), else_=0))
+    row = session.execute(select(under_6, child, adult)).one()
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)

@@ -1,0 +1,148 @@
+"""What the registry accepts and returns (pydantic), separate from its tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from civicid.country.age import AgeGroup
+from civicid.country.sex import Sex
+from civicid.registry.models import CardStatus, ResidenceStatus, SignalQuality
+
+# Vietnamese mobile numbers: 10 digits starting with 0, or +84 followed by 9 digits.
+_PHONE = re.compile(r"^(0\d{9}|\+84\d{9})$")
+
+
+def normalise_phone(value: str | None) -> str | None:
+    if value is None or value.strip() == "":
+        return None
+    compact = re.sub(r"[\s.-]", "", value)
+    if not _PHONE.match(compact):
+        raise ValueError("phone number must be 10 digits starting with 0, or +84 and 9 digits")
+    return "0" + compact[3:] if compact.startswith("+84") else compact
+
+
+class CommuneRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+    province_code: str
+    province_name: str
+    latitude: float | None
+    longitude: float | None
+
+
+class VillageIn(BaseModel):
+    commune_code: str = Field(pattern=r"^\d{5}$")
+    name: str = Field(min_length=1, max_length=120)
+    distance_km: float = Field(ge=0, le=500)
+    signal: SignalQuality
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+
+
+class VillageRead(BaseModel):
+    id: int
+    commune_code: str
+    name: str
+    distance_km: float
+    signal: SignalQuality
+    latitude: float | None
+    longitude: float | None
+    households: int = 0
+    persons: int = 0
+
+
+class HouseholdIn(BaseModel):
+    village_id: int
+    number: str = Field(min_length=1, max_length=20)
+    address: str = Field(min_length=1, max_length=200)
+
+
+class HouseholdRead(BaseModel):
+    id: int
+    village_id: int
+    number: str
+    address: str
+    members: int = 0
+
+
+class PersonIn(BaseModel):
+    id_number: str
+    full_name: str = Field(min_length=2, max_length=200)
+    date_of_birth: dt.date
+    sex: Sex
+    phone: str | None = None
+    has_smartphone: bool = False
+    residence_status: ResidenceStatus = ResidenceStatus.PRESENT
+    household_id: int
+    relation_to_head: str = Field(default="head", min_length=1, max_length=40)
+
+    _phone = field_validator("phone")(normalise_phone)
+
+    @field_validator("full_name")
+    @classmethod
+    def _tidy_name(cls, value: str) -> str:
+        return " ".join(value.split())
+
+
+class PersonUpdate(BaseModel):
+    """Fields an officer may correct; the ID number and date of birth change only by re-registration."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: str | None = Field(default=None, min_length=2, max_length=200)
+    sex: Sex | None = None
+    phone: str | None = None
+    has_smartphone: bool | None = None
+    residence_status: ResidenceStatus | None = None
+    household_id: int | None = None
+    relation_to_head: str | None = Field(default=None, min_length=1, max_length=40)
+
+    _phone = field_validator("phone")(normalise_phone)
+
+
+class PersonSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    id_number: str
+    full_name: str
+    date_of_birth: dt.date
+    sex: Sex
+    village_id: int
+    household_id: int
+
+
+class PersonRead(PersonSummary):
+    phone: str | None
+    has_smartphone: bool
+    residence_status: ResidenceStatus
+    relation_to_head: str
+    age_group: AgeGroup
+
+
+class IdCardIn(BaseModel):
+    issue_date: dt.date
+    expiry_date: dt.date | None = None
+
+
+class IdCardRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    person_id: int
+    number: str
+    issue_date: dt.date
+    expiry_date: dt.date | None
+    status: CardStatus
+
+
+class RegistryStats(BaseModel):
+    villages: int
+    households: int
+    persons: int
+    persons_by_age_group: dict[str, int]

@@ -1,0 +1,373 @@
+"""The registry's service functions: the only way other capabilities reach its data.
+
+Every change to a person and every read of a person's record appends to the audit log in the
+caller's transaction (DESIGN.md decision 13). Searches record which records they returned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from civicid.core import audit
+from civicid.core.audit import Actor
+from civicid.core.clock import Clock
+from civicid.country import admin_units
+from civicid.country.age import age_group, latest_birth_date
+from civicid.country.id_number import parse_id_number
+from civicid.country.names import fold
+from civicid.registry import repository
+from civicid.registry.errors import (
+    DuplicateIdNumber,
+    DuplicatePlace,
+    HouseholdNotFound,
+    InvalidGuardian,
+    PersonNotFound,
+    VillageNotFound,
+)
+from civicid.registry.models import CardStatus, Commune, GuardianLink, Household, IdCard, Person, Village
+from civicid.registry.schemas import (
+    CommuneRead,
+    HouseholdIn,
+    HouseholdRead,
+    IdCardIn,
+    IdCardRead,
+    PersonIn,
+    PersonRead,
+    PersonSummary,
+    PersonUpdate,
+    RegistryStats,
+    VillageIn,
+    VillageRead,
+)
+
+SEARCH_LIMIT_MAX = 200
+
+
+# Places ---------------------------------------------------------------------------------------
+
+
+def add_commune(
+    *, session: Session, code: str, latitude: float | None = None, longitude: float | None = None
+) -> CommuneRead:
+    """Start serving a commune of the national list (the country profile names it)."""
+    unit = admin_units.get_commune(code)
+    if repository.get_commune(session, code) is not None:
+        raise DuplicatePlace(f"commune {code} is already registered")
+    province = admin_units.get_province(unit.province_code)
+    commune = Commune(
+        code=unit.code,
+        name=unit.name,
+        province_code=province.code,
+        province_name=province.name,
+        latitude=latitude,
+        longitude=longitude,
+    )
+    session.add(commune)
+    return CommuneRead.model_validate(commune)
+
+
+def list_communes(*, session: Session) -> list[CommuneRead]:
+    return [CommuneRead.model_validate(c) for c in repository.list_communes(session)]
+
+
+def create_village(*, session: Session, village_in: VillageIn) -> VillageRead:
+    if repository.get_commune(session, village_in.commune_code) is None:
+        raise VillageNotFound(f"commune {village_in.commune_code} is not served by this registry")
+    village = Village(**village_in.model_dump())
+    session.add(village)
+    try:
+        with session.begin_nested():
+            session.flush()  # The id is needed for the reply, and the unique name is checked here.
+    except IntegrityError as exc:
+        raise DuplicatePlace(f"village {village_in.name!r} already exists in this commune") from exc
+    return _village_read(village, households=0, persons=0)
+
+
+def list_villages(*, session: Session, commune_code: str | None = None) -> list[VillageRead]:
+    return [_village_read(v, h, p) for v, h, p in repository.village_counts(session, commune_code)]
+
+
+def get_village(*, session: Session, village_id: int) -> VillageRead:
+    village = _village(session, village_id)
+    return _village_read(
+        village,
+        households=repository.count_households(session, village_id),
+        persons=repository.count_persons_in_village(session, village_id),
+    )
+
+
+def create_household(*, session: Session, household_in: HouseholdIn) -> HouseholdRead:
+    _village(session, household_in.village_id)
+    household = Household(**household_in.model_dump())
+    session.add(household)
+    try:
+        with session.begin_nested():
+            session.flush()  # The id is needed for the reply, and the unique number is checked here.
+    except IntegrityError as exc:
+        raise DuplicatePlace(f"household number {household_in.number!r} already exists in this village") from exc
+    return HouseholdRead(
+        id=household.id, village_id=household.village_id, number=household.number, address=household.address, members=0
+    )
+
+
+def list_households(*, session: Session, village_id: int) -> list[HouseholdRead]:
+    _village(session, village_id)
+    return [
+        HouseholdRead(id=h.id, village_id=h.village_id, number=h.number, address=h.address, members=n)
+        for h, n in repository.households_with_counts(session, village_id)
+    ]
+
+
+def get_household(*, session: Session, household_id: int) -> HouseholdRead:
+    household = _household(session, household_id)
+    return HouseholdRead(
+        id=household.id,
+        village_id=household.village_id,
+        number=household.number,
+        address=household.address,
+        members=repository.count_members(session, household_id),
+    )
+
+
+# Persons --------------------------------------------------------------------------------------
+
+
+def create_person(*, session: Session, clock: Clock, actor: Actor, person_in: PersonIn) -> PersonRead:
+    """Register a person; the ID number must be valid and agree with the date of birth and sex."""
+    parse_id_number(person_in.id_number, date_of_birth=person_in.date_of_birth, sex=person_in.sex)
+    household = _household(session, person_in.household_id)
+    if repository.get_person_by_id_number(session, person_in.id_number) is not None:
+        raise DuplicateIdNumber("another person already holds this ID number")
+    now = clock.now()
+    person = Person(
+        **person_in.model_dump(),
+        name_folded=fold(person_in.full_name),
+        village_id=household.village_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(person)
+    try:
+        with session.begin_nested():
+            session.flush()  # The id names the audit subject; the unique ID number is enforced here too.
+    except IntegrityError as exc:
+        raise DuplicateIdNumber("another person already holds this ID number") from exc
+    _audit(session, clock, actor, "person.create", person.id, {"fields": sorted(person_in.model_fields_set)})
+    return _person_read(person, clock)
+
+
+def update_person(*, session: Session, clock: Clock, actor: Actor, person_id: int, changes: PersonUpdate) -> PersonRead:
+    person = _person(session, person_id)
+    values = changes.model_dump(exclude_unset=True)
+    if "sex" in values and values["sex"] is not None:
+        parse_id_number(person.id_number, date_of_birth=person.date_of_birth, sex=values["sex"])
+    if "household_id" in values and values["household_id"] is not None:
+        person.village_id = _household(session, values["household_id"]).village_id
+    changed = sorted(name for name, value in values.items() if getattr(person, name) != value)
+    for name in changed:
+        setattr(person, name, values[name])
+    if "full_name" in changed:
+        person.name_folded = fold(person.full_name)
+    if changed:
+        person.updated_at = clock.now()
+        _audit(session, clock, actor, "person.update", person.id, {"fields": changed})
+    return _person_read(person, clock)
+
+
+def get_person(*, session: Session, clock: Clock, actor: Actor, person_id: int) -> PersonRead:
+    person = _person(session, person_id)
+    _audit(session, clock, actor, "person.read", person.id)
+    return _person_read(person, clock)
+
+
+def get_person_by_id_number(*, session: Session, clock: Clock, actor: Actor, id_number: str) -> PersonRead:
+    person = repository.get_person_by_id_number(session, id_number)
+    if person is None:
+        raise PersonNotFound("no person with this ID number")
+    _audit(session, clock, actor, "person.read", person.id)
+    return _person_read(person, clock)
+
+
+def household_members(*, session: Session, clock: Clock, actor: Actor, household_id: int) -> list[PersonRead]:
+    _household(session, household_id)
+    members = repository.household_members(session, household_id)
+    _audit_search(session, clock, actor, {"by": "household", "household_id": household_id}, members)
+    return [_person_read(p, clock) for p in members]
+
+
+def search_persons(
+    *,
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    query: str | None = None,
+    id_number: str | None = None,
+    village_id: int | None = None,
+    limit: int = 50,
+) -> list[PersonSummary]:
+    """Find persons by exact ID number, or by a name prefix typed with or without diacritics.
+
+    "nguyen van an" finds "Nguyễn Văn An" (and "Nguyễn Văn Anh"): names are compared folded
+    (``country.names.fold``). The search itself is audited with the ids it returned.
+    """
+    limit = max(1, min(limit, SEARCH_LIMIT_MAX))
+    found: Sequence[Person]
+    if id_number:
+        person = repository.get_person_by_id_number(session, id_number.strip())
+        found = [person] if person is not None and village_id in (None, person.village_id) else []
+        by: dict[str, Any] = {"by": "id_number"}
+    elif query and fold(query):
+        found = repository.search_by_name(session, fold(query), village_id, limit)
+        by = {"by": "name", "village_id": village_id}
+    elif village_id is not None:
+        _village(session, village_id)
+        found = repository.list_village_persons(session, village_id, limit)
+        by = {"by": "village", "village_id": village_id}
+    else:
+        return []
+    _audit_search(session, clock, actor, by, found)
+    return [PersonSummary.model_validate(p) for p in found]
+
+
+# ID cards and guardians -------------------------------------------------------------------------
+
+
+def issue_id_card(*, session: Session, clock: Clock, actor: Actor, person_id: int, card_in: IdCardIn) -> IdCardRead:
+    """Record a card for the person; a new card replaces the valid one, which is marked expired."""
+    person = _person(session, person_id)
+    for card in repository.cards_of(session, person_id):
+        if card.status == CardStatus.VALID:
+            card.status = CardStatus.EXPIRED
+    card = IdCard(person_id=person.id, number=person.id_number, status=CardStatus.VALID, **card_in.model_dump())
+    session.add(card)
+    session.flush()  # The card's id is returned to the caller.
+    _audit(session, clock, actor, "id_card.issue", person.id, {"card_id": card.id})
+    return IdCardRead.model_validate(card)
+
+
+def list_id_cards(*, session: Session, clock: Clock, actor: Actor, person_id: int) -> list[IdCardRead]:
+    _person(session, person_id)
+    _audit(session, clock, actor, "id_card.read", person_id)
+    return [IdCardRead.model_validate(c) for c in repository.cards_of(session, person_id)]
+
+
+def link_guardian(
+    *, session: Session, clock: Clock, actor: Actor, child_id: int, guardian_id: int, relationship: str
+) -> None:
+    """Record that ``guardian_id`` is a parent or guardian of ``child_id``; idempotent."""
+    if child_id == guardian_id:
+        raise InvalidGuardian("a person cannot be their own guardian")
+    _person(session, child_id)
+    _person(session, guardian_id)
+    if repository.find_guardian_link(session, child_id, guardian_id) is None:
+        session.add(GuardianLink(child_id=child_id, guardian_id=guardian_id, relationship=relationship))
+        _audit(session, clock, actor, "guardian.link", child_id, {"guardian_id": guardian_id})
+
+
+def guardians_of(*, session: Session, child_id: int) -> list[int]:
+    return [link.guardian_id for link in repository.guardians_of(session, child_id)]
+
+
+# Figures --------------------------------------------------------------------------------------
+
+
+def registry_stats(*, session: Session, reference_date: dt.date) -> RegistryStats:
+    villages, households, persons = repository.count_all(session)
+    under_6, child, adult = repository.count_by_birth_bands(
+        session, latest_birth_date(reference_date, 6), latest_birth_date(reference_date, 14)
+    )
+    return RegistryStats(
+        villages=villages,
+        households=households,
+        persons=persons,
+        persons_by_age_group={"under_6": under_6, "6_to_13": child, "14_plus": adult},
+    )
+
+
+# Helpers of this module -----------------------------------------------------------------------
+
+
+def _village(session: Session, village_id: int) -> Village:
+    village = repository.get_village(session, village_id)
+    if village is None:
+        raise VillageNotFound(f"no village with id {village_id}")
+    return village
+
+
+def _household(session: Session, household_id: int) -> Household:
+    household = repository.get_household(session, household_id)
+    if household is None:
+        raise HouseholdNotFound(f"no household with id {household_id}")
+    return household
+
+
+def _person(session: Session, person_id: int) -> Person:
+    person = repository.get_person(session, person_id)
+    if person is None:
+        raise PersonNotFound(f"no person with id {person_id}")
+    return person
+
+
+def _village_read(village: Village, households: int, persons: int) -> VillageRead:
+    return VillageRead(
+        id=village.id,
+        commune_code=village.commune_code,
+        name=village.name,
+        distance_km=village.distance_km,
+        signal=village.signal,
+        latitude=village.latitude,
+        longitude=village.longitude,
+        households=households,
+        persons=persons,
+    )
+
+
+def _person_read(person: Person, clock: Clock) -> PersonRead:
+    return PersonRead(
+        id=person.id,
+        id_number=person.id_number,
+        full_name=person.full_name,
+        date_of_birth=person.date_of_birth,
+        sex=person.sex,
+        village_id=person.village_id,
+        household_id=person.household_id,
+        phone=person.phone,
+        has_smartphone=person.has_smartphone,
+        residence_status=person.residence_status,
+        relation_to_head=person.relation_to_head,
+        age_group=age_group(person.date_of_birth, clock.today()),
+    )
+
+
+def _audit(
+    session: Session, clock: Clock, actor: Actor, action: str, person_id: int, details: dict[str, Any] | None = None
+) -> None:
+    audit.record(
+        session=session,
+        clock=clock,
+        actor=actor,
+        action=action,
+        subject_type="person",
+        subject_id=str(person_id),
+        details=details,
+    )
+
+
+def _audit_search(
+    session: Session, clock: Clock, actor: Actor, criteria: dict[str, Any], found: Sequence[Person]
+) -> None:
+    # The criteria name the kind of search, never the typed name: that would be personal data.
+    audit.record(
+        session=session,
+        clock=clock,
+        actor=actor,
+        action="person.search",
+        subject_type="person_search",
+        subject_id="-",
+        details={**criteria, "results": [p.id for p in found]},
+    )

@@ -1,0 +1,83 @@
+"""The app factory of the central server: one ASGI app with the API, the OpenAPI document and the pages.
+
+``create_app`` takes an open :class:`Context`, so the same factory serves ``civicid serve``, the
+demo and the tests (each with its own database and clock); nothing happens at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.staticfiles import StaticFiles
+
+from civicid import __version__
+from civicid.core.runtime import Context
+from civicid.registry import pages as registry_pages
+from civicid.registry import router as registry_router
+from civicid.web import pages, problems, router
+from civicid.web.middleware import EdgeMiddleware
+from civicid.web.templating import build_environment
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+API_PREFIX = "/api/v1"
+
+
+def create_app(context: Context) -> FastAPI:
+    app = FastAPI(
+        title="CivicID",
+        version=__version__,
+        summary="Electronic identity for door-to-door level-2 enrollment campaigns.",
+        openapi_url="/openapi.json",
+        # Swagger UI and ReDoc load their scripts from a CDN; kits and villages are offline (DESIGN.md 11).
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.context = context
+    app.state.templates = build_environment()
+    problems.install(app)
+    app.add_middleware(EdgeMiddleware)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(router.router, prefix=API_PREFIX)
+    app.include_router(registry_router.router, prefix=f"{API_PREFIX}/registry")
+    app.include_router(pages.router)
+    app.include_router(registry_pages.router, prefix="/registry")
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = problem_openapi(
+                get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+            )
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+def problem_openapi(document: dict[str, Any]) -> dict[str, Any]:
+    """Declare error responses as ``application/problem+json`` and 422s as :class:`ValidationProblem`.
+
+    FastAPI documents every response as ``application/json`` and adds its own 422 schema; the server
+    actually answers errors with RFC 9457 documents, so the OpenAPI document says so.
+    """
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for model in (problems.Problem, problems.FieldError, problems.ValidationProblem):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    validation_ref = "#/components/schemas/ValidationProblem"
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                if status[:1] not in {"4", "5"}:
+                    continue
+                content = response.setdefault("content", {})
+                schema = content.pop("application/json", {}).get("schema", {"$ref": "#/components/schemas/Problem"})
+                if status == "422":
+                    schema = {"$ref": validation_ref}
+                content[problems.PROBLEM_MEDIA_TYPE] = {"schema": schema}
+    return document

@@ -1,0 +1,196 @@
+"""RFC 9457 problem details for the API, readable error pages for people (DESIGN.md decision 12).
+
+Every error leaves the server through here: domain errors (:class:`CivicIDError`) with their own
+code and status, payload validation (422, listing each field without echoing its value, which may be
+a password), unknown routes and methods, and, from ``web/middleware.py``, unexpected exceptions as a
+generic 500 that names only a request id. Paths under ``/api/`` get ``application/problem+json``;
+every other path gets an HTML page in the visitor's language.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from civicid.core.errors import CivicIDError, NotAuthenticated
+from civicid.web.templating import render
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+API_PREFIX = "/api/"
+logger = logging.getLogger("civicid.web")
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type"}
+
+
+class Problem(BaseModel):
+    """RFC 9457 §3.1 members, plus CivicID's stable ``code``; extension members may follow."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="A URI reference naming the problem type: /problems/<code>.")
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = Field(default=None, description="The path of the request that failed.")
+    code: str = Field(description="Stable machine-readable code, e.g. person_not_found.")
+
+
+class FieldError(BaseModel):
+    location: str = Field(description="body, query, path, header or cookie.")
+    field: str
+    message: str
+    type: str
+
+
+class ValidationProblem(Problem):
+    errors: list[FieldError]
+
+
+def problem_type(code: str) -> str:
+    return f"/problems/{code}"
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX) or request.url.path == "/openapi.json"
+
+
+def request_id(request: Request) -> str | None:
+    value = request.scope.get("state", {}).get("request_id")
+    return str(value) if value is not None else None
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None,
+    extensions: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The one place a failure becomes a response, as problem+json or as an error page."""
+    if not is_api(request):
+        return render(
+            request,
+            "error.html",
+            {"status": status, "code": code, "title": title, "detail": detail, "request_id": request_id(request)},
+            status_code=status,
+        )
+    body: dict[str, Any] = {**(extensions or {})}
+    body.update(
+        type=problem_type(code), title=title, status=status, detail=detail, instance=request.url.path, code=code
+    )
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+async def civicid_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, CivicIDError)  # noqa: S101 - registered for this class only
+    if isinstance(exc, NotAuthenticated) and not is_api(request):
+        # A person who is not logged in goes to the login page, and comes back afterwards.
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
+    return problem_response(
+        request,
+        status=exc.status,
+        code=exc.code,
+        title=exc.title,
+        detail=exc.detail,
+        extensions=_jsonable(exc.extensions),
+        headers=headers,
+    )
+
+
+async def http_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for this class only
+    code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
+    title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Request could not be completed")
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    return problem_response(
+        request, status=exc.status_code, code=code, title=title, detail=detail, headers=dict(exc.headers or {})
+    )
+
+
+async def validation_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for this class only
+    errors = field_errors(exc.errors())
+    detail = "; ".join(f"{e.field or e.location}: {e.message}" for e in errors)
+    return problem_response(
+        request,
+        status=422,
+        code="validation_error",
+        title="The request is not valid",
+        detail=detail,
+        extensions={"errors": [e.model_dump() for e in errors]},
+    )
+
+
+def field_errors(raw: Sequence[Any]) -> list[FieldError]:
+    """Pydantic's errors without their ``input`` and ``ctx`` members, which may echo a secret."""
+    errors = []
+    for error in raw:
+        location = [str(part) for part in error.get("loc", ())]
+        errors.append(
+            FieldError(
+                location=location[0] if location else "body",
+                field=".".join(location[1:]),
+                message=str(error.get("msg", "invalid")),
+                type=str(error.get("type", "value_error")),
+            )
+        )
+    return errors
+
+
+def unexpected_error_response(request: Request) -> Response:
+    """The generic 500: nothing about the failure except the id under which it was logged."""
+    return problem_response(
+        request,
+        status=500,
+        code="internal_error",
+        title="Internal server error",
+        detail=f"An unexpected error occurred; quote request id {request_id(request)} to the administrator.",
+        extensions={"request_id": request_id(request)},
+    )
+
+
+def _jsonable(extensions: dict[str, Any]) -> dict[str, Any]:
+    reserved = {"type", "title", "status", "detail", "instance", "code"}
+    return {
+        key: value if isinstance(value, str | int | float | bool | None | list | dict) else str(value)
+        for key, value in extensions.items()
+        if key not in reserved
+    }
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route: each status it may answer with a problem (OpenAPI shows them)."""
+    return {
+        status: {"model": ValidationProblem if status == 422 else Problem, "description": _DESCRIPTIONS.get(status, "")}
+        for status in statuses
+    }
+
+
+_DESCRIPTIONS = {
+    400: "Bad request",
+    401: "Not logged in, or the session expired",
+    403: "The staff role does not allow this",
+    404: "No such object",
+    409: "Conflicts with the current state",
+    422: "The payload is not valid",
+    429: "Too many attempts",
+}
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(CivicIDError, civicid_error_handler)
+    app.add_exception_handler(StarletteHTTPException, http_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)

@@ -1,0 +1,41 @@
+"""Ages in completed years and the age groups of enrollment."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from civicid.country.age import AgeGroup, age_group, age_on
+from civicid.country.errors import InvalidDateOfBirth
+
+
+def test_age_counts_completed_years() -> None:
+    assert age_on(date(2000, 6, 15), date(2026, 6, 14)) == 25
+    assert age_on(date(2000, 6, 15), date(2026, 6, 15)) == 26
+
+
+def test_born_on_29_february_ages_on_1_march_in_common_years() -> None:
+    assert age_on(date(2012, 2, 29), date(2026, 2, 28)) == 13
+    assert age_on(date(2012, 2, 29), date(2026, 3, 1)) == 14
+    assert age_on(date(2012, 2, 29), date(2028, 2, 29)) == 16
+
+
+def test_date_of_birth_must_not_be_after_reference() -> None:
+    with pytest.raises(InvalidDateOfBirth):
+        age_on(date(2026, 1, 2), date(2026, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("date_of_birth", "group"),
+    [
+        (date(2026, 11, 28), AgeGroup.UNDER_6),
+        (date(2020, 11, 29), AgeGroup.UNDER_6),
+        (date(2020, 11, 28), AgeGroup.FROM_6_TO_13),
+        (date(2012, 11, 29), AgeGroup.FROM_6_TO_13),
+        (date(2012, 11, 28), AgeGroup.FROM_14),
+        (date(1930, 1, 1), AgeGroup.FROM_14),
+    ],
+)
+def test_age_groups_are_under_6_then_6_to_under_14_then_14_and_over(date_of_birth: date, group: AgeGroup) -> None:
+    assert age_group(date_of_birth, date(2026, 11, 28)) is group

@@ -1,0 +1,84 @@
+"""``civicid registry``: what an officer at the commune office types, and what they get back."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.factories import MakePerson
+from typer.testing import Result
+
+from civicid.core.runtime import Context
+from civicid.sim.demo import build_demo
+
+Civicid = Callable[..., Result]
+
+
+def _small_demo(context: Context) -> None:
+    build_demo(context=context, people=600)
+
+
+def test_stats_prints_the_documented_json(context: Context, civicid: Civicid) -> None:
+    _small_demo(context)
+    result = civicid("registry", "stats", "--json")
+    assert result.exit_code == 0, result.output
+    stats = json.loads(result.stdout)
+    assert stats["villages"] >= 1
+    assert stats["persons"] == 600
+    assert stats["persons"] == sum(stats["persons_by_age_group"].values())
+    assert set(stats["persons_by_age_group"]) == {"under_6", "6_to_13", "14_plus"}
+    assert stats["households"] > 0
+
+
+def test_search_by_name_without_diacritics(civicid: Civicid, make_person: MakePerson) -> None:
+    an = make_person("Nguyễn Văn An", dt.date(1995, 3, 12))
+    result = civicid("registry", "search", "nguyen van an", "--json")
+    assert result.exit_code == 0, result.output
+    assert [p["id_number"] for p in json.loads(result.stdout)] == [an.id_number]
+
+
+def test_search_without_criteria_is_refused_in_one_line(civicid: Civicid) -> None:
+    result = civicid("registry", "search")
+    assert result.exit_code == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "give a name" in result.stderr
+
+
+def test_export_writes_the_import_format_and_a_second_import_is_refused(
+    civicid: Civicid, make_person: MakePerson, tmp_path: Path
+) -> None:
+    an = make_person("Nguyễn Văn An", dt.date(1995, 3, 12))
+    exported = tmp_path / "commune.csv"
+    assert civicid("registry", "export", "--out", str(exported)).exit_code == 0
+    rows = list(csv.DictReader(exported.open(encoding="utf-8")))
+    assert [(r["id_number"], r["full_name"]) for r in rows] == [(an.id_number, "Nguyễn Văn An")]
+    again = civicid("registry", "import", str(exported))
+    assert again.exit_code == 2
+    assert "line 2: id_number is already in the registry" in again.stderr
+
+
+def test_import_with_bad_rows_exits_2_naming_each_line(civicid: Civicid, tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["commune_code", "village", "household_number", "id_number", "full_name", "date_of_birth", "sex"])
+    writer.writerow(["05716", "Bản Mới", "001", "019095001234", "Nguyễn Văn An", "12/03/1995", "M"])
+    writer.writerow(["05716", "Bản Mới", "001", "01909500123", "Nguyễn Văn Bình", "1995-03-12", "M"])
+    path.write_text(out.getvalue(), encoding="utf-8")
+    result = civicid("registry", "import", str(path))
+    assert result.exit_code == 2
+    assert "line 2: date_of_birth '12/03/1995' is not a date YYYY-MM-DD" in result.stderr
+    assert "line 3:" in result.stderr
+    assert "nothing was imported" in result.stderr
+    assert "Traceback" not in result.output
+    assert json.loads(civicid("registry", "stats", "--json").stdout)["persons"] == 0
+
+
+def test_import_of_a_missing_file_exits_2(civicid: Civicid, tmp_path: Path) -> None:
+    result = civicid("registry", "import", str(tmp_path / "nope.csv"))
+    assert result.exit_code == 2
+    assert "is not a readable file" in result.stderr

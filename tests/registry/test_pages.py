@@ -1,0 +1,74 @@
+"""The registry's pages in Vietnamese and English, with what each role may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+
+import pytest
+from httpx import AsyncClient
+from tests.factories import MakePerson
+from tests.web.support import add_staff, client_for, login
+
+from civicid.core.runtime import Context
+from civicid.web.staff import StaffRole
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def client(context: Context, household_id: int) -> AsyncIterator[AsyncClient]:
+    add_staff(context, "operator.test", StaffRole.OPERATOR, "01879")
+    add_staff(context, "committee.test", StaffRole.COMMITTEE, "01879")
+    async with client_for(context) as test_client:
+        yield test_client
+
+
+@pytest.mark.parametrize(("lang", "heading", "signal"), [("vi", "Thôn, bản", "Sóng yếu"), ("en", "Villages", "Weak")])
+async def test_villages_page(client: AsyncClient, lang: str, heading: str, signal: str) -> None:
+    await login(client, "committee.test")
+    page = await client.get(f"/registry/villages?lang={lang}")
+    assert page.status_code == 200
+    assert f"<h1>{heading}</h1>" in page.text
+    assert "Thôn Nà Pục" in page.text
+    assert signal in page.text
+    assert "12.5 km" in page.text
+
+
+async def test_household_page_by_role(client: AsyncClient, household_id: int, make_person: MakePerson) -> None:
+    make_person("Hoàng Văn Sử", dt.date(1980, 3, 2))
+    await login(client, "operator.test")
+    assert "Hoàng Văn Sử" in (await client.get(f"/registry/households/{household_id}")).text
+    await login(client, "committee.test")
+    page = (await client.get(f"/registry/households/{household_id}?lang=en")).text
+    assert "Hoàng Văn Sử" not in page
+    assert "The household has 1 members." in page
+
+
+async def test_search_and_person_pages(client: AsyncClient, make_person: MakePerson) -> None:
+    person = make_person("Hoàng Văn Sử", dt.date(1980, 3, 2))
+    await login(client, "operator.test")
+    results = await client.get("/registry/persons", params={"q": "hoang van"})
+    assert results.status_code == 200
+    assert f'href="/registry/persons/{person.id}"' in results.text
+    record = await client.get(f"/registry/persons/{person.id}?lang=vi")
+    assert person.id_number in record.text
+    assert "02/03/1980" in record.text
+    assert "Chủ hộ" in record.text
+
+
+async def test_bad_village_filter_is_a_form_error(client: AsyncClient) -> None:
+    await login(client, "operator.test")
+    page = await client.get("/registry/persons", params={"q": "an", "village_id": "abc", "lang": "en"})
+    assert page.status_code == 400
+    assert "The chosen village is not valid." in page.text
+
+
+async def test_committee_cannot_open_the_search(client: AsyncClient) -> None:
+    await login(client, "committee.test")
+    assert (await client.get("/registry/persons")).status_code == 403

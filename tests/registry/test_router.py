@@ -1,0 +1,131 @@
+"""The registry's API: roles, commune scoping, problems, and the audited reads behind it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import select
+from tests.factories import MakePerson
+from tests.web.support import add_staff, client_for, login
+
+from civicid.core import audit
+from civicid.core.database import unit_of_work
+from civicid.core.runtime import Context
+from civicid.country.id_number import make_id_number
+from civicid.country.sex import Sex
+from civicid.web.staff import StaffRole
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def client(context: Context, household_id: int) -> AsyncIterator[AsyncClient]:
+    add_staff(context, "admin.test", StaffRole.ADMIN)
+    add_staff(context, "operator.test", StaffRole.OPERATOR, "01879")
+    add_staff(context, "committee.test", StaffRole.COMMITTEE, "01879")
+    add_staff(context, "elsewhere.test", StaffRole.SUPERVISOR, "00001")
+    async with client_for(context) as test_client:
+        yield test_client
+
+
+async def test_villages_with_counts(client: AsyncClient, make_person: MakePerson) -> None:
+    make_person("Hoàng Văn Sử", dt.date(1980, 3, 2))
+    await login(client, "committee.test")
+    villages = (await client.get("/api/v1/registry/villages")).json()
+    assert [(v["name"], v["households"], v["persons"]) for v in villages] == [("Thôn Nà Pục", 1, 1)]
+
+
+async def test_staff_of_another_commune_see_nothing(client: AsyncClient, household_id: int) -> None:
+    await login(client, "elsewhere.test")
+    assert (await client.get("/api/v1/registry/villages")).json() == []
+    response = await client.get(f"/api/v1/registry/households/{household_id}")
+    assert response.status_code == 404
+    assert response.json()["code"] == "household_not_found"
+
+
+async def test_household_members_are_audited(
+    client: AsyncClient, context: Context, household_id: int, make_person: MakePerson
+) -> None:
+    make_person("Hoàng Văn Sử", dt.date(1980, 3, 2))
+    await login(client, "operator.test")
+    members = (await client.get(f"/api/v1/registry/households/{household_id}/members")).json()
+    assert [m["full_name"] for m in members] == ["Hoàng Văn Sử"]
+    with unit_of_work(context.database.sessions) as session:
+        actors = session.scalars(select(audit.AuditEntry.actor)).all()
+    assert "staff:operator.test" in actors
+
+
+async def test_committee_may_not_read_a_person(client: AsyncClient, make_person: MakePerson) -> None:
+    person = make_person("Hoàng Văn Sử", dt.date(1980, 3, 2))
+    await login(client, "committee.test")
+    response = await client.get(f"/api/v1/registry/persons/{person.id}")
+    assert response.status_code == 403
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_search_by_name_without_diacritics(client: AsyncClient, make_person: MakePerson) -> None:
+    make_person("Hoàng Văn Sử", dt.date(1980, 3, 2))
+    await login(client, "operator.test")
+    found = (await client.get("/api/v1/registry/persons", params={"q": "hoang van su"})).json()
+    assert [p["full_name"] for p in found] == ["Hoàng Văn Sử"]
+
+
+async def test_unknown_person_is_a_404_problem(client: AsyncClient) -> None:
+    await login(client, "admin.test")
+    response = await client.get("/api/v1/registry/persons/999")
+    assert response.status_code == 404
+    body = response.json()
+    assert (body["code"], body["type"], body["instance"]) == (
+        "person_not_found",
+        "/problems/person_not_found",
+        "/api/v1/registry/persons/999",
+    )
+
+
+async def test_create_and_correct_a_person(client: AsyncClient, household_id: int) -> None:
+    await login(client, "admin.test")
+    born = dt.date(1992, 7, 14)
+    body = {
+        "id_number": make_id_number(province_code="019", date_of_birth=born, sex=Sex.FEMALE, serial=4242),
+        "full_name": "Lò Thị Mai",
+        "date_of_birth": born.isoformat(),
+        "sex": "F",
+        "household_id": household_id,
+    }
+    created = await client.post("/api/v1/registry/persons", json=body)
+    assert created.status_code == 201, created.text
+    again = await client.post("/api/v1/registry/persons", json=body)
+    assert again.status_code == 409
+    person_id = created.json()["id"]
+    patched = await client.patch(f"/api/v1/registry/persons/{person_id}", json={"phone": "0912 345 678"})
+    assert patched.status_code == 200
+    assert patched.json()["phone"] == "0912345678"
+
+
+async def test_operator_may_not_write(client: AsyncClient, household_id: int) -> None:
+    await login(client, "operator.test")
+    response = await client.patch("/api/v1/registry/persons/1", json={"phone": "0912345678"})
+    assert response.status_code == 403
+
+
+async def test_bad_payload_is_a_422_problem(client: AsyncClient) -> None:
+    await login(client, "admin.test")
+    response = await client.post("/api/v1/registry/persons", json={"full_name": "X"})
+    assert response.status_code == 422
+    fields = {e["field"] for e in response.json()["errors"]}
+    assert {"id_number", "date_of_birth", "household_id"} <= fields
+
+
+async def test_stats(client: AsyncClient, make_person: MakePerson) -> None:
+    make_person("Hoàng Văn Sử", dt.date(1980, 3, 2))
+    await login(client, "committee.test")
+    stats = (await client.get("/api/v1/registry/stats")).json()
+    assert (stats["villages"], stats["households"], stats["persons"]) == (1, 1, 1)

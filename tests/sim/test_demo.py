@@ -1,0 +1,54 @@
+"""The demo: built once into an empty registry, reused afterwards, with a login per role."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from civicid.core.runtime import Context
+from civicid.sim.cli import demo
+from civicid.sim.demo import DEMO_LOGINS, build_demo
+from civicid.web.staff import StaffRole
+
+
+class TestBuildDemo:
+    def test_builds_an_empty_registry_then_reuses_it(self, context: Context) -> None:
+        first = build_demo(context=context, people=600)
+        second = build_demo(context=context, people=5_000, seed=1)
+        assert not first.reused
+        assert first.persons == 600
+        assert sorted(first.staff_created) == sorted(login.username for login in DEMO_LOGINS)
+        assert second.reused
+        assert (second.persons, second.commune_code, second.staff_created) == (600, first.commune_code, [])
+
+    def test_every_role_has_a_login(self) -> None:
+        assert {login.role for login in DEMO_LOGINS} == set(StaffRole)
+
+
+@pytest.fixture
+def cli() -> typer.Typer:
+    app = typer.Typer()
+    app.command()(demo)
+    return app
+
+
+class TestDemoCommand:
+    def test_no_serve_builds_prints_logins_and_exits(self, cli: typer.Typer, tmp_path: Path) -> None:
+        result = CliRunner().invoke(cli, ["--people", "500", "--no-serve", "--json", "--data", str(tmp_path)])
+        assert result.exit_code == 0, result.output
+        summary = json.loads(result.stdout)
+        assert summary["url"] == "http://127.0.0.1:8000/"
+        assert (summary["reused"], summary["persons"]) == (False, 500)
+        assert {"username": "admin", "password": "demo-admin-2025", "role": "admin"} in summary["logins"]
+
+    def test_second_run_reuses_the_data_folder(self, cli: typer.Typer, tmp_path: Path) -> None:
+        CliRunner().invoke(cli, ["--people", "500", "--no-serve", "--data", str(tmp_path)])
+        result = CliRunner().invoke(cli, ["--people", "500", "--no-serve", "--data", str(tmp_path), "--port", "9000"])
+        assert result.exit_code == 0, result.output
+        assert "Reusing the demo" in result.stdout
+        assert "http://127.0.0.1:9000/" in result.stdout
+        assert "demo-operator-2025" in result.stdout

@@ -1,0 +1,86 @@
+"""The web capability's pages: login form, language switch, home page by role, logout."""
+
+from __future__ import annotations
+
+import pytest
+from httpx import AsyncClient
+from tests.web.support import PASSWORD, add_staff, login
+
+from civicid.core.runtime import Context
+from civicid.web.staff import StaffRole
+
+pytestmark = pytest.mark.anyio
+
+
+class TestLoginPage:
+    async def test_vietnamese_by_default(self, client: AsyncClient) -> None:
+        response = await client.get("/login")
+        assert response.status_code == 200
+        assert '<html lang="vi">' in response.text
+        assert "Đăng nhập" in response.text
+        assert 'href="/login?lang=en"' in response.text
+
+    async def test_language_switch_is_remembered(self, client: AsyncClient) -> None:
+        response = await client.get("/login?lang=en")
+        assert '<html lang="en">' in response.text
+        assert "Log in" in response.text
+        assert 'href="/login?lang=vi"' in response.text
+        assert (await client.get("/login")).text.count('<html lang="en">') == 1  # the lang cookie now says English
+
+    async def test_accept_language(self, client: AsyncClient) -> None:
+        assert '<html lang="en">' in (await client.get("/login", headers={"Accept-Language": "en-US,en;q=0.8"})).text
+
+    async def test_login_then_home(self, client: AsyncClient, context: Context) -> None:
+        add_staff(context, "an.nguyen", StaffRole.OPERATOR, "01879")
+        response = await client.post(
+            "/login", data={"username": "an.nguyen", "password": PASSWORD, "next": "/"}, follow_redirects=False
+        )
+        assert response.status_code == 303
+        assert response.headers["location"] == "/"
+        home = await client.get("/")
+        assert "an.nguyen" in home.text
+        assert "Cán bộ thu nhận" in home.text
+
+    @pytest.mark.parametrize("lang", ["vi", "en"])
+    async def test_wrong_password_shows_a_form_error(self, client: AsyncClient, context: Context, lang: str) -> None:
+        add_staff(context, "an.nguyen", StaffRole.OPERATOR)
+        response = await client.post(f"/login?lang={lang}", data={"username": "an.nguyen", "password": "wrong one"})
+        assert response.status_code == 401
+        expected = {"vi": "Tên đăng nhập hoặc mật khẩu không đúng.", "en": "Wrong username or password."}[lang]
+        assert expected in response.text
+        assert 'value="an.nguyen"' in response.text
+
+    async def test_empty_form_shows_a_form_error(self, client: AsyncClient) -> None:
+        response = await client.post("/login?lang=en", data={})
+        assert response.status_code == 400
+        assert "Please enter your username and password." in response.text
+
+    async def test_next_cannot_leave_the_site(self, client: AsyncClient, context: Context) -> None:
+        add_staff(context, "an.nguyen", StaffRole.OPERATOR)
+        response = await client.post(
+            "/login",
+            data={"username": "an.nguyen", "password": PASSWORD, "next": "//evil.example/"},
+            follow_redirects=False,
+        )
+        assert response.headers["location"] == "/"
+
+
+class TestHomePage:
+    async def test_not_logged_in_goes_to_login(self, client: AsyncClient) -> None:
+        response = await client.get("/registry/villages?x=1", follow_redirects=False)
+        assert response.status_code == 303
+        assert response.headers["location"] == "/login?next=%2Fregistry%2Fvillages%3Fx%3D1"
+
+    async def test_links_follow_the_role(self, client: AsyncClient, staff: dict[StaffRole, str]) -> None:
+        await login(client, staff[StaffRole.COMMITTEE])
+        page = (await client.get("/?lang=en")).text
+        assert 'href="/registry/villages"' in page
+        assert 'href="/registry/persons"' not in page
+        await login(client, staff[StaffRole.OPERATOR])
+        assert 'href="/registry/persons"' in (await client.get("/")).text
+
+    async def test_logout(self, client: AsyncClient, staff: dict[StaffRole, str]) -> None:
+        await login(client, staff[StaffRole.ADMIN])
+        response = await client.post("/logout", follow_redirects=False)
+        assert response.status_code == 303
+        assert (await client.get("/", follow_redirects=False)).status_code == 303

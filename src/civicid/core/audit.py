@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import rfc8785
-from sqlalchemy import JSON, BigInteger, Integer, String, func, select, text
+from sqlalchemy import JSON, BigInteger, Integer, String, bindparam, func, insert, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from civicid.core.clock import Clock
@@ -27,8 +27,6 @@ from civicid.core.types import UTCDateTime
 
 GENESIS_HASH = "0" * 64
 AUDIT_FORMAT = "civicid-audit/1"
-# Any constant works: it names the one advisory lock that serialises appends on PostgreSQL.
-_PG_CHAIN_LOCK = 0x0C1D_A0D1
 
 
 class AuditEntry(Base):
@@ -59,21 +57,42 @@ class Actor:
 SYSTEM = Actor("system", "civicid")
 
 
-def _entry_hash(prev_hash: str, content: dict[str, Any]) -> str:
-    # RFC 8785 canonical JSON, so the hash does not depend on key order or spacing.
-    payload = rfc8785.dumps({"format": AUDIT_FORMAT, "prev": prev_hash, **content})
-    return hashlib.sha256(payload).hexdigest()
+def content_digest(content: dict[str, Any]) -> str:
+    """SHA-256 of the entry's RFC 8785 canonical JSON, so it does not depend on key order or spacing."""
+    return hashlib.sha256(rfc8785.dumps({"format": AUDIT_FORMAT, **content})).hexdigest()
 
 
-def _content(entry: AuditEntry) -> dict[str, Any]:
-    return {
-        "at": entry.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-        "actor": entry.actor,
-        "action": entry.action,
-        "subject_type": entry.subject_type,
-        "subject_id": entry.subject_id,
-        "details": entry.details,
-    }
+def chain_hash(prev_hash: str, digest: str) -> str:
+    """The link: SHA-256 over the previous entry's hash and this entry's digest, both in hex.
+
+    PostgreSQL computes the same in ``civicid_audit_append`` (migration 0001).
+    """
+    return hashlib.sha256((prev_hash + digest).encode("ascii")).hexdigest()
+
+
+def hashed_content(entry: AuditEntry) -> dict[str, Any]:
+    return _hashed(
+        {
+            "at": entry.at,
+            "actor": entry.actor,
+            "action": entry.action,
+            "subject_type": entry.subject_type,
+            "subject_id": entry.subject_id,
+            "details": entry.details,
+        }
+    )
+
+
+def _hashed(content: dict[str, Any]) -> dict[str, Any]:
+    """The entry as hashed: the time in UTC to the microsecond, whatever the database returns."""
+    return {**content, "at": content["at"].astimezone(dt.UTC).isoformat(timespec="microseconds")}
+
+
+_LAST_HASH = select(AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
+_PG_APPEND = text(
+    "SELECT out_seq, out_prev, out_hash FROM civicid_audit_append("
+    ":at, :actor, :action, :subject_type, :subject_id, :details, :digest)"
+).bindparams(bindparam("at", type_=UTCDateTime()), bindparam("details", type_=JSON()))
 
 
 def record(
@@ -86,23 +105,32 @@ def record(
     subject_id: str,
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry to the chain, in the caller's transaction."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_CHAIN_LOCK})
-    # On SQLite every write transaction begins IMMEDIATE (core/database.py), which serialises appends.
-    prev = session.execute(select(AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)).scalar()
-    entry = AuditEntry(
-        at=clock.now(),
-        actor=str(actor),
-        action=action,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        details=details or {},
-        prev_hash=prev or GENESIS_HASH,
-    )
-    entry.entry_hash = _entry_hash(entry.prev_hash, _content(entry))
-    session.add(entry)
-    return entry
+    """Append one entry to the chain, in the caller's transaction.
+
+    This runs on every read of a record, so it is one round trip on PostgreSQL (a function that
+    takes the chain's advisory lock, reads the last hash and inserts) and goes past the ORM.
+    """
+    content = {
+        "at": clock.now(),
+        "actor": str(actor),
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "details": details or {},
+    }
+    digest = content_digest(_hashed(content))
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        seq, prev_hash, entry_hash = connection.execute(_PG_APPEND, {**content, "digest": digest}).one()
+    else:
+        # Every SQLite write transaction begins IMMEDIATE (core/database.py): no other writer can
+        # append between this read and the insert.
+        prev_hash = connection.execute(_LAST_HASH).scalar() or GENESIS_HASH
+        entry_hash = chain_hash(prev_hash, digest)
+        seq = connection.execute(
+            insert(AuditEntry).values(**content, prev_hash=prev_hash, entry_hash=entry_hash).returning(AuditEntry.seq)
+        ).scalar_one()
+    return AuditEntry(seq=seq, **content, prev_hash=prev_hash, entry_hash=entry_hash)
 
 
 @dataclass(frozen=True)
@@ -124,7 +152,7 @@ def verify_chain(*, session: Session, batch: int = 5000) -> ChainReport:
         if not rows:
             return ChainReport(entries=count, intact=True, first_broken_seq=None)
         for entry in rows:
-            if entry.prev_hash != prev or _entry_hash(prev, _content(entry)) != entry.entry_hash:
+            if entry.prev_hash != prev or chain_hash(prev, content_digest(hashed_content(entry))) != entry.entry_hash:
                 return ChainReport(entries=count, intact=False, first_broken_seq=entry.seq)
             prev = entry.entry_hash
             count += 1

@@ -12,8 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from civicid.registry import service
-from civicid.registry.errors import PersonNotFound, VillageNotFound
-from civicid.registry.router import visible_household, visible_village, visible_village_ids
+from civicid.registry.router import visible_household, visible_village
 from civicid.web.deps import AppContext, DbSession
 from civicid.web.roles import Permission, allows, commune_scope, require
 from civicid.web.staff import StaffAccount
@@ -87,9 +86,9 @@ def search_page(
             query=q.strip()[:200] or None,
             id_number=id_number.strip()[:12] or None,
             village_id=village,
+            commune_code=commune_scope(principal),
         )
-        allowed = visible_village_ids(session, principal)
-        results = found if allowed is None else [p for p in found if p.village_id in allowed]
+        results = found
     names = {v.id: v.name for v in villages}
     return render(
         request,
@@ -104,11 +103,14 @@ def search_page(
 def person_page(
     request: Request, person_id: int, context: AppContext, session: DbSession, principal: Reader
 ) -> Response:
-    person = service.get_person(session=session, clock=context.clock, actor=staff_actor(principal), person_id=person_id)
-    try:
-        village = visible_village(session, principal, person.village_id)
-    except VillageNotFound:
-        raise PersonNotFound(f"no person {person_id}") from None
+    person = service.get_person(
+        session=session,
+        clock=context.clock,
+        actor=staff_actor(principal),
+        person_id=person_id,
+        commune_code=commune_scope(principal),
+    )
+    village = service.get_village(session=session, village_id=person.village_id)
     household = service.get_household(session=session, household_id=person.household_id)
     return render(
         request,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import case, func, select
+from sqlalchemy import RowMapping, case, func, select
 from sqlalchemy.orm import Session
 
 from civicid.registry.models import Commune, GuardianLink, Household, IdCard, Person, Village
@@ -115,16 +115,40 @@ def get_person_by_id_number(session: Session, id_number: str) -> Person | None:
     return session.scalars(select(Person).where(Person.id_number == id_number)).one_or_none()
 
 
-def search_by_name(session: Session, folded_prefix: str, village_id: int | None, limit: int) -> Sequence[Person]:
-    query = select(Person).where(Person.name_folded >= folded_prefix, Person.name_folded < folded_prefix + _PREFIX_END)
+# Searches read only the columns of a summary, past the ORM's identity map: they run on every
+# keystroke of a search box and must stay fast at national scale (bench/registry_search.py).
+_SUMMARY = (
+    Person.id,
+    Person.id_number,
+    Person.full_name,
+    Person.date_of_birth,
+    Person.sex,
+    Person.village_id,
+    Person.household_id,
+)
+
+
+def find_summaries(
+    session: Session,
+    *,
+    id_number: str | None = None,
+    folded_prefix: str | None = None,
+    village_id: int | None = None,
+    commune_code: str | None = None,
+    limit: int,
+) -> Sequence[RowMapping]:
+    """Persons by exact ID number, or by folded-name prefix, or in a village; optionally in a commune."""
+    query = select(*_SUMMARY)
+    if id_number is not None:
+        query = query.where(Person.id_number == id_number)
+    if folded_prefix is not None:
+        query = query.where(Person.name_folded >= folded_prefix, Person.name_folded < folded_prefix + _PREFIX_END)
     if village_id is not None:
         query = query.where(Person.village_id == village_id)
-    return session.scalars(query.order_by(Person.name_folded, Person.id).limit(limit)).all()
-
-
-def list_village_persons(session: Session, village_id: int, limit: int) -> Sequence[Person]:
-    query = select(Person).where(Person.village_id == village_id).order_by(Person.name_folded, Person.id)
-    return session.scalars(query.limit(limit)).all()
+    if commune_code is not None:
+        query = query.where(Person.village_id.in_(select(Village.id).where(Village.commune_code == commune_code)))
+    query = query.order_by(Person.name_folded, Person.id).limit(limit)
+    return session.execute(query).mappings().all()
 
 
 def cards_of(session: Session, person_id: int) -> Sequence[IdCard]:

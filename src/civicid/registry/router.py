@@ -98,11 +98,13 @@ def household_members(
 @router.get("/persons/{person_id}", responses=problem_responses(401, 403, 404))
 def get_person(person_id: int, context: AppContext, session: DbSession, principal: Reader) -> PersonRead:
     """One person's record; the read is audited."""
-    person = service.get_person(session=session, clock=context.clock, actor=staff_actor(principal), person_id=person_id)
-    allowed = visible_village_ids(session, principal)
-    if allowed is not None and person.village_id not in allowed:
-        raise PersonNotFound(f"no person {person_id}")
-    return person
+    return service.get_person(
+        session=session,
+        clock=context.clock,
+        actor=staff_actor(principal),
+        person_id=person_id,
+        commune_code=commune_scope(principal),
+    )
 
 
 @router.get("/persons", responses=problem_responses(401, 403, 404, 422))
@@ -118,17 +120,16 @@ def search_persons(
     """Search by exact ID number or by name; the search and the ids it returned are audited."""
     if village_id is not None:
         visible_village(session, principal, village_id)
-    found = service.search_persons(
+    return service.search_persons(
         session=session,
         clock=context.clock,
         actor=staff_actor(principal),
         query=q,
         id_number=id_number,
         village_id=village_id,
+        commune_code=commune_scope(principal),
         limit=limit,
     )
-    allowed = visible_village_ids(session, principal)
-    return found if allowed is None else [p for p in found if p.village_id in allowed]
 
 
 @router.post("/persons", status_code=status.HTTP_201_CREATED, responses=problem_responses(401, 403, 404, 409, 422))

@@ -7,7 +7,6 @@ caller's transaction (DESIGN.md decision 13). Searches record which records they
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -179,8 +178,13 @@ def update_person(*, session: Session, clock: Clock, actor: Actor, person_id: in
     return _person_read(person, clock)
 
 
-def get_person(*, session: Session, clock: Clock, actor: Actor, person_id: int) -> PersonRead:
+def get_person(
+    *, session: Session, clock: Clock, actor: Actor, person_id: int, commune_code: str | None = None
+) -> PersonRead:
+    """One person's record, audited; outside ``commune_code`` (when given) the person is not found."""
     person = _person(session, person_id)
+    if commune_code is not None and _village(session, person.village_id).commune_code != commune_code:
+        raise PersonNotFound(f"no person with id {person_id}")
     _audit(session, clock, actor, "person.read", person.id)
     return _person_read(person, clock)
 
@@ -196,7 +200,7 @@ def get_person_by_id_number(*, session: Session, clock: Clock, actor: Actor, id_
 def household_members(*, session: Session, clock: Clock, actor: Actor, household_id: int) -> list[PersonRead]:
     _household(session, household_id)
     members = repository.household_members(session, household_id)
-    _audit_search(session, clock, actor, {"by": "household", "household_id": household_id}, members)
+    _audit_search(session, clock, actor, {"by": "household", "household_id": household_id}, [p.id for p in members])
     return [_person_read(p, clock) for p in members]
 
 
@@ -208,30 +212,36 @@ def search_persons(
     query: str | None = None,
     id_number: str | None = None,
     village_id: int | None = None,
+    commune_code: str | None = None,
     limit: int = 50,
 ) -> list[PersonSummary]:
     """Find persons by exact ID number, or by a name prefix typed with or without diacritics.
 
     "nguyen van an" finds "Nguyễn Văn An" (and "Nguyễn Văn Anh"): names are compared folded
-    (``country.names.fold``). The search itself is audited with the ids it returned.
+    (``country.names.fold``). ``commune_code`` confines the search to the commune a staff member
+    serves. The search itself is audited with the ids it returned (never with the typed text).
     """
     limit = max(1, min(limit, SEARCH_LIMIT_MAX))
-    found: Sequence[Person]
-    if id_number:
-        person = repository.get_person_by_id_number(session, id_number.strip())
-        found = [person] if person is not None and village_id in (None, person.village_id) else []
-        by: dict[str, Any] = {"by": "id_number"}
+    criteria: dict[str, Any]
+    if id_number and id_number.strip():
+        criteria = {"by": "id_number"}
+        found = repository.find_summaries(
+            session, id_number=id_number.strip(), village_id=village_id, commune_code=commune_code, limit=1
+        )
     elif query and fold(query):
-        found = repository.search_by_name(session, fold(query), village_id, limit)
-        by = {"by": "name", "village_id": village_id}
+        criteria = {"by": "name", "village_id": village_id}
+        found = repository.find_summaries(
+            session, folded_prefix=fold(query), village_id=village_id, commune_code=commune_code, limit=limit
+        )
     elif village_id is not None:
         _village(session, village_id)
-        found = repository.list_village_persons(session, village_id, limit)
-        by = {"by": "village", "village_id": village_id}
+        criteria = {"by": "village", "village_id": village_id}
+        found = repository.find_summaries(session, village_id=village_id, commune_code=commune_code, limit=limit)
     else:
         return []
-    _audit_search(session, clock, actor, by, found)
-    return [PersonSummary.model_validate(p) for p in found]
+    summaries = [PersonSummary.model_validate(dict(row)) for row in found]
+    _audit_search(session, clock, actor, criteria, [p.id for p in summaries])
+    return summaries
 
 
 # ID cards and guardians -------------------------------------------------------------------------
@@ -359,7 +369,7 @@ def _audit(
 
 
 def _audit_search(
-    session: Session, clock: Clock, actor: Actor, criteria: dict[str, Any], found: Sequence[Person]
+    session: Session, clock: Clock, actor: Actor, criteria: dict[str, Any], person_ids: list[int]
 ) -> None:
     # The criteria name the kind of search, never the typed name: that would be personal data.
     audit.record(
@@ -369,5 +379,5 @@ def _audit_search(
         action="person.search",
         subject_type="person_search",
         subject_id="-",
-        details={**criteria, "results": [p.id for p in found]},
+        details={**criteria, "results": person_ids},
     )

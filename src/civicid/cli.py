@@ -28,6 +28,8 @@ app = typer.Typer(
     help="CivicID: electronic identity for door-to-door level-2 enrollment campaigns.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Plain click errors: "Error: …" on one line, not a drawn box, for people and scripts alike.
+    rich_markup_mode=None,
     add_completion=False,
 )
 

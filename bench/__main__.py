@@ -1,5 +1,11 @@
-"""Run every benchmark: ``python -m bench`` (``make bench``)."""
+"""Run every benchmark: ``python -m bench`` (``make bench``). Results go to bench/results/*.json.
 
-from bench import registry_search
+Each benchmark prints its figures beside a baseline measured in the same run; docs/benchmarks.md
+records the figures of the last full run and the command that produced them.
+"""
+
+from bench import biometrics_identify, enrollment_pipeline, registry_search
 
 registry_search.main([])
+enrollment_pipeline.main([])
+biometrics_identify.main()

@@ -38,6 +38,8 @@ def _mount() -> None:
     # Imported here so that `civicid --help` does not pay for every capability's imports twice.
     from civicid.core.cli import db_app
     from civicid.country.cli import app as country_app
+    from civicid.enrollment.cli import app as enrollment_app
+    from civicid.enrollment.cli import worker
     from civicid.registry.cli import app as registry_app
     from civicid.sim.cli import demo
     from civicid.web.cli import serve, staff_app
@@ -45,9 +47,11 @@ def _mount() -> None:
     app.add_typer(country_app, name="country", help="Vietnam's country profile: ID numbers, card QR, MRZ, places.")
     app.add_typer(db_app, name="db", help="Database migrations.")
     app.add_typer(registry_app, name="registry", help="The population registry.")
+    app.add_typer(enrollment_app, name="enrollment", help="Level-2 applications: figures and simulated rounds.")
     app.add_typer(staff_app, name="staff", help="Staff accounts and roles.")
     app.command("serve", help="Run the central server (API, pages).")(serve)
     app.command("demo", help="Build the demo commune and serve it.")(demo)
+    app.command("worker", help="Run the enrollment pipeline and the SMS outbox.")(worker)
 
 
 _mount()

@@ -5,8 +5,13 @@ Only Alembic and the schema-drift test need this; capabilities import their own 
 
 from __future__ import annotations
 
-from civicid.core import audit  # noqa: F401 - registers the audit table
+from civicid.accounts import models as accounts_models  # noqa: F401
+from civicid.biometrics import models as biometrics_models  # noqa: F401
+from civicid.core import audit, jobs  # noqa: F401 - the audit chain and durable jobs
 from civicid.core.database import Base
+from civicid.enrollment import device_models as enrollment_device_models  # noqa: F401
+from civicid.enrollment import models as enrollment_models  # noqa: F401
+from civicid.notify import models as notify_models  # noqa: F401
 from civicid.registry import models as registry_models  # noqa: F401
 from civicid.web import staff  # noqa: F401 - staff accounts and sessions
 

@@ -78,8 +78,10 @@ class Household(Base):
 class Person(Base):
     __tablename__ = "person"
     __table_args__ = (
-        Index("ix_person_village_name", "village_id", "name_folded"),
-        Index("ix_person_name_folded", "name_folded"),
+        # The id closes each index so that "ORDER BY name_folded, id LIMIT n" reads n entries, even
+        # when thousands share a name (PostgreSQL; SQLite appends the rowid to every index anyway).
+        Index("ix_person_village_name", "village_id", "name_folded", "id"),
+        Index("ix_person_name_folded", "name_folded", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from sqlalchemy import RowMapping, case, func, select
 from sqlalchemy.orm import Session
 
-from civicid.registry.models import Commune, GuardianLink, Household, IdCard, Person, Village
+from civicid.registry.models import Commune, GuardianLink, Household, IdCard, Person, ResidenceStatus, Village
 
 # "~" sorts after every character a folded name can hold, so [prefix, prefix + "~") is exactly
 # the names that start with prefix (folded names are ASCII; see models.FoldedName).
@@ -149,6 +149,21 @@ def find_summaries(
         query = query.where(Person.village_id.in_(select(Village.id).where(Village.commune_code == commune_code)))
     query = query.order_by(Person.name_folded, Person.id).limit(limit)
     return session.execute(query).mappings().all()
+
+
+def adults_with_phone(session: Session, commune_code: str, born_by: dt.date) -> Sequence[int]:
+    query = (
+        select(Person.id)
+        .join(Village, Village.id == Person.village_id)
+        .where(
+            Village.commune_code == commune_code,
+            Person.date_of_birth <= born_by,
+            Person.residence_status == ResidenceStatus.PRESENT,
+            Person.phone.is_not(None),
+        )
+        .order_by(Person.id)
+    )
+    return session.scalars(query).all()
 
 
 def cards_of(session: Session, person_id: int) -> Sequence[IdCard]:

@@ -283,6 +283,11 @@ def guardians_of(*, session: Session, child_id: int) -> list[int]:
     return [link.guardian_id for link in repository.guardians_of(session, child_id)]
 
 
+def enrollable_adults(*, session: Session, commune_code: str, reference_date: dt.date) -> list[int]:
+    """Ids of residents 14 and over, present, with a phone number: whom a field team enrolls first."""
+    return list(repository.adults_with_phone(session, commune_code, latest_birth_date(reference_date, 14)))
+
+
 # Figures --------------------------------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from civicid.core.console import DataOption, JsonOption, console, emit, error_console
-from civicid.core.runtime import open_context
+from civicid.core.runtime import Context, open_context
 from civicid.core.settings import load_settings
 from civicid.sim.demo import DEFAULT_SEED, DEMO_LOGINS, DemoReport, build_demo
 from civicid.sim.population import DEFAULT_PEOPLE
@@ -18,6 +18,12 @@ from civicid.sim.population import DEFAULT_PEOPLE
 def demo(
     seed: int = typer.Option(DEFAULT_SEED, "--seed", help="Seed of the synthetic population: same seed, same people."),
     people: int = typer.Option(DEFAULT_PEOPLE, "--people", min=2, help="Residents of the demo commune."),
+    captures: int = typer.Option(
+        120, "--captures", min=0, max=100_000, help="Level-2 applications the demo's kits capture and sync."
+    ),
+    duplicates: int = typer.Option(
+        3, "--inject-duplicates", min=0, max=1_000, help="Impostors enrolling again under another ID number."
+    ),
     serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the demo after building it."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", help="TCP port to listen on."),
@@ -43,17 +49,52 @@ def demo(
                 people=people,
                 progress=lambda done: bar.update(task, completed=done),
             )
+        enrollment = (
+            None if report.reused or captures == 0 else _enroll(context, report.commune_code, captures, duplicates)
+        )
         url = f"http://{host}:{port}/"
-        emit(_summary(report, url), as_json=as_json, render=_render)
+        emit({**_summary(report, url), "enrollment": enrollment}, as_json=as_json, render=_render)
         if serve:
             # Imported only when serving: building the demo does not need the web stack loaded.
-            import uvicorn
+            from civicid.web.server import run_server
 
-            from civicid.web.app import create_app
-
-            uvicorn.run(create_app(context), host=host, port=port, server_header=False)
+            run_server(context, host=host, port=port)
     finally:
         context.database.close()
+
+
+def _enroll(context: Context, commune_code: str, captures: int, duplicates: int) -> dict[str, Any]:
+    """Two days of enrollment: the first approved and issued, the second waiting for the supervisor."""
+    from civicid.enrollment.runtime import build_pipeline
+    from civicid.sim.enrollment import simulate_round
+
+    pipeline = build_pipeline(context)
+    first = max(1, captures * 5 // 6)
+    with Progress(
+        TextColumn("enrolling"), BarColumn(), MofNCompleteColumn(), console=error_console, transient=True
+    ) as bar:
+        task = bar.add_task("enrol", total=captures + duplicates + 1)
+        simulate_round(
+            context=context,
+            pipeline=pipeline,
+            commune_code=commune_code,
+            captures=first,
+            duplicates=duplicates,
+            seed=1,
+            progress=lambda n: bar.update(task, completed=n),
+        )
+        done = first + duplicates
+        second = simulate_round(
+            context=context,
+            pipeline=pipeline,
+            commune_code=commune_code,
+            captures=max(1, captures - first),
+            suspected=1,
+            approve=False,
+            seed=2,
+            progress=lambda n: bar.update(task, completed=done + n),
+        )
+    return second.stats
 
 
 def _summary(report: DemoReport, url: str) -> dict[str, Any]:
@@ -78,6 +119,14 @@ def _render(summary: dict[str, Any]) -> None:
         f"{summary['villages']} villages, {summary['households']} households, {summary['persons']} persons",
         highlight=False,
     )
+    enrollment = summary.get("enrollment")
+    if enrollment:
+        console.print(
+            f"Enrollment: {enrollment['issued']} issued, {enrollment['rejected_duplicates']} duplicates rejected, "
+            f"{enrollment['by_status']['awaiting_approval']} awaiting approval, "
+            f"{enrollment['suspected_duplicates']} suspected duplicate(s) to adjudicate",
+            highlight=False,
+        )
     console.print(f"\nOpen {summary['url']} and log in as:", highlight=False)
     for login in summary["logins"]:
         console.print(f"  {login['username']:<11} {login['password']:<21} ({login['role']})", highlight=False)

@@ -14,7 +14,12 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 
 from civicid import __version__
+from civicid.accounts import router as accounts_router
 from civicid.core.runtime import Context
+from civicid.enrollment import pages as enrollment_pages
+from civicid.enrollment import router as enrollment_router
+from civicid.notify import pages as notify_pages
+from civicid.notify import router as notify_router
 from civicid.registry import pages as registry_pages
 from civicid.registry import router as registry_router
 from civicid.web import pages, problems, router
@@ -42,8 +47,13 @@ def create_app(context: Context) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(router.router, prefix=API_PREFIX)
     app.include_router(registry_router.router, prefix=f"{API_PREFIX}/registry")
+    app.include_router(notify_router.router, prefix=f"{API_PREFIX}/notify")
+    app.include_router(accounts_router.router, prefix=f"{API_PREFIX}/accounts")
+    app.include_router(enrollment_router.router, prefix=f"{API_PREFIX}/enrollment")
     app.include_router(pages.router)
     app.include_router(registry_pages.router, prefix="/registry")
+    app.include_router(notify_pages.router, prefix="/notify")
+    app.include_router(enrollment_pages.router, prefix="/enrollment")
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

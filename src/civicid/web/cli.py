@@ -94,12 +94,10 @@ def serve(
     data: Path | None = DataOption,
 ) -> None:
     """Open the deployment (applying pending migrations) and serve the API and pages with uvicorn."""
-    import uvicorn
-
-    from civicid.web.app import create_app
+    from civicid.web.server import run_server
 
     context = open_context(load_settings(data))
     try:
-        uvicorn.run(create_app(context), host=host, port=port, proxy_headers=True, server_header=False)
+        run_server(context, host=host, port=port)
     finally:
         context.database.close()

@@ -23,6 +23,10 @@ class Permission(StrEnum):
     REGISTRY_READ_PERSON = "registry:read_person"  # a person's record; every read is audited
     REGISTRY_WRITE = "registry:write"
     STAFF_MANAGE = "staff:manage"
+    NOTIFY_READ = "notify:read"  # the SMS sent to citizens (phones masked)
+    ENROLLMENT_DECIDE = "enrollment:decide"  # approve, reject, adjudicate (maker-checker applies)
+    ENROLLMENT_READ = "enrollment:read"  # applications and their timelines
+    DEVICE_MANAGE = "device:manage"  # register and revoke field kits
 
 
 _ALL = frozenset(StaffRole)
@@ -31,6 +35,10 @@ PERMISSIONS: dict[Permission, frozenset[StaffRole]] = {
     Permission.REGISTRY_READ_PERSON: frozenset({StaffRole.ADMIN, StaffRole.SUPERVISOR, StaffRole.OPERATOR}),
     Permission.REGISTRY_WRITE: frozenset({StaffRole.ADMIN, StaffRole.SUPERVISOR}),
     Permission.STAFF_MANAGE: frozenset({StaffRole.ADMIN}),
+    Permission.NOTIFY_READ: frozenset({StaffRole.ADMIN, StaffRole.SUPERVISOR}),
+    Permission.ENROLLMENT_DECIDE: frozenset({StaffRole.ADMIN, StaffRole.SUPERVISOR}),
+    Permission.ENROLLMENT_READ: frozenset({StaffRole.ADMIN, StaffRole.SUPERVISOR, StaffRole.OPERATOR}),
+    Permission.DEVICE_MANAGE: frozenset({StaffRole.ADMIN}),
 }
 
 

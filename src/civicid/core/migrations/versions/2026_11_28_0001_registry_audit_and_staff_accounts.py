@@ -195,8 +195,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("person", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_person_household_id"), ["household_id"], unique=False)
-        batch_op.create_index("ix_person_name_folded", ["name_folded"], unique=False)
-        batch_op.create_index("ix_person_village_name", ["village_id", "name_folded"], unique=False)
+        batch_op.create_index("ix_person_name_folded", ["name_folded", "id"], unique=False)
+        batch_op.create_index("ix_person_village_name", ["village_id", "name_folded", "id"], unique=False)
 
     op.create_table(
         "guardian_link",

@@ -1,0 +1,309 @@
+"""1:N biometric identification at 1,000,000 templates, 128 and 512 dimensions.
+
+Targets (DESIGN.md decision 6, research/biometrics.md §4):
+- exact search, batched and single, at ≥ 0.5 of this machine's matrix-multiply limit for the same
+  work. Baselines measured in the same run: a bare chunked float32 GEMM of the same shapes into a
+  preallocated buffer (batched) and a bare ``np.dot`` matrix-vector product (single);
+- approximate (SketchGallery: sign-projection sketches, Hamming top-k', exact re-rank) ≥ 10× exact,
+  batched and single, with recall@1 ≥ 0.99 against exact on a mated set: queries are gallery vectors
+  plus capture noise chosen so that the query-to-mate cosine follows the simulator's mated face
+  distribution (mean ≈0.75). docs/decisions/0006-approximate-search.md explains the choice;
+  ``--ivf`` adds the faiss IVF-Flat rows that show why IVF is not used (slow: minutes at 1M);
+- memory per million templates: RSS growth while filling the gallery, and computed (N·d·4 B, plus
+  N·bits/8 B of sketches).
+
+    python -m bench.biometrics_identify                       # 1M at 128 and 512 dimensions
+    python -m bench.biometrics_identify --size 100000 --dims 128
+    python -m bench.biometrics_identify --bits 128 --candidates 64 --ivf
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import math
+import os
+import time
+from typing import Any
+
+import numpy as np
+import psutil
+
+from bench.figures import Report, console, latencies_ms, percentile
+from civicid.biometrics.gallery import ApproximateGallery, ExactGallery, faiss_available
+from civicid.biometrics.ports import TemplateKey
+from civicid.biometrics.simulated import SIM_FACE
+from civicid.biometrics.sketch import DEFAULT_CANDIDATES, SketchGallery, default_bits
+
+
+def _blas() -> str:
+    try:
+        threadpoolctl: Any = importlib.import_module("threadpoolctl")
+        pools = threadpoolctl.threadpool_info()
+        return "; ".join(
+            f"{p.get('internal_api')} {p.get('version')} {p.get('architecture')} threads={p.get('num_threads')}"
+            for p in pools
+        )
+    except ImportError:
+        config: Any = np.show_config(mode="dicts")
+        blas = config.get("Build Dependencies", {}).get("blas", {})
+        return f"{blas.get('name')} {blas.get('version')} (threadpoolctl not installed)"
+
+
+def _rss() -> int:
+    return int(psutil.Process().memory_info().rss)
+
+
+def _unit_rows(n: int, dim: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    out = np.empty((n, dim), dtype=np.float32)
+    for start in range(0, n, 65536):
+        block = rng.standard_normal((min(65536, n - start), dim), dtype=np.float32)
+        block /= np.linalg.norm(block, axis=1, keepdims=True)
+        out[start : start + block.shape[0]] = block
+    return out
+
+
+def _mated_queries(gallery: np.ndarray, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Probes for ``count`` random gallery rows, at the simulator's capture-to-capture mated score."""
+    rng = np.random.default_rng(seed)
+    rows = rng.choice(gallery.shape[0], count, replace=False)
+    spread = SIM_FACE.noise_spread
+    s1, s2 = (SIM_FACE.noise_mean * np.exp(rng.normal(0, spread, count) - spread**2 / 2) for _ in range(2))
+    s2_total = (1 + s1) * (1 + s2) - 1  # two captures' noise relative to one stored capture
+    dim = gallery.shape[1]
+    noise = rng.standard_normal((count, dim)).astype(np.float32) * np.sqrt(s2_total / dim)[:, None].astype(np.float32)
+    probes = gallery[rows] + noise
+    return (probes / np.linalg.norm(probes, axis=1, keepdims=True)).astype(np.float32), rows
+
+
+def _gemm_seconds(matrix: np.ndarray, queries_t: np.ndarray, chunk: int) -> float:
+    out = np.empty((chunk, queries_t.shape[1]), dtype=np.float32)
+    start = time.perf_counter()
+    for s in range(0, matrix.shape[0], chunk):
+        e = min(s + chunk, matrix.shape[0])
+        np.matmul(matrix[s:e], queries_t, out=out[: e - s])
+    return time.perf_counter() - start
+
+
+def _best_of(runs: int, call: Any) -> float:
+    return float(min(call() for _ in range(runs)))
+
+
+def bench_dim(
+    report: Report,
+    size: int,
+    dim: int,
+    batch: int,
+    singles: int,
+    nprobes: list[int],
+    seed: int,
+    *,
+    bits: int | None,
+    candidates: int,
+) -> None:
+    tag = f"{dim}-d"
+    console.print(f"[bold]{tag}[/]: generating {size:,} unit vectors")
+    source = _unit_rows(size, dim, seed)
+    key = TemplateKey("face", "bench", "1", dim)
+    ids = [f"r{i}" for i in range(size)]
+    before = _rss()
+    gallery = ExactGallery(key, capacity=size)
+    gallery.insert_matrix(ids, source)
+    grown = _rss() - before
+    per_million = 1_000_000 / size
+    report.add(
+        f"{tag} memory / 1M templates, RSS growth",
+        grown * per_million / 2**20,
+        "MiB",
+        baseline=size * dim * 4 * per_million / 2**20,
+        target="≈ computed + ids",
+    )
+    del source
+    matrix = gallery.vectors
+    queries, mates = _mated_queries(matrix, batch, seed + 1)
+    flops = 2.0 * size * dim * batch
+
+    # Batched: the gallery's search against a bare GEMM of the same chunks (its own chunk size).
+    chunk = max(32, ((1 << 22) // batch) // 32 * 32)
+    queries_t = np.ascontiguousarray(queries.T)
+    gemm_s = _best_of(2, lambda: _gemm_seconds(matrix, queries_t, chunk))
+    exact_s = math.inf
+    truth: np.ndarray | None = None
+    for _ in range(2):
+        start = time.perf_counter()
+        _scores, rows = gallery.search_rows(queries, 10)
+        exact_s = min(exact_s, time.perf_counter() - start)
+        truth = rows[:, 0]
+    if truth is None:
+        raise RuntimeError("no exact search ran")
+    report.add(
+        f"{tag} exact batched ({batch} queries)", batch / exact_s, "q/s", baseline=batch / gemm_s, target="≥ 0.5× GEMM"
+    )
+    report.add(
+        f"{tag} exact batched GFLOP/s",
+        flops / exact_s / 1e9,
+        "GFLOP/s",
+        baseline=flops / gemm_s / 1e9,
+        target="≥ 0.5× GEMM",
+    )
+    report.add(f"{tag} exact mate found at rank 1", float(np.mean(truth == mates)), "share", target="1.0")
+
+    # Single queries: the gallery's search against a bare matrix-vector product.
+    single = queries[:singles]
+    np.dot(matrix, single[0])  # warm the pages and the BLAS threads
+    base = latencies_ms(lambda i: np.dot(matrix, single[i]), singles)
+    exact = latencies_ms(lambda i: gallery.search_rows(single[i : i + 1], 10), singles)
+    report.add_latencies(f"{tag} exact single query", exact, baseline=base, target="≤ 2× sgemv")
+    single_gflops = 2.0 * size * dim / (percentile(exact, 50) / 1000) / 1e9
+    report.add(
+        f"{tag} exact single GFLOP/s (p50)",
+        single_gflops,
+        "GFLOP/s",
+        baseline=2.0 * size * dim / (percentile(base, 50) / 1000) / 1e9,
+        target="≥ 0.5× sgemv",
+    )
+
+    if not faiss_available():
+        report.context[f"{tag} approximate"] = "skipped: faiss not installed"
+        return
+    bench_sketch(report, tag, gallery, queries, mates, truth, exact_s, exact, bits=bits, candidates=candidates)
+    if nprobes:
+        bench_ivf(report, tag, gallery, queries, truth, exact_s, nprobes, seed)
+
+
+def bench_sketch(
+    report: Report,
+    tag: str,
+    gallery: ExactGallery,
+    queries: np.ndarray,
+    mates: np.ndarray,
+    truth: np.ndarray,
+    exact_s: float,
+    exact_single: list[float],
+    *,
+    bits: int | None,
+    candidates: int,
+) -> None:
+    size, dim = gallery.count(), gallery.key.dim
+    bits = default_bits(dim) if bits is None else bits
+    name = f"{tag} sketch {bits} bits, k'={candidates}"
+    before = _rss()
+    start = time.perf_counter()
+    sketch = SketchGallery(gallery.key, bits=bits, candidates=candidates, capacity=size)
+    sketch.insert_matrix(gallery.reference_ids, gallery.vectors)
+    report.add(f"{name}: build (copy + sketch)", time.perf_counter() - start, "s")
+    per_million = 1_000_000 / size
+    report.add(
+        f"{name}: memory / 1M, RSS growth",
+        (_rss() - before) * per_million / 2**20,
+        "MiB",
+        baseline=sketch.nbytes * per_million / 2**20,
+        target="≈ computed + ids",
+    )
+    report.add(f"{name}: sketches alone / 1M", size * bits / 8 * per_million / 2**20, "MiB")
+    gate = sketch.enable(gallery, queries[:200])  # the production gate, on a subset (it re-runs exact search)
+    report.context[f"{tag} sketch gate recall@1 (200 mated queries)"] = gate
+    sketch_s = math.inf
+    rows = np.zeros((0, 1), dtype=np.int64)
+    for _ in range(2):
+        start = time.perf_counter()
+        _scores, rows = sketch.search_rows(queries, 10)
+        sketch_s = min(sketch_s, time.perf_counter() - start)
+    report.add(f"{name}: recall@1 vs exact", float(np.mean(rows[:, 0] == truth)), "share", target="≥ 0.99")
+    report.add(f"{name}: mate found at rank 1", float(np.mean(rows[:, 0] == mates)), "share", target="≥ 0.99")
+    report.add(
+        f"{name}: batched ({len(queries)} queries)",
+        len(queries) / sketch_s,
+        "q/s",
+        baseline=len(queries) / exact_s,
+        target="≥ 10× exact",
+    )
+    single = queries[: len(exact_single)]
+    sketch.search_rows(single[:1], 10)
+    latencies = latencies_ms(lambda i: sketch.search_rows(single[i : i + 1], 10), len(single))
+    report.add_latencies(f"{name}: single query", latencies, baseline=exact_single, target="≤ 0.1× exact")
+    for q in (50, 95):
+        report.add(
+            f"{name}: single speed-up p{q}",
+            percentile(exact_single, q) / percentile(latencies, q),
+            "×",
+            target="≥ 10×",
+        )
+
+
+def bench_ivf(
+    report: Report,
+    tag: str,
+    gallery: ExactGallery,
+    queries: np.ndarray,
+    truth: np.ndarray,
+    exact_s: float,
+    nprobes: list[int],
+    seed: int,
+) -> None:
+    matrix, ids = gallery.vectors, gallery.reference_ids
+    size = gallery.count()
+    nlist = int(4 * math.sqrt(size))
+    start = time.perf_counter()
+    training = matrix[np.random.default_rng(seed + 2).choice(size, min(size, 40 * nlist), replace=False)]
+    approximate = ApproximateGallery(gallery.key, training, nlist=nlist, nprobe=1)
+    approximate.insert_matrix(ids, matrix)
+    report.add(f"{tag} IVF{nlist},Flat build (train + add)", time.perf_counter() - start, "s")
+    for nprobe in nprobes:
+        approximate._index.nprobe = nprobe
+        start = time.perf_counter()
+        found = approximate._search(queries, 1)
+        approx_s = time.perf_counter() - start
+        recall = float(np.mean([row[0].reference_id == ids[t] for row, t in zip(found, truth, strict=True)]))
+        report.add(f"{tag} IVF nprobe={nprobe} recall@1 vs exact", recall, "share", target="≥ 0.99")
+        report.add(
+            f"{tag} IVF nprobe={nprobe} batched",
+            len(queries) / approx_s,
+            "q/s",
+            baseline=len(queries) / exact_s,
+            target="≥ 10× exact",
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=1_000_000)
+    parser.add_argument("--dims", default="128,512", help="comma-separated dimensions")
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--singles", type=int, default=30)
+    parser.add_argument("--bits", type=int, default=None, help="sketch bits (default: 256, or dim above 256)")
+    parser.add_argument("--candidates", type=int, default=DEFAULT_CANDIDATES, help="sketch candidates re-ranked")
+    parser.add_argument("--ivf", action="store_true", help="also measure faiss IVF-Flat (minutes at 1M)")
+    parser.add_argument("--nprobe", default="16,64,256,1024", help="comma-separated IVF nprobe values (with --ivf)")
+    parser.add_argument("--seed", type=int, default=20261128)
+    args = parser.parse_args()
+    report = Report("biometrics_identify")
+    report.context.update(
+        {
+            "size": args.size,
+            "blas": _blas(),
+            "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset)"),
+            "cpus": os.cpu_count(),
+            "faiss": faiss_available(),
+        }
+    )
+    console.print(f"BLAS: {report.context['blas']}")
+    for dim in (int(d) for d in args.dims.split(",")):
+        bench_dim(
+            report,
+            args.size,
+            dim,
+            args.batch,
+            args.singles,
+            [int(n) for n in args.nprobe.split(",")] if args.ivf else [],
+            args.seed + dim,
+            bits=args.bits,
+            candidates=args.candidates,
+        )
+    report.print()
+    console.print(f"saved {report.save()}")
+
+
+if __name__ == "__main__":
+    main()

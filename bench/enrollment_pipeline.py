@@ -1,0 +1,184 @@
+"""Intake to issued: simulated level-2 applications through the real intake, pipeline and approval.
+
+Target (issue 3): at least 100 applications per second per core, excluding image feature extraction,
+on SQLite and on PostgreSQL. The packets are built before the clock starts (that is the field kit's
+work); the time spent inside the extractors is measured and taken out.
+
+Baseline measured in the same run: bare single-row INSERT + COMMIT transactions per second on the
+same database. The pipeline needs a known number of transactions per application (intake, each
+stage's claim and work, the approval), so the ratio says how much of the database's raw transaction
+capacity one worker turns into applications.
+
+    python -m bench.enrollment_pipeline --applications 10000 --db sqlite --db postgresql
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import Engine, create_engine, text
+
+from bench.figures import Report, console
+from civicid.biometrics.ports import Extractor, Template, TemplateKey
+from civicid.core import migrate
+from civicid.core.clock import SystemClock
+from civicid.core.database import make_engine, make_session_factory, unit_of_work
+from civicid.core.runtime import Context, Database
+from civicid.core.settings import Settings, normalise_database_url
+from civicid.enrollment.runtime import build_pipeline, build_worker, keystore_of, simulated_extractors
+from civicid.enrollment.stats import enrollment_stats
+from civicid.sim.captures import SimulatedKit, deliver, sample_documents
+from civicid.sim.demo import build_demo
+from civicid.sim.enrollment import SIMULATOR, adults_to_enroll, approve_waiting
+
+POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+BENCH_DATABASE = "civicid_bench_enrollment"
+
+
+class TimedExtractor:
+    """Wraps an extractor and adds up the time spent in it, to take it out of the figures."""
+
+    def __init__(self, inner: Extractor) -> None:
+        self.inner = inner
+        self.seconds = 0.0
+
+    @property
+    def key(self) -> TemplateKey:
+        return self.inner.key
+
+    def extract(self, image: bytes) -> Template:
+        start = time.perf_counter()
+        try:
+            return self.inner.extract(image)
+        finally:
+            self.seconds += time.perf_counter() - start
+
+
+def _engine(kind: str, workdir: Path) -> Engine:
+    if kind == "sqlite":
+        return make_engine(f"sqlite:///{workdir / 'enrollment.sqlite3'}")
+    admin = create_engine(normalise_database_url(POSTGRES_ADMIN), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {BENCH_DATABASE}"))
+    admin.dispose()
+    return make_engine(normalise_database_url(POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{BENCH_DATABASE}"))
+
+
+def _raw_transactions_per_second(engine: Engine, count: int = 2000) -> float:
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE bench_tx (id INTEGER PRIMARY KEY, v VARCHAR(40))"))
+    start = time.perf_counter()
+    for i in range(count):
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO bench_tx VALUES (:i, :v)"), {"i": i, "v": "x" * 40})
+    elapsed = time.perf_counter() - start
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE bench_tx"))
+    return count / elapsed
+
+
+def _transactions(engine: Engine) -> int:
+    """Transactions committed so far (PostgreSQL); None on SQLite, which does not count them."""
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                text("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
+            ).scalar_one()
+        )
+
+
+def run(kind: str, applications: int, workdir: Path) -> Report:
+    report = Report(f"enrollment_pipeline_{kind}")
+    engine = _engine(kind, workdir)
+    migrate.upgrade(engine)
+    database = Database(engine=engine, sessions=make_session_factory(engine))
+    settings = Settings(
+        data_dir=workdir / f"data-{kind}", database_url=engine.url.render_as_string(hide_password=False)
+    )
+    context = Context(settings=settings, database=database, clock=SystemClock())
+    demo = build_demo(context=context, people=max(20_000, int(applications * 2.2)))
+    raw_tps = _raw_transactions_per_second(engine)
+
+    extractors = {name: TimedExtractor(e) for name, e in simulated_extractors().items()}
+    pipeline = build_pipeline(context, extractors=dict(extractors))
+    with unit_of_work(context.database.sessions) as session:
+        kit = SimulatedKit.register(
+            session=session, clock=context.clock, actor=SIMULATOR, commune_code=demo.commune_code, operator="operator"
+        )
+    server = keystore_of(context).sealing_public_key()
+    people = adults_to_enroll(context, demo.commune_code, applications, seed=11)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("kit captures (not timed)", total=len(people))
+        packets = []
+        for person in people:
+            packets.append(
+                kit.capture(
+                    person=person, clock=context.clock, server_public_key=server, documents=sample_documents(person)
+                )
+            )
+            bar.advance(task)
+        counted = kind == "postgresql"
+        tx_before = _transactions(engine) if counted else 0
+        cpu_before = (
+            resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(resource.RUSAGE_SELF).ru_stime
+        )
+        start = time.perf_counter()
+        task = bar.add_task("intake", total=len(packets))
+        for packet in packets:
+            with unit_of_work(context.database.sessions) as session:
+                deliver(session=session, clock=context.clock, blobs=pipeline.blobs, packet=packet)
+            bar.advance(task)
+        worker = build_worker(context, pipeline, name="bench")
+        bar.add_task("pipeline", total=None)
+        worker.run_until_idle()
+        approve_waiting(context, demo.commune_code, "supervisor")
+        worker.run_until_idle()
+        elapsed = time.perf_counter() - start
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = usage.ru_utime + usage.ru_stime - cpu_before
+        tx = _transactions(engine) - tx_before if counted else 0
+    extraction = sum(e.seconds for e in extractors.values())
+    with unit_of_work(context.database.sessions) as session:
+        issued = int(enrollment_stats(session=session)["issued"])  # type: ignore[call-overload]
+    rate = issued / (elapsed - extraction)
+    per_app = tx / issued if counted and issued else None
+    report.add("applications issued", issued, "applications")
+    report.add("intake to issued, one worker (one core)", rate, "applications/s")
+    report.add("CPU of the CivicID process", issued / max(cpu - extraction, 1e-9), "applications/CPU-s")
+    report.add("bare INSERT+COMMIT transactions", raw_tps, "tx/s")
+    if per_app is not None:
+        report.add("transactions per application", per_app, "tx")
+        report.add("share of raw transaction capacity", rate * per_app / raw_tps, "ratio")
+    report.add("feature extraction (taken out)", extraction, "s")
+    report.context = {
+        "database": kind,
+        "applications": applications,
+        "wall seconds": round(elapsed, 1),
+        "target": "≥ 100 applications/s per core",
+        "baseline": "bare single-row INSERT + COMMIT transactions per second on the same database",
+    }
+    engine.dispose()
+    return report
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--applications", type=int, default=10_000)
+    parser.add_argument("--db", action="append", choices=["sqlite", "postgresql"])
+    args = parser.parse_args(argv)
+    for kind in args.db or ["sqlite", "postgresql"]:
+        with tempfile.TemporaryDirectory() as workdir:
+            report = run(kind, args.applications, Path(workdir))
+        report.print()
+        report.save()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""e-ID accounts: issued at a level, activated later by their holder (DOMAIN.md "Issuing is not activating")."""

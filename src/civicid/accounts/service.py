@@ -1,0 +1,167 @@
+"""The accounts' service functions: the only way other capabilities reach e-ID accounts.
+
+Issuing is not activating (DOMAIN.md): approval of an application *issues* an account, which waits
+in ``pending_activation`` until its holder activates it on a phone. Every issue and upgrade is
+audited in the caller's transaction, with ids and levels only, never the phone or ID number.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from civicid.accounts import repository
+from civicid.accounts.errors import AccountNotFound, InvalidAccountInput, PhoneNumberTaken
+from civicid.accounts.models import LEVELS, AccountStatus, EidAccount
+from civicid.accounts.schemas import AccountRead
+from civicid.core import audit
+from civicid.core.audit import Actor
+from civicid.core.clock import Clock
+from civicid.core.ids import new_id
+from civicid.registry.errors import PersonNotFound
+from civicid.registry.schemas import normalise_phone
+
+SOURCE_MAX_LENGTH = 100
+
+
+def issue_account(
+    *,
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    person_id: int,
+    id_number: str,
+    phone: str | None,
+    level: int,
+    source: str,
+) -> AccountRead:
+    """Issue ``person_id``'s e-ID account at ``level``, pending activation; idempotent per person.
+
+    - No account yet: one is created (the unique person and phone constraints decide races).
+    - An account at the same or a higher level: returned unchanged, whatever ``phone`` says (a
+      change of phone number goes through the commune police, a later function).
+    - An account at a lower level: upgraded; a phone given replaces the old one, since a higher level
+      is issued in person and its phone number checked by an officer.
+
+    Raises :class:`PhoneNumberTaken` when the number is bound to another account (one phone number,
+    one account) and :class:`~civicid.registry.errors.PersonNotFound` for an unknown person.
+    """
+    if level not in LEVELS:
+        raise InvalidAccountInput(f"level must be one of {', '.join(map(str, LEVELS))}", field="level")
+    if not source or len(source) > SOURCE_MAX_LENGTH:
+        raise InvalidAccountInput(f"source must have 1 to {SOURCE_MAX_LENGTH} characters", field="source")
+    try:
+        number = normalise_phone(phone)
+    except ValueError as exc:
+        raise InvalidAccountInput(str(exc), field="phone") from None
+    existing = repository.get_by_person(session, person_id, for_update=True)
+    if existing is None:
+        return _create(session, clock, actor, person_id, id_number, number, level, source)
+    if level <= existing.level:
+        return AccountRead.model_validate(existing)
+    return _upgrade(session, clock, actor, existing, number, level, source)
+
+
+def _create(
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    person_id: int,
+    id_number: str,
+    phone: str | None,
+    level: int,
+    source: str,
+) -> AccountRead:
+    now = clock.now()
+    account = EidAccount(
+        id=new_id(),
+        person_id=person_id,
+        id_number=id_number,
+        phone=phone,
+        level=level,
+        status=AccountStatus.PENDING_ACTIVATION,
+        issued_at=now,
+        activated_at=None,
+        issued_from=source,
+        updated_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(account)
+            session.flush()  # The unique person and phone constraints are enforced here.
+    except IntegrityError:
+        if repository.get_by_person(session, person_id) is not None:
+            # Another transaction issued this person's account first: answer as if it were ours.
+            return issue_account(
+                session=session,
+                clock=clock,
+                actor=actor,
+                person_id=person_id,
+                id_number=id_number,
+                phone=phone,
+                level=level,
+                source=source,
+            )
+        if phone is not None and repository.get_by_phone(session, phone) is not None:
+            raise PhoneNumberTaken("this phone number is already bound to another e-ID account") from None
+        raise PersonNotFound(f"no person with id {person_id}") from None
+    _audit(session, clock, actor, "account.issue", account, {"level": level, "source": source})
+    return AccountRead.model_validate(account)
+
+
+def _upgrade(
+    session: Session, clock: Clock, actor: Actor, account: EidAccount, phone: str | None, level: int, source: str
+) -> AccountRead:
+    previous = account.level
+    changed = ["level", "issued_from"]
+    account.level = level
+    account.issued_from = source
+    if phone is not None and phone != account.phone:
+        account.phone = phone
+        changed.append("phone")
+    account.updated_at = clock.now()
+    try:
+        with session.begin_nested():
+            session.flush()  # The unique phone constraint is enforced here.
+    except IntegrityError:
+        raise PhoneNumberTaken("this phone number is already bound to another e-ID account") from None
+    details = {"from_level": previous, "level": level, "source": source, "fields": sorted(changed)}
+    _audit(session, clock, actor, "account.upgrade", account, details)
+    return AccountRead.model_validate(account)
+
+
+def find_account_by_person(*, session: Session, person_id: int) -> AccountRead | None:
+    account = repository.get_by_person(session, person_id)
+    return None if account is None else AccountRead.model_validate(account)
+
+
+def get_account_by_person(*, session: Session, person_id: int) -> AccountRead:
+    account = find_account_by_person(session=session, person_id=person_id)
+    if account is None:
+        raise AccountNotFound(f"no e-ID account for person {person_id}")
+    return account
+
+
+def account_counts(*, session: Session) -> dict[str, dict[int, int]]:
+    """Accounts issued (any status) and active, by level: campaign figures count both (DOMAIN.md)."""
+    counts: dict[str, dict[int, int]] = {"issued": dict.fromkeys(LEVELS, 0), "active": dict.fromkeys(LEVELS, 0)}
+    for level, status, count in repository.counts_by_level_and_status(session):
+        counts["issued"][level] += count
+        if status == AccountStatus.ACTIVE:
+            counts["active"][level] += count
+    return counts
+
+
+def _audit(
+    session: Session, clock: Clock, actor: Actor, action: str, account: EidAccount, details: dict[str, object]
+) -> None:
+    # The subject is the person, so the account's history shows in the holder's own audit trail.
+    audit.record(
+        session=session,
+        clock=clock,
+        actor=actor,
+        action=action,
+        subject_type="person",
+        subject_id=str(account.person_id),
+        details={"account_id": account.id, **details},
+    )

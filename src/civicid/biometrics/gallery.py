@@ -1,0 +1,364 @@
+"""Gallery implementations: exact search in a numpy matrix, and an optional faiss IVF index.
+
+Exact search is the default because its recall is 1 by construction and, batched, it runs at the
+machine's matrix-multiply speed (research/biometrics.md §4: ~10^11 multiply-adds/s on 2 vCPU, enough
+for 1M dedups/day against 10M templates). Approximate galleries exist for galleries too big to scan,
+and may only answer after a measured recall check against exact search (:class:`RecallGate`). The
+recommended one is :class:`civicid.biometrics.sketch.SketchGallery` (binary sign-projection sketches
+with an exact re-rank); the IVF gallery here is kept for clustered embeddings, on which it does well,
+but misses mates on structure-free ones (docs/decisions/0006-approximate-search.md).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from civicid.biometrics.errors import ApproximateSearchUnavailable, DuplicateReference, UnknownReference
+from civicid.biometrics.ports import Candidate, Template, TemplateKey, Vector, stack
+
+# Scores of one gallery chunk for a batch of queries are kept to about this many float32 values
+# (16 MiB), so a 1,000-query batch against 1M templates never materialises a 4 GB score matrix.
+_CHUNK_SCORES = 1 << 22
+# Rows per block for the block-maximum pre-selection of the top k (see _top_k_chunk).
+_BLOCK = 32
+
+
+class ExactGallery:
+    """Exhaustive cosine search over an in-memory float32 matrix of unit vectors.
+
+    Rows live in a matrix with spare capacity that doubles when full (amortised O(1) insert);
+    a delete moves the last row into the hole (O(1), order is irrelevant to search). A batch of
+    queries is one matrix multiply per chunk of rows followed by a top-k selection that costs a
+    small fraction of the multiply.
+    """
+
+    def __init__(self, key: TemplateKey, *, capacity: int = 1024) -> None:
+        self._key = key
+        self._matrix: Vector = np.zeros((max(capacity, 1), key.dim), dtype=np.float32)
+        self._ids: list[str] = []
+        self._rows: dict[str, int] = {}
+
+    @property
+    def key(self) -> TemplateKey:
+        return self._key
+
+    def count(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, reference_id: object) -> bool:
+        return reference_id in self._rows
+
+    @property
+    def vectors(self) -> Vector:
+        """A read-only view of the live rows (for building an approximate index and for benchmarks)."""
+        view = self._matrix[: len(self._ids)]
+        view.flags.writeable = False
+        return view
+
+    @property
+    def reference_ids(self) -> list[str]:
+        """Reference ids in row order (row i of :attr:`vectors` belongs to ``reference_ids[i]``)."""
+        return list(self._ids)
+
+    def insert(self, reference_id: str, template: Template) -> None:
+        self._key.require_same(template.key)
+        self._append(reference_id, template.vector)
+
+    def insert_matrix(self, reference_ids: Sequence[str], vectors: npt.ArrayLike) -> None:
+        """Bulk insert of already unit-normalised rows of this gallery's key (cache rebuilds, benchmarks)."""
+        matrix = np.asarray(vectors, dtype=np.float32)
+        if matrix.ndim != 2 or matrix.shape != (len(reference_ids), self._key.dim):
+            raise ValueError(f"expected a ({len(reference_ids)}, {self._key.dim}) matrix, got {matrix.shape}")
+        if len(set(reference_ids)) != len(reference_ids):
+            raise DuplicateReference("the same reference appears twice in one bulk insert")
+        for reference_id in reference_ids:
+            if reference_id in self._rows:
+                raise DuplicateReference(f"reference {reference_id} is already in the gallery")
+        start = len(self._ids)
+        self._reserve(start + len(reference_ids))
+        self._matrix[start : start + len(reference_ids)] = matrix
+        for offset, reference_id in enumerate(reference_ids):
+            self._rows[reference_id] = start + offset
+        self._ids.extend(reference_ids)
+
+    def reference_at(self, row: int) -> str:
+        """The reference of row ``row`` of :attr:`vectors`."""
+        return self._ids[row]
+
+    def row_of(self, reference_id: str) -> int:
+        """The row of ``reference_id`` in :attr:`vectors` (rows move on delete: the last fills the hole)."""
+        row = self._rows.get(reference_id)
+        if row is None:
+            raise UnknownReference(f"reference {reference_id} is not in the gallery")
+        return row
+
+    def delete(self, reference_id: str) -> None:
+        row = self._rows.pop(reference_id, None)
+        if row is None:
+            raise UnknownReference(f"reference {reference_id} is not in the gallery")
+        last = len(self._ids) - 1
+        if row != last:
+            moved = self._ids[last]
+            self._matrix[row] = self._matrix[last]
+            self._ids[row] = moved
+            self._rows[moved] = row
+        self._ids.pop()
+
+    def identify(self, template: Template, top_k: int) -> list[Candidate]:
+        return self.identify_batch([template], top_k)[0]
+
+    def identify_batch(self, templates: Sequence[Template], top_k: int) -> list[list[Candidate]]:
+        queries = stack(templates, self._key)
+        return self.search_matrix(queries, top_k)
+
+    def search_matrix(self, queries: Vector, top_k: int) -> list[list[Candidate]]:
+        """Top-k candidates for each row of ``queries`` (m, dim), best first."""
+        scores, rows = self.search_rows(queries, top_k)
+        return [
+            [Candidate(self._ids[int(r)], float(s)) for s, r in zip(score_row, row_row, strict=True)]
+            for score_row, row_row in zip(scores, rows, strict=True)
+        ]
+
+    def search_rows(self, queries: Vector, top_k: int) -> tuple[Vector, npt.NDArray[np.int64]]:
+        """Scores and row numbers (m, k) of the top k per query, best first; k = min(top_k, count)."""
+        if top_k < 1:
+            raise ValueError("top_k must be at least 1")
+        size, m = len(self._ids), int(queries.shape[0])
+        k = min(top_k, size)
+        best_scores = np.full((m, k), -np.inf, dtype=np.float32)
+        best_rows = np.zeros((m, k), dtype=np.int64)
+        if k == 0 or m == 0:
+            return best_scores, best_rows
+        chunk = max(_BLOCK * k, (_CHUNK_SCORES // max(m, 1)) // _BLOCK * _BLOCK)
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        for start in range(0, size, chunk):
+            stop = min(start + chunk, size)
+            scores = queries @ self._matrix[start:stop].T  # (m, rows): one GEMM per chunk
+            chunk_scores, chunk_rows = _top_k_chunk(scores, k)
+            best_scores, best_rows = _merge(best_scores, best_rows, chunk_scores, chunk_rows + start, k)
+        order = np.argsort(-best_scores, axis=1, kind="stable")
+        return np.take_along_axis(best_scores, order, 1), np.take_along_axis(best_rows, order, 1)
+
+    def _append(self, reference_id: str, vector: Vector) -> None:
+        if reference_id in self._rows:
+            raise DuplicateReference(f"reference {reference_id} is already in the gallery")
+        row = len(self._ids)
+        self._reserve(row + 1)
+        self._matrix[row] = vector
+        self._rows[reference_id] = row
+        self._ids.append(reference_id)
+
+    def _reserve(self, needed: int) -> None:
+        capacity = self._matrix.shape[0]
+        if needed <= capacity:
+            return
+        while capacity < needed:
+            capacity *= 2
+        grown = np.zeros((capacity, self._key.dim), dtype=np.float32)
+        grown[: len(self._ids)] = self._matrix[: len(self._ids)]
+        self._matrix = grown
+
+
+def _top_k_chunk(scores: Vector, k: int) -> tuple[Vector, npt.NDArray[np.int64]]:
+    """Top k columns per row of ``scores`` (m, rows), unordered, as (m, k) arrays.
+
+    A full argpartition over every score costs more than the multiply at 128 dimensions. Instead the
+    columns are cut into blocks of ``_BLOCK`` and each block's maximum is taken (a cheap vectorised
+    reduction): the k best scores lie in at most k blocks, and those blocks are among the k with the
+    highest maxima. Only those k blocks are then searched exactly.
+    """
+    m, rows = scores.shape
+    whole = rows // _BLOCK * _BLOCK
+    parts_scores: list[Vector] = []
+    parts_rows: list[npt.NDArray[np.int64]] = []
+    if whole:
+        blocks = whole // _BLOCK
+        # Block j is the strided set of columns j, j + blocks, j + 2·blocks, ...: any partition works,
+        # and this one makes the maximum a reduction over contiguous rows, several times faster.
+        blocked = scores[:, :whole].reshape(m, _BLOCK, blocks)
+        maxima = blocked.max(axis=1)  # (m, blocks)
+        kb = min(k, blocks)
+        top_blocks = np.argpartition(maxima, blocks - kb, axis=1)[:, blocks - kb :]  # (m, kb)
+        gathered = np.take_along_axis(blocked, top_blocks[:, None, :], axis=2).reshape(m, _BLOCK * kb)
+        row_index = (top_blocks[:, None, :] + blocks * np.arange(_BLOCK)[None, :, None]).reshape(m, _BLOCK * kb)
+        parts_scores.append(gathered)
+        parts_rows.append(row_index.astype(np.int64))
+    if whole < rows:
+        parts_scores.append(scores[:, whole:])
+        parts_rows.append(np.broadcast_to(np.arange(whole, rows, dtype=np.int64), (m, rows - whole)))
+    candidates = np.concatenate(parts_scores, axis=1)
+    candidate_rows = np.concatenate(parts_rows, axis=1)
+    keep = min(k, candidates.shape[1])
+    pick = np.argpartition(candidates, candidates.shape[1] - keep, axis=1)[:, candidates.shape[1] - keep :]
+    return np.take_along_axis(candidates, pick, 1), np.take_along_axis(candidate_rows, pick, 1)
+
+
+def _merge(
+    a_scores: Vector, a_rows: npt.NDArray[np.int64], b_scores: Vector, b_rows: npt.NDArray[np.int64], k: int
+) -> tuple[Vector, npt.NDArray[np.int64]]:
+    scores = np.concatenate([a_scores, b_scores], axis=1)
+    rows = np.concatenate([a_rows, b_rows], axis=1)
+    width = scores.shape[1]
+    pick = np.argpartition(scores, width - k, axis=1)[:, width - k :]
+    return np.take_along_axis(scores, pick, 1), np.take_along_axis(rows, pick, 1)
+
+
+def _faiss() -> Any:
+    try:
+        return importlib.import_module("faiss")
+    except ImportError as exc:
+        raise ApproximateSearchUnavailable(
+            "approximate biometric search needs faiss: install the extra with `pip install civicid[biometrics-ann]`"
+        ) from exc
+
+
+def faiss_available() -> bool:
+    try:
+        _faiss()
+    except ApproximateSearchUnavailable:
+        return False
+    return True
+
+
+class RecallGate:
+    """Refuse approximate answers until recall@1 against an exact gallery has been measured and is enough.
+
+    Subclasses provide ``_key`` and ``_search`` (the ungated search); their public searches call
+    :meth:`_require_enabled` first.
+    """
+
+    _key: TemplateKey
+    recall: float | None = None
+
+    def _search(self, queries: Vector, top_k: int) -> list[list[Candidate]]:
+        raise NotImplementedError
+
+    @property
+    def enabled(self) -> bool:
+        return self.recall is not None
+
+    def _require_enabled(self) -> None:
+        if not self.enabled:
+            raise ApproximateSearchUnavailable("the approximate gallery answers only after enable() passed")
+
+    def recall_check(self, exact: ExactGallery, queries: Vector, k: int = 1) -> float:
+        """Share of queries whose exact top-k references all appear in this gallery's top-k."""
+        if queries.shape[0] == 0:
+            raise ValueError("a recall check needs queries")
+        truth = exact.search_matrix(queries, k)
+        found = self._search(queries, k)
+        hits = sum(
+            {c.reference_id for c in expected} <= {c.reference_id for c in got}
+            for expected, got in zip(truth, found, strict=True)
+        )
+        return hits / len(truth)
+
+    def enable(self, exact: ExactGallery, queries: Vector, *, min_recall: float = 0.99) -> float:
+        """Measure recall@1 against ``exact``; answer searches from now on only if it reaches ``min_recall``."""
+        self._key.require_same(exact.key)
+        recall = self.recall_check(exact, queries, k=1)
+        if recall < min_recall:
+            self.recall = None
+            raise ApproximateSearchUnavailable(
+                f"approximate search recall@1 {recall:.4f} is below the required {min_recall:.4f}; "
+                "search more candidates or use the exact gallery"
+            )
+        self.recall = recall
+        return recall
+
+
+class ApproximateGallery(RecallGate):
+    """A faiss IVF-Flat index (inverted lists of full-precision vectors, inner product).
+
+    IVF-Flat was chosen over HNSW: it builds in seconds rather than minutes on 2 vCPU, supports
+    delete, and its one knob (``nprobe``, lists scanned per query) trades speed for recall
+    predictably (research/biometrics.md §4). Scores are exact inner products of the vectors scanned;
+    only a mate in a list that was not scanned is missed. That is why the gallery refuses to answer
+    until :meth:`enable` has measured recall@1 against an exact gallery on a mated set.
+    """
+
+    def __init__(self, key: TemplateKey, training: Vector, *, nlist: int, nprobe: int) -> None:
+        faiss = _faiss()
+        if training.shape[0] < nlist:
+            raise ValueError(f"IVF with {nlist} lists needs at least {nlist} training vectors")
+        self._key = key
+        self._quantizer = faiss.IndexFlatIP(key.dim)
+        self._index = faiss.IndexIVFFlat(self._quantizer, key.dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        self._index.train(np.ascontiguousarray(training, dtype=np.float32))
+        self._index.nprobe = nprobe
+        self._faiss = faiss
+        self._numbers: dict[str, int] = {}
+        self._references: dict[int, str] = {}
+        self._next = 0
+        self.recall: float | None = None
+
+    @classmethod
+    def from_exact(
+        cls, exact: ExactGallery, *, nlist: int, nprobe: int, queries: Vector, min_recall: float = 0.99
+    ) -> ApproximateGallery:
+        """An index trained on and filled with ``exact``'s templates, enabled if its recall check passes."""
+        approximate = cls(exact.key, exact.vectors, nlist=nlist, nprobe=nprobe)
+        approximate.insert_matrix(exact.reference_ids, exact.vectors)
+        approximate.enable(exact, queries, min_recall=min_recall)
+        return approximate
+
+    @property
+    def key(self) -> TemplateKey:
+        return self._key
+
+    def count(self) -> int:
+        return len(self._numbers)
+
+    def __contains__(self, reference_id: object) -> bool:
+        return reference_id in self._numbers
+
+    def insert(self, reference_id: str, template: Template) -> None:
+        self._key.require_same(template.key)
+        self.insert_matrix([reference_id], template.vector[None, :])
+
+    def insert_matrix(self, reference_ids: Sequence[str], vectors: npt.ArrayLike) -> None:
+        matrix = np.ascontiguousarray(vectors, dtype=np.float32)
+        for reference_id in reference_ids:
+            if reference_id in self._numbers:
+                raise DuplicateReference(f"reference {reference_id} is already in the gallery")
+        numbers = np.arange(self._next, self._next + len(reference_ids), dtype=np.int64)
+        self._index.add_with_ids(matrix, numbers)
+        for number, reference_id in zip(numbers.tolist(), reference_ids, strict=True):
+            self._numbers[reference_id] = number
+            self._references[number] = reference_id
+        self._next += len(reference_ids)
+
+    def delete(self, reference_id: str) -> None:
+        number = self._numbers.pop(reference_id, None)
+        if number is None:
+            raise UnknownReference(f"reference {reference_id} is not in the gallery")
+        del self._references[number]
+        self._index.remove_ids(np.array([number], dtype=np.int64))
+
+    def identify(self, template: Template, top_k: int) -> list[Candidate]:
+        return self.identify_batch([template], top_k)[0]
+
+    def identify_batch(self, templates: Sequence[Template], top_k: int) -> list[list[Candidate]]:
+        return self.search_matrix(stack(templates, self._key), top_k)
+
+    def search_matrix(self, queries: Vector, top_k: int) -> list[list[Candidate]]:
+        self._require_enabled()
+        return self._search(queries, top_k)
+
+    def _search(self, queries: Vector, top_k: int) -> list[list[Candidate]]:
+        if top_k < 1:
+            raise ValueError("top_k must be at least 1")
+        scores, numbers = self._index.search(np.ascontiguousarray(queries, dtype=np.float32), top_k)
+        return [
+            [
+                Candidate(self._references[int(n)], float(s))
+                for s, n in zip(score_row, number_row, strict=True)
+                if n >= 0
+            ]
+            for score_row, number_row in zip(scores, numbers, strict=True)
+        ]

@@ -1,0 +1,277 @@
+"""Durable, idempotent jobs in the database (DESIGN.md decision 2).
+
+A job is a row: ``(kind, subject_id)`` is unique, so enqueuing the same work twice is one job.
+A worker *claims* a job in a short transaction of its own (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL; SQLite serialises writers), which gives it a lease. It then runs the handler in a second
+transaction that also marks the job done, checking that it still holds the lease: the handler's
+effects and the job's completion commit together or not at all. A worker killed at any point
+(``kill -9``) leaves either a finished job or a lease that expires, after which another worker runs
+the handler again from the start, on a database that holds none of the first try's effects.
+
+Failures are retried with exponential backoff and jitter, up to ``max_attempts``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import Index, Integer, String, UniqueConstraint, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from civicid.core.clock import Clock
+from civicid.core.database import Base, unit_of_work
+from civicid.core.errors import CivicIDError
+from civicid.core.types import UTCDateTime, str_enum
+
+Handler = Callable[[Session, Clock, str], None]
+"""A job handler: does the work for ``subject_id`` in the given session, never commits."""
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Job(Base):
+    __tablename__ = "job"
+    __table_args__ = (UniqueConstraint("kind", "subject_id"), Index("ix_job_ready", "state", "run_after"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    state: Mapped[JobState] = mapped_column(str_enum(JobState), default=JobState.QUEUED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    run_after: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    worker: Mapped[str | None] = mapped_column(String(120))
+    # An error code, never a message that could carry personal data.
+    last_error: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class LeaseLost(Exception):
+    """Another worker took the job over (our lease had expired): our work must not commit."""
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: int
+    kind: str
+    subject_id: str
+    attempt: int
+    worker: str
+
+
+def enqueue(*, session: Session, clock: Clock, kind: str, subject_id: str, delay: dt.timedelta | None = None) -> None:
+    """Add a job in the caller's transaction; a job of the same kind for the same subject is kept."""
+    now = clock.now()
+    values = {
+        "kind": kind,
+        "subject_id": subject_id,
+        "state": JobState.QUEUED.value,
+        "attempts": 0,
+        "run_after": now + (delay or dt.timedelta()),
+        "created_at": now,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(Job).values(**values).on_conflict_do_nothing(index_elements=["kind", "subject_id"]))
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claim(
+    *,
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    kinds: list[str],
+    worker: str,
+    lease: dt.timedelta = dt.timedelta(seconds=60),
+) -> ClaimedJob | None:
+    """Take the oldest ready job of these kinds, or one whose lease expired, in a transaction of its own."""
+    claimed = claim_batch(sessions=sessions, clock=clock, kinds=kinds, worker=worker, lease=lease, limit=1)
+    return claimed[0] if claimed else None
+
+
+def claim_batch(
+    *,
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    kinds: list[str],
+    worker: str,
+    lease: dt.timedelta = dt.timedelta(seconds=60),
+    limit: int = 20,
+    max_attempts: int | None = None,
+) -> list[ClaimedJob]:
+    """Take up to ``limit`` jobs in one short transaction: expired leases first, then the oldest ready.
+
+    Both queries are prefix scans of ``ix_job_ready`` (state, run_after): done jobs, however many,
+    are never read. Each job still runs and completes in a transaction of its own.
+    """
+    now = clock.now()
+    with unit_of_work(sessions) as session:
+        locking = session.get_bind().dialect.name == "postgresql"
+        expired = (
+            select(Job)
+            .where(Job.state == JobState.RUNNING, Job.lease_until < now, Job.kind.in_(kinds))
+            .order_by(Job.id)
+            .limit(limit)
+        )
+        ready = (
+            select(Job)
+            .where(Job.state == JobState.QUEUED, Job.run_after <= now, Job.kind.in_(kinds))
+            .order_by(Job.run_after, Job.id)
+            .limit(limit)
+        )
+        if locking:
+            expired, ready = expired.with_for_update(skip_locked=True), ready.with_for_update(skip_locked=True)
+        jobs = list(session.scalars(expired).all())
+        if len(jobs) < limit:
+            jobs += session.scalars(ready.limit(limit - len(jobs))).all()
+        claimed = []
+        for job in jobs:
+            if max_attempts is not None and job.attempts >= max_attempts:
+                # Its worker died on every try (a job that kills its process): give up on it.
+                job.state, job.finished_at, job.lease_until = JobState.FAILED, now, None
+                job.last_error = job.last_error or "worker_lost"
+                continue
+            job.state = JobState.RUNNING
+            job.attempts += 1
+            job.worker = worker
+            job.lease_until = now + lease
+            claimed.append(
+                ClaimedJob(id=job.id, kind=job.kind, subject_id=job.subject_id, attempt=job.attempts, worker=worker)
+            )
+        return claimed
+
+
+def complete(*, session: Session, clock: Clock, job: ClaimedJob) -> None:
+    """Mark the job done in the handler's transaction, only if this worker still holds it."""
+    result = session.execute(
+        update(Job)
+        .where(Job.id == job.id, Job.worker == job.worker, Job.attempts == job.attempt, Job.state == JobState.RUNNING)
+        .values(state=JobState.DONE, finished_at=clock.now(), lease_until=None, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise LeaseLost(f"job {job.id} was taken over by another worker")
+
+
+def backoff(attempt: int, *, base: float = 2.0, cap: float = 600.0) -> dt.timedelta:
+    """Exponential backoff with full jitter (AWS architecture blog, "Exponential Backoff And Jitter")."""
+    return dt.timedelta(seconds=random.uniform(0, min(cap, base * 2**attempt)))  # noqa: S311 - jitter, not secrets
+
+
+def fail(*, sessions: sessionmaker[Session], clock: Clock, job: ClaimedJob, error: str, max_attempts: int) -> None:
+    """Record a failed attempt in a transaction of its own: retry later, or give up."""
+    with unit_of_work(sessions) as session:
+        row = session.get(Job, job.id)
+        if row is None or row.worker != job.worker or row.attempts != job.attempt:
+            return
+        row.last_error = error[:120]
+        row.lease_until = None
+        if row.attempts >= max_attempts:
+            row.state = JobState.FAILED
+            row.finished_at = clock.now()
+        else:
+            row.state = JobState.QUEUED
+            row.run_after = clock.now() + backoff(row.attempts)
+
+
+# Jobs claimed per claim transaction: fewer transactions, while a batch stays well inside its lease.
+BATCH = 10
+
+
+class Worker:
+    """Runs job handlers; one per process (``civicid worker``) or a thread inside ``civicid serve``."""
+
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        clock: Clock,
+        handlers: Mapping[str, Handler],
+        name: str | None = None,
+        lease: dt.timedelta = dt.timedelta(seconds=60),
+        max_attempts: int = 8,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.handlers = dict(handlers)
+        self.name = name or worker_name()
+        self.lease = lease
+        self.max_attempts = max_attempts
+
+    def run_one(self) -> ClaimedJob | None:
+        """Claim and run one job; returns it, or None when nothing is ready."""
+        job = claim(
+            sessions=self.sessions, clock=self.clock, kinds=list(self.handlers), worker=self.name, lease=self.lease
+        )
+        if job is not None:
+            self.run_claimed(job)
+        return job
+
+    def run_batch(self, limit: int = 20) -> int:
+        """Claim up to ``limit`` jobs in one transaction, then run each; returns how many ran."""
+        batch = claim_batch(
+            sessions=self.sessions,
+            clock=self.clock,
+            kinds=list(self.handlers),
+            worker=self.name,
+            lease=self.lease,
+            limit=limit,
+            max_attempts=self.max_attempts,
+        )
+        for job in batch:
+            self.run_claimed(job)
+        return len(batch)
+
+    def run_claimed(self, job: ClaimedJob) -> None:
+        """Run the handler and complete the job in one transaction; record a failure for a retry."""
+        try:
+            with unit_of_work(self.sessions) as session:
+                self.handlers[job.kind](session, self.clock, job.subject_id)
+                complete(session=session, clock=self.clock, job=job)
+        except LeaseLost:
+            return
+        except CivicIDError as exc:
+            fail(sessions=self.sessions, clock=self.clock, job=job, error=exc.code, max_attempts=self.max_attempts)
+        except Exception as exc:  # a bug in one job must not stop the worker: it is retried, then failed
+            fail(
+                sessions=self.sessions,
+                clock=self.clock,
+                job=job,
+                error=type(exc).__name__,
+                max_attempts=self.max_attempts,
+            )
+
+    def run_until_idle(self, limit: int | None = None) -> int:
+        """Run ready jobs until none is left (or ``limit`` ran); returns how many ran."""
+        count = 0
+        while limit is None or count < limit:
+            ran = self.run_batch(BATCH if limit is None else min(BATCH, limit - count))
+            if ran == 0:
+                return count
+            count += ran
+        return count
+
+
+def counts_by_state(*, session: Session, kind_prefix: str = "") -> dict[str, int]:
+    from sqlalchemy import func
+
+    query = select(Job.state, func.count()).group_by(Job.state)
+    if kind_prefix:
+        query = query.where(Job.kind.startswith(kind_prefix))
+    return {state.value: int(n) for state, n in session.execute(query).all()}

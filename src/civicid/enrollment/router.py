@@ -1,0 +1,495 @@
+"""The enrollment API (``/api/v1/enrollment``): intake from field kits, the supervisor's decisions, devices.
+
+- Intake (``/intake/…``) is called by field kits. It needs no staff login: an envelope is authenticated
+  by its device signature (DESIGN.md decision 3), and chunks are bytes that count for nothing until a
+  signed envelope's manifest names their hash (decision 4).
+- Applications, decisions and statistics need a staff login with an enrollment permission, scoped to
+  the staff member's commune: an application of another commune answers 404, as if it did not exist.
+- Field devices are registered and revoked by administrators (``device:manage``).
+
+Errors are the services' domain exceptions, rendered once by ``web/problems.py``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import threading
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from civicid.core.errors import Forbidden
+from civicid.enrollment import approval, devices, intake
+from civicid.enrollment.devices import DeviceRead
+from civicid.enrollment.errors import ApplicationNotFound, DeviceNotFound
+from civicid.enrollment.intake import CHUNK_MAX_BYTES, Receipt
+from civicid.enrollment.models import Application, ApplicationEvent, ApplicationStatus
+from civicid.enrollment.packet import PART_NAME_PATTERN, UUID7_PATTERN
+from civicid.enrollment.runtime import build_pipeline
+from civicid.enrollment.service import list_applications
+from civicid.enrollment.stats import enrollment_stats
+from civicid.enrollment.tasks import Pipeline
+from civicid.enrollment.timeline import timeline
+from civicid.web.deps import AppContext, DbSession
+from civicid.web.problems import problem_responses
+from civicid.web.roles import Permission, commune_scope, require
+from civicid.web.staff import StaffAccount
+from civicid.web.staff_service import staff_actor
+
+router = APIRouter(tags=["enrollment"])
+
+Reader = Annotated[StaffAccount, Depends(require(Permission.ENROLLMENT_READ))]
+Decider = Annotated[StaffAccount, Depends(require(Permission.ENROLLMENT_DECIDE))]
+DeviceManager = Annotated[StaffAccount, Depends(require(Permission.DEVICE_MANAGE))]
+
+ApplicationId = Annotated[str, Path(pattern=UUID7_PATTERN, description="The UUIDv7 the field kit gave it.")]
+StaffApplicationId = Annotated[str, Path(max_length=36)]
+PartName = Annotated[str, Path(pattern=PART_NAME_PATTERN)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+
+# A civicid-packet/1 envelope with its 16 parts at most is a few kilobytes; this leaves room to spare.
+ENVELOPE_MAX_CHARS = 64 * 1024
+LIST_LIMIT_MAX = 500
+_PIPELINE_LOCK = threading.Lock()
+
+
+def pipeline_of(request: Request) -> Pipeline:
+    """The deployment's pipeline (keys, blob store, biometrics), built on first use and kept on the app."""
+    pipeline: Pipeline | None = getattr(request.app.state, "enrollment_pipeline", None)
+    if pipeline is None:
+        with _PIPELINE_LOCK:
+            pipeline = getattr(request.app.state, "enrollment_pipeline", None)
+            if pipeline is None:
+                pipeline = build_pipeline(request.app.state.context)
+                request.app.state.enrollment_pipeline = pipeline
+    return pipeline
+
+
+PipelineDep = Annotated[Pipeline, Depends(pipeline_of)]
+
+
+# Schemas -----------------------------------------------------------------------------------------
+
+
+class EnvelopeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    envelope: str = Field(
+        min_length=1, max_length=ENVELOPE_MAX_CHARS, description="The signed envelope, a compact JWS (RFC 7515 §7.1)."
+    )
+
+
+class PartProgressRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    name: str
+    kind: str | None
+    priority: int | None
+    size: int | None
+    received_bytes: int = Field(description="Bytes held from the start without a gap: where the upload resumes.")
+    complete: bool
+
+
+class ReceiptRead(BaseModel):
+    """What the server holds of an application: known or not, its status, each part's resume point."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    application_id: str
+    known: bool = Field(description="False while only chunks, and no envelope, have arrived.")
+    status: ApplicationStatus | None
+    replay: bool = Field(default=False, description="True when this envelope had already been received.")
+    parts: list[PartProgressRead]
+
+
+class EventRead(BaseModel):
+    """One step of the pipeline, as the field kit receives it back at sync."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    stage: str
+    outcome: str
+    reason: str | None = Field(description="A reason code, e.g. date_of_birth_mismatch.")
+    at: dt.datetime
+
+
+class IntakeStatusRead(ReceiptRead):
+    status_reason: str | None
+    timeline: list[EventRead]
+
+
+class StaffEventRead(EventRead):
+    actor: str
+    note: str | None = Field(description="The supervisor's reason for a decision.")
+
+
+class ApplicationSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    application_type: str
+    commune_code: str
+    village_id: int
+    device_id: str
+    operator: str
+    captured_at: dt.datetime
+    received_at: dt.datetime
+    status: ApplicationStatus
+    status_reason: str | None
+    best_score: float | None = Field(description="The best 1:N similarity score, for suspected duplicates.")
+    duplicate_of: str | None = Field(description="The application the 1:N search matched.")
+    decided_by: str | None
+    decided_at: dt.datetime | None
+
+
+class ApplicationRead(ApplicationSummary):
+    id_number: str
+    person_id: int | None
+    timeline: list[StaffEventRead]
+
+
+class RejectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason
+
+
+class AdjudicateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    is_duplicate: bool = Field(description="True: the same person (rejected); false: two people (on to approval).")
+    reason: Reason
+
+
+class EnrollmentStatsRead(BaseModel):
+    applications: int
+    by_status: dict[str, int]
+    suspected_duplicates: int
+    rejected_duplicates: int
+    issued: int
+
+
+class DeviceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    commune_code: str = Field(pattern=r"^\d{5}$")
+    public_jwk: dict[str, Any] = Field(description="The kit's P-256 public JWK (RFC 7517); never a private one.")
+    device_id: str | None = Field(default=None, description="Chosen by the server when absent.")
+
+
+class RevokeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason
+
+
+# Helpers shared with pages.py --------------------------------------------------------------------
+
+
+def visible_application(session: Session, principal: StaffAccount, application_id: str) -> Application:
+    """The application, if the principal's commune (if any) holds it; otherwise :class:`ApplicationNotFound`."""
+    application = intake.get_application(session=session, application_id=application_id)
+    scope = commune_scope(principal)
+    if scope is not None and application.commune_code != scope:
+        raise ApplicationNotFound(f"no application {application_id}")
+    return application
+
+
+def staff_timeline(session: Session, application_id: str) -> list[StaffEventRead]:
+    return [_staff_event(event) for event in timeline(session, application_id)]
+
+
+def application_read(session: Session, application: Application) -> ApplicationRead:
+    summary = ApplicationSummary.model_validate(application)
+    return ApplicationRead(
+        **summary.model_dump(),
+        id_number=application.id_number,
+        person_id=application.person_id,
+        timeline=staff_timeline(session, application.id),
+    )
+
+
+def _staff_event(event: ApplicationEvent) -> StaffEventRead:
+    note = (event.details or {}).get("reason")
+    return StaffEventRead(
+        stage=event.stage,
+        outcome=event.outcome,
+        reason=event.reason,
+        at=event.at,
+        actor=event.actor,
+        note=note if isinstance(note, str) else None,
+    )
+
+
+def _receipt(receipt: Receipt) -> ReceiptRead:
+    return ReceiptRead.model_validate(receipt, from_attributes=True)
+
+
+def _digest_problem(message: str) -> RequestValidationError:
+    return RequestValidationError(
+        [{"type": "value_error", "loc": ("header", "content-digest"), "msg": message, "input": None}]
+    )
+
+
+def content_digest(
+    content_digest: Annotated[
+        str | None, Header(max_length=1000, description="RFC 9530: sha-256=:<base64 of the chunk's SHA-256>:")
+    ] = None,
+) -> str:
+    """The chunk's SHA-256 in hex, from its ``Content-Digest`` (RFC 9530 §2, a structured-field dictionary)."""
+    if content_digest is None:
+        raise _digest_problem("the Content-Digest header is required: sha-256=:<base64 of the chunk's SHA-256>:")
+    for member in content_digest.split(","):
+        key, has_value, value = member.strip().partition("=")
+        if key.strip() != "sha-256" or not has_value:
+            continue
+        value = value.split(";", 1)[0].strip()
+        if len(value) > 2 and value[0] == value[-1] == ":":
+            try:
+                raw = base64.b64decode(value[1:-1], validate=True)
+            except (binascii.Error, ValueError):
+                break
+            if len(raw) == 32:
+                return raw.hex()
+        break
+    raise _digest_problem("Content-Digest must hold sha-256=:<base64 of the chunk's 32-byte SHA-256>: (RFC 9530)")
+
+
+async def chunk_body(request: Request) -> bytes:
+    """The raw chunk, read no further than :data:`CHUNK_MAX_BYTES` (413 beyond)."""
+    too_large = StarletteHTTPException(413, detail=f"a chunk holds at most {CHUNK_MAX_BYTES} bytes")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > CHUNK_MAX_BYTES:
+        raise too_large
+    body = bytearray()
+    async for piece in request.stream():
+        body += piece
+        if len(body) > CHUNK_MAX_BYTES:
+            raise too_large
+    return bytes(body)
+
+
+_CHUNK_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": f"The chunk's bytes: a byte range of the sealed part, at most {CHUNK_MAX_BYTES} bytes.",
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+# Intake (field kits) -----------------------------------------------------------------------------
+
+
+@router.put(
+    "/intake/applications/{application_id}",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"model": ReceiptRead, "description": "A replay: this envelope was already received"},
+        **problem_responses(403, 409, 422),
+    },
+)
+def put_envelope(
+    application_id: ApplicationId,
+    body: EnvelopeIn,
+    response: Response,
+    context: AppContext,
+    session: DbSession,
+    pipeline: PipelineDep,
+) -> ReceiptRead:
+    """Deliver a packet's signed envelope: 201 when new, 200 with ``replay`` when received before.
+
+    Another envelope under the same id is a 409 ``different_packet`` carrying the stored version.
+    """
+    receipt = intake.receive_envelope(
+        session=session,
+        clock=context.clock,
+        blobs=pipeline.blobs,
+        envelope_jws=body.envelope,
+        application_id=application_id,
+    )
+    if receipt.replay:
+        response.status_code = status.HTTP_200_OK
+    return _receipt(receipt)
+
+
+@router.put(
+    "/intake/applications/{application_id}/parts/{part_name}",
+    responses=problem_responses(409, 413, 422),
+    openapi_extra=_CHUNK_BODY,
+)
+def put_chunk(
+    application_id: ApplicationId,
+    part_name: PartName,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1, description="The chunk's first byte in the sealed part.")],
+    data: Annotated[bytes, Depends(chunk_body)],
+    sha256: Annotated[str, Depends(content_digest)],
+    context: AppContext,
+    session: DbSession,
+    pipeline: PipelineDep,
+) -> ReceiptRead:
+    """Upload one byte range of a sealed part; sending it again is harmless. Returns every part's resume point."""
+    receipt = intake.receive_chunk(
+        session=session,
+        clock=context.clock,
+        blobs=pipeline.blobs,
+        application_id=application_id,
+        part_name=part_name,
+        offset=offset,
+        data=data,
+        sha256=sha256,
+    )
+    return _receipt(receipt)
+
+
+@router.get("/intake/applications/{application_id}", responses=problem_responses(422))
+def get_intake_status(application_id: ApplicationId, session: DbSession) -> IntakeStatusRead:
+    """What the server holds (each part's resume point), the status and the timeline the kit syncs back."""
+    receipt = _receipt(intake.status_of(session=session, application_id=application_id))
+    application = session.get(Application, application_id)
+    events = [] if application is None else timeline(session, application_id)
+    return IntakeStatusRead(
+        **receipt.model_dump(),
+        status_reason=application.status_reason if application is not None else None,
+        timeline=[EventRead.model_validate(event) for event in events],
+    )
+
+
+# Applications (staff) ----------------------------------------------------------------------------
+
+
+@router.get("/applications", responses=problem_responses(401, 403, 422))
+def get_applications(
+    session: DbSession,
+    principal: Reader,
+    status: ApplicationStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=LIST_LIMIT_MAX)] = 100,
+) -> list[ApplicationSummary]:
+    """The commune's applications, optionally of one status (a decision queue is oldest first)."""
+    found = list_applications(session=session, commune_code=commune_scope(principal), status=status, limit=limit)
+    return [ApplicationSummary.model_validate(application) for application in found]
+
+
+@router.get("/applications/{application_id}", responses=problem_responses(401, 403, 404))
+def get_application(application_id: StaffApplicationId, session: DbSession, principal: Reader) -> ApplicationRead:
+    """One application with its timeline."""
+    return application_read(session, visible_application(session, principal, application_id))
+
+
+@router.post("/applications/{application_id}/approve", responses=problem_responses(401, 403, 404, 409))
+def approve_application(
+    application_id: StaffApplicationId, context: AppContext, session: DbSession, principal: Decider
+) -> ApplicationRead:
+    """Approve an application awaiting approval; whoever captured it may not (maker-checker, 403)."""
+    application = approval.approve(
+        session=session,
+        clock=context.clock,
+        supervisor=staff_actor(principal),
+        application_id=application_id,
+        commune_code=commune_scope(principal),
+    )
+    return application_read(session, application)
+
+
+@router.post("/applications/{application_id}/reject", responses=problem_responses(401, 403, 404, 409, 422))
+def reject_application(
+    application_id: StaffApplicationId,
+    body: RejectIn,
+    context: AppContext,
+    session: DbSession,
+    principal: Decider,
+    pipeline: PipelineDep,
+) -> ApplicationRead:
+    """Refuse an application awaiting approval, with a reason the operator will see."""
+    application = approval.reject(
+        session=session,
+        clock=context.clock,
+        supervisor=staff_actor(principal),
+        application_id=application_id,
+        reason=body.reason,
+        biometrics=pipeline.biometrics,
+        commune_code=commune_scope(principal),
+    )
+    return application_read(session, application)
+
+
+@router.post("/applications/{application_id}/adjudicate", responses=problem_responses(401, 403, 404, 409, 422))
+def adjudicate_application(
+    application_id: StaffApplicationId,
+    body: AdjudicateIn,
+    context: AppContext,
+    session: DbSession,
+    principal: Decider,
+    pipeline: PipelineDep,
+) -> ApplicationRead:
+    """Settle a suspected duplicate: the same person (rejected as duplicate) or two people (on to approval)."""
+    application = approval.adjudicate(
+        session=session,
+        clock=context.clock,
+        supervisor=staff_actor(principal),
+        application_id=application_id,
+        is_duplicate=body.is_duplicate,
+        reason=body.reason,
+        biometrics=pipeline.biometrics,
+        commune_code=commune_scope(principal),
+    )
+    return application_read(session, application)
+
+
+@router.get("/stats", responses=problem_responses(401, 403))
+def get_stats(session: DbSession, principal: Reader) -> EnrollmentStatsRead:
+    """Applications counted by status (the commune's, for staff bound to one)."""
+    return EnrollmentStatsRead.model_validate(enrollment_stats(session=session, commune_code=commune_scope(principal)))
+
+
+# Field devices (administrators) ------------------------------------------------------------------
+
+
+def _visible_device(session: Session, principal: StaffAccount, device_id: str) -> DeviceRead:
+    device = devices.get_device(session=session, device_id=device_id)
+    scope = commune_scope(principal)
+    if scope is not None and device.commune_code != scope:
+        raise DeviceNotFound(f"no device {device_id}", device_id=device_id)
+    return device
+
+
+@router.get("/devices", responses=problem_responses(401, 403))
+def get_devices(session: DbSession, principal: DeviceManager) -> list[DeviceRead]:
+    return devices.list_devices(session=session, commune_code=commune_scope(principal))
+
+
+@router.post("/devices", status_code=status.HTTP_201_CREATED, responses=problem_responses(401, 403, 409, 422))
+def post_device(body: DeviceIn, context: AppContext, session: DbSession, principal: DeviceManager) -> DeviceRead:
+    """Register a field kit's public key for a commune; its envelopes are accepted from then on."""
+    scope = commune_scope(principal)
+    if scope is not None and body.commune_code != scope:
+        raise Forbidden(f"this account registers devices for commune {scope} only", commune_code=scope)
+    return devices.register_device(
+        session=session,
+        clock=context.clock,
+        actor=staff_actor(principal),
+        commune_code=body.commune_code,
+        public_jwk=body.public_jwk,
+        device_id=body.device_id,
+    )
+
+
+@router.post("/devices/{device_id}/revoke", responses=problem_responses(401, 403, 404, 409, 422))
+def revoke_device(
+    device_id: Annotated[str, Path(max_length=64)],
+    body: RevokeIn,
+    context: AppContext,
+    session: DbSession,
+    principal: DeviceManager,
+) -> DeviceRead:
+    """Refuse every packet the device signed from now on (a lost or stolen kit)."""
+    _visible_device(session, principal, device_id)
+    return devices.revoke_device(
+        session=session, clock=context.clock, actor=staff_actor(principal), device_id=device_id, reason=body.reason
+    )

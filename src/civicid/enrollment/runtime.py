@@ -1,0 +1,38 @@
+"""Wiring the pipeline to a deployment: keys, blob store, extractors, the worker's handlers."""
+
+from __future__ import annotations
+
+from civicid.biometrics.cipher import AesGcmTemplateCipher
+from civicid.biometrics.ports import Extractor
+from civicid.biometrics.simulated import SimulatedFaceExtractor, SimulatedFingerExtractor
+from civicid.core.blobs import BlobStore
+from civicid.core.jobs import Worker
+from civicid.core.keystore import Keystore, master_key_from_environment
+from civicid.core.runtime import Context
+from civicid.enrollment.biometric_steps import EnrollmentBiometrics
+from civicid.enrollment.tasks import Pipeline
+
+
+def simulated_extractors() -> dict[str, Extractor]:
+    """The simulator's deterministic extractors: the demo's and the tests' captures are made for them."""
+    return {"face": SimulatedFaceExtractor(), "finger": SimulatedFingerExtractor()}
+
+
+def keystore_of(context: Context) -> Keystore:
+    return Keystore.open(context.settings.data_dir, master_key_from_environment())
+
+
+def blobs_of(context: Context) -> BlobStore:
+    return BlobStore(context.settings.data_dir / "blobs")
+
+
+def build_pipeline(context: Context, extractors: dict[str, Extractor] | None = None) -> Pipeline:
+    keystore = keystore_of(context)
+    biometrics = EnrollmentBiometrics(
+        extractors=extractors or simulated_extractors(), cipher=AesGcmTemplateCipher(keystore.template_key())
+    )
+    return Pipeline(blobs=blobs_of(context), server_key=keystore.sealing_key(), biometrics=biometrics)
+
+
+def build_worker(context: Context, pipeline: Pipeline, *, name: str | None = None) -> Worker:
+    return Worker(sessions=context.database.sessions, clock=context.clock, handlers=pipeline.handlers(), name=name)

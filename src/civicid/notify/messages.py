@@ -1,0 +1,55 @@
+"""The SMS catalogue: each template code's text in Vietnamese (the default) and English.
+
+Texts carry only what the recipient needs to act: never a name, an ID number or a date of birth,
+since an SMS is read on lock screens and kept by the carrier.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from civicid.notify.errors import UnknownTemplate
+
+LANGUAGES = ("vi", "en")
+DEFAULT_LANGUAGE = "vi"
+
+
+@dataclass(frozen=True)
+class Message:
+    vi: str
+    en: str
+
+    def text(self, language: str) -> str:
+        return self.en if language == "en" else self.vi
+
+
+CATALOGUE: dict[str, Message] = {
+    "application_approved": Message(
+        vi="CivicID: hồ sơ định danh điện tử mức 2 của bạn đã được duyệt. Mở ứng dụng để kích hoạt tài khoản.",
+        en="CivicID: your level-2 e-ID application was approved. Open the app to activate your account.",
+    ),
+    "application_rejected": Message(
+        vi="CivicID: hồ sơ định danh điện tử mức 2 của bạn chưa được duyệt. Vui lòng liên hệ công an xã.",
+        en="CivicID: your level-2 e-ID application was not approved. Please contact the commune police.",
+    ),
+    "child_card_approved": Message(
+        vi="CivicID: hồ sơ cấp thẻ căn cước cho con của bạn đã được duyệt. Công an xã sẽ báo ngày nhận thẻ.",
+        en="CivicID: the ID card application for your child was approved. The commune police will tell you "
+        "when to collect the card.",
+    ),
+    "activation_code": Message(
+        vi="CivicID: mã kích hoạt của bạn là {code}, hiệu lực {minutes} phút. Không chia sẻ mã này với ai.",
+        en="CivicID: your activation code is {code}, valid for {minutes} minutes. Do not share it with anyone.",
+    ),
+}
+
+
+def render(template: str, params: dict[str, str], language: str = DEFAULT_LANGUAGE) -> str:
+    """The text of ``template`` in ``language`` with ``params`` filled in."""
+    message = CATALOGUE.get(template)
+    if message is None:
+        raise UnknownTemplate(f"no SMS template {template!r}", template=template)
+    try:
+        return message.text(language).format(**params)
+    except (KeyError, IndexError) as exc:
+        raise UnknownTemplate(f"SMS template {template!r} needs parameter {exc}", template=template) from exc

@@ -1,0 +1,27 @@
+"""The outbox's page (``/notify``): the SMS citizens would have received, for demos and support."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from civicid.core.clock import VIETNAM_TZ
+from civicid.notify import service
+from civicid.notify.router import SMS_READ
+from civicid.web.deps import DbSession
+from civicid.web.roles import require
+from civicid.web.staff import StaffAccount
+from civicid.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+SmsReader = Annotated[StaffAccount, Depends(require(SMS_READ))]
+PAGE_SIZE = 200
+
+
+@router.get("/sms")
+def sms_page(request: Request, session: DbSession, principal: SmsReader) -> Response:
+    messages = service.list_sms(session=session, limit=PAGE_SIZE)
+    return render(request, "notify/sms.html", {"messages": messages, "tz": VIETNAM_TZ}, principal=principal)

@@ -1,0 +1,82 @@
+"""All of the outbox's SQL; the session is the caller's and is never committed here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from civicid.notify.models import Channel, Notification, NotificationState
+
+
+def insert_if_new(session: Session, values: dict[str, Any]) -> None:
+    """``INSERT … ON CONFLICT DO NOTHING``: a row with the same idempotency key already there wins.
+
+    On PostgreSQL a concurrent, uncommitted insert of the same key makes this wait for that
+    transaction, then do nothing if it committed; no error reaches the caller's transaction.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(Notification).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"]))
+
+
+def get_by_key(session: Session, idempotency_key: str) -> Notification:
+    return session.scalars(select(Notification).where(Notification.idempotency_key == idempotency_key)).one()
+
+
+def claim_due(session: Session, *, now: dt.datetime, lease_until: dt.datetime, limit: int) -> Sequence[Notification]:
+    """Take up to ``limit`` due messages: count the attempt and hide them from others until ``lease_until``.
+
+    On PostgreSQL, ``FOR UPDATE SKIP LOCKED`` lets several dispatchers claim disjoint batches; SQLite
+    has one writer at a time (every write transaction begins IMMEDIATE), which serialises them.
+    """
+    query = (
+        select(Notification)
+        .where(Notification.state == NotificationState.QUEUED, Notification.next_attempt_at <= now)
+        .order_by(Notification.next_attempt_at, Notification.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = session.scalars(query).all()
+    for row in rows:
+        row.attempts += 1
+        row.next_attempt_at = lease_until
+    return rows
+
+
+def mark_sent(session: Session, notification_id: str, *, at: dt.datetime, message_id: str) -> None:
+    session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id)
+        .values(state=NotificationState.SENT, sent_at=at, gateway_message_id=message_id, last_error=None)
+    )
+
+
+def mark_failed(
+    session: Session, notification_id: str, *, state: NotificationState, retry_at: dt.datetime, error: str
+) -> None:
+    session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.state == NotificationState.QUEUED)
+        .values(state=state, next_attempt_at=retry_at, last_error=error[:200])
+    )
+
+
+def list_recent(
+    session: Session,
+    *,
+    channel: Channel,
+    limit: int,
+    related_type: str | None = None,
+    related_id: str | None = None,
+) -> Sequence[Notification]:
+    query = select(Notification).where(Notification.channel == channel)
+    if related_type is not None:
+        query = query.where(Notification.related_type == related_type)
+    if related_id is not None:
+        query = query.where(Notification.related_id == related_id)
+    return session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)).all()

@@ -1,0 +1,78 @@
+"""What the outbox returns (pydantic), separate from its table."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict
+
+from civicid.notify.models import Channel, NotificationState
+
+
+def mask_phone(phone: str) -> str:
+    """``0912345678`` → ``09******78``: enough to tell numbers apart on a screen, not to dial one."""
+    if len(phone) <= 4:
+        return "*" * len(phone)
+    return phone[:2] + "*" * (len(phone) - 4) + phone[-2:]
+
+
+class NotificationRead(BaseModel):
+    """One outbox row, for services (it holds the full recipient number: not for the API)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    channel: Channel
+    recipient: str
+    template: str
+    language: str
+    text: str
+    text_en: str
+    related_type: str
+    related_id: str
+    state: NotificationState
+    attempts: int
+    next_attempt_at: dt.datetime
+    last_error: str | None
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+    gateway_message_id: str | None
+    idempotency_key: str
+
+
+class SmsRead(BaseModel):
+    """An SMS as staff see it: the recipient masked."""
+
+    id: str
+    recipient_masked: str
+    template: str
+    language: str
+    text: str
+    text_en: str
+    related_type: str
+    related_id: str
+    state: NotificationState
+    attempts: int
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, notification: NotificationRead) -> SmsRead:
+        return cls(
+            recipient_masked=mask_phone(notification.recipient),
+            **notification.model_dump(
+                include={
+                    "id",
+                    "template",
+                    "language",
+                    "text",
+                    "text_en",
+                    "related_type",
+                    "related_id",
+                    "state",
+                    "attempts",
+                    "created_at",
+                    "sent_at",
+                }
+            ),
+        )

@@ -1,0 +1,24 @@
+"""Serving a deployment: the ASGI app under uvicorn, with the pipeline worker in a thread.
+
+The embedded default is one process (DESIGN.md "The processes"); ``civicid worker`` runs more
+workers beside it when a deployment needs them.
+"""
+
+from __future__ import annotations
+
+import uvicorn
+
+from civicid.core.runtime import Context
+from civicid.enrollment.worker import BackgroundWorker
+from civicid.web.app import create_app
+
+
+def run_server(context: Context, *, host: str, port: int, worker: bool = True) -> None:
+    background = BackgroundWorker(context) if worker else None
+    if background is not None:
+        background.start()
+    try:
+        uvicorn.run(create_app(context), host=host, port=port, proxy_headers=True, server_header=False)
+    finally:
+        if background is not None:
+            background.stop()

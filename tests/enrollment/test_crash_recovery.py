@@ -1,0 +1,157 @@
+"""A worker killed with ``kill -9`` in the middle of a stage loses nothing and does nothing twice.
+
+The stage's work and the job's completion are one transaction (core/jobs.py): a worker killed after
+the work but before the commit leaves the job leased; once the lease expires another worker runs the
+stage again from the start, on a database that holds none of the first try's effects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from civicid.accounts.models import EidAccount
+from civicid.biometrics.models import BiometricTemplate
+from civicid.core.audit import SYSTEM
+from civicid.core.database import unit_of_work
+from civicid.core.jobs import Job, JobState
+from civicid.core.runtime import Context
+from civicid.enrollment import approval
+from civicid.enrollment.approval import ISSUE_STAGE
+from civicid.enrollment.models import Application, ApplicationEvent, ApplicationStatus
+from civicid.enrollment.packet import Packet
+from civicid.enrollment.runtime import build_worker, keystore_of
+from civicid.enrollment.tasks import BIOMETRICS, Pipeline
+from civicid.notify.models import Notification
+from civicid.registry.bulk import load_population
+from civicid.sim.captures import SimulatedKit, deliver
+from civicid.sim.population import generate_commune
+
+from .conftest import SUPERVISOR, PeopleOf
+
+CRASH_WORKER = Path(__file__).with_name("crash_worker.py")
+CRASH_WORKER_LEASE = dt.timedelta(seconds=1)
+DUPLICATE = {ApplicationStatus.REJECTED_DUPLICATE, ApplicationStatus.SUSPECTED_DUPLICATE}
+
+
+@pytest.fixture
+def commune(context: Context) -> str:
+    """A small commune without the demo's staff logins (hashing their passwords is what is slow)."""
+    generated = generate_commune(seed=2025, people=120, reference_date=context.clock.today())
+    with unit_of_work(context.database.sessions) as session:
+        load_population(session=session, clock=context.clock, actor=SYSTEM, commune=generated)
+    return generated.code
+
+
+def _run_crashing_worker(context: Context, crash_at: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "CIVICID_DATABASE_URL": context.settings.database_url or "",
+        "CIVICID_DATA_DIR": str(context.settings.data_dir),
+        "CRASH_AT": crash_at,
+        "CRASH_CLOCK": context.clock.now().isoformat(),
+    }
+    return subprocess.run(  # noqa: S603 - our own script, with the test's interpreter
+        [sys.executable, str(CRASH_WORKER)], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.mark.parametrize("crash_at", [BIOMETRICS, ISSUE_STAGE])
+def test_a_worker_killed_mid_stage_is_resumed_by_another_with_nothing_done_twice(
+    context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf, crash_at: str
+) -> None:
+    adults = people("14_plus", 4)
+    server = keystore_of(context).sealing_public_key()
+    genuine = [kit.capture(person=p, clock=context.clock, server_public_key=server) for p in adults[:3]]
+    # The fourth person's data with the first person's face: the gallery must keep only the first.
+    impostor = kit.capture(person=adults[3], clock=context.clock, server_public_key=server, identity_seed=adults[0].id)
+    packets = [*genuine, impostor]
+    for packet in packets:
+        with unit_of_work(context.database.sessions) as session:
+            deliver(session=session, clock=context.clock, blobs=pipeline.blobs, packet=packet)
+    if crash_at == ISSUE_STAGE:
+        build_worker(context, pipeline, name="first-worker").run_until_idle()
+        for packet in genuine:
+            with unit_of_work(context.database.sessions) as session:
+                approval.approve(
+                    session=session, clock=context.clock, supervisor=SUPERVISOR, application_id=_id(packet)
+                )
+
+    crashed = _run_crashing_worker(context, crash_at)
+
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr[-2000:]
+    assert crashed.stdout.startswith(f"killed in {crash_at} for ")
+    killed_in = crashed.stdout.split()[-1]
+    # The worker leased its batch of jobs, ran the first of the stage, and died before committing it.
+    leased = {key for key, job in _jobs(context).items() if job[:3] == (JobState.RUNNING, 1, "crashing-worker")}
+    assert (crash_at, killed_in) in leased
+    assert crash_at.removeprefix("enrollment.") not in _stages(context, killed_in)  # nothing of it committed
+
+    context.clock.advance(CRASH_WORKER_LEASE + dt.timedelta(seconds=1))
+    build_worker(context, pipeline, name="recovering-worker").run_until_idle()
+
+    # Every application ended where the pipeline takes it, each stage once on its timeline.
+    statuses = {_id(p): _status(context, p) for p in packets}
+    final = ApplicationStatus.ISSUED if crash_at == ISSUE_STAGE else ApplicationStatus.AWAITING_APPROVAL
+    assert [statuses[_id(p)] for p in genuine] == [final] * 3
+    assert statuses[_id(impostor)] in DUPLICATE
+    through_biometrics = ["received", "complete", "integrity", "registry_match", "eligibility", "biometrics"]
+    for packet in genuine:
+        expected = through_biometrics + (["approval", "issue"] if crash_at == ISSUE_STAGE else [])
+        assert _stages(context, _id(packet)) == expected
+    assert _stages(context, _id(impostor)) == through_biometrics
+
+    # The jobs the dead worker held were taken over once their lease expired (a second attempt);
+    # every other job was claimed once. All are done, none failed.
+    jobs = _jobs(context)
+    assert jobs[crash_at, killed_in] == (JobState.DONE, 2, "recovering-worker", None)
+    assert {key for key, job in jobs.items() if job[1] != 1} == leased
+    assert {(state, error) for state, _, _, error in jobs.values()} == {(JobState.DONE, None)}
+
+    with unit_of_work(context.database.sessions) as session:
+        # The gallery holds each unique face once, and not the impostor's.
+        gallery = Counter(
+            session.scalars(select(BiometricTemplate.reference_id).where(BiometricTemplate.vector.is_not(None)))
+        )
+        assert gallery == Counter(_id(p) for p in genuine)
+        # One account per person and one SMS per application, only once issued.
+        accounts = Counter(session.scalars(select(EidAccount.person_id)))
+        sms = Counter(session.scalars(select(Notification.related_id)))
+    if crash_at == ISSUE_STAGE:
+        assert accounts == Counter(p.id for p in adults[:3])
+        assert sms == Counter(_id(p) for p in genuine)
+    else:
+        assert accounts == Counter()
+        assert sms == Counter()
+
+
+def _id(packet: Packet) -> str:
+    return packet.envelope.application_id
+
+
+def _status(context: Context, packet: Packet) -> ApplicationStatus:
+    with unit_of_work(context.database.sessions) as session:
+        application = session.get(Application, _id(packet))
+        assert application is not None
+        return application.status
+
+
+def _stages(context: Context, application_id: str) -> list[str]:
+    with unit_of_work(context.database.sessions) as session:
+        query = select(ApplicationEvent.stage).where(ApplicationEvent.application_id == application_id)
+        return list(session.scalars(query.order_by(ApplicationEvent.id)))
+
+
+def _jobs(context: Context) -> dict[tuple[str, str], tuple[JobState, int, str | None, str | None]]:
+    with unit_of_work(context.database.sessions) as session:
+        rows = session.scalars(select(Job)).all()
+        assert session.scalar(select(func.count()).select_from(Job)) == len({(r.kind, r.subject_id) for r in rows})
+        return {(r.kind, r.subject_id): (r.state, r.attempts, r.worker, r.last_error) for r in rows}

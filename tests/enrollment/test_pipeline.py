@@ -1,0 +1,258 @@
+"""A capture in a village becomes an issued account exactly once, and nobody gets two identities."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import select
+
+from civicid.accounts import service as accounts
+from civicid.core.database import unit_of_work
+from civicid.core.runtime import Context
+from civicid.enrollment import approval, intake
+from civicid.enrollment.errors import MakerCheckerViolation
+from civicid.enrollment.models import Application, ApplicationStatus
+from civicid.enrollment.packet import ApplicationType, Packet
+from civicid.enrollment.runtime import keystore_of
+from civicid.enrollment.stats import enrollment_stats
+from civicid.enrollment.tasks import Pipeline
+from civicid.enrollment.timeline import timeline
+from civicid.notify import service as notify
+from civicid.registry import service as registry
+from civicid.registry.schemas import PersonRead
+from civicid.sim.captures import SimulatedKit, deliver, sample_documents
+
+from .conftest import ADMIN, SUPERVISOR, PeopleOf
+
+RunPipeline = Callable[[], int]
+
+
+def _capture(context: Context, kit: SimulatedKit, person: PersonRead, **options: object) -> Packet:
+    server = keystore_of(context).sealing_public_key()
+    return kit.capture(person=person, clock=context.clock, server_public_key=server, **options)  # type: ignore[arg-type]
+
+
+def _deliver(context: Context, pipeline: Pipeline, packet: Packet) -> intake.Receipt:
+    with unit_of_work(context.database.sessions) as session:
+        return deliver(session=session, clock=context.clock, blobs=pipeline.blobs, packet=packet)
+
+
+def _status(context: Context, application_id: str) -> tuple[ApplicationStatus, str | None]:
+    with unit_of_work(context.database.sessions) as session:
+        application = session.get(Application, application_id)
+        assert application is not None
+        return application.status, application.status_reason
+
+
+def _approve(context: Context, application_id: str) -> None:
+    with unit_of_work(context.database.sessions) as session:
+        approval.approve(session=session, clock=context.clock, supervisor=SUPERVISOR, application_id=application_id)
+
+
+class TestLevelTwoForAdults:
+    def test_unique_adult_is_issued_once_approved_and_told_by_sms(
+        self, context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf, run_pipeline: RunPipeline
+    ) -> None:
+        (adult,) = people("14_plus", 1)
+        packet = _capture(context, kit, adult, documents=sample_documents(adult))
+        receipt = _deliver(context, pipeline, packet)
+        assert receipt.status == "processing"
+        run_pipeline()
+        assert _status(context, packet.envelope.application_id) == (ApplicationStatus.AWAITING_APPROVAL, None)
+        _approve(context, packet.envelope.application_id)
+        run_pipeline()
+        assert _status(context, packet.envelope.application_id)[0] is ApplicationStatus.ISSUED
+        with unit_of_work(context.database.sessions) as session:
+            account = accounts.get_account_by_person(session=session, person_id=adult.id)
+            sms = notify.notifications_for(
+                session=session, related_type="application", related_id=packet.envelope.application_id
+            )
+            stages = [e.stage for e in timeline(session, packet.envelope.application_id)]
+        assert (account.level, account.status) == (2, "pending_activation")
+        assert [n.template for n in sms] == ["application_approved"]
+        assert stages == [
+            "received",
+            "complete",
+            "integrity",
+            "registry_match",
+            "eligibility",
+            "biometrics",
+            "approval",
+            "issue",
+        ]
+
+    def test_data_that_disagree_with_the_registry_go_back_for_correction(
+        self, context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf, run_pipeline: RunPipeline
+    ) -> None:
+        (adult,) = people("14_plus", 1)
+        wrong = adult.model_copy(update={"full_name": adult.full_name + " Thị"})
+        packet = _capture(context, kit, wrong)
+        _deliver(context, pipeline, packet)
+        run_pipeline()
+        assert _status(context, packet.envelope.application_id) == (
+            ApplicationStatus.NEEDS_CORRECTION,
+            "full_name_mismatch",
+        )
+
+
+class TestDeduplication:
+    def test_an_impostor_under_a_second_id_number_is_caught(
+        self, context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf, run_pipeline: RunPipeline
+    ) -> None:
+        first, second = people("14_plus", 2)
+        genuine = _capture(context, kit, first, capture_seed=1)
+        impostor = _capture(context, kit, second, identity_seed=first.id, capture_seed=2)
+        # Both in the same batch: the second must be found against the first, not only the gallery.
+        _deliver(context, pipeline, genuine)
+        _deliver(context, pipeline, impostor)
+        run_pipeline()
+        statuses = {_status(context, p.envelope.application_id)[0] for p in (genuine, impostor)}
+        assert ApplicationStatus.AWAITING_APPROVAL in statuses
+        assert statuses & {ApplicationStatus.REJECTED_DUPLICATE, ApplicationStatus.SUSPECTED_DUPLICATE}
+        with unit_of_work(context.database.sessions) as session:
+            stats = enrollment_stats(session=session)
+        assert stats["rejected_duplicates"] + stats["suspected_duplicates"] == 1
+
+    def test_a_suspected_duplicate_cleared_by_the_supervisor_goes_on_to_approval(
+        self, context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf, run_pipeline: RunPipeline
+    ) -> None:
+        first, second = people("14_plus", 2)
+        _deliver(context, pipeline, _capture(context, kit, first))
+        run_pipeline()
+        impostor = _capture(context, kit, second, identity_seed=first.id, capture_seed=7)
+        _deliver(context, pipeline, impostor)
+        run_pipeline()
+        with unit_of_work(context.database.sessions) as session:
+            application = session.get(Application, impostor.envelope.application_id)
+            assert application is not None
+            application.status = ApplicationStatus.SUSPECTED_DUPLICATE  # whatever the score, adjudicate it
+        with unit_of_work(context.database.sessions) as session:
+            approval.adjudicate(
+                session=session,
+                clock=context.clock,
+                supervisor=SUPERVISOR,
+                application_id=impostor.envelope.application_id,
+                is_duplicate=False,
+                reason="twins, checked in person",
+                biometrics=pipeline.biometrics,
+            )
+        assert _status(context, impostor.envelope.application_id)[0] is ApplicationStatus.AWAITING_APPROVAL
+
+
+class TestChildren:
+    def test_card_for_a_child_under_6_needs_no_biometrics(
+        self, context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf, run_pipeline: RunPipeline
+    ) -> None:
+        (child,) = people("under_6", 1)
+        with unit_of_work(context.database.sessions) as session:
+            (parent_id, *_) = registry.guardians_of(session=session, child_id=child.id)
+            parent = registry.get_person(session=session, clock=context.clock, actor=ADMIN, person_id=parent_id)
+            accounts.issue_account(
+                session=session,
+                clock=context.clock,
+                actor=ADMIN,
+                person_id=parent.id,
+                id_number=parent.id_number,
+                phone=None,
+                level=2,
+                source="test",
+            )
+        packet = _capture(
+            context,
+            kit,
+            child,
+            application_type=ApplicationType.CHILD_CARD,
+            guardian_id_number=parent.id_number,
+            phone="0912000111",
+        )
+        assert packet.sealed_parts == {}
+        _deliver(context, pipeline, packet)
+        run_pipeline()
+        assert _status(context, packet.envelope.application_id)[0] is ApplicationStatus.AWAITING_APPROVAL
+        _approve(context, packet.envelope.application_id)
+        run_pipeline()
+        assert _status(context, packet.envelope.application_id)[0] is ApplicationStatus.ISSUED
+        with unit_of_work(context.database.sessions) as session:
+            cards = registry.list_id_cards(session=session, clock=context.clock, actor=ADMIN, person_id=child.id)
+        assert [c.status for c in cards][-1] == "valid"
+
+    def test_card_for_a_child_whose_parent_lacks_level_2_is_ineligible(
+        self, context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf, run_pipeline: RunPipeline
+    ) -> None:
+        (child,) = people("under_6", 1)
+        with unit_of_work(context.database.sessions) as session:
+            (parent_id, *_) = registry.guardians_of(session=session, child_id=child.id)
+            parent = registry.get_person(session=session, clock=context.clock, actor=ADMIN, person_id=parent_id)
+        packet = _capture(
+            context, kit, child, application_type=ApplicationType.CHILD_CARD, guardian_id_number=parent.id_number
+        )
+        _deliver(context, pipeline, packet)
+        run_pipeline()
+        assert _status(context, packet.envelope.application_id) == (
+            ApplicationStatus.INELIGIBLE,
+            "guardian_without_level2",
+        )
+
+    def test_an_adult_cannot_apply_as_a_child(
+        self, context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf, run_pipeline: RunPipeline
+    ) -> None:
+        adult, other = people("14_plus", 2)
+        packet = _capture(
+            context, kit, adult, application_type=ApplicationType.LEVEL2_CHILD, guardian_id_number=other.id_number
+        )
+        _deliver(context, pipeline, packet)
+        run_pipeline()
+        assert _status(context, packet.envelope.application_id) == (ApplicationStatus.INELIGIBLE, "age_not_6_to_13")
+
+
+class TestMakerChecker:
+    def test_an_operator_cannot_approve_their_own_capture(
+        self, context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf, run_pipeline: RunPipeline
+    ) -> None:
+        (adult,) = people("14_plus", 1)
+        packet = _capture(context, kit, adult)
+        _deliver(context, pipeline, packet)
+        run_pipeline()
+        maker = SUPERVISOR.__class__("staff", kit.operator)
+        with unit_of_work(context.database.sessions) as session, pytest.raises(MakerCheckerViolation):
+            approval.approve(
+                session=session, clock=context.clock, supervisor=maker, application_id=packet.envelope.application_id
+            )
+        assert _status(context, packet.envelope.application_id)[0] is ApplicationStatus.AWAITING_APPROVAL
+
+    def test_rejection_takes_the_face_out_of_the_gallery(
+        self, context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf, run_pipeline: RunPipeline
+    ) -> None:
+        first, second = people("14_plus", 2)
+        packet = _capture(context, kit, first)
+        _deliver(context, pipeline, packet)
+        run_pipeline()
+        with unit_of_work(context.database.sessions) as session:
+            approval.reject(
+                session=session,
+                clock=context.clock,
+                supervisor=SUPERVISOR,
+                application_id=packet.envelope.application_id,
+                reason="portrait too dark",
+                biometrics=pipeline.biometrics,
+            )
+        # The same face again under another number is no longer a duplicate of a rejected record.
+        again = _capture(context, kit, second, identity_seed=first.id, capture_seed=3)
+        _deliver(context, pipeline, again)
+        run_pipeline()
+        assert _status(context, again.envelope.application_id)[0] is ApplicationStatus.AWAITING_APPROVAL
+
+
+def test_each_stage_ran_exactly_once(
+    context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf, run_pipeline: RunPipeline
+) -> None:
+    adults = people("14_plus", 3)
+    for adult in adults:
+        _deliver(context, pipeline, _capture(context, kit, adult))
+    run_pipeline()
+    with unit_of_work(context.database.sessions) as session:
+        ids = session.scalars(select(Application.id)).all()
+        for application_id in ids:
+            stages = [e.stage for e in timeline(session, application_id)]
+            assert len(stages) == len(set(stages))

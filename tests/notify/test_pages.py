@@ -1,0 +1,92 @@
+"""The SMS page and API: Vietnamese and English, phones masked, administrators and supervisors only."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from httpx import AsyncClient
+from tests.web.support import add_staff, client_for, login
+
+from civicid.core.database import unit_of_work
+from civicid.core.runtime import Context
+from civicid.notify import service
+from civicid.web.staff import StaffRole
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def client(context: Context) -> AsyncIterator[AsyncClient]:
+    for role in StaffRole:
+        add_staff(context, f"{role.value}.test", role, None if role is StaffRole.ADMIN else "01879")
+    with unit_of_work(context.database.sessions) as session:
+        service.queue_sms(
+            session=session,
+            clock=context.clock,
+            to="0912345678",
+            template="application_approved",
+            params={},
+            related_type="application",
+            related_id="A1",
+            idempotency_key="application_approved:A1",
+        )
+    async with client_for(context) as test_client:
+        yield test_client
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading", "english_shown"), [("vi", "Tin nhắn SMS đã gửi", False), ("en", "SMS sent", True)]
+)
+async def test_sms_page(client: AsyncClient, lang: str, heading: str, english_shown: bool) -> None:
+    await login(client, "supervisor.test")
+    page = await client.get(f"/notify/sms?lang={lang}")
+    assert page.status_code == 200
+    assert f"<h1>{heading}</h1>" in page.text
+    assert "09******78" in page.text
+    assert "0912345678" not in page.text
+    assert "hồ sơ định danh điện tử mức 2 của bạn đã được duyệt" in page.text
+    assert ("your level-2 e-ID application was approved" in page.text) is english_shown
+    assert "28/11/2026 09:00" in page.text  # Vietnam time
+    assert 'name="viewport"' in page.text
+
+
+async def test_sms_api(client: AsyncClient) -> None:
+    await login(client, "admin.test")
+    response = await client.get("/api/v1/notify/sms", params={"related_type": "application", "related_id": "A1"})
+    assert response.status_code == 200
+    [sms] = response.json()
+    assert sms["recipient_masked"] == "09******78"
+    assert "0912345678" not in response.text
+    assert sms["state"] == "queued"
+
+
+@pytest.mark.parametrize("role", [StaffRole.OPERATOR, StaffRole.COMMITTEE])
+async def test_other_roles_get_a_problem_from_the_api(client: AsyncClient, role: StaffRole) -> None:
+    await login(client, f"{role.value}.test")
+    response = await client.get("/api/v1/notify/sms")
+    assert response.status_code == 403
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["code"] == "forbidden"
+
+
+@pytest.mark.parametrize("role", [StaffRole.OPERATOR, StaffRole.COMMITTEE])
+async def test_other_roles_get_a_readable_page(client: AsyncClient, role: StaffRole) -> None:
+    await login(client, f"{role.value}.test")
+    page = await client.get("/notify/sms?lang=en")
+    assert page.status_code == 403
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Your role may not see this page." in page.text
+    assert "09******78" not in page.text
+
+
+async def test_not_logged_in(client: AsyncClient) -> None:
+    assert (await client.get("/api/v1/notify/sms")).status_code == 401
+    page = await client.get("/notify/sms")
+    assert page.status_code == 303
+    assert page.headers["location"].startswith("/login?next=")

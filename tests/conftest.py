@@ -19,15 +19,20 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from tests.factories import COMMUNE, OFFICER, MakePerson, person_in
 from typer.testing import CliRunner, Result
 
 from civicid.cli import app
 from civicid.core import migrate
 from civicid.core.clock import VIETNAM_TZ, FixedClock
-from civicid.core.database import make_engine, make_session_factory
+from civicid.core.database import make_engine, make_session_factory, unit_of_work
 from civicid.core.runtime import Context, Database
 from civicid.core.schema import metadata
 from civicid.core.settings import Settings, normalise_database_url
+from civicid.country.sex import Sex
+from civicid.registry import service as registry
+from civicid.registry.models import SignalQuality
+from civicid.registry.schemas import HouseholdIn, PersonRead, VillageIn
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 # The reference instant of the suite: a Saturday morning in the commune.
@@ -134,3 +139,36 @@ def civicid(context: Context) -> Callable[..., Result]:
         return runner.invoke(app, list(args), input=stdin, env=env)
 
     return run
+
+
+@pytest.fixture
+def household_id(context: Context) -> int:
+    """One commune, one village, one household: somewhere to register people."""
+    with unit_of_work(context.database.sessions) as session:
+        registry.add_commune(session=session, code=COMMUNE)
+        village = registry.create_village(
+            session=session,
+            village_in=VillageIn(commune_code=COMMUNE, name="Thôn Nà Pục", distance_km=12.5, signal=SignalQuality.WEAK),
+        )
+        household = registry.create_household(
+            session=session, household_in=HouseholdIn(village_id=village.id, number="001", address="Thôn Nà Pục")
+        )
+    return household.id
+
+
+@pytest.fixture
+def make_person(context: Context, household_id: int) -> MakePerson:
+    """Register a person in that household, with an ID number that follows the rules."""
+
+    def make(
+        full_name: str = "Hoàng Văn Sử", born: dt.date = dt.date(1980, 3, 2), sex: Sex = Sex.MALE, **extra: object
+    ) -> PersonRead:
+        with unit_of_work(context.database.sessions) as session:
+            return registry.create_person(
+                session=session,
+                clock=context.clock,
+                actor=OFFICER,
+                person_in=person_in(household_id, full_name, born, sex, **extra),
+            )
+
+    return make

@@ -22,7 +22,9 @@ from playwright.sync_api import Browser, sync_playwright
 from civicid.core.clock import SystemClock
 from civicid.core.runtime import open_context
 from civicid.core.settings import Settings
+from civicid.enrollment.runtime import build_pipeline
 from civicid.sim.demo import build_demo
+from civicid.sim.enrollment import simulate_round
 from civicid.web.app import create_app
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -58,7 +60,16 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The central server with a small demo commune, serving on 127.0.0.1."""
     settings = Settings(data_dir=tmp_path_factory.mktemp("browser-data"))
     context = open_context(settings, clock=SystemClock())
-    build_demo(context=context, people=900)
+    demo = build_demo(context=context, people=900)
+    # A day's captures left for the supervisor, with one suspected duplicate to adjudicate.
+    simulate_round(
+        context=context,
+        pipeline=build_pipeline(context),
+        commune_code=demo.commune_code,
+        captures=4,
+        suspected=1,
+        approve=False,
+    )
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(context), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

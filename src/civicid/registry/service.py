@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from civicid.core import audit
 from civicid.core.audit import Actor
 from civicid.core.clock import Clock
+from civicid.core.database import Base
+from civicid.core.errors import CivicIDError
 from civicid.country import admin_units
 from civicid.country.age import age_group, latest_birth_date
 from civicid.country.id_number import parse_id_number
@@ -78,12 +80,7 @@ def create_village(*, session: Session, village_in: VillageIn) -> VillageRead:
     if repository.get_commune(session, village_in.commune_code) is None:
         raise VillageNotFound(f"commune {village_in.commune_code} is not served by this registry")
     village = Village(**village_in.model_dump())
-    session.add(village)
-    try:
-        with session.begin_nested():
-            session.flush()  # The id is needed for the reply, and the unique name is checked here.
-    except IntegrityError as exc:
-        raise DuplicatePlace(f"village {village_in.name!r} already exists in this commune") from exc
+    _insert_unique(session, village, DuplicatePlace(f"village {village_in.name!r} already exists in this commune"))
     return _village_read(village, households=0, persons=0)
 
 
@@ -103,12 +100,8 @@ def get_village(*, session: Session, village_id: int) -> VillageRead:
 def create_household(*, session: Session, household_in: HouseholdIn) -> HouseholdRead:
     _village(session, household_in.village_id)
     household = Household(**household_in.model_dump())
-    session.add(household)
-    try:
-        with session.begin_nested():
-            session.flush()  # The id is needed for the reply, and the unique number is checked here.
-    except IntegrityError as exc:
-        raise DuplicatePlace(f"household number {household_in.number!r} already exists in this village") from exc
+    conflict = DuplicatePlace(f"household number {household_in.number!r} already exists in this village")
+    _insert_unique(session, household, conflict)
     return HouseholdRead(
         id=household.id, village_id=household.village_id, number=household.number, address=household.address, members=0
     )
@@ -150,12 +143,7 @@ def create_person(*, session: Session, clock: Clock, actor: Actor, person_in: Pe
         created_at=now,
         updated_at=now,
     )
-    session.add(person)
-    try:
-        with session.begin_nested():
-            session.flush()  # The id names the audit subject; the unique ID number is enforced here too.
-    except IntegrityError as exc:
-        raise DuplicateIdNumber("another person already holds this ID number") from exc
+    _insert_unique(session, person, DuplicateIdNumber("another person already holds this ID number"))
     _audit(session, clock, actor, "person.create", person.id, {"fields": sorted(person_in.model_fields_set)})
     return _person_read(person, clock)
 
@@ -305,6 +293,16 @@ def registry_stats(*, session: Session, reference_date: dt.date) -> RegistryStat
 
 
 # Helpers of this module -----------------------------------------------------------------------
+
+
+def _insert_unique(session: Session, row: Base, conflict: CivicIDError) -> None:
+    """Insert now, so the id is known and the unique constraints speak: a clash raises ``conflict``."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError as exc:
+        raise conflict from exc
 
 
 def _village(session: Session, village_id: int) -> Village:

@@ -115,8 +115,15 @@ class EnrollmentBiometrics:
     def forget(self, session: Session, clock: Clock, application_id: str) -> None:
         gallery_store.delete_templates(session=session, reference_id=application_id, now=clock.now())
 
-    def verifier(self) -> CosineVerifier:
-        return CosineVerifier()
+    def compare(self, session: Session, first_id: str, second_id: str, modality: str) -> float | None:
+        """1:1 between two applications' probes of one modality, for a supervisor adjudicating them.
+
+        Fingerprints are compared here, not in 1:N: the gallery holds faces only.
+        """
+        first, second = self.probe(session, first_id, modality), self.probe(session, second_id, modality)
+        if first is None or second is None:
+            return None
+        return CosineVerifier().score(first, second)
 
 
 def _applications_of_person(session: Session, person_id: int | None, application_ids: list[str]) -> set[str]:

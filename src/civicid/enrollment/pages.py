@@ -281,10 +281,16 @@ def _detail(
         # The matched record may belong to another commune: the supervisor needs it to decide, and the
         # read is audited under their name like any other.
         other = _side(session, clock, pipeline, actor, candidate, None, reads_persons)
+    scores = {
+        modality: pipeline.biometrics.compare(session, application.id, candidate.id, modality)
+        for modality in ("face", "finger")
+        if candidate is not None
+    }
     values: dict[str, Any] = {
         "application": application,
         "this": this,
         "other": other,
+        "scores": scores,
         "events": staff_timeline(session, application.id),
         "village_names": _village_names_of(session, [side.application.village_id for side in (this, other) if side]),
         "can_decide": allows(principal.role, Permission.ENROLLMENT_DECIDE),

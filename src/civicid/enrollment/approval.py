@@ -24,6 +24,7 @@ def approve(
 ) -> Application:
     """Approve a unique application; the account is issued by the next job, in its own transaction."""
     application = _decidable(session, supervisor, application_id, commune_code, ApplicationStatus.AWAITING_APPROVAL)
+    application.status = ApplicationStatus.PROCESSING  # until the issue stage has run
     _decide(session, clock, supervisor, application, "approval", "approved", None)
     jobs.enqueue(session=session, clock=clock, kind=ISSUE_STAGE, subject_id=application.id)
     return application
@@ -95,8 +96,6 @@ def _decide(
     outcome: str,
     reason: str | None,
 ) -> None:
-    if outcome == "approved":
-        application.status = ApplicationStatus.PROCESSING
     application.decided_by = supervisor.name
     application.decided_at = clock.now()
     bump_change_seq(session, application)

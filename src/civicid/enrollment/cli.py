@@ -58,11 +58,7 @@ def simulate_command(
     result = simulate_round(
         context=context, pipeline=build_pipeline(context), commune_code=code, captures=captures, duplicates=duplicates
     )
-    emit(
-        {"captured": result.captured, "impostors": result.impostors, **result.stats},
-        as_json=as_json,
-        render=lambda r: _render(r) if isinstance(r, dict) else None,
-    )
+    emit({"captured": result.captured, "impostors": result.impostors, **result.stats}, as_json=as_json, render=_render)
 
 
 def worker(once: bool = OnceOption, data: Path | None = DataOption) -> None:

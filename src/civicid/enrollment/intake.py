@@ -39,7 +39,6 @@ from civicid.enrollment.errors import (
 )
 from civicid.enrollment.models import (
     Application,
-    ApplicationEvent,
     ApplicationPart,
     ApplicationStatus,
     PartChunk,
@@ -340,6 +339,3 @@ def _complete_if_whole(session: Session, clock: Clock, application: Application)
         bump_change_seq(session, application)
         add_event(session, clock, application.id, "complete", "all_parts_received", actor="system:intake")
         jobs.enqueue(session=session, clock=clock, kind=FIRST_STAGE, subject_id=application.id)
-
-
-__all__ = ["ApplicationEvent", "Receipt", "get_application", "receive_chunk", "receive_envelope", "status_of"]

@@ -91,7 +91,7 @@ class Pipeline:
     def registry_match(self, session: Session, clock: Clock, application_id: str) -> None:
         """The ID number exists, and name, date of birth and sex agree with the registry."""
         application = _application(session, application_id)
-        envelope = _envelope(session, application)
+        envelope = _envelope(application)
         try:
             person = registry.get_person_by_id_number(
                 session=session, clock=clock, actor=PIPELINE, id_number=envelope.id_number
@@ -111,7 +111,7 @@ class Pipeline:
     def eligibility(self, session: Session, clock: Clock, application_id: str) -> None:
         """Age rules (DOMAIN.md), the guardian for children, and a parent with level 2 for a child's card."""
         application = _application(session, application_id)
-        envelope = _envelope(session, application)
+        envelope = _envelope(application)
         assert application.person_id is not None  # noqa: S101 - set by the registry match
         person = registry.get_person(session=session, clock=clock, actor=PIPELINE, person_id=application.person_id)
         kind = ApplicationType(application.application_type)
@@ -174,7 +174,7 @@ class Pipeline:
     def issue(self, session: Session, clock: Clock, application_id: str) -> None:
         """Issue the level-2 account (pending activation) or the child's card, and queue the SMS."""
         application = _application(session, application_id)
-        envelope = _envelope(session, application)
+        envelope = _envelope(application)
         assert application.person_id is not None  # noqa: S101 - set by the registry match
         if envelope.application_type is ApplicationType.CHILD_CARD:
             registry.issue_id_card(
@@ -243,7 +243,7 @@ def _application(session: Session, application_id: str) -> Application:
     return application
 
 
-def _envelope(session: Session, application: Application) -> Envelope:
+def _envelope(application: Application) -> Envelope:
     return packet.stored_envelope(application.envelope_jws)
 
 

@@ -18,7 +18,11 @@ def run_server(context: Context, *, host: str, port: int, worker: bool = True) -
     if background is not None:
         background.start()
     try:
-        uvicorn.run(create_app(context), host=host, port=port, proxy_headers=True, server_header=False)
+        # No access log: request lines carry query strings, and a search query is a person's name or
+        # ID number. Personal data never goes to logs (DESIGN.md decision 10).
+        uvicorn.run(
+            create_app(context), host=host, port=port, proxy_headers=True, server_header=False, access_log=False
+        )
     finally:
         if background is not None:
             background.stop()

@@ -106,3 +106,17 @@ def test_bad_parameters_refused() -> None:
         SketchGallery(SIM_FACE.key, bits=12)
     with pytest.raises(ValueError, match="candidates"):
         SketchGallery(SIM_FACE.key, candidates=0)
+
+
+def test_growing_past_capacity_keeps_every_sketch() -> None:
+    """A bulk insert larger than the capacity, after earlier rows: nothing written before is lost."""
+    sketch = SketchGallery(SIM_FACE.key, capacity=16)
+    first, second = sim_matrix(range(10), 1), sim_matrix(range(10, 3000), 1)
+    sketch.insert_matrix([f"p{i}" for i in range(10)], first)
+    sketch.insert_matrix([f"p{i}" for i in range(10, 3000)], second)
+    assert sketch.count() == 3000
+    probes = sim_matrix([3, 2500], 2)
+    calibration = ExactGallery(SIM_FACE.key)
+    calibration.insert_matrix([f"p{i}" for i in range(3000)], np.vstack([first, second]))
+    sketch.enable(calibration, probes)
+    assert [hits[0].reference_id for hits in sketch.search_matrix(probes, 1)] == ["p3", "p2500"]

@@ -133,7 +133,7 @@ class SketchGallery(RecallGate):
         start = self._exact.count()
         self._exact.insert_matrix(reference_ids, matrix)
         stop = self._exact.count()
-        self._reserve(stop)
+        self._reserve(stop, keep=start)
         self._codes[start:stop] = self.sketch(matrix)
 
     def delete(self, reference_id: str) -> None:
@@ -186,12 +186,13 @@ class SketchGallery(RecallGate):
         order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
         return np.take_along_axis(scores, order, 1), np.take_along_axis(rows, order, 1).astype(np.int64)
 
-    def _reserve(self, needed: int) -> None:
+    def _reserve(self, needed: int, *, keep: int) -> None:
+        """Room for ``needed`` rows, keeping the first ``keep`` codes (those already written)."""
         capacity = self._codes.shape[0]
         if needed <= capacity:
             return
         while capacity < needed:
             capacity *= 2
         grown: Codes = np.zeros((capacity, self._bits // 8), dtype=np.uint8)
-        grown[: self._exact.count()] = self._codes[: self._exact.count()]
+        grown[:keep] = self._codes[:keep]
         self._codes = grown

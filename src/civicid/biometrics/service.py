@@ -24,7 +24,9 @@ from civicid.biometrics.ports import Modality, Template, TemplateKey
 # A transaction may commit a lower seq after a reader has seen a higher one (two concurrent
 # writers). Each refresh therefore re-reads this many seqs below its cursor and skips the ones it
 # has applied, so a late commit inside the window is not lost.
-_LOOKBACK = 10_000
+_LOOKBACK = 1_000
+# Rows loaded per statement when many are unseen (a rebuild at start).
+_LOAD_BATCH = 5_000
 
 
 def _associated_data(reference_id: str, key: TemplateKey) -> bytes:
@@ -123,19 +125,26 @@ class GalleryCache:
         return sum(g.count() for g in self._galleries.values())
 
     def refresh(self, session: Session) -> int:
-        """Apply rows written since the last refresh, in seq order; the number of rows applied."""
+        """Apply rows written since the last refresh, in seq order; the number of rows applied.
+
+        Only the seqs of the look-back window are read; whole rows are loaded for the unseen ones
+        alone, so a refresh costs the same with a thousand templates as with a million.
+        """
         low = max(0, self._cursor - _LOOKBACK)
-        rows = session.scalars(
-            select(BiometricTemplate).where(BiometricTemplate.seq > low).order_by(BiometricTemplate.seq)
-        )
+        seqs = session.scalars(select(BiometricTemplate.seq).where(BiometricTemplate.seq > low)).all()
+        unseen = [seq for seq in seqs if seq not in self._applied]
         applied = 0
-        for row in rows:
-            if row.seq in self._applied:
-                continue
-            self._apply(row)
-            self._applied.add(row.seq)
-            self._cursor = max(self._cursor, row.seq)
-            applied += 1
+        for start in range(0, len(unseen), _LOAD_BATCH):
+            rows = session.scalars(
+                select(BiometricTemplate)
+                .where(BiometricTemplate.seq.in_(unseen[start : start + _LOAD_BATCH]))
+                .order_by(BiometricTemplate.seq)
+            )
+            for row in rows:
+                self._apply(row)
+                self._applied.add(row.seq)
+                self._cursor = max(self._cursor, row.seq)
+                applied += 1
         floor = self._cursor - _LOOKBACK
         self._applied = {seq for seq in self._applied if seq > floor}
         return applied

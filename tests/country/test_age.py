@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
-from civicid.country.age import AgeGroup, age_group, age_on
+from civicid.country.age import AgeGroup, age_group, age_on, birthday
 from civicid.country.errors import InvalidDateOfBirth
 
 
@@ -39,3 +39,15 @@ def test_date_of_birth_must_not_be_after_reference() -> None:
 )
 def test_age_groups_are_under_6_then_6_to_under_14_then_14_and_over(date_of_birth: date, group: AgeGroup) -> None:
     assert age_group(date_of_birth, date(2026, 11, 28)) is group
+
+
+def test_birthday_is_the_day_age_on_reaches_the_years() -> None:
+    for born in (date(2012, 8, 22), date(2020, 2, 29)):
+        fourteenth = birthday(born, 14)
+        assert age_on(born, fourteenth) == 14
+        assert age_on(born, fourteenth - timedelta(days=1)) == 13
+
+
+def test_born_on_29_february_reaches_an_age_on_1_march_in_common_years() -> None:
+    assert birthday(date(2020, 2, 29), 14) == date(2034, 3, 1)
+    assert birthday(date(2020, 2, 29), 4) == date(2024, 2, 29)

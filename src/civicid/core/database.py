@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -58,6 +59,19 @@ def make_engine(url: str) -> Engine:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def insert_if_absent(
+    session: Session, table: type[Base], values: dict[str, Any], *, index_elements: list[str] | None = None
+) -> None:
+    """``INSERT … ON CONFLICT DO NOTHING``, the idempotent insert, on either database.
+
+    Both spell it the same way, but SQLAlchemy keeps the construct per dialect: it is chosen here,
+    once. On PostgreSQL a concurrent insert of the same key waits for that transaction, then does
+    nothing if it committed; no error reaches the caller's transaction.
+    """
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=index_elements))
 
 
 @contextmanager

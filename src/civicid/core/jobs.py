@@ -22,11 +22,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import Index, Integer, String, UniqueConstraint, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from civicid.core.clock import Clock
-from civicid.core.database import Base, unit_of_work
+from civicid.core.database import Base, insert_if_absent, unit_of_work
 from civicid.core.errors import CivicIDError
 from civicid.core.types import UTCDateTime, str_enum
 
@@ -83,9 +82,7 @@ def enqueue(*, session: Session, clock: Clock, kind: str, subject_id: str, delay
         "run_after": now + (delay or dt.timedelta()),
         "created_at": now,
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(Job).values(**values).on_conflict_do_nothing(index_elements=["kind", "subject_id"]))
+    insert_if_absent(session, Job, values, index_elements=["kind", "subject_id"])
 
 
 def worker_name() -> str:

@@ -54,3 +54,14 @@ def latest_birth_date(reference: date, years: int) -> date:
         return reference.replace(year=reference.year - years)
     except ValueError:  # 29 February in a common year: the anniversary has passed on the 28th.
         return reference.replace(year=reference.year - years, day=28)
+
+
+def birthday(date_of_birth: date, years: int) -> date:
+    """The day on which someone reaches ``years`` by :func:`age_on` (1 March for 29 February in common years).
+
+    For dates that follow the age rules, such as a child's card expiring at 14.
+    """
+    try:
+        return date_of_birth.replace(year=date_of_birth.year + years)
+    except ValueError:
+        return date(date_of_birth.year + years, 3, 1)

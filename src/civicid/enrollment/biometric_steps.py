@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from civicid.biometrics import service as gallery_store
 from civicid.biometrics.cipher import TemplateCipher
 from civicid.biometrics.dedup import DedupKind, DedupOutcome, decide, thresholds_for
-from civicid.biometrics.ports import Candidate, CosineVerifier, Extractor, Template
+from civicid.biometrics.ports import Candidate, CosineVerifier, Extractor, Template, TemplateKey
 from civicid.biometrics.service import GalleryCache
 from civicid.core.clock import Clock
 from civicid.enrollment.models import Application, ApplicationStatus, ProbeTemplate
@@ -49,7 +49,7 @@ class EnrollmentBiometrics:
                     application_id=application_id,
                     modality=template.modality,
                     sealed=self.cipher.seal(
-                        _vector_bytes(template), associated_data=_probe_aad(application_id, template)
+                        _vector_bytes(template), associated_data=_probe_aad(application_id, template.key)
                     ),
                     model=template.model,
                     model_version=template.model_version,
@@ -62,7 +62,7 @@ class EnrollmentBiometrics:
             return None
         extractor = next(e for e in self.extractors.values() if e.key.modality == modality and e.key.model == row.model)
         key = extractor.key
-        plain = self.cipher.open(row.sealed, associated_data=f"probe|{application_id}|{key.describe()}".encode())
+        plain = self.cipher.open(row.sealed, associated_data=_probe_aad(application_id, key))
         vector = np.frombuffer(plain, dtype="<f4").astype(np.float32)
         return Template(key.modality, key.model, key.model_version, vector, 1.0)
 
@@ -137,8 +137,9 @@ def _vector_bytes(template: Template) -> bytes:
     return np.asarray(template.vector, dtype="<f4").tobytes()
 
 
-def _probe_aad(application_id: str, template: Template) -> bytes:
-    return f"probe|{application_id}|{template.key.describe()}".encode()
+def _probe_aad(application_id: str, key: TemplateKey) -> bytes:
+    """Binds a sealed probe to its application and model, so it cannot be swapped for another."""
+    return f"probe|{application_id}|{key.describe()}".encode()
 
 
 __all__ = ["Candidate", "EnrollmentBiometrics"]

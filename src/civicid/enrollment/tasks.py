@@ -27,7 +27,7 @@ from civicid.core.blobs import BlobStore
 from civicid.core.clock import Clock
 from civicid.core.crypto.sealing import SealingKey
 from civicid.core.jobs import Handler
-from civicid.country.age import AgeGroup, age_group
+from civicid.country.age import AgeGroup, age_group, birthday
 from civicid.country.names import fold
 from civicid.enrollment import devices, packet
 from civicid.enrollment.approval import ISSUE_STAGE
@@ -182,7 +182,7 @@ class Pipeline:
                 clock=clock,
                 actor=PIPELINE,
                 person_id=application.person_id,
-                card_in=IdCardIn(issue_date=clock.today(), expiry_date=_fourteenth_birthday(envelope.date_of_birth)),
+                card_in=IdCardIn(issue_date=clock.today(), expiry_date=birthday(envelope.date_of_birth, 14)),
             )
             template = "child_card_approved"
         else:
@@ -275,13 +275,6 @@ def _guardian_problem(
         if account is None or account.level < 2:
             return "guardian_without_level2"
     return None
-
-
-def _fourteenth_birthday(born: dt.date) -> dt.date:
-    try:
-        return born.replace(year=born.year + 14)
-    except ValueError:
-        return born.replace(year=born.year + 14, day=28)
 
 
 def _advance(

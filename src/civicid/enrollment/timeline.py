@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from civicid.core.clock import Clock
+from civicid.core.database import insert_if_absent
 from civicid.enrollment.models import Application, ApplicationEvent, ChangeCounter
 
 _COUNTER = "application"
@@ -53,9 +53,7 @@ def bump_change_seq(session: Session, application: Application) -> None:
     )
     value = session.execute(bump).scalar()
     if value is None:
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        session.execute(insert(ChangeCounter).values(name=_COUNTER, value=0).on_conflict_do_nothing())
+        insert_if_absent(session, ChangeCounter, {"name": _COUNTER, "value": 0})
         value = session.execute(bump).scalar_one()
     application.change_seq = value
 

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from civicid.core.database import insert_if_absent
 from civicid.notify.models import Channel, Notification, NotificationState
 
 
@@ -19,9 +19,7 @@ def insert_if_new(session: Session, values: dict[str, Any]) -> None:
     On PostgreSQL a concurrent, uncommitted insert of the same key makes this wait for that
     transaction, then do nothing if it committed; no error reaches the caller's transaction.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(Notification).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"]))
+    insert_if_absent(session, Notification, values, index_elements=["idempotency_key"])
 
 
 def get_by_key(session: Session, idempotency_key: str) -> Notification:

@@ -6,7 +6,10 @@
   bytes is a replay; with other bytes it replaces the old one while the part is incomplete (the
   manifest's hash is the arbiter) and is refused once the part is complete.
 - Parts may arrive before their envelope. A part is complete when its chunks cover it and the bytes
-  hash to the manifest's SHA-256; the application is complete when every declared part is.
+  hash to the manifest's SHA-256. The application goes to the pipeline when every part it needs
+  first (priority 0: templates, compressed portrait) is complete; parts of a later priority
+  (full-resolution images, scans) may keep arriving afterwards over a better link
+  (docs/decisions/0008-later-parts.md).
 
 Uniqueness is enforced by the database (primary key, unique chunk offsets), and a concurrent
 duplicate insert is resolved by reading back what won, never by check-then-insert alone.
@@ -334,7 +337,7 @@ def _complete_if_whole(session: Session, clock: Clock, application: Application)
     if application.status != ApplicationStatus.RECEIVING:
         return
     parts = session.scalars(select(ApplicationPart).where(ApplicationPart.application_id == application.id)).all()
-    if all(p.blob is not None for p in parts):
+    if all(p.blob is not None for p in parts if p.priority == packet.PRIORITY_FIRST):
         application.status = ApplicationStatus.PROCESSING
         bump_change_seq(session, application)
         add_event(session, clock, application.id, "complete", "all_parts_received", actor="system:intake")

@@ -187,9 +187,12 @@ class Envelope(Capture):
             if kinds & BIOMETRIC_PART_KINDS:
                 raise ValueError("a child_card application carries no biometric parts")
         else:
-            missing = [kind.value for kind in REQUIRED_BIOMETRIC_PART_KINDS if kind not in kinds]
+            first = {ref.kind for ref in self.manifest if ref.priority == PRIORITY_FIRST}
+            missing = [kind.value for kind in REQUIRED_BIOMETRIC_PART_KINDS if kind not in first]
             if missing:
-                raise ValueError(f"a {self.application_type} application needs parts of kind {', '.join(missing)}")
+                raise ValueError(
+                    f"a {self.application_type} application needs parts of kind {', '.join(missing)} at priority 0"
+                )
         return self
 
     def part(self, name: str) -> PartRef:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -63,15 +63,19 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def insert_if_absent(
     session: Session, table: type[Base], values: dict[str, Any], *, index_elements: list[str] | None = None
-) -> None:
-    """``INSERT … ON CONFLICT DO NOTHING``, the idempotent insert, on either database.
+) -> bool:
+    """``INSERT … ON CONFLICT DO NOTHING``, the idempotent insert, on either database; True if it inserted.
 
     Both spell it the same way, but SQLAlchemy keeps the construct per dialect: it is chosen here,
     once. On PostgreSQL a concurrent insert of the same key waits for that transaction, then does
     nothing if it committed; no error reaches the caller's transaction.
     """
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=index_elements))
+    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=index_elements)
+    # RETURNING yields a row only when the row was inserted, on both databases (the ORM's rowcount
+    # is -1 on PostgreSQL, so it cannot tell).
+    primary_key = list(inspect(table).primary_key)
+    return session.execute(statement.returning(*primary_key)).first() is not None
 
 
 @contextmanager

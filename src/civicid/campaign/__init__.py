@@ -1,0 +1,1 @@
+"""The campaign: targets, teams, assignments, visits, figures, the committee's dashboard and reports."""

@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from civicid.accounts.models import EidAccount
 from civicid.core.database import Base
 from civicid.core.types import UTCDateTime, str_enum
 from civicid.enrollment.models import Application
@@ -190,11 +191,13 @@ class VillageHead(Base):
 
 # The figures count a commune's applications by village and capture day; this index answers those
 # counts from the index alone on PostgreSQL (the other columns ride along with INCLUDE).
+Index("ix_application_village", Application.village_id)
+Index("ix_eid_account_activated", EidAccount.activated_at)
 Index(
     "ix_application_campaign",
     Application.commune_code,
     Application.captured_at,
-    postgresql_include=["village_id", "status", "application_type", "person_id"],
+    postgresql_include=["village_id", "status", "application_type", "decided_at", "device_id"],
 )
 
 __all__ = [

@@ -1,0 +1,248 @@
+"""The figures equal counts taken directly from the records: after reassignment, late syncs, new targets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+from tests.campaign.conftest import COMMITTEE, SmallCommune
+
+from civicid.campaign import service
+from civicid.campaign.assignments import assign_villages_to_kit
+from civicid.campaign.figures import CampaignFigures, campaign_figures, working_days_between
+from civicid.campaign.kits import record_kit_sync
+from civicid.campaign.models import Campaign
+from civicid.campaign.service import TargetIn
+from civicid.core.audit import Actor
+from civicid.core.clock import VIETNAM_TZ, FixedClock
+from civicid.core.database import unit_of_work
+from civicid.core.runtime import Context
+from civicid.enrollment.models import Application, ApplicationStatus
+from civicid.enrollment.runtime import build_pipeline, build_worker, keystore_of
+from civicid.enrollment.tasks import Pipeline
+from civicid.registry import service as registry
+from civicid.registry.eligibility import eligible_by_village
+from civicid.registry.models import Person
+from civicid.sim.captures import SimulatedKit, deliver, sample_documents
+from civicid.sim.enrollment import approve_waiting
+
+ADMIN = Actor("system", "tests")
+START = dt.date(2026, 11, 20)
+
+
+@pytest.fixture
+def pipeline(context: Context, commune: SmallCommune) -> Pipeline:
+    return build_pipeline(context)
+
+
+@pytest.fixture
+def campaign(context: Context, commune: SmallCommune) -> Campaign:
+    with unit_of_work(context.database.sessions) as session:
+        return service.create_campaign(
+            session=session,
+            clock=context.clock,
+            actor=COMMITTEE,
+            commune_code=commune.code,
+            name="Chiến dịch định danh mức 2",
+            start=START,
+            deadline=dt.date(2026, 12, 31),
+        )
+
+
+def kit_for(context: Context, commune: SmallCommune, operator: str) -> SimulatedKit:
+    with unit_of_work(context.database.sessions) as session:
+        return SimulatedKit.register(
+            session=session, clock=context.clock, actor=ADMIN, commune_code=commune.code, operator=operator
+        )
+
+
+def adults_of(context: Context, village_id: int, count: int, skip: int = 0) -> list[int]:
+    cutoff = dt.date(2008, 1, 1)
+    with unit_of_work(context.database.sessions) as session:
+        return list(
+            session.scalars(
+                select(Person.id)
+                .where(Person.village_id == village_id, Person.date_of_birth < cutoff, Person.phone.is_not(None))
+                .order_by(Person.id)
+                .offset(skip)
+                .limit(count)
+            )
+        )
+
+
+def capture(
+    context: Context, pipeline: Pipeline, kit: SimulatedKit, person_ids: list[int], captured_on: dt.date
+) -> None:
+    """The kit captures these people on that day (09:00 in the commune); they reach the server now."""
+    then = FixedClock(dt.datetime.combine(captured_on, dt.time(9, 0), tzinfo=VIETNAM_TZ))
+    server = keystore_of(context).sealing_public_key()
+    with unit_of_work(context.database.sessions) as session:
+        people = [
+            registry.get_person(session=session, clock=context.clock, actor=ADMIN, person_id=i) for i in person_ids
+        ]
+    for person in people:
+        packet = kit.capture(person=person, clock=then, server_public_key=server, documents=sample_documents(person))
+        with unit_of_work(context.database.sessions) as session:
+            deliver(session=session, clock=context.clock, blobs=pipeline.blobs, packet=packet)
+    build_worker(context, pipeline, name="test-worker").run_until_idle()
+
+
+def direct_counts(context: Context, commune_code: str) -> dict[str, Counter[object]]:
+    """The same figures, counted row by row in Python from every application of the commune."""
+    failed = {
+        ApplicationStatus.NEEDS_CORRECTION,
+        ApplicationStatus.INELIGIBLE,
+        ApplicationStatus.REJECTED_INTEGRITY,
+        ApplicationStatus.REJECTED_DUPLICATE,
+        ApplicationStatus.REJECTED,
+    }
+    counts: dict[str, Counter[object]] = {
+        k: Counter() for k in ("captured", "reached", "issued", "by_day", "by_device")
+    }
+    with unit_of_work(context.database.sessions) as session:
+        for a in session.scalars(select(Application).where(Application.commune_code == commune_code)):
+            if a.application_type not in ("level2", "level2_child"):
+                continue
+            counts["captured"][a.village_id] += 1
+            if a.status not in failed:
+                counts["reached"][a.village_id] += 1
+                counts["by_day"][(a.village_id, a.captured_at.astimezone(VIETNAM_TZ).date())] += 1
+                counts["by_device"][a.device_id] += 1
+            if a.status == ApplicationStatus.ISSUED:
+                counts["issued"][a.village_id] += 1
+    return counts
+
+
+def figures_of(context: Context, campaign: Campaign) -> CampaignFigures:
+    with unit_of_work(context.database.sessions) as session:
+        return campaign_figures(session=session, clock=context.clock, campaign=campaign)
+
+
+def assert_figures_match_records(context: Context, campaign: Campaign) -> CampaignFigures:
+    figures = figures_of(context, campaign)
+    direct = direct_counts(context, campaign.commune_code)
+    for v in figures.villages:
+        assert (v.captured, v.reached, v.issued) == (
+            direct["captured"][v.village_id],
+            direct["reached"][v.village_id],
+            direct["issued"][v.village_id],
+        ), v.name
+    assert {k: n for k, n in figures.reached_by_day.items() if n} == dict(direct["by_day"])
+    assert figures.total.issued == sum(direct["issued"].values())
+    for team in figures.teams:
+        assert team.reached == direct["by_device"][team.device_id]
+    return figures
+
+
+def test_the_first_targets_are_the_registrys_eligible_residents(
+    context: Context, commune: SmallCommune, campaign: Campaign
+) -> None:
+    figures = figures_of(context, campaign)
+    with unit_of_work(context.database.sessions) as session:
+        eligible = eligible_by_village(session=session, commune_code=commune.code, reference_date=START)
+    assert {v.village_id: (v.target_adults, v.target_under_6) for v in figures.villages} == {
+        v: (c.adults, c.under_6) for v, c in eligible.items()
+    }
+    assert all(v.target_version == 1 for v in figures.villages)
+
+
+def test_figures_equal_the_records_after_reassignment_and_a_late_sync(
+    context: Context, commune: SmallCommune, campaign: Campaign, pipeline: Pipeline
+) -> None:
+    first, second, third = commune.villages[:3]
+    kit_a, kit_b = kit_for(context, commune, "operator.a"), kit_for(context, commune, "operator.b")
+    with unit_of_work(context.database.sessions) as session:
+        assign_villages_to_kit(
+            session=session,
+            clock=context.clock,
+            actor=COMMITTEE,
+            device_id=kit_a.device_id,
+            village_ids=[first, second],
+            start=START,
+            end=dt.date(2026, 12, 31),
+            team_name="Đội Công an",
+        )
+        assign_villages_to_kit(
+            session=session,
+            clock=context.clock,
+            actor=COMMITTEE,
+            device_id=kit_b.device_id,
+            village_ids=[third],
+            start=START,
+            end=dt.date(2026, 12, 31),
+            team_name="Đoàn Thanh niên",
+        )
+    capture(context, pipeline, kit_a, adults_of(context, first, 4), dt.date(2026, 11, 23))
+    capture(context, pipeline, kit_a, adults_of(context, second, 3), dt.date(2026, 11, 24))
+    approve_waiting(context, commune.code, "supervisor")
+    build_worker(context, pipeline, name="test-worker").run_until_idle()
+    assert_figures_match_records(context, campaign)
+
+    # The second village moves to kit B; kit B works there, kit A keeps what it captured.
+    with unit_of_work(context.database.sessions) as session:
+        assign_villages_to_kit(
+            session=session,
+            clock=context.clock,
+            actor=COMMITTEE,
+            device_id=kit_b.device_id,
+            village_ids=[second],
+            start=dt.date(2026, 11, 25),
+            end=dt.date(2026, 12, 31),
+        )
+    capture(context, pipeline, kit_b, adults_of(context, second, 2, skip=3), dt.date(2026, 11, 26))
+    # A late sync: kit B captured in the third village three days ago, without signal; it arrives now.
+    capture(context, pipeline, kit_b, adults_of(context, third, 2), dt.date(2026, 11, 25))
+    with unit_of_work(context.database.sessions) as session:
+        record_kit_sync(
+            session=session, clock=context.clock, device_id=kit_b.device_id, pending_captures=0, oldest_unsent_at=None
+        )
+    figures = assert_figures_match_records(context, campaign)
+    assert figures.reached_by_day[(third, dt.date(2026, 11, 25))] == 2  # counted on its capture day
+    teams = {t.name: t for t in figures.teams}
+    assert (teams["Đội Công an"].reached, teams["Đoàn Thanh niên"].reached) == (7, 4)
+    assert teams["Đoàn Thanh niên"].last_sync_at == context.clock.now()
+    assert figures.total.issued == 7  # only the first round was approved
+
+
+def test_a_corrected_target_is_in_force_and_coverage_above_it_is_a_target_error(
+    context: Context, commune: SmallCommune, campaign: Campaign, pipeline: Pipeline
+) -> None:
+    village = commune.villages[0]
+    kit = kit_for(context, commune, "operator.a")
+    capture(context, pipeline, kit, adults_of(context, village, 3), dt.date(2026, 11, 27))
+    approve_waiting(context, commune.code, "supervisor")
+    build_worker(context, pipeline, name="test-worker").run_until_idle()
+    with unit_of_work(context.database.sessions) as session:
+        service.correct_targets(
+            session=session,
+            clock=context.clock,
+            actor=COMMITTEE,
+            campaign_id=campaign.id,
+            targets={village: TargetIn(adults=2, age_6_14=0, under_6=0)},
+            note="listing round",
+        )
+    figures = assert_figures_match_records(context, campaign)
+    corrected = next(v for v in figures.villages if v.village_id == village)
+    assert (corrected.target_adults, corrected.target_version) == (2, 2)
+    assert corrected.coverage == pytest.approx(1.5)
+    assert corrected.target_error
+    assert not any(v.target_error for v in figures.villages if v.village_id != village)
+
+
+def test_pace_required_pace_and_projected_finish_follow_the_working_days(
+    context: Context, commune: SmallCommune, campaign: Campaign, pipeline: Pipeline
+) -> None:
+    village = commune.villages[0]
+    kit = kit_for(context, commune, "operator.a")
+    capture(context, pipeline, kit, adults_of(context, village, 6), dt.date(2026, 11, 27))
+    figures = figures_of(context, campaign)
+    v = next(v for v in figures.villages if v.village_id == village)
+    worked = working_days_between(campaign, dt.date(2026, 11, 22), dt.date(2026, 11, 28))  # Sunday 23rd is off
+    assert worked == 6
+    assert v.pace == pytest.approx(6 / worked)
+    left = working_days_between(campaign, dt.date(2026, 11, 29), campaign.deadline)
+    assert v.required_pace == pytest.approx((v.target_adults - 6) / left)
+    assert v.projected_finish is not None
+    assert v.behind == (v.projected_finish > campaign.deadline)

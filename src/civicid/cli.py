@@ -36,10 +36,13 @@ app = typer.Typer(
 
 def _mount() -> None:
     # Imported here so that `civicid --help` does not pay for every capability's imports twice.
+    from civicid.campaign.cli import app as campaign_app
     from civicid.core.cli import db_app
     from civicid.country.cli import app as country_app
     from civicid.enrollment.cli import app as enrollment_app
     from civicid.enrollment.cli import worker
+    from civicid.field.cli import app as field_app
+    from civicid.field.cli import intake_app
     from civicid.registry.cli import app as registry_app
     from civicid.sim.cli import demo
     from civicid.web.cli import serve, staff_app
@@ -49,6 +52,9 @@ def _mount() -> None:
     app.add_typer(registry_app, name="registry", help="The population registry.")
     app.add_typer(enrollment_app, name="enrollment", help="Level-2 applications: figures and simulated rounds.")
     app.add_typer(staff_app, name="staff", help="Staff accounts and roles.")
+    app.add_typer(campaign_app, name="campaign", help="The campaign: targets, teams, figures and the daily report.")
+    app.add_typer(field_app, name="field", help="The field kit: set-up, capture, sync, relay bundles.")
+    app.add_typer(intake_app, name="intake", help="Intake at the commune office: relay bundles from kits.")
     app.command("serve", help="Run the central server (API, pages).")(serve)
     app.command("demo", help="Build the demo commune and serve it.")(demo)
     app.command("worker", help="Run the enrollment pipeline and the SMS outbox.")(worker)

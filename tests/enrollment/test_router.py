@@ -13,6 +13,7 @@ from tests.web.support import add_staff, client_for, login
 from civicid.core.crypto.signing import generate_signing_key, public_jwk
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
+from civicid.enrollment.device_tokens import device_token
 from civicid.enrollment.models import Application, ApplicationStatus
 from civicid.enrollment.packet import Capture, Packet, PartIn, PartKind, build_packet
 from civicid.enrollment.runtime import keystore_of
@@ -49,6 +50,11 @@ async def log_in(client: AsyncClient, username: str) -> None:
 def capture(context: Context, kit: SimulatedKit, person: PersonRead, **options: object) -> Packet:
     server = keystore_of(context).sealing_public_key()
     return kit.capture(person=person, clock=context.clock, server_public_key=server, **options)  # type: ignore[arg-type]
+
+
+def device_headers(context: Context, kit: SimulatedKit) -> dict[str, str]:
+    token = device_token(device_id=kit.device_id, key=kit.key, clock=context.clock)
+    return {"Authorization": f"Bearer {token}"}
 
 
 def digest_header(data: bytes) -> dict[str, str]:
@@ -216,7 +222,9 @@ class TestIntake:
         await put_envelope(client, packet)
         face = packet.sealed_parts["face"]
         assert (await put_chunk(client, packet, "face", 0, face[:100])).status_code == 200
-        response = await client.get(f"{API}/intake/applications/{packet.envelope.application_id}")
+        response = await client.get(
+            f"{API}/intake/applications/{packet.envelope.application_id}", headers=device_headers(context, kit)
+        )
         assert response.status_code == 200
         parts = {p["name"]: p for p in response.json()["parts"]}
         assert parts["face"]["received_bytes"] == 100
@@ -237,7 +245,7 @@ class TestIntake:
         (adult,) = people("14_plus", 1)
         wrong = adult.model_copy(update={"full_name": adult.full_name + " Thị"})
         application_id = await captured_and_checked(client, context, kit, wrong, run_pipeline)
-        response = await client.get(f"{API}/intake/applications/{application_id}")
+        response = await client.get(f"{API}/intake/applications/{application_id}", headers=device_headers(context, kit))
         body = response.json()
         assert (body["status"], body["status_reason"]) == ("needs_correction", "full_name_mismatch")
         assert all(p["complete"] for p in body["parts"])
@@ -249,10 +257,41 @@ class TestIntake:
         )
         assert set(last) == {"stage", "outcome", "reason", "at"}
 
-    async def test_status_of_an_application_not_yet_received(self, client: AsyncClient) -> None:
-        response = await client.get(f"{API}/intake/applications/01900000-0000-7000-8000-000000000000")
+    async def test_status_of_an_application_not_yet_received(
+        self, client: AsyncClient, context: Context, kit: SimulatedKit
+    ) -> None:
+        response = await client.get(
+            f"{API}/intake/applications/01900000-0000-7000-8000-000000000000", headers=device_headers(context, kit)
+        )
         assert response.status_code == 200
         assert (response.json()["known"], response.json()["timeline"]) == (False, [])
+
+    async def test_status_needs_the_kits_device_token(
+        self, client: AsyncClient, context: Context, kit: SimulatedKit, people: PeopleOf
+    ) -> None:
+        (adult,) = people("14_plus", 1)
+        packet = capture(context, kit, adult)
+        await put_envelope(client, packet)
+        url = f"{API}/intake/applications/{packet.envelope.application_id}"
+        anonymous = await client.get(url)
+        assert (anonymous.status_code, anonymous.json()["code"]) == (401, "invalid_device_token")
+        forged = await client.get(url, headers={"Authorization": "Bearer " + packet.envelope_jws})
+        assert (forged.status_code, forged.json()["code"]) == (401, "invalid_device_token")
+
+    async def test_another_kit_cannot_read_an_applications_status(
+        self, client: AsyncClient, context: Context, kit: SimulatedKit, people: PeopleOf
+    ) -> None:
+        (adult,) = people("14_plus", 1)
+        packet = capture(context, kit, adult)
+        await put_envelope(client, packet)
+        with unit_of_work(context.database.sessions) as session:
+            other = SimulatedKit.register(
+                session=session, clock=context.clock, actor=ADMIN, commune_code=kit.commune_code, operator="op2"
+            )
+        response = await client.get(
+            f"{API}/intake/applications/{packet.envelope.application_id}", headers=device_headers(context, other)
+        )
+        assert response.status_code == 404
 
 
 class TestDecisions:

@@ -31,11 +31,12 @@ from pathlib import Path
 from typing import Protocol
 
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from civicid.core.crypto import keys, sealing
+from civicid.core.crypto import keys, sealing, signing
 from civicid.core.crypto.errors import InvalidKey, InvalidWrappedKey
 from civicid.core.errors import CivicIDError
 
@@ -43,6 +44,7 @@ MASTER_KEY_ENV = "CIVICID_MASTER_KEY"
 MASTER_KEY_FILE = "master.key"
 KEYS_DIR = "keys"
 SEALING_KEY_NAME = "sealing-x25519"
+DEVICE_KEY_NAME = "device-es256"
 
 
 class KeyStore(Protocol):
@@ -122,6 +124,19 @@ class FileKeystore:
         """The AES-256 key of biometric templates at rest, derived from the master key (RFC 5869)."""
         return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=TEMPLATE_KEY_INFO).derive(self._master_key)
 
+    def device_signing_key(self, install: EllipticCurvePrivateKey | None = None) -> EllipticCurvePrivateKey:
+        """A field kit's ES256 device key: created the first time, or ``install`` one the server made.
+
+        A kit set up from an enrollment file installs the key the file carries; installing over an
+        existing key of another value is refused (a kit keeps one identity).
+        """
+        key = self._load_or_create(DEVICE_KEY_NAME, lambda: install or signing.generate_signing_key())
+        if not isinstance(key, EllipticCurvePrivateKey):
+            raise KeystoreUnavailable(f"the key file {DEVICE_KEY_NAME} does not hold a P-256 key")
+        if install is not None and key.private_numbers() != install.private_numbers():
+            raise KeystoreUnavailable("this kit already holds another device key")
+        return key
+
     def _load_or_create(self, name: str, generate: Callable[[], PrivateKeyTypes]) -> PrivateKeyTypes:
         path = self._dir / f"{name}.key"
 
@@ -171,13 +186,13 @@ def _create_once(path: Path, make: Callable[[], bytes]) -> bytes:
             os.fsync(file.fileno())
         with contextlib.suppress(FileExistsError):
             os.link(temporary, path)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
     finally:
         os.unlink(temporary)
     return path.read_bytes()
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     """Make a new directory entry durable (POSIX: fsync the directory); not possible on Windows."""
     if os.name != "posix":
         return

@@ -166,14 +166,20 @@ def verify_envelope_from_device(*, session: Session, envelope_jws: str) -> tuple
         kid = jws_kid(envelope_jws)
     except InvalidSignature as exc:
         raise InvalidPacketSignature("the envelope is not a compact JWS naming its device in kid") from exc
-    device = session.get(FieldDevice, kid) if _DEVICE_ID.match(kid) else None
-    if device is None:
-        raise UnknownDevice("the envelope is signed by a device that is not registered", device_id=kid[:64])
-    found = DeviceRead.model_validate(device)
-    if found.revoked:
-        raise RevokedDevice(f"device {kid} is revoked; its packets are refused", device_id=kid)
+    found = active_device(session=session, device_id=kid)
     envelope = open_envelope(envelope_jws, device_public_key=found.public_key())
     return envelope, found
+
+
+def active_device(*, session: Session, device_id: str) -> DeviceRead:
+    """A registered, unrevoked device; raises :class:`UnknownDevice` or :class:`RevokedDevice`."""
+    device = session.get(FieldDevice, device_id) if _DEVICE_ID.match(device_id) else None
+    if device is None:
+        raise UnknownDevice("signed by a device that is not registered", device_id=device_id[:64])
+    found = DeviceRead.model_validate(device)
+    if found.revoked:
+        raise RevokedDevice(f"device {device_id} is revoked; what it signs is refused", device_id=device_id)
+    return found
 
 
 def _device(session: Session, device_id: str) -> FieldDevice:

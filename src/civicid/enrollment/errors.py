@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from civicid.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from civicid.core.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 
 # Packets (packet.py) ---------------------------------------------------------------------------
 
@@ -119,3 +119,8 @@ class NotAwaitingDecision(Conflict):
 class MakerCheckerViolation(Forbidden):
     code = "maker_checker_violation"
     title = "Whoever captured an application cannot decide on it"
+
+
+class InvalidDeviceToken(NotAuthenticated):
+    code = "invalid_device_token"
+    title = "The request is not signed by a registered, unrevoked field device"

@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from civicid.core.errors import Forbidden
 from civicid.enrollment import approval, devices, intake
+from civicid.enrollment.device_tokens import device_from_authorization
 from civicid.enrollment.devices import DeviceRead
 from civicid.enrollment.errors import ApplicationNotFound, DeviceNotFound
 from civicid.enrollment.intake import CHUNK_MAX_BYTES, Receipt
@@ -72,6 +73,18 @@ def pipeline_of(request: Request) -> Pipeline:
 
 
 PipelineDep = Annotated[Pipeline, Depends(pipeline_of)]
+
+
+def signing_device(
+    context: AppContext,
+    session: DbSession,
+    authorization: Annotated[str | None, Header(description="Bearer <the kit's device token>")] = None,
+) -> DeviceRead:
+    """The field kit whose device token (``enrollment/device_tokens.py``) authorises this request."""
+    return device_from_authorization(session=session, clock=context.clock, authorization=authorization)
+
+
+SigningDevice = Annotated[DeviceRead, Depends(signing_device)]
 
 
 # Schemas -----------------------------------------------------------------------------------------
@@ -348,11 +361,16 @@ def put_chunk(
     return _receipt(receipt)
 
 
-@router.get("/intake/applications/{application_id}", responses=problem_responses(422))
-def get_intake_status(application_id: ApplicationId, session: DbSession) -> IntakeStatusRead:
-    """What the server holds (each part's resume point), the status and the timeline the kit syncs back."""
+@router.get("/intake/applications/{application_id}", responses=problem_responses(401, 403, 404, 422))
+def get_intake_status(application_id: ApplicationId, session: DbSession, device: SigningDevice) -> IntakeStatusRead:
+    """What the server holds (each part's resume point), the status and the timeline, for the kit that sent it.
+
+    Another device's application answers 404, as if it did not exist.
+    """
     receipt = _receipt(intake.status_of(session=session, application_id=application_id))
     application = session.get(Application, application_id)
+    if application is not None and application.device_id != device.id:
+        raise ApplicationNotFound(f"no application {application_id}")
     events = [] if application is None else timeline(session, application_id)
     return IntakeStatusRead(
         **receipt.model_dump(),

@@ -7,8 +7,11 @@ caller's transaction (DESIGN.md decision 13). Searches record which records they
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,7 +33,16 @@ from civicid.registry.errors import (
     PersonNotFound,
     VillageNotFound,
 )
-from civicid.registry.models import CardStatus, Commune, GuardianLink, Household, IdCard, Person, Village
+from civicid.registry.models import (
+    CardStatus,
+    Commune,
+    GuardianLink,
+    Household,
+    IdCard,
+    Person,
+    ResidenceStatus,
+    Village,
+)
 from civicid.registry.schemas import (
     CommuneRead,
     HouseholdIn,
@@ -47,6 +59,7 @@ from civicid.registry.schemas import (
 )
 
 SEARCH_LIMIT_MAX = 200
+_LIVING_HERE = (ResidenceStatus.PRESENT, ResidenceStatus.WORKING_AWAY)
 
 
 # Places ---------------------------------------------------------------------------------------
@@ -230,6 +243,63 @@ def search_persons(
     summaries = [PersonSummary.model_validate(dict(row)) for row in found]
     _audit_search(session, clock, actor, criteria, [p.id for p in summaries])
     return summaries
+
+
+@dataclass(frozen=True)
+class CaptureExtract:
+    """The part of the registry a field kit may hold: its assigned villages, for capture only."""
+
+    villages: list[VillageRead]
+    households: list[HouseholdRead]
+    persons: list[PersonRead]
+
+
+def capture_extract(
+    *,
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    village_ids: Iterable[int],
+    household_ids: Iterable[int] = (),
+    changed_since: dt.datetime | None = None,
+) -> CaptureExtract:
+    """Residents of the given villages and households, for a kit's down-sync (least data: no cards).
+
+    With ``changed_since``, only persons updated since then (a kit's incremental down-sync). The
+    read is audited once, with the villages and the number of persons, never their data.
+    """
+    villages = sorted(set(village_ids))
+    singles = sorted(set(household_ids))
+    village_rows = session.scalars(select(Village).where(Village.id.in_(villages)).order_by(Village.id)).all()
+    in_scope = or_(Household.village_id.in_(villages), Household.id.in_(singles))
+    households = session.scalars(select(Household).where(in_scope).order_by(Household.id)).all()
+    query = select(Person).join(Household, Person.household_id == Household.id).where(in_scope)
+    if changed_since is None:
+        query = query.where(Person.residence_status.in_(_LIVING_HERE))
+    else:  # Moves and deaths too, so that the kit drops them.
+        query = query.where(Person.updated_at >= changed_since)
+    persons = session.scalars(query.order_by(Person.id)).all()
+    audit.record(
+        session=session,
+        clock=clock,
+        actor=actor,
+        action="person.extract",
+        subject_type="capture_extract",
+        subject_id="-",
+        details={
+            "villages": villages,
+            "households": singles,
+            "persons": len(persons),
+            "incremental": bool(changed_since),
+        },
+    )
+    return CaptureExtract(
+        villages=[_village_read(v, 0, 0) for v in village_rows],
+        households=[
+            HouseholdRead(id=h.id, village_id=h.village_id, number=h.number, address=h.address) for h in households
+        ],
+        persons=[_person_read(p, clock) for p in persons],
+    )
 
 
 # ID cards and guardians -------------------------------------------------------------------------

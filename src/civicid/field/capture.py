@@ -1,0 +1,210 @@
+"""A capture becomes a sealed, signed packet on the kit's disk before the operator sees "saved".
+
+The order is what makes "never lose a capture" true: the guard-rails are checked, the packet is
+built (parts sealed to the server's key, envelope signed by the device key), every sealed part is
+written and flushed to disk, and only then is the outbox row inserted in the caller's transaction.
+When that transaction commits, the page says "saved" and shows the receipt. A crash before the
+commit leaves sealed files no row names (swept at the next start); a crash after leaves a complete
+outbox item.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from civicid.core.clock import Clock
+from civicid.core.ids import uuid7
+from civicid.enrollment.packet import (
+    PRIORITY_FIRST,
+    PRIORITY_LATER,
+    ApplicationType,
+    Capture,
+    Document,
+    PartIn,
+    PartKind,
+    build_packet,
+)
+from civicid.field import guardrails
+from civicid.field.errors import CaptureRefused, InvalidCapture, NotOnThisKit
+from civicid.field.kit import Kit
+from civicid.field.models import KitIdentity, KitPerson, KitVisit, OutboxItem, OutboxPart, OutboxState
+from civicid.field.outbox import is_unsent
+from civicid.field.portrait import compress_portrait, is_svg
+from civicid.field.sources import BiometricSource
+
+
+@dataclass(frozen=True)
+class CaptureForm:
+    """What the operator entered and captured for one application."""
+
+    person_id: int
+    application_type: ApplicationType
+    operator: str
+    phone: str | None = None
+    guardian_id_number: str | None = None
+    documents: Sequence[Document] = ()
+    portrait: bytes | None = None  # a photo from the camera or a file (any size), or a simulated SVG
+    fingerprint_images: bytes | None = None
+    attempt: int = 1  # varies the simulated capture when the same person is captured again
+
+
+def capture_application(
+    *, kit: Kit, session: Session, clock: Clock, form: CaptureForm, source: BiometricSource
+) -> OutboxItem:
+    """Seal and store one application; raises :class:`CaptureRefused` when a guard-rail says no."""
+    identity = session.get(KitIdentity, 1)
+    assert identity is not None  # noqa: S101 - Kit.open checked it
+    refusals = guardrails.check(guardrails.rails_of(identity.guardrails), condition_of(kit, session, clock))
+    if refusals:
+        raise CaptureRefused(" ".join(r.message for r in refusals), rails=[r.rail.value for r in refusals])
+    person = session.get(KitPerson, form.person_id)
+    if person is None:
+        raise NotOnThisKit(f"person {form.person_id} is not in this kit's villages")
+    capture = _capture(identity, person, form, clock)
+    packet = build_packet(
+        capture=capture,
+        parts=_parts(person, form, source),
+        device_key=kit.device_key(),
+        server_public_key=Kit.server_sealing_key(identity),
+    )
+    for name, sealed in packet.sealed_parts.items():
+        kit.write_sealed(capture.application_id, name, sealed)
+    item = OutboxItem(
+        application_id=capture.application_id,
+        short_code=short_code(capture.application_id),
+        application_type=capture.application_type.value,
+        person_id=person.id,
+        household_id=person.household_id,
+        village_id=person.village_id,
+        full_name=person.full_name,
+        operator=form.operator,
+        captured_at=capture.captured_at,
+        envelope_jws=packet.envelope_jws,
+        state=OutboxState.CAPTURED,
+        attempts=0,
+    )
+    session.add(item)
+    session.add_all(
+        OutboxPart(
+            application_id=item.application_id,
+            name=ref.name,
+            kind=ref.kind.value,
+            priority=ref.priority,
+            size=ref.size,
+            sha256=ref.sha256,
+            sent_bytes=0,
+            on_server=False,
+        )
+        for ref in packet.envelope.manifest
+    )
+    session.add(
+        KitVisit(
+            id=str(uuid7(int(clock.now().timestamp() * 1000))),
+            household_id=person.household_id,
+            person_id=person.id,
+            outcome="done",
+            note=None,
+            operator=form.operator,
+            visited_at=clock.now(),
+            synced=False,
+        )
+    )
+    session.flush()
+    return item
+
+
+def short_code(application_id: str) -> str:
+    """Eight characters the citizen can read out on the phone (Crockford-like base32, no 0/O, 1/I)."""
+    digest = hashlib.sha256(application_id.encode()).digest()
+    text = base64.b32encode(digest).decode().translate(str.maketrans("01OI", "89XY"))[:8]
+    return f"{text[:4]}-{text[4:]}"
+
+
+def condition_of(kit: Kit, session: Session, clock: Clock) -> guardrails.KitCondition:
+    identity = session.get(KitIdentity, 1)
+    assert identity is not None  # noqa: S101 - Kit.open checked it
+    return guardrails.KitCondition(
+        now=clock.now(),
+        created_at=identity.created_at,
+        last_sync_at=identity.last_sync_at,
+        unsent_captures=unsent_count(session),
+        free_disk_mb=guardrails.free_disk_mb(kit.root),
+        clock_drift=clock_drift(identity, clock.now()),
+    )
+
+
+def clock_drift(identity: KitIdentity, now: dt.datetime) -> dt.timedelta | None:
+    """The kit's clock minus the server's: measured at the last sync, or now if the clock went back since."""
+    if identity.last_server_time is None or identity.last_server_time_local is None:
+        return None
+    if now < identity.last_server_time:
+        return now - identity.last_server_time  # behind the server's last known time: certainly wrong
+    return identity.last_server_time_local - identity.last_server_time
+
+
+def unsent_count(session: Session) -> int:
+    on_kit = (
+        select(OutboxPart.application_id, func.count().label("n"))
+        .where(OutboxPart.on_server.is_(False))
+        .group_by(OutboxPart.application_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(OutboxItem.state, func.coalesce(on_kit.c.n, 0))
+        .outerjoin(on_kit, on_kit.c.application_id == OutboxItem.application_id)
+        .where(OutboxItem.state.not_in([OutboxState.REJECTED, OutboxState.NEEDS_CORRECTION]))
+    ).all()
+    return sum(1 for state, parts in rows if is_unsent(state, parts))
+
+
+def _capture(identity: KitIdentity, person: KitPerson, form: CaptureForm, clock: Clock) -> Capture:
+    now = clock.now()
+    try:
+        return Capture(
+            application_id=str(uuid7(int(now.timestamp() * 1000))),
+            application_type=form.application_type,
+            id_number=person.id_number,
+            full_name=person.full_name,
+            date_of_birth=person.date_of_birth,
+            sex=person.sex,
+            phone=form.phone,
+            guardian_id_number=form.guardian_id_number,
+            documents=tuple(form.documents),
+            commune_code=identity.commune_code,
+            village_id=person.village_id,
+            household_id=person.household_id,
+            operator=form.operator,
+            device_id=identity.device_id,
+            captured_at=now,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "capture"
+        raise InvalidCapture(f"{where}: {first['msg']}", field=where) from exc
+
+
+def _parts(person: KitPerson, form: CaptureForm, source: BiometricSource) -> dict[str, PartIn]:
+    if form.application_type is ApplicationType.CHILD_CARD:
+        return {}  # a child under 6: no biometrics (DOMAIN.md)
+    if form.portrait is None:
+        raise InvalidCapture("a level-2 application needs the citizen's portrait", field="portrait")
+    parts = {
+        "face": PartIn(PartKind.FACE_TEMPLATE, source.face(person.id, form.attempt), PRIORITY_FIRST),
+        "fingers": PartIn(PartKind.FINGER_TEMPLATES, source.fingers(person.id, form.attempt), PRIORITY_FIRST),
+    }
+    if is_svg(form.portrait):
+        parts["portrait"] = PartIn(PartKind.PORTRAIT, form.portrait, PRIORITY_FIRST)
+    else:
+        parts["portrait"] = PartIn(PartKind.PORTRAIT, compress_portrait(form.portrait), PRIORITY_FIRST)
+        parts["portrait_full"] = PartIn(PartKind.PORTRAIT_FULL, form.portrait, PRIORITY_LATER)
+    if form.fingerprint_images:
+        parts["fingerprint_images"] = PartIn(PartKind.FINGERPRINT_IMAGES, form.fingerprint_images, PRIORITY_LATER)
+    return parts

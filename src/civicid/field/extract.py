@@ -1,0 +1,158 @@
+"""The server's side of a kit's sync: take its visits and report, answer what changed since its cursor.
+
+Scope is least privilege: a kit receives the residents of the villages and households assigned to
+it today (``campaign.assignments``), with only the fields capture needs, and the statuses of the
+applications it captured itself. When its assignment changes (another version, or another day with
+other villages) the answer is ``full``: the kit replaces its extract, so work withdrawn from it
+leaves the kit at its next sync.
+
+The cursor (``civicid-field-cursor/1``, base64url JSON, opaque to the kit) holds:
+
+- ``seq``: the last application ``change_seq`` the kit applied (a server sequence, so nothing is missed);
+- ``assign`` and ``day``: the assignment version and day its extract was made for;
+- ``reg``: the server time of that extract. The registry keeps ``updated_at`` but no change sequence,
+  so incremental extracts read persons updated since ``reg`` minus :data:`REGISTRY_OVERLAP` — a window
+  wider than any transaction — and the kit's upserts make the overlap harmless.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy.orm import Session
+
+from civicid.campaign import assignments, kits, visits
+from civicid.core.audit import Actor
+from civicid.core.clock import Clock
+from civicid.core.errors import InvalidInput
+from civicid.enrollment import kit_view
+from civicid.enrollment.devices import DeviceRead
+from civicid.field.protocol import (
+    ApplicationStatusOut,
+    AssignmentOut,
+    HouseholdOut,
+    PersonOut,
+    SyncIn,
+    SyncOut,
+    VillageOut,
+    VisitIn,
+)
+from civicid.registry import service as registry
+from civicid.registry.models import ResidenceStatus
+from civicid.registry.schemas import PersonRead
+
+CURSOR_FORMAT = 1
+REGISTRY_OVERLAP = dt.timedelta(minutes=10)
+_LIVING_HERE = {ResidenceStatus.PRESENT, ResidenceStatus.WORKING_AWAY}
+
+
+class Cursor(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    v: int = CURSOR_FORMAT
+    seq: int = 0
+    assign: int = -1
+    day: dt.date | None = None
+    reg: dt.datetime | None = None
+
+    def encode(self) -> str:
+        raw = json.dumps(self.model_dump(mode="json"), separators=(",", ":"), sort_keys=True).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str | None) -> Cursor:
+        if not text:
+            return cls()
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+            cursor = cls.model_validate(json.loads(raw))
+        except (binascii.Error, ValueError, ValidationError) as exc:
+            raise InvalidInput("the sync cursor is not one this server gave: sync with no cursor") from exc
+        if cursor.v != CURSOR_FORMAT:
+            raise InvalidInput(f"the sync cursor is of format {cursor.v}; this server reads {CURSOR_FORMAT}")
+        return cursor
+
+
+def sync_device(*, session: Session, clock: Clock, device: DeviceRead, request: SyncIn) -> SyncOut:
+    """Store the kit's visits and report, and answer with what changed since its cursor."""
+    cursor = Cursor.decode(request.cursor)
+    stored = visits.record_visits(session=session, clock=clock, reports=[_report(device, v) for v in request.visits])
+    kits.record_kit_sync(
+        session=session,
+        clock=clock,
+        device_id=device.id,
+        pending_captures=request.pending_captures,
+        oldest_unsent_at=request.oldest_unsent_at,
+    )
+    today = clock.today()
+    assignment = assignments.kit_assignment(session=session, device_id=device.id, day=today)
+    full = cursor.assign != assignment.version or cursor.day != today or cursor.reg is None
+    since = None if full or cursor.reg is None else cursor.reg - REGISTRY_OVERLAP
+    extract = registry.capture_extract(
+        session=session,
+        clock=clock,
+        actor=Actor("device", device.id),
+        village_ids=assignment.village_ids,
+        household_ids=assignment.household_ids,
+        changed_since=since,
+    )
+    statuses = kit_view.person_statuses(session=session, person_ids=[p.id for p in extract.persons])
+    changes = kit_view.device_application_changes(session=session, device_id=device.id, since_seq=cursor.seq)
+    last_seq = changes[-1].change_seq if changes else cursor.seq
+    next_cursor = Cursor(seq=last_seq, assign=assignment.version, day=today, reg=clock.now())
+    return SyncOut(
+        cursor=next_cursor.encode(),
+        server_time=clock.now(),
+        full=full,
+        assignment=AssignmentOut(
+            version=assignment.version,
+            team=assignment.team,
+            village_ids=sorted(assignment.village_ids),
+            household_ids=sorted(assignment.household_ids),
+        ),
+        villages=[VillageOut(id=v.id, name=v.name, signal=v.signal.value) for v in extract.villages],
+        households=[HouseholdOut(**h.model_dump(exclude={"members"})) for h in extract.households],
+        persons=[_person_out(p, statuses.get(p.id)) for p in extract.persons],
+        applications=[ApplicationStatusOut(**_change(c)) for c in changes],
+        more_applications=len(changes) == kit_view.CHANGES_PER_SYNC,
+        visits_stored=len(stored),
+    )
+
+
+def _report(device: DeviceRead, visit: VisitIn) -> visits.VisitReport:
+    return visits.VisitReport(
+        id=visit.id,
+        device_id=device.id,
+        operator=visit.operator,
+        household_id=visit.household_id,
+        person_id=visit.person_id,
+        outcome=visit.outcome,
+        note=visit.note,
+        visited_at=visit.visited_at,
+    )
+
+
+def _person_out(person: PersonRead, status: str | None) -> PersonOut:
+    return PersonOut(
+        id=person.id,
+        household_id=person.household_id,
+        village_id=person.village_id,
+        id_number=person.id_number,
+        full_name=person.full_name,
+        date_of_birth=person.date_of_birth,
+        sex=person.sex.value,
+        phone=person.phone,
+        has_smartphone=person.has_smartphone,
+        relation_to_head=person.relation_to_head,
+        present=person.residence_status in _LIVING_HERE,
+        enrollment_status=status,
+    )
+
+
+def _change(change: kit_view.ApplicationChange) -> dict[str, Any]:
+    return {"application_id": change.application_id, "status": change.status, "status_reason": change.status_reason}

@@ -1,0 +1,161 @@
+"""What the operator sees: households of the assigned villages, and who in each still needs what.
+
+"Needs" follow the age rules (DOMAIN.md): 14 and over must reach level 2; 6 to under 14 may, with a
+guardian present; under 6 receive an ID card through a parent, with no biometrics. A person is
+"done" when the server issued their application or this kit holds one on its way; their latest
+visit outcome (absent, refused, no smartphone…) tells the next team why they are still missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from civicid.campaign.visits import VisitOutcome
+from civicid.core.clock import Clock
+from civicid.core.ids import uuid7
+from civicid.country.age import AgeGroup, age_group
+from civicid.enrollment.packet import ApplicationType
+from civicid.field.errors import InvalidCapture, NotOnThisKit
+from civicid.field.models import KitHousehold, KitPerson, KitVillage, KitVisit, OutboxItem, OutboxState
+
+_IN_HAND = (OutboxState.CAPTURED, OutboxState.APPROVED_ON_DEVICE, OutboxState.UPLOADING, OutboxState.UPLOADED)
+_SERVER_DONE = ("issued",)
+_SERVER_PENDING = ("receiving", "processing", "suspected_duplicate", "awaiting_approval")
+
+
+@dataclass(frozen=True)
+class Member:
+    person: KitPerson
+    age_group: AgeGroup
+    application_type: ApplicationType
+    required: bool  # 14 and over must; 6 to under 14 and children's cards on request
+    progress: str  # "issued", "pending", "captured_here", "needs_correction", "rejected", "to_do"
+    message: str | None  # the server's or the supervisor's reason, for the operator
+    last_visit: str | None
+
+
+@dataclass(frozen=True)
+class HouseholdLine:
+    household: KitHousehold
+    village: str
+    members: int
+    to_do: int
+    last_visit: str | None
+
+
+def villages(session: Session) -> list[KitVillage]:
+    return list(session.scalars(select(KitVillage).order_by(KitVillage.name)))
+
+
+def household_lines(*, session: Session, today: dt.date, village_id: int | None = None) -> list[HouseholdLine]:
+    """Every household on the kit (or in one village), with how many members still need something."""
+    query = select(KitHousehold).order_by(KitHousehold.village_id, KitHousehold.number)
+    if village_id is not None:
+        query = query.where(KitHousehold.village_id == village_id)
+    names = {v.id: v.name for v in session.scalars(select(KitVillage))}
+    lines = []
+    for household in session.scalars(query):
+        people = members(session=session, household_id=household.id, today=today)
+        lines.append(
+            HouseholdLine(
+                household=household,
+                village=names.get(household.village_id, str(household.village_id)),
+                members=len(people),
+                to_do=sum(1 for m in people if m.required and m.progress in ("to_do", "needs_correction", "rejected")),
+                last_visit=_last_outcome(session, household.id, None),
+            )
+        )
+    return lines
+
+
+def members(*, session: Session, household_id: int, today: dt.date) -> list[Member]:
+    if session.get(KitHousehold, household_id) is None:
+        raise NotOnThisKit(f"household {household_id} is not on this kit")
+    people = session.scalars(
+        select(KitPerson).where(KitPerson.household_id == household_id).order_by(KitPerson.date_of_birth)
+    )
+    return [_member(session, person, today) for person in people]
+
+
+def record_visit(
+    *,
+    session: Session,
+    clock: Clock,
+    household_id: int,
+    person_id: int | None,
+    outcome: VisitOutcome,
+    operator: str,
+    note: str | None = None,
+) -> KitVisit:
+    """Note a visit's outcome (absent, refused, no smartphone…); "other" needs a note saying what."""
+    if session.get(KitHousehold, household_id) is None:
+        raise NotOnThisKit(f"household {household_id} is not on this kit")
+    person = session.get(KitPerson, person_id) if person_id is not None else None
+    if person_id is not None and (person is None or person.household_id != household_id):
+        raise NotOnThisKit(f"person {person_id} is not a member of household {household_id}")
+    note = (note or "").strip() or None
+    if outcome is VisitOutcome.OTHER and note is None:
+        raise InvalidCapture("an 'other' outcome needs a note saying what happened", field="note")
+    visit = KitVisit(
+        id=str(uuid7(int(clock.now().timestamp() * 1000))),
+        household_id=household_id,
+        person_id=person_id,
+        outcome=outcome.value,
+        note=note,
+        operator=operator,
+        visited_at=clock.now(),
+        synced=False,
+    )
+    session.add(visit)
+    session.flush()
+    return visit
+
+
+def application_type_for(group: AgeGroup) -> ApplicationType:
+    return {
+        AgeGroup.FROM_14: ApplicationType.LEVEL2,
+        AgeGroup.FROM_6_TO_13: ApplicationType.LEVEL2_CHILD,
+        AgeGroup.UNDER_6: ApplicationType.CHILD_CARD,
+    }[group]
+
+
+def _member(session: Session, person: KitPerson, today: dt.date) -> Member:
+    group = age_group(person.date_of_birth, today)
+    latest = session.scalars(
+        select(OutboxItem).where(OutboxItem.person_id == person.id).order_by(OutboxItem.captured_at.desc()).limit(1)
+    ).first()
+    progress, message = _progress(person, latest)
+    return Member(
+        person=person,
+        age_group=group,
+        application_type=application_type_for(group),
+        required=group is AgeGroup.FROM_14,
+        progress=progress,
+        message=message,
+        last_visit=_last_outcome(session, person.household_id, person.id),
+    )
+
+
+def _progress(person: KitPerson, latest: OutboxItem | None) -> tuple[str, str | None]:
+    if person.enrollment_status in _SERVER_DONE or (latest is not None and latest.state is OutboxState.ACCEPTED):
+        return "issued", None
+    if latest is not None and latest.state in _IN_HAND:
+        return "captured_here", None
+    if latest is not None and latest.state is OutboxState.NEEDS_CORRECTION:
+        return "needs_correction", latest.server_message
+    if latest is not None and latest.state is OutboxState.REJECTED:
+        return "rejected", latest.server_message
+    if person.enrollment_status in _SERVER_PENDING:
+        return "pending", None
+    return "to_do", None
+
+
+def _last_outcome(session: Session, household_id: int, person_id: int | None) -> str | None:
+    query = select(KitVisit.outcome).where(KitVisit.household_id == household_id)
+    if person_id is not None:
+        query = query.where(KitVisit.person_id == person_id)
+    return session.scalar(query.order_by(KitVisit.visited_at.desc()).limit(1))

@@ -1,0 +1,105 @@
+"""A live central server on a loopback port, and kits that talk to it over real HTTP."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from civicid.core.audit import Actor
+from civicid.core.clock import Clock
+from civicid.core.database import unit_of_work
+from civicid.core.runtime import Context
+from civicid.enrollment.runtime import keystore_of
+from civicid.field import setup
+from civicid.field.kit import Kit
+from civicid.field.models import OperatorRole
+from civicid.field.operators import add_operator
+from civicid.web.app import create_app
+
+ADMIN = Actor("system", "tests")
+OPERATOR, SUPERVISOR = "op-lan", "sup-hoa"
+PASSWORD = "kit-password-1"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class LiveServer:
+    """The central server (API only is used) under uvicorn in a thread; it can be stopped and restarted."""
+
+    def __init__(self, context: Context, port: int | None = None) -> None:
+        self.context, self.port = context, port or free_port()
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        config = uvicorn.Config(create_app(self.context), host="127.0.0.1", port=self.port, log_level="warning")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 20
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the server did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=15)
+        self._server = self._thread = None
+
+
+@contextmanager
+def live_server(context: Context) -> Iterator[LiveServer]:
+    server = LiveServer(context)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def kit_from_enrollment_file(context: Context, root: Path, clock: Clock, commune_code: str, server_url: str) -> Kit:
+    """A kit set up the offline way, with an operator and a supervisor who can log in on it."""
+    with unit_of_work(context.database.sessions) as session:
+        content, passphrase, _ = setup.make_enrollment_file(
+            session=session,
+            clock=context.clock,
+            actor=ADMIN,
+            commune_code=commune_code,
+            server_url=server_url,
+            sealing_key=keystore_of(context).sealing_public_key(),
+        )
+    setup.enroll_from_file(root=root, clock=clock, data=content, passphrase=passphrase)
+    kit = Kit.open(root)
+    with kit.transaction() as session:
+        add_operator(
+            session=session, username=OPERATOR, full_name="Lò Thị Lan", role=OperatorRole.OPERATOR, password=PASSWORD
+        )
+        add_operator(
+            session=session,
+            username=SUPERVISOR,
+            full_name="Vàng A Hoà",
+            role=OperatorRole.SUPERVISOR,
+            password=PASSWORD,
+        )
+    return kit
+
+
+def client_for(url: str) -> httpx.Client:
+    return httpx.Client(base_url=url, timeout=httpx.Timeout(20, connect=5))

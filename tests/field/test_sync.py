@@ -1,0 +1,136 @@
+"""A kit online: down-sync of its villages, captures approved on the kit, upload, statuses back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import func, select
+
+from civicid.core.clock import FixedClock
+from civicid.core.database import unit_of_work
+from civicid.core.runtime import Context
+from civicid.enrollment.models import Application
+from civicid.field.kit import Kit
+from civicid.field.models import KitOperator, KitPerson, OutboxItem
+from civicid.field.outbox import Review
+from civicid.field.review import review
+from civicid.field.status import kit_status
+from civicid.field.sync import KitSync
+from civicid.sim.enrollment import approve_waiting
+from civicid.sim.field import capture_from_sim
+
+from .conftest import MakeKit
+from .support import SUPERVISOR, LiveServer, client_for
+
+
+def sync(kit: Kit, clock: FixedClock, server: LiveServer, **options: object) -> None:
+    with client_for(server.url) as client:
+        report = KitSync(kit=kit, clock=clock, client=client, **options).run()  # type: ignore[arg-type]
+    assert report.complete, report.errors
+
+
+def server_applications(context: Context) -> int:
+    with unit_of_work(context.database.sessions) as session:
+        return session.scalar(select(func.count()).select_from(Application)) or 0
+
+
+def outbox_states(kit: Kit) -> dict[str, int]:
+    with kit.transaction() as session:
+        rows = session.execute(select(OutboxItem.state, func.count()).group_by(OutboxItem.state)).all()
+    return {state.value: count for state, count in rows}
+
+
+def test_a_kit_receives_only_the_residents_of_its_villages(
+    make_kit: MakeKit, villages: list[int], kit_clock: FixedClock, server: LiveServer
+) -> None:
+    kit = make_kit("a", villages=villages[:2])
+    sync(kit, kit_clock, server)
+    with kit.transaction() as session:
+        held = set(session.scalars(select(KitPerson.village_id)))
+        assert held == set(villages[:2])
+
+
+def test_captures_reach_the_server_once_and_their_outcome_comes_back(
+    context: Context,
+    commune: str,
+    make_kit: MakeKit,
+    villages: list[int],
+    kit_clock: FixedClock,
+    server: LiveServer,
+    run_pipeline: Callable[[], int],
+) -> None:
+    kit = make_kit("a", villages=villages[:2])
+    sync(kit, kit_clock, server)
+    day = capture_from_sim(kit=kit, clock=kit_clock, count=4)
+    assert outbox_states(kit) == {"approved_on_device": 4}
+    sync(kit, kit_clock, server)
+    assert server_applications(context) == 4
+    assert outbox_states(kit) == {"uploaded": 4}
+    run_pipeline()
+    assert approve_waiting(context, commune, "supervisor") == 4
+    run_pipeline()
+    sync(kit, kit_clock, server)
+    assert outbox_states(kit) == {"accepted": 4}
+    assert server_applications(context) == 4
+    with kit.transaction() as session:
+        status = kit_status(kit=kit, session=session, clock=kit_clock)
+    assert status["outbox"]["unsent"] == 0
+    assert not any((kit.root / "sealed").glob("*/*.sealed")), day.captured
+
+
+def test_a_village_reassigned_to_another_kit_leaves_the_old_one_at_its_next_sync(
+    make_kit: MakeKit, villages: list[int], kit_clock: FixedClock, server: LiveServer
+) -> None:
+    first = make_kit("a", villages=villages[:2])
+    sync(first, kit_clock, server)
+    second = make_kit("b", villages=villages[1:2])
+    sync(first, kit_clock, server)
+    sync(second, kit_clock, server)
+    with first.transaction() as session:
+        assert set(session.scalars(select(KitPerson.village_id))) == {villages[0]}
+    with second.transaction() as session:
+        assert set(session.scalars(select(KitPerson.village_id))) == {villages[1]}
+
+
+def test_over_a_weak_link_full_resolution_portraits_wait_on_the_kit(
+    context: Context, make_kit: MakeKit, villages: list[int], kit_clock: FixedClock, server: LiveServer
+) -> None:
+    kit = make_kit("a", villages=villages[:1])
+    sync(kit, kit_clock, server)
+    capture_from_sim(kit=kit, clock=kit_clock, count=2, photos=True)
+    sync(kit, kit_clock, server, send_later_parts=False)
+    with unit_of_work(context.database.sessions) as session:
+        statuses = set(session.scalars(select(Application.status)))
+    assert {s.value for s in statuses} == {"processing"}  # the pipeline did not wait for the originals
+    with kit.transaction() as session:
+        waiting = kit_status(kit=kit, session=session, clock=kit_clock)["outbox"]
+    assert waiting["unsent"] == 2
+    assert waiting["bytes_on_kit"] > 100_000
+    sync(kit, kit_clock, server)
+    with kit.transaction() as session:
+        assert kit_status(kit=kit, session=session, clock=kit_clock)["outbox"]["bytes_on_kit"] == 0
+
+
+def test_a_capture_rejected_by_the_kits_supervisor_is_never_sent(
+    context: Context, make_kit: MakeKit, villages: list[int], kit_clock: FixedClock, server: LiveServer
+) -> None:
+    kit = make_kit("a", villages=villages[:1])
+    sync(kit, kit_clock, server)
+    capture_from_sim(kit=kit, clock=kit_clock, count=2, supervisor=None)
+    with kit.transaction() as session:
+        first = session.scalars(select(OutboxItem).order_by(OutboxItem.captured_at)).first()
+        assert first is not None
+        supervisor = session.get(KitOperator, SUPERVISOR)
+        assert supervisor is not None
+        review(
+            kit=kit,
+            session=session,
+            clock=kit_clock,
+            supervisor=supervisor,
+            application_id=first.application_id,
+            decision=Review.REJECT,
+            reason="portrait blurred, retake",
+        )
+    sync(kit, kit_clock, server)
+    assert server_applications(context) == 0  # the other capture still waits for review
+    assert outbox_states(kit) == {"rejected": 1, "captured": 1}

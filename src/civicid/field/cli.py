@@ -148,6 +148,28 @@ def status_command(data: Path = KitOption, as_json: bool = JsonOption) -> None:
     emit(status, as_json=as_json, render=_render_status)
 
 
+@app.command("capture")
+def capture_command(
+    from_sim: int = typer.Option(..., "--from-sim", min=1, max=10_000, help="Simulated captures to make."),
+    photos: bool = typer.Option(False, "--photos", help="Camera-sized JPEG portraits instead of small drawings."),
+    review: bool = typer.Option(True, "--review/--no-review", help="Approve them as a simulated supervisor."),
+    data: Path = KitOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Capture N simulated adults of the kit's villages who have no application yet (tests and demos)."""
+    from civicid.sim.field import capture_from_sim
+
+    kit = Kit.open(data)
+    day = capture_from_sim(
+        kit=kit, clock=SystemClock(), count=from_sim, photos=photos, supervisor="sim-supervisor" if review else None
+    )
+    emit(
+        {"captured": len(day.captured), "approved": day.approved, "application_ids": day.captured},
+        as_json=as_json,
+        render=lambda d: console.print(f"{d['captured']} captured, {d['approved']} approved on the kit"),
+    )
+
+
 @app.command("export")
 def export_command(
     out: Path = BundleOutOption,

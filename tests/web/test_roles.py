@@ -12,8 +12,12 @@ from civicid.web.staff import StaffRole
 pytestmark = pytest.mark.anyio
 
 
-async def test_committee_browses_but_reads_no_person() -> None:
-    assert permissions_of(StaffRole.COMMITTEE) == {Permission.REGISTRY_BROWSE}
+async def test_committee_browses_and_runs_the_campaign_but_reads_no_person_record() -> None:
+    assert permissions_of(StaffRole.COMMITTEE) == {
+        Permission.REGISTRY_BROWSE,
+        Permission.CAMPAIGN_READ,
+        Permission.CAMPAIGN_MANAGE,
+    }
 
 
 async def test_only_admins_manage_staff() -> None:

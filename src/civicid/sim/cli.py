@@ -24,6 +24,9 @@ def demo(
     duplicates: int = typer.Option(
         3, "--inject-duplicates", min=0, max=1_000, help="Impostors enrolling again under another ID number."
     ),
+    campaign_days: int = typer.Option(
+        8, "--campaign-days", min=0, max=60, help="Days of simulated campaign (teams, visits, captures) before today."
+    ),
     serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the demo after building it."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", help="TCP port to listen on."),
@@ -52,6 +55,10 @@ def demo(
         enrollment = (
             None if report.reused or captures == 0 else _enroll(context, report.commune_code, captures, duplicates)
         )
+        if not report.reused and campaign_days:
+            from civicid.sim.campaign import simulate_campaign
+
+            simulate_campaign(context=context, commune_code=report.commune_code, days=campaign_days, per_team_day=3)
         url = f"http://{host}:{port}/"
         emit({**_summary(report, url), "enrollment": enrollment}, as_json=as_json, render=_render)
         if serve:

@@ -15,9 +15,12 @@ from fastapi.staticfiles import StaticFiles
 
 from civicid import __version__
 from civicid.accounts import router as accounts_router
+from civicid.campaign import pages as campaign_pages
+from civicid.campaign import router as campaign_router
 from civicid.core.runtime import Context
 from civicid.enrollment import pages as enrollment_pages
 from civicid.enrollment import router as enrollment_router
+from civicid.field import router as field_router
 from civicid.notify import pages as notify_pages
 from civicid.notify import router as notify_router
 from civicid.registry import pages as registry_pages
@@ -50,10 +53,13 @@ def create_app(context: Context) -> FastAPI:
     app.include_router(notify_router.router, prefix=f"{API_PREFIX}/notify")
     app.include_router(accounts_router.router, prefix=f"{API_PREFIX}/accounts")
     app.include_router(enrollment_router.router, prefix=f"{API_PREFIX}/enrollment")
+    app.include_router(campaign_router.router, prefix=f"{API_PREFIX}/campaign")
+    app.include_router(field_router.router, prefix=f"{API_PREFIX}/field")
     app.include_router(pages.router)
     app.include_router(registry_pages.router, prefix="/registry")
     app.include_router(notify_pages.router, prefix="/notify")
     app.include_router(enrollment_pages.router, prefix="/enrollment")
+    app.include_router(campaign_pages.router, prefix="/campaign")
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -27,6 +27,8 @@ class Permission(StrEnum):
     ENROLLMENT_DECIDE = "enrollment:decide"  # approve, reject, adjudicate (maker-checker applies)
     ENROLLMENT_READ = "enrollment:read"  # applications and their timelines
     DEVICE_MANAGE = "device:manage"  # register and revoke field kits
+    CAMPAIGN_READ = "campaign:read"  # the campaign's figures and who is still missing (a village head: own village)
+    CAMPAIGN_MANAGE = "campaign:manage"  # campaigns, targets, teams and assignments
 
 
 _ALL = frozenset(StaffRole)
@@ -39,6 +41,8 @@ PERMISSIONS: dict[Permission, frozenset[StaffRole]] = {
     Permission.ENROLLMENT_DECIDE: frozenset({StaffRole.ADMIN, StaffRole.SUPERVISOR}),
     Permission.ENROLLMENT_READ: frozenset({StaffRole.ADMIN, StaffRole.SUPERVISOR, StaffRole.OPERATOR}),
     Permission.DEVICE_MANAGE: frozenset({StaffRole.ADMIN}),
+    Permission.CAMPAIGN_READ: frozenset({StaffRole.ADMIN, StaffRole.SUPERVISOR, StaffRole.COMMITTEE}),
+    Permission.CAMPAIGN_MANAGE: frozenset({StaffRole.ADMIN, StaffRole.COMMITTEE}),
 }
 
 

@@ -1,0 +1,156 @@
+"""``civicid campaign``: create a campaign, send teams, and the daily report (JSON, CSV, XLSX, PDF)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from civicid.campaign import service
+from civicid.campaign.figures import province_figures
+from civicid.campaign.plan import suggest_plan
+from civicid.campaign.reports import report_rows, to_csv, to_pdf, to_xlsx
+from civicid.core.audit import Actor
+from civicid.core.console import DataOption, JsonOption, console, emit, fail
+from civicid.core.database import unit_of_work
+from civicid.core.runtime import open_context
+from civicid.core.settings import load_settings
+from civicid.registry.models import Commune
+
+app = typer.Typer(no_args_is_help=True)
+CLI_ACTOR = Actor("cli", "campaign")
+FORMATS = ("csv", "xlsx", "pdf")
+OutOption = typer.Option(None, "--out", help="File to write with --format.")
+
+
+def _date(value: str, name: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"{name} must be a date like 2026-12-31, not {value!r}")
+
+
+@app.command("create")
+def create_command(
+    commune: str = typer.Option(..., "--commune", help="The commune (5-digit code)."),
+    name: str = typer.Option(..., "--name", help="The campaign's name."),
+    start: str = typer.Option(..., "--start", help="First day (YYYY-MM-DD)."),
+    deadline: str = typer.Option(..., "--deadline", help="Last day (YYYY-MM-DD)."),
+    working_days: str = typer.Option("012345", "--working-days", help="Weekday digits, 0 = Monday."),
+    data: Path | None = DataOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Create a campaign; its first targets come from the registry and the age rules."""
+    context = open_context(load_settings(data))
+    with unit_of_work(context.database.sessions) as session:
+        campaign = service.create_campaign(
+            session=session,
+            clock=context.clock,
+            actor=CLI_ACTOR,
+            commune_code=commune,
+            name=name,
+            start=_date(start, "--start"),
+            deadline=_date(deadline, "--deadline"),
+            working_days=working_days,
+        )
+        result = {"id": campaign.id, "commune_code": campaign.commune_code, "name": campaign.name}
+    emit(result, as_json=as_json, render=lambda r: console.print(f"Campaign {r['id']} created", highlight=False))
+
+
+@app.command("report")
+def report_command(
+    commune: str | None = typer.Option(None, "--commune", help="One commune (5-digit code)."),
+    province: str | None = typer.Option(None, "--province", help="Every commune of a province (2-digit code)."),
+    output_format: str | None = typer.Option(None, "--format", help="Write the report as csv, xlsx or pdf."),
+    out: Path | None = OutOption,
+    data: Path | None = DataOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """The daily report: per-village figures of each campaign, today."""
+    if output_format is not None and output_format not in FORMATS:
+        fail(f"--format must be one of {', '.join(FORMATS)}")
+    if output_format is not None and out is None:
+        fail("--format needs --out FILE")
+    context = open_context(load_settings(data))
+    with unit_of_work(context.database.sessions) as session:
+        codes = _communes(session, commune, province)
+        campaigns = [
+            c
+            for code in codes
+            if (c := service.current_campaign(session=session, commune_code=code, day=context.clock.today()))
+        ]
+        if not campaigns:
+            fail("no campaign in that scope: create one with `civicid campaign create`")
+        figures = province_figures(session=session, clock=context.clock, campaigns=campaigns)
+    if output_format is not None and out is not None:
+        rows = report_rows(figures)
+        title = f"CivicID daily report {context.clock.today().isoformat()}"
+        writer = {"csv": lambda: to_csv(rows), "xlsx": lambda: to_xlsx(rows, title), "pdf": lambda: to_pdf(rows, title)}
+        out.write_bytes(writer[output_format]())
+    report = {"as_of": context.clock.today().isoformat(), "campaigns": [f.as_dict() for f in figures]}
+    emit(report, as_json=as_json, render=_render)
+
+
+@app.command("plan")
+def plan_command(
+    commune: str = typer.Option(..., "--commune", help="The commune (5-digit code)."),
+    data: Path | None = DataOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Tomorrow's suggested plan: which team goes where, from pace and distance."""
+    from civicid.campaign.figures import campaign_figures
+
+    context = open_context(load_settings(data))
+    with unit_of_work(context.database.sessions) as session:
+        campaign = service.current_campaign(session=session, commune_code=commune, day=context.clock.today())
+        if campaign is None:
+            fail(f"commune {commune} has no campaign")
+        lines = suggest_plan(campaign_figures(session=session, clock=context.clock, campaign=campaign))
+    emit([line.__dict__ for line in lines], as_json=as_json, render=_render_plan)
+
+
+def _communes(session: Any, commune: str | None, province: str | None) -> list[str]:
+    from sqlalchemy import select
+
+    if commune is not None and province is not None:
+        fail("give --commune or --province, not both")
+    query = select(Commune.code).order_by(Commune.code)
+    if commune is not None:
+        query = query.where(Commune.code == commune)
+    elif province is not None:
+        query = query.where(Commune.province_code == province)
+    codes = list(session.scalars(query))
+    if not codes:
+        fail("the registry serves no such commune or province")
+    return codes
+
+
+def _render(report: dict[str, Any]) -> None:
+    for campaign in report["campaigns"]:
+        table = Table(title=f"{campaign['campaign']['name']} — {report['as_of']}")
+        for heading in ("Village", "Target", "Reached", "Issued", "Activated", "Coverage", "Pace", "Needed", "Finish"):
+            table.add_column(heading)
+        for v in [*campaign["villages"], campaign["commune"] | {"village": "TOTAL"}]:
+            coverage = (
+                "—" if v["coverage"] is None else f"{100 * v['coverage']:.1f} %" + (" !" if v["target_error"] else "")
+            )
+            table.add_row(
+                v["village"],
+                str(v["target"]["adults"]),
+                str(v["reached"]),
+                str(v["issued"]),
+                str(v["activated"]),
+                coverage,
+                f"{v['pace_per_day']:.1f}",
+                "—" if v["required_pace_per_day"] is None else f"{v['required_pace_per_day']:.1f}",
+                v["projected_finish"] or "—",
+            )
+        console.print(table)
+
+
+def _render_plan(lines: list[dict[str, Any]]) -> None:
+    for line in lines:
+        console.print(f"{line['team']}: {line['village']} (~{line['expected']}, {line['reason']})", highlight=False)

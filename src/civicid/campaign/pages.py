@@ -1,0 +1,157 @@
+"""The steering committee's pages (``/campaign``): the commune at a glance, a village, who is missing.
+
+Every chart is inline SVG drawn on the server (``charts.py``): the pages work offline, on a phone,
+with nothing fetched from anywhere. A village head sees their own village only (``scope.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from civicid.campaign import charts, service
+from civicid.campaign.errors import CampaignNotFound
+from civicid.campaign.figures import CampaignFigures, campaign_figures
+from civicid.campaign.missing import missing_people, reason_counts
+from civicid.campaign.models import Campaign
+from civicid.campaign.plan import suggest_plan
+from civicid.campaign.reports import report_rows, to_csv, to_pdf, to_xlsx
+from civicid.campaign.scope import Scope, check_village, scope_of
+from civicid.core.clock import VIETNAM_TZ, Clock
+from civicid.registry.models import Commune
+from civicid.web.deps import AppContext, DbSession
+from civicid.web.i18n import translate
+from civicid.web.roles import Permission, require
+from civicid.web.staff import StaffAccount
+from civicid.web.staff_service import staff_actor
+from civicid.web.templating import render, request_language
+
+router = APIRouter(include_in_schema=False)
+Reader = Annotated[StaffAccount, Depends(require(Permission.CAMPAIGN_READ))]
+MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+def _campaign(session: Session, clock: Clock, scope: Scope, commune: str | None) -> Campaign:
+    code = scope.commune_code or commune
+    if code is None:
+        campaigns = service.list_campaigns(session=session)
+        if not campaigns:
+            raise CampaignNotFound("no campaign yet")
+        code = campaigns[-1].commune_code
+    campaign = service.current_campaign(session=session, commune_code=code, day=clock.today())
+    if campaign is None:
+        raise CampaignNotFound(f"commune {code} has no campaign")
+    return campaign
+
+
+def _figures(
+    session: Session, clock: Clock, principal: StaffAccount, commune: str | None
+) -> tuple[Scope, CampaignFigures]:
+    scope = scope_of(session=session, staff_account_id=principal.id, commune_code=principal.commune_code)
+    campaign = _campaign(session, clock, scope, commune)
+    return scope, campaign_figures(session=session, clock=clock, campaign=campaign)
+
+
+@router.get("")
+def dashboard_page(
+    request: Request, context: AppContext, session: DbSession, principal: Reader, commune: str | None = None
+) -> Response:
+    scope, figures = _figures(session, context.clock, principal, commune)
+    if scope.village_id is not None:
+        return RedirectResponse(f"/campaign/villages/{scope.village_id}", status_code=303)
+    lang = request_language(request)
+    centre_row = session.get(Commune, figures.commune_code)
+    centre = (
+        (centre_row.latitude, centre_row.longitude)
+        if centre_row and centre_row.latitude and centre_row.longitude
+        else None
+    )
+    return render(
+        request,
+        "campaign/dashboard.html",
+        {
+            "f": figures,
+            "burn_up": charts.burn_up(figures, None, translate(lang, "campaign.burn_up")),
+            "heat_map": charts.heat_map(figures, translate(lang, "campaign.heat_map")),
+            "map": charts.village_map(figures.villages, translate(lang, "campaign.map"), centre),
+            "bar": charts.bar,
+            "colour": charts.coverage_colour,
+            "plan": suggest_plan(figures),
+            "commune_param": f"?commune={figures.commune_code}",
+            "local": lambda at: at.astimezone(VIETNAM_TZ).strftime("%d/%m %H:%M"),
+        },
+        principal=principal,
+    )
+
+
+@router.get("/villages/{village_id}")
+def village_page(
+    request: Request, village_id: int, context: AppContext, session: DbSession, principal: Reader
+) -> Response:
+    scope = scope_of(session=session, staff_account_id=principal.id, commune_code=principal.commune_code)
+    village = check_village(session=session, scope=scope, village_id=village_id)
+    campaign = _campaign(session, context.clock, scope, village.commune_code)
+    figures = campaign_figures(session=session, clock=context.clock, campaign=campaign)
+    v = next(v for v in figures.villages if v.village_id == village_id)
+    lang = request_language(request)
+    return render(
+        request,
+        "campaign/village.html",
+        {
+            "f": figures,
+            "v": v,
+            "burn_up": charts.burn_up(figures, v, translate(lang, "campaign.burn_up")),
+            "bar": charts.bar,
+            "head": scope.village_id is not None,
+        },
+        principal=principal,
+    )
+
+
+@router.get("/villages/{village_id}/missing")
+def missing_page(
+    request: Request,
+    village_id: int,
+    context: AppContext,
+    session: DbSession,
+    principal: Reader,
+    reason: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
+    scope = scope_of(session=session, staff_account_id=principal.id, commune_code=principal.commune_code)
+    village = check_village(session=session, scope=scope, village_id=village_id)
+    people = missing_people(session=session, clock=context.clock, actor=staff_actor(principal), village_id=village_id)
+    counts = reason_counts(people)
+    shown = [p for p in people if reason is None or p.reason.value == reason]
+    return render(
+        request,
+        "campaign/missing.html",
+        {"village": village, "people": shown, "counts": counts, "reason": reason, "total": len(people)},
+        principal=principal,
+    )
+
+
+@router.get("/report.{kind}")
+def report_download(
+    kind: str, context: AppContext, session: DbSession, principal: Reader, commune: str | None = None
+) -> Response:
+    if kind not in MEDIA:
+        raise CampaignNotFound(f"no report in format {kind!r}")
+    scope, figures = _figures(session, context.clock, principal, commune)
+    if scope.village_id is not None:
+        figures.villages = [v for v in figures.villages if v.village_id == scope.village_id]
+        figures.total = figures.villages[0]
+    rows = report_rows([figures])
+    title = f"{figures.name} — {figures.today.isoformat()}"
+    body: Any = {"csv": lambda: to_csv(rows), "xlsx": lambda: to_xlsx(rows, title), "pdf": lambda: to_pdf(rows, title)}[
+        kind
+    ]()
+    filename = f"civicid-{figures.commune_code}-{figures.today.isoformat()}.{kind}"
+    return Response(body, media_type=MEDIA[kind], headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,112 @@
+"""The committee's pages and API over a simulated campaign: figures, charts, the missing list, scope."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from httpx import AsyncClient
+from openpyxl import load_workbook  # type: ignore[import-untyped]
+from sqlalchemy import select
+from tests.web.support import add_staff, client_for, login
+
+from civicid.campaign.scope import bind_village_head
+from civicid.core.audit import AuditEntry
+from civicid.core.database import unit_of_work
+from civicid.core.runtime import Context
+from civicid.registry.models import Village
+from civicid.sim.campaign import simulate_campaign
+from civicid.sim.demo import build_demo
+from civicid.web.staff import StaffAccount, StaffRole
+
+from .conftest import COMMITTEE
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def campaign_commune(context: Context) -> str:
+    code = build_demo(context=context, people=1_900).commune_code
+    simulate_campaign(context=context, commune_code=code, days=3, per_team_day=2)
+    add_staff(context, "chairman", StaffRole.COMMITTEE, code)
+    add_staff(context, "head.one", StaffRole.COMMITTEE, code)
+    add_staff(context, "clerk", StaffRole.OPERATOR, code)
+    with unit_of_work(context.database.sessions) as session:
+        head = session.scalar(select(StaffAccount.id).where(StaffAccount.username == "head.one"))
+        first = session.scalar(select(Village.id).order_by(Village.id).limit(1))
+        assert head is not None
+        assert first is not None
+        bind_village_head(
+            session=session, clock=context.clock, actor=COMMITTEE, staff_account_id=head, village_id=first
+        )
+    return code
+
+
+@pytest.fixture
+async def client(context: Context, campaign_commune: str) -> AsyncIterator[AsyncClient]:
+    async with client_for(context) as test_client:
+        yield test_client
+
+
+async def test_the_dashboard_draws_every_part_in_vietnamese_and_english(client: AsyncClient) -> None:
+    await login(client, "chairman")
+    vi = await client.get("/campaign")
+    en = await client.get("/campaign?lang=en")
+    assert vi.status_code == en.status_code == 200
+    assert "Kế hoạch ngày mai" in vi.text
+    for part in ("Burn-up", "Map of villages", "per village and day", "Teams and kits", "plan (suggested)"):
+        assert part in en.text
+    assert en.text.count("<svg") >= 4
+    assert "<script" not in en.text  # nothing to load, nothing to run
+
+
+async def test_the_missing_list_says_why_and_is_audited(client: AsyncClient, context: Context) -> None:
+    await login(client, "chairman")
+    with unit_of_work(context.database.sessions) as session:
+        village = session.scalar(select(Village.id).order_by(Village.id).limit(1))
+    page = await client.get(f"/campaign/villages/{village}/missing?lang=en")
+    assert page.status_code == 200
+    assert "still to reach" in page.text
+    with unit_of_work(context.database.sessions) as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "campaign.missing_list")).one()
+    assert entry.subject_id == str(village)
+    assert set(entry.details) == {"listed"}  # a count, never a name
+
+
+async def test_a_village_head_sees_only_their_village(client: AsyncClient, context: Context) -> None:
+    await login(client, "head.one")
+    with unit_of_work(context.database.sessions) as session:
+        first, second = session.scalars(select(Village.id).order_by(Village.id).limit(2)).all()
+    dashboard = await client.get("/campaign", follow_redirects=False)
+    assert dashboard.status_code == 303
+    assert dashboard.headers["location"] == f"/campaign/villages/{first}"
+    assert (await client.get(f"/campaign/villages/{first}/missing")).status_code == 200
+    assert (await client.get(f"/campaign/villages/{second}/missing")).status_code == 403
+    api = (await client.get("/api/v1/campaign/figures")).json()
+    assert [v["village_id"] for v in api["villages"]] == [first]
+
+
+async def test_an_operator_may_not_open_the_dashboard(client: AsyncClient) -> None:
+    await login(client, "clerk")
+    response = await client.get("/api/v1/campaign/figures")
+    assert response.status_code == 403
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_the_reports_download_in_three_formats(client: AsyncClient, tmp_path: object) -> None:
+    await login(client, "chairman")
+    pdf = await client.get("/campaign/report.pdf")
+    csv = await client.get("/campaign/report.csv")
+    xlsx = await client.get("/campaign/report.xlsx")
+    assert pdf.content.startswith(b"%PDF")
+    assert csv.content.decode("utf-8-sig").splitlines()[0].startswith("Commune,Village,Target 14+")
+    import io
+
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet["A2"].value == "Commune"
+    assert (await client.get("/campaign/report.doc")).status_code == 404

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import uvicorn
 
 from civicid.core.audit import Actor
 from civicid.core.clock import Clock
@@ -22,46 +18,19 @@ from civicid.field.kit import Kit
 from civicid.field.models import OperatorRole
 from civicid.field.operators import add_operator
 from civicid.web.app import create_app
+from civicid.web.server import ServerThread
 
 ADMIN = Actor("system", "tests")
 OPERATOR, SUPERVISOR = "op-lan", "sup-hoa"
 PASSWORD = "kit-password-1"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+class LiveServer(ServerThread):
+    """The central server for ``context`` on a loopback port; it can be stopped and another started."""
 
-
-class LiveServer:
-    """The central server (API only is used) under uvicorn in a thread; it can be stopped and restarted."""
-
-    def __init__(self, context: Context, port: int | None = None) -> None:
-        self.context, self.port = context, port or free_port()
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        config = uvicorn.Config(create_app(self.context), host="127.0.0.1", port=self.port, log_level="warning")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 20
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the server did not start")
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=15)
-        self._server = self._thread = None
+    def __init__(self, context: Context) -> None:
+        super().__init__(create_app(context))
+        self.context = context
 
 
 @contextmanager

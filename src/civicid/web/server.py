@@ -6,7 +6,12 @@ workers beside it when a deployment needs them.
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+
 import uvicorn
+from starlette.types import ASGIApp
 
 from civicid.core.runtime import Context
 from civicid.enrollment.worker import BackgroundWorker
@@ -26,3 +31,42 @@ def run_server(context: Context, *, host: str, port: int, worker: bool = True) -
     finally:
         if background is not None:
             background.stop()
+
+
+class ServerThread:
+    """An ASGI app under uvicorn in a background thread, on a loopback port (tests, benchmarks, the kit).
+
+    ``start`` returns once uvicorn listens; ``stop`` asks it to finish its requests and waits.
+    """
+
+    def __init__(self, app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app, self.host, self.port = app, host, port or free_port(host)
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout_s: float = 20) -> None:
+        config = uvicorn.Config(self.app, host=self.host, port=self.port, log_level="warning", access_log=False)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="civicid-server", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout_s
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError(f"the server did not start on {self.url}")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=15)
+        self._server = self._thread = None
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])

@@ -90,7 +90,7 @@ def heat_map(figures: CampaignFigures, title: str, last_days: int = 28) -> Marku
     width, height = label + cell * max(len(days), 1) + 4, 18 + cell * max(len(villages), 1) + 4
     top = max([n for n in figures.reached_by_day.values()] + [1])
     parts = [
-        f'<svg class="chart heat" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">',
+        f'<svg class="chart heat" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
     ]
     for j, day in enumerate(days):

@@ -79,7 +79,8 @@ def _load(engine: Engine, people: int, communes: int, days: int, seed: int) -> d
             text(
                 """
                 INSERT INTO application (id, envelope_jws, envelope_hash, application_type, id_number,
-                    commune_code, village_id, device_id, operator, captured_at, received_at, status, person_id, decided_at, change_seq)
+                    commune_code, village_id, device_id, operator, captured_at, received_at, status, person_id,
+                    decided_at, change_seq)
                 SELECT md5(p.id::text), '', '', 'level2', p.id_number, v.commune_code, p.village_id,
                     'kit-' || v.commune_code || '-' || (p.village_id % 4), 'operator',
                     :start + (p.id % :days) * interval '1 day' + interval '2 hours',

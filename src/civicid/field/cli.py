@@ -117,6 +117,27 @@ def operator_command(
     tell(f"{role.value} {username} can log in on this kit")
 
 
+@app.command("serve")
+def serve_command(
+    data: Path = KitOption,
+    port: int = typer.Option(8100, "--port", min=1, max=65535, help="The port on 127.0.0.1."),
+    sync_every: float = typer.Option(
+        60, "--sync-every", min=0, help="Seconds between checks whether a sync is due; 0 turns automatic sync off."
+    ),
+) -> None:
+    """Serve the operator's pages on 127.0.0.1 (never on the network), syncing in the background when due."""
+    import uvicorn
+
+    from civicid.field.app import create_kit_app
+    from civicid.field.sources import SimulatedSource
+
+    kit = Kit.open(data)
+    app_ = create_kit_app(kit, SystemClock(), source=SimulatedSource(), auto_sync_every=sync_every or None)
+    tell(f"kit pages on http://127.0.0.1:{port}/")
+    # No access log: request lines name households and persons (DESIGN.md decision 10).
+    uvicorn.run(app_, host="127.0.0.1", port=port, server_header=False, access_log=False)
+
+
 @app.command("sync")
 def sync_command(
     data: Path = KitOption,

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import select
 
+from civicid.campaign import service
+from civicid.campaign.models import Campaign
 from civicid.core.audit import Actor
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
+from civicid.enrollment.runtime import build_pipeline
+from civicid.enrollment.tasks import Pipeline
 from civicid.registry.models import Household, Village
 from civicid.sim.demo import build_demo
 
 COMMITTEE = Actor("staff", "committee")
+START = dt.date(2026, 11, 20)
 
 
 @dataclass(frozen=True)
@@ -34,3 +40,22 @@ def commune(context: Context) -> SmallCommune:
         ):
             households[village_id].append(household_id)
     return SmallCommune(code=code, villages=villages, households=households)
+
+
+@pytest.fixture
+def pipeline(context: Context, commune: SmallCommune) -> Pipeline:
+    return build_pipeline(context)
+
+
+@pytest.fixture
+def campaign(context: Context, commune: SmallCommune) -> Campaign:
+    with unit_of_work(context.database.sessions) as session:
+        return service.create_campaign(
+            session=session,
+            clock=context.clock,
+            actor=COMMITTEE,
+            commune_code=commune.code,
+            name="Chiến dịch định danh mức 2",
+            start=START,
+            deadline=dt.date(2026, 12, 31),
+        )

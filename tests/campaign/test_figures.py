@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 from sqlalchemy import select
-from tests.campaign.conftest import COMMITTEE, SmallCommune
+from tests.campaign.conftest import COMMITTEE, START, SmallCommune
 
 from civicid.campaign import service
 from civicid.campaign.assignments import assign_villages_to_kit
@@ -20,7 +20,7 @@ from civicid.core.clock import VIETNAM_TZ, FixedClock
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.enrollment.models import Application, ApplicationStatus
-from civicid.enrollment.runtime import build_pipeline, build_worker, keystore_of
+from civicid.enrollment.runtime import build_worker, keystore_of
 from civicid.enrollment.tasks import Pipeline
 from civicid.registry import service as registry
 from civicid.registry.eligibility import eligible_by_village
@@ -29,26 +29,6 @@ from civicid.sim.captures import SimulatedKit, deliver, sample_documents
 from civicid.sim.enrollment import approve_waiting
 
 ADMIN = Actor("system", "tests")
-START = dt.date(2026, 11, 20)
-
-
-@pytest.fixture
-def pipeline(context: Context, commune: SmallCommune) -> Pipeline:
-    return build_pipeline(context)
-
-
-@pytest.fixture
-def campaign(context: Context, commune: SmallCommune) -> Campaign:
-    with unit_of_work(context.database.sessions) as session:
-        return service.create_campaign(
-            session=session,
-            clock=context.clock,
-            actor=COMMITTEE,
-            commune_code=commune.code,
-            name="Chiến dịch định danh mức 2",
-            start=START,
-            deadline=dt.date(2026, 12, 31),
-        )
 
 
 def kit_for(context: Context, commune: SmallCommune, operator: str) -> SimulatedKit:

@@ -1,4 +1,7 @@
-"""The campaign's figures per village, team and day, counted from the records.
+"""The campaign's figures per village, team and day, summed from tallies of the records.
+
+The tallies (``tally.py``, decision 0011) are brought up to date at the start of every read, from
+the applications changed since their mark, so the figures equal counts taken from the records.
 
 Definitions (field-campaign.md §8.3):
 
@@ -22,16 +25,17 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from civicid.campaign import repository
+from civicid.campaign import repository, tally
 from civicid.campaign.models import Campaign, KitState, Team, VisitOutcome
-from civicid.campaign.service import current_targets
-from civicid.core.clock import VIETNAM_TZ, Clock
+from civicid.campaign.service import targets_in_force
+from civicid.core.clock import Clock
 
 PACE_DAYS = 7
 BLOCKER_OUTCOMES = (VisitOutcome.NO_SMARTPHONE, VisitOutcome.NO_SIGNAL)
@@ -177,8 +181,17 @@ def working_days_between(campaign: Campaign, first: dt.date, last: dt.date) -> i
 
 
 def add_working_days(campaign: Campaign, start: dt.date, days: int) -> dt.date:
-    """The working day ``days`` working days after ``start``."""
-    day, left = start, days
+    """The working day ``days`` working days after ``start``.
+
+    Whole weeks are skipped at once: a slow village's projection may lie years ahead, and the
+    commune page derives one for every village.
+    """
+    per_week = len(campaign.working_days)
+    if days <= 0 or per_week == 0:
+        return start
+    weeks, left = divmod(days - 1, per_week)
+    day = start + dt.timedelta(weeks=weeks)
+    left += 1
     while left > 0:
         day += dt.timedelta(days=1)
         if str(day.weekday()) in campaign.working_days:
@@ -197,6 +210,7 @@ def province_figures(
     """The figures of several campaigns (a province's communes) with one query per kind of record."""
     if not campaigns:
         return []
+    tally.refresh_applications(session=session, clock=clock)
     today = clock.today()
     codes = sorted({c.commune_code for c in campaigns})
     villages = {v.id: v for v in repository.villages_of(session, codes)}
@@ -204,13 +218,14 @@ def province_figures(
         v.id: VillageFigures(v.id, v.name, v.commune_code, v.distance_km, v.signal.value, v.latitude, v.longitude)
         for v in villages.values()
     }
+    targets = targets_in_force(session=session, campaign_ids=[c.id for c in campaigns])
     for campaign in campaigns:
-        for village_id, target in current_targets(session=session, campaign_id=campaign.id).items():
+        for village_id, target in targets[campaign.id].items():
             if village_id in figures:
                 f = figures[village_id]
                 f.target_adults, f.target_under_6, f.target_version = target.adults, target.under_6, target.version
-    since = dt.datetime.combine(today - dt.timedelta(days=PACE_DAYS - 1), dt.time(), tzinfo=VIETNAM_TZ)
-    for row in repository.application_totals(session, codes, since):
+    since = today - dt.timedelta(days=PACE_DAYS - 1)
+    for row in repository.cell_totals(session, codes, since):
         found = figures.get(row.village_id)
         if found is not None:
             _add_counts(found, row)
@@ -222,8 +237,8 @@ def province_figures(
         figures[village_id].documents_integrated = n
     for village_id, n in signatures_activated(session=session, commune_codes=codes).items():
         figures[village_id].signatures_activated = n
-    for village_id, outcome, n in repository.visit_counts(session, list(figures)):
-        figures[village_id].visits[VisitOutcome(outcome).value] = int(n)
+    for village_id, outcome, n in tally.visit_outcomes(session, list(figures)):
+        figures[village_id].visits[VisitOutcome(outcome).value] = n
     results = []
     for campaign in campaigns:
         own = [f for f in figures.values() if f.commune_code == campaign.commune_code]
@@ -248,11 +263,12 @@ def _campaign_result(
     visited_by_day: dict[tuple[int, dt.date], int] = {}
     teams: list[TeamFigures] = []
     if with_days:
-        for row in repository.application_cells(session, [campaign.commune_code]):
-            reached_by_day[(row.village_id, repository.as_date(row.day))] = int(row.reached or 0)
-        for village_id, day, n in repository.visit_cells(session, [f.village_id for f in villages]):
-            visited_by_day[(village_id, repository.as_date(day))] = int(n)
-        teams = _teams(session, campaign)
+        rows = repository.cell_days(session, campaign.commune_code)
+        for row in rows:
+            key = (row.village_id, repository.as_date(row.day))
+            reached_by_day[key] = reached_by_day.get(key, 0) + int(row.reached or 0)
+        visited_by_day = tally.households_by_day(session, [f.village_id for f in villages])
+        teams = _teams(session, campaign, rows)
     return CampaignFigures(
         campaign_id=campaign.id,
         commune_code=campaign.commune_code,
@@ -316,17 +332,19 @@ def _derive(f: VillageFigures, campaign: Campaign, today: dt.date, days_left: in
     f.behind = f.remaining > 0 and (f.projected_finish is None or f.projected_finish > campaign.deadline)
 
 
-def _teams(session: Session, campaign: Campaign) -> list[TeamFigures]:
+def _teams(session: Session, campaign: Campaign, cells: Sequence[Any]) -> list[TeamFigures]:
+    """Each team's figures, from the commune's cells by kit: the work a kit did stays its team's."""
     teams = session.scalars(select(Team).where(Team.campaign_id == campaign.id).order_by(Team.name)).all()
     by_device = {t.device_id: TeamFigures(t.id, t.name, t.device_id) for t in teams if t.device_id}
-    for device_id, day, captured, reached, issued in repository.device_cells(session, campaign.commune_code):
-        team = by_device.get(device_id)
+    for row in cells:
+        team = by_device.get(row.device_id)
         if team is None:
             continue
-        team.captured += int(captured or 0)
-        team.reached += int(reached or 0)
-        team.issued += int(issued or 0)
-        team.by_day[repository.as_date(day)] = int(reached or 0)
+        team.captured += int(row.captured or 0)
+        team.reached += int(row.reached or 0)
+        team.issued += int(row.issued or 0)
+        day = repository.as_date(row.day)
+        team.by_day[day] = team.by_day.get(day, 0) + int(row.reached or 0)
     states = session.scalars(select(KitState).where(KitState.device_id.in_(list(by_device)))).all()
     for state in states:
         team = by_device[state.device_id]

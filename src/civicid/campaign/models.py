@@ -1,8 +1,9 @@
 """Tables of the campaign: the campaign, versioned targets, teams, assignments, kits and visits.
 
-The figures (captured, issued, coverage, pace) are not stored here: they are counted from the
-enrollment and account records by set-based queries (``campaign/figures.py``), so they cannot drift
-from the records they describe. The indexes those queries need on the application table are
+The figures (captured, issued, coverage, pace) are tallies of the enrollment and visit records,
+kept incrementally (``campaign/tally.py``, decision 0011): the application tally is brought up to
+date from the applications whose ``change_seq`` passed the tally's mark, the visit tally in the
+same transaction as the visits. The indexes the direct counts need on the application table are
 declared here, next to the queries' owner.
 """
 
@@ -12,6 +13,8 @@ import datetime as dt
 from enum import StrEnum
 
 from sqlalchemy import (
+    BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -180,6 +183,79 @@ class Visit(Base):
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
+class TallyMark(Base):
+    """How far a tally has read its source: the last application ``change_seq`` counted.
+
+    Its row is also the tally's lock: a refresh starts by updating it, so two refreshes never count
+    the same change twice. ``seq`` is -1 until the first (set-based) build.
+    """
+
+    __tablename__ = "campaign_tally_mark"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    refreshed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class ApplicationCell(Base):
+    """How many applications share a commune, village, kit, capture day, type and counted status.
+
+    The status is the application's as last counted (``CountedApplication``); the measures
+    (captured, reached, approved, issued, children's cards, failed) are sums over these cells.
+    ``decided`` tells an approved application still in processing from an undecided one.
+    """
+
+    __tablename__ = "campaign_application_cell"
+
+    commune_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    village_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    application_type: Mapped[str] = mapped_column(String(20), primary_key=True)
+    status: Mapped[str] = mapped_column(String(30), primary_key=True)
+    decided: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class CountedApplication(Base):
+    """The status under which an application is counted in its cell.
+
+    Only the status and the decision change after capture (commune, village, kit and capture time
+    are the sealed envelope's), so this is all a refresh needs to take the application out of its
+    old cell before adding it to the new one.
+    """
+
+    __tablename__ = "campaign_counted_application"
+
+    application_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    status: Mapped[str] = mapped_column(String(30))
+    decided: Mapped[bool] = mapped_column(Boolean)
+
+
+class VisitCell(Base):
+    """Visits of a village on a day: one row per outcome, and ``measure='households'`` for doors visited.
+
+    Kept by :func:`civicid.campaign.visits.record_visits` in the transaction that stores the visits.
+    """
+
+    __tablename__ = "campaign_visit_cell"
+
+    village_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    measure: Mapped[str] = mapped_column(String(20), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class VisitedHousehold(Base):
+    """A household visited at least once on a day: its first insert counts one door in ``VisitCell``."""
+
+    __tablename__ = "campaign_visited_household"
+
+    village_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    household_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
 class VillageHead(Base):
     """A committee login bound to one village: the village head sees that village only."""
 
@@ -189,26 +265,24 @@ class VillageHead(Base):
     village_id: Mapped[int] = mapped_column(ForeignKey("village.id"))
 
 
-# The figures count a commune's applications by village and capture day; this index answers those
-# counts from the index alone on PostgreSQL (the other columns ride along with INCLUDE).
+# The missing list reads a village's applications; activations are counted by the holder's village.
 Index("ix_application_village", Application.village_id)
 Index("ix_eid_account_activated", EidAccount.activated_at)
-Index(
-    "ix_application_campaign",
-    Application.commune_code,
-    Application.captured_at,
-    postgresql_include=["village_id", "status", "application_type", "decided_at", "device_id"],
-)
 
 __all__ = [
+    "ApplicationCell",
     "Assignment",
     "Campaign",
+    "CountedApplication",
     "KitState",
     "Organisation",
+    "TallyMark",
     "Team",
     "TeamMember",
     "VillageHead",
     "VillageTarget",
     "Visit",
+    "VisitCell",
     "VisitOutcome",
+    "VisitedHousehold",
 ]

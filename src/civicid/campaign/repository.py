@@ -1,9 +1,9 @@
-"""The campaign's set-based counts over the enrollment, account and visit records.
+"""The campaign's reads: sums over the tallies' cells, and a village's people, applications and visits.
 
-Every figure is one ``GROUP BY`` over an index range (a commune's applications by capture time,
-its visits by village), so a commune page reads a few thousand index entries whatever the size of
-the country. These queries read other capabilities' tables read-only: joining them in SQL is what
-keeps the figures exact and fast at scale (decision 0010).
+The figures are sums over ``campaign_application_cell`` (``tally.py``, decision 0011): a commune's
+cells are one primary-key range of a few thousand rows at most (villages × kits × days × statuses),
+whatever the size of the country. The missing list reads one village's records directly. Other
+capabilities' tables are read, never written.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from civicid.accounts.models import EidAccount
-from civicid.campaign.models import Visit
+from civicid.campaign.models import ApplicationCell, Visit
 from civicid.enrollment.models import Application, ApplicationStatus
 from civicid.registry.models import Person, Village
 
@@ -47,60 +47,48 @@ def as_date(value: Any) -> dt.date:
 
 
 def _sum(condition: ColumnElement[bool]) -> ColumnElement[Any]:
-    return func.sum(case((condition, 1), else_=0))
+    return func.sum(case((condition, ApplicationCell.n), else_=0))
 
 
-def _application_measures() -> list[ColumnElement[Any]]:
-    level2 = Application.application_type.in_(LEVEL2_TYPES)
-    issued = Application.status == ApplicationStatus.ISSUED
-    approved = issued | ((Application.status == ApplicationStatus.PROCESSING) & Application.decided_at.is_not(None))
+def _cell_measures() -> list[ColumnElement[Any]]:
+    """The figures as sums over application cells (definitions in ``figures.py``)."""
+    level2 = ApplicationCell.application_type.in_(LEVEL2_TYPES)
+    issued = ApplicationCell.status == ApplicationStatus.ISSUED.value
+    approved = issued | ((ApplicationCell.status == ApplicationStatus.PROCESSING.value) & ApplicationCell.decided)
+    failed = ApplicationCell.status.in_([s.value for s in FAILED])
     return [
         _sum(level2).label("captured"),
-        _sum(level2 & Application.status.not_in(FAILED)).label("reached"),
+        _sum(level2 & ~failed).label("reached"),
         _sum(level2 & approved).label("approved"),
         _sum(level2 & issued).label("issued"),
-        _sum((Application.application_type == CHILD_CARD) & issued).label("child_cards"),
-        _sum(Application.status.in_(FAILED)).label("failed"),
+        _sum((ApplicationCell.application_type == CHILD_CARD) & issued).label("child_cards"),
+        _sum(failed).label("failed"),
     ]
 
 
-def application_cells(session: Session, commune_codes: Sequence[str]) -> Sequence[Any]:
-    """(commune, village, capture day, captured, reached, approved, issued, child_cards, failed) rows."""
-    day = local_day(Application.captured_at, session.get_bind().dialect.name).label("day")
+def cell_days(session: Session, commune_code: str) -> Sequence[Any]:
+    """(village, device, day, captured, reached, approved, issued, child_cards, failed) of the commune."""
     query = (
-        select(Application.commune_code, Application.village_id, day, *_application_measures())
-        .where(Application.commune_code.in_(commune_codes))
-        .group_by(Application.commune_code, Application.village_id, day)
+        select(ApplicationCell.village_id, ApplicationCell.device_id, ApplicationCell.day, *_cell_measures())
+        .where(ApplicationCell.commune_code == commune_code)
+        .group_by(ApplicationCell.village_id, ApplicationCell.device_id, ApplicationCell.day)
     )
     return session.execute(query).all()
 
 
-def application_totals(session: Session, commune_codes: Sequence[str], since: dt.datetime) -> Sequence[Any]:
-    """Per village: the totals, and the captures since ``since`` (for the pace), without days."""
-    recent = Application.captured_at >= since
+def cell_totals(session: Session, commune_codes: Sequence[str], since: dt.date) -> Sequence[Any]:
+    """Per village: the totals, and people reached since ``since`` (for the pace), without days."""
+    level2 = ApplicationCell.application_type.in_(LEVEL2_TYPES)
+    failed = ApplicationCell.status.in_([s.value for s in FAILED])
     query = (
         select(
-            Application.commune_code,
-            Application.village_id,
-            *_application_measures(),
-            _sum(recent & Application.application_type.in_(LEVEL2_TYPES) & Application.status.not_in(FAILED)).label(
-                "recent"
-            ),
+            ApplicationCell.commune_code,
+            ApplicationCell.village_id,
+            *_cell_measures(),
+            _sum(level2 & ~failed & (ApplicationCell.day >= since)).label("recent"),
         )
-        .where(Application.commune_code.in_(commune_codes))
-        .group_by(Application.commune_code, Application.village_id)
-    )
-    return session.execute(query).all()
-
-
-def device_cells(session: Session, commune_code: str) -> Sequence[Any]:
-    """(device, capture day, captured, reached, issued) for the commune's kits."""
-    day = local_day(Application.captured_at, session.get_bind().dialect.name).label("day")
-    m = _application_measures()
-    query = (
-        select(Application.device_id, day, m[0], m[1], m[3])
-        .where(Application.commune_code == commune_code)
-        .group_by(Application.device_id, day)
+        .where(ApplicationCell.commune_code.in_(commune_codes))
+        .group_by(ApplicationCell.commune_code, ApplicationCell.village_id)
     )
     return session.execute(query).all()
 
@@ -116,27 +104,6 @@ def activated_by_village(session: Session, commune_codes: Sequence[str]) -> dict
         .group_by(Person.village_id)
     )
     return {village_id: int(n) for village_id, n in session.execute(query).all()}
-
-
-def visit_counts(session: Session, village_ids: Sequence[int]) -> Sequence[Any]:
-    """(village, outcome, visits) for the villages."""
-    query = (
-        select(Visit.village_id, Visit.outcome, func.count())
-        .where(Visit.village_id.in_(village_ids))
-        .group_by(Visit.village_id, Visit.outcome)
-    )
-    return session.execute(query).all()
-
-
-def visit_cells(session: Session, village_ids: Sequence[int]) -> Sequence[Any]:
-    """(village, visit day, households visited) for the villages."""
-    day = local_day(Visit.visited_at, session.get_bind().dialect.name).label("day")
-    query = (
-        select(Visit.village_id, day, func.count(func.distinct(Visit.household_id)))
-        .where(Visit.village_id.in_(village_ids))
-        .group_by(Visit.village_id, day)
-    )
-    return session.execute(query).all()
 
 
 def villages_of(session: Session, commune_codes: Sequence[str]) -> Sequence[Village]:

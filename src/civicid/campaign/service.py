@@ -145,20 +145,43 @@ def list_campaigns(*, session: Session, commune_code: str | None = None) -> list
 
 def current_targets(*, session: Session, campaign_id: int) -> dict[int, CurrentTarget]:
     """Each village's target in force: its highest version."""
+    return targets_in_force(session=session, campaign_ids=[campaign_id]).get(campaign_id, {})
+
+
+def targets_in_force(*, session: Session, campaign_ids: list[int]) -> dict[int, dict[int, CurrentTarget]]:
+    """campaign -> village -> target in force, for many campaigns in one query (the province report)."""
+    if not campaign_ids:
+        return {}
     latest = (
-        select(VillageTarget.village_id, func.max(VillageTarget.version).label("version"))
-        .where(VillageTarget.campaign_id == campaign_id)
-        .group_by(VillageTarget.village_id)
+        select(
+            VillageTarget.campaign_id,
+            VillageTarget.village_id,
+            func.max(VillageTarget.version).label("version"),
+        )
+        .where(VillageTarget.campaign_id.in_(campaign_ids))
+        .group_by(VillageTarget.campaign_id, VillageTarget.village_id)
         .subquery()
     )
-    rows = session.scalars(
-        select(VillageTarget)
-        .join(latest, (latest.c.village_id == VillageTarget.village_id) & (latest.c.version == VillageTarget.version))
-        .where(VillageTarget.campaign_id == campaign_id)
+    rows = session.execute(
+        select(
+            VillageTarget.campaign_id,
+            VillageTarget.village_id,
+            VillageTarget.version,
+            VillageTarget.adults,
+            VillageTarget.age_6_14,
+            VillageTarget.under_6,
+            VillageTarget.source,
+        ).join(
+            latest,
+            (latest.c.campaign_id == VillageTarget.campaign_id)
+            & (latest.c.village_id == VillageTarget.village_id)
+            & (latest.c.version == VillageTarget.version),
+        )
     )
-    return {
-        t.village_id: CurrentTarget(t.village_id, t.version, t.adults, t.age_6_14, t.under_6, t.source) for t in rows
-    }
+    result: dict[int, dict[int, CurrentTarget]] = {c: {} for c in campaign_ids}
+    for campaign_id, village_id, version, adults, age_6_14, under_6, source in rows:
+        result[campaign_id][village_id] = CurrentTarget(village_id, version, adults, age_6_14, under_6, source)
+    return result
 
 
 def correct_targets(

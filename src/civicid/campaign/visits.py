@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from civicid.campaign import tally
 from civicid.campaign.errors import InvalidVisit
 from civicid.campaign.models import Visit, VisitOutcome
 from civicid.core.clock import Clock
@@ -61,6 +62,7 @@ def record_visits(*, session: Session, clock: Clock, reports: Sequence[VisitRepo
     already = set(session.scalars(select(Visit.id).where(Visit.id.in_(ids))))
     now = clock.now()
     stored: list[str] = []
+    counted: list[tally.StoredVisit] = []
     for report in reports:
         if report.id in already or report.id in stored:
             continue
@@ -84,6 +86,13 @@ def record_visits(*, session: Session, clock: Clock, reports: Sequence[VisitRepo
         # A concurrent sync may have stored it since the read above: the insert says who wrote it.
         if inserted:
             stored.append(report.id)
+            counted.append(
+                tally.StoredVisit(
+                    villages[report.household_id], report.household_id, report.outcome.value, report.visited_at
+                )
+            )
+    # The visit tally moves in this transaction: what is stored is counted, once.
+    tally.add_visits(session=session, visits=counted)
     return stored
 
 

@@ -79,7 +79,25 @@ class _Member:
 class HouseholdMaker:
     """Makes one commune's households from one random stream; keeps the counters that keep IDs unique."""
 
-    def __init__(self, *, rng: random.Random, seed: int, reference_date: dt.date, home_province: str) -> None:
+    def __init__(
+        self,
+        *,
+        rng: random.Random,
+        seed: int,
+        reference_date: dt.date,
+        home_province: str,
+        serial_block: int = 0,
+        serial_blocks: int = 1,
+    ) -> None:
+        """``serial_block`` of ``serial_blocks`` gives this commune its own share of every serial range.
+
+        Communes loaded side by side (a province for a benchmark) then never draw the same ID number;
+        one block of one (the default) is the whole range, as before.
+        """
+        if serial_blocks < 1 or 10**6 % serial_blocks or not 0 <= serial_block < serial_blocks:
+            raise ValueError("serial_blocks must divide 1,000,000 and serial_block lie in 0..serial_blocks-1")
+        self._block_size = 10**6 // serial_blocks
+        self._block_start = serial_block * self._block_size
         self._rng = rng
         self._seed = seed
         self._today = reference_date
@@ -211,14 +229,16 @@ class HouseholdMaker:
         """A serial unique per (province, century-and-sex digit, year), spread over 000000-999999."""
         key = (province, dob.year, sex)
         count = self._serials.get(key, 0)
-        if count >= 10**6:
-            raise ValueError(f"more than a million births in {key}: serials exhausted")
+        size = self._block_size
+        if count >= size:
+            raise ValueError(f"more than {size} births in {key}: serials exhausted")
         start = self._serial_starts.get(key)
         if start is None:
-            start = random.Random(f"civicid-sim/{self._seed}/{province}/{dob.year}/{sex}").randrange(10**6)
+            start = random.Random(f"civicid-sim/{self._seed}/{province}/{dob.year}/{sex}").randrange(size)
             self._serial_starts[key] = start
         self._serials[key] = count + 1
-        return (start + count * _SERIAL_STEP) % 10**6
+        # The block's size divides 10**6, so the step stays coprime with it: each serial comes once.
+        return self._block_start + (start + count * _SERIAL_STEP) % size
 
     def _phone(self, age: int) -> tuple[str | None, bool]:
         # Shares of (any phone, a smartphone among phones) by age: elders hold basic phones, if any.

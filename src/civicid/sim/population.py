@@ -126,6 +126,9 @@ class SimCommune:
     village_sizes: tuple[int, ...]
     #: The legacy province code of births registered in the commune's own province.
     home_province: str
+    #: This commune's share of the ID-number serials, when several are loaded together (see ``family``).
+    serial_block: int = 0
+    serial_blocks: int = 1
 
     def iter_households(self) -> Iterator[SimHousehold]:
         """Every household, village by village; the same sequence on every call."""
@@ -134,6 +137,8 @@ class SimCommune:
             seed=self.seed,
             reference_date=self.reference_date,
             home_province=self.home_province,
+            serial_block=self.serial_block,
+            serial_blocks=self.serial_blocks,
         )
         for index, (village, size) in enumerate(zip(self.villages, self.village_sizes, strict=True)):
             address = f"{village.name}, {self.name}, {self.province_name}"
@@ -147,11 +152,14 @@ def generate_commune(
     people: int = DEFAULT_PEOPLE,
     commune_code: str = DEFAULT_COMMUNE_CODE,
     centre: tuple[float, float] | None = None,
+    serial_block: int = 0,
+    serial_blocks: int = 1,
 ) -> SimCommune:
     """The commune for ``seed``: its villages now, its households lazily (``iter_households``).
 
     One village per ~470 residents (23 for the default 10,800). ``centre`` places the villages on
-    the map; it defaults to the commune's known centre, if any.
+    the map; it defaults to the commune's known centre, if any. ``serial_block`` of ``serial_blocks``
+    keeps its ID numbers apart from the other communes' of a province loaded beside it.
     """
     if people < 2:
         raise ValueError("a commune needs at least 2 residents")
@@ -174,6 +182,8 @@ def generate_commune(
         villages=villages,
         village_sizes=_village_sizes(rng, count, people),
         home_province=_home_province(province.code),
+        serial_block=serial_block,
+        serial_blocks=serial_blocks,
     )
 
 

@@ -219,7 +219,8 @@ def downgrade() -> None:
     with op.batch_alter_table("application", schema=None) as batch_op:
         batch_op.drop_index("ix_application_village")
         batch_op.drop_index(
-            "ix_application_campaign", postgresql_include=["village_id", "status", "application_type", "decided_at", "device_id"]
+            "ix_application_campaign",
+            postgresql_include=["village_id", "status", "application_type", "decided_at", "device_id"],
         )
 
     with op.batch_alter_table("campaign_visit", schema=None) as batch_op:

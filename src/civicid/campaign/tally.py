@@ -1,0 +1,296 @@
+"""The campaign's tallies, kept incrementally so a commune page reads hundreds of rows, not the records.
+
+Two tallies (decision 0011):
+
+- **Applications** (``campaign_application_cell``): how many applications share a commune, village,
+  kit, capture day, type and status. The enrollment pipeline is another capability's and must not
+  learn about the campaign, so the tally follows it from outside: every status change bumps the
+  application's ``change_seq`` from one counter whose row lock is held until commit, so when the
+  counter reads *U*, every change numbered up to *U* is committed. :func:`refresh_applications`
+  reads only the applications whose ``change_seq`` lies between the tally's mark and *U*, takes
+  each out of the cell it was counted in (``campaign_counted_application`` remembers its status)
+  and adds it to its new cell, then moves the mark to *U*. The mark's row is the refresh's lock.
+  The figures call it first, so they always equal the records as of the read.
+- **Visits** (``campaign_visit_cell``): visits by village, day and outcome, and the households
+  visited per day, maintained by :func:`add_visits` in the transaction that stores the visits
+  (the campaign owns that write, so no mark is needed).
+
+Invariant, checked by the tests: each cell's ``n`` is the number of counted applications in it, and
+each counted application's status is the one it had at the mark.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, insert, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from civicid.campaign.models import (
+    ApplicationCell,
+    CountedApplication,
+    TallyMark,
+    Visit,
+    VisitCell,
+    VisitedHousehold,
+)
+from civicid.campaign.repository import as_date, local_day
+from civicid.core.clock import VIETNAM_TZ, Clock
+from civicid.core.database import insert_if_absent
+from civicid.enrollment.models import Application, ChangeCounter
+
+APPLICATIONS = "application"  # the mark's name, and the enrollment counter's
+HOUSEHOLDS = "households"  # the visit cell measure counting doors, beside the outcomes
+# Changes read per round of a refresh: bounds the memory of a refresh after a long pause.
+CHUNK = 20_000
+_CELL_KEY = ("commune_code", "village_id", "device_id", "day", "application_type", "status", "decided")
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    mark: int  # the change_seq the tally now includes
+    changes: int  # applications read (0 when nothing had changed)
+    rebuilt: bool  # True when the tally was built from every application (its first refresh)
+
+
+def _upsert(session: Session, table: Any) -> Any:
+    """``INSERT … ON CONFLICT (key) DO UPDATE SET n = n + excluded.n`` for a cell table."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    key = [c.name for c in table.__table__.primary_key]
+    return statement.on_conflict_do_update(index_elements=key, set_={"n": table.n + statement.excluded.n})
+
+
+def _counter(session: Session) -> int:
+    value = session.scalar(select(ChangeCounter.value).where(ChangeCounter.name == APPLICATIONS))
+    return int(value or 0)
+
+
+def refresh_applications(*, session: Session, clock: Clock) -> RefreshResult:
+    """Bring the application tally up to the last committed change; in the caller's transaction.
+
+    Nothing is written when nothing changed (the usual page view in the evening). Otherwise the
+    mark's row is locked first, so a concurrent refresh waits and then finds the work done.
+    """
+    upto = _counter(session)
+    mark = session.scalar(select(TallyMark.seq).where(TallyMark.name == APPLICATIONS))
+    if mark is not None and mark >= upto:
+        return RefreshResult(mark=int(mark), changes=0, rebuilt=False)
+    insert_if_absent(session, TallyMark, {"name": APPLICATIONS, "seq": -1})
+    locked = session.execute(
+        update(TallyMark)
+        .where(TallyMark.name == APPLICATIONS)
+        .values(refreshed_at=clock.now())
+        .returning(TallyMark.seq)
+    ).scalar_one()
+    mark = int(locked)
+    upto = _counter(session)  # read again under the lock: it may have moved while we waited
+    if mark >= upto:
+        return RefreshResult(mark=mark, changes=0, rebuilt=False)
+    if mark < 0:
+        changes = _build(session, upto)
+    else:
+        changes = 0
+        low = mark
+        while low < upto:
+            high = min(low + CHUNK, upto)
+            changes += _apply_changes(session, low, high)
+            low = high
+    session.execute(update(TallyMark).where(TallyMark.name == APPLICATIONS).values(seq=upto))
+    return RefreshResult(mark=upto, changes=changes, rebuilt=mark < 0)
+
+
+def rebuild_applications(*, session: Session, clock: Clock) -> RefreshResult:
+    """Forget the application tally and count every application again (a repair, or a bulk load)."""
+    insert_if_absent(session, TallyMark, {"name": APPLICATIONS, "seq": -1})
+    session.execute(update(TallyMark).where(TallyMark.name == APPLICATIONS).values(seq=-1, refreshed_at=clock.now()))
+    return refresh_applications(session=session, clock=clock)
+
+
+def _build(session: Session, upto: int) -> int:
+    """Count every application numbered up to ``upto``, set-based (the first refresh, or a rebuild).
+
+    The counted statuses are written first, in one statement (one snapshot), and the cells are then
+    summed from them: cells and counted statuses agree even if statuses change meanwhile; such
+    changes carry numbers above ``upto`` and are applied by the next refresh.
+    """
+    session.execute(delete(ApplicationCell))
+    session.execute(delete(CountedApplication))
+    counted = select(Application.id, Application.status, Application.decided_at.is_not(None)).where(
+        Application.change_seq <= upto
+    )
+    session.execute(insert(CountedApplication).from_select(["application_id", "status", "decided"], counted))
+    day = local_day(Application.captured_at, session.get_bind().dialect.name)
+    cells = (
+        select(
+            Application.commune_code,
+            Application.village_id,
+            Application.device_id,
+            day,
+            Application.application_type,
+            CountedApplication.status,
+            CountedApplication.decided,
+            func.count(),
+        )
+        .join(Application, Application.id == CountedApplication.application_id)
+        .group_by(
+            Application.commune_code,
+            Application.village_id,
+            Application.device_id,
+            day,
+            Application.application_type,
+            CountedApplication.status,
+            CountedApplication.decided,
+        )
+    )
+    session.execute(insert(ApplicationCell).from_select([*_CELL_KEY, "n"], cells))
+    return int(session.scalar(select(func.count()).select_from(CountedApplication)) or 0)
+
+
+def _apply_changes(session: Session, low: int, high: int) -> int:
+    """Move the applications numbered in (``low``, ``high``] from their counted cell to their new one.
+
+    One SELECT reads the changed applications beside their counted status (one snapshot): an
+    application changed again after it gets a number above ``high``, so a later round sees it.
+    """
+    day = local_day(Application.captured_at, session.get_bind().dialect.name).label("day")
+    rows = session.execute(
+        select(
+            Application.id,
+            Application.commune_code,
+            Application.village_id,
+            Application.device_id,
+            day,
+            Application.application_type,
+            Application.status,
+            Application.decided_at.is_not(None).label("decided"),
+            CountedApplication.status.label("old_status"),
+            CountedApplication.decided.label("old_decided"),
+        )
+        .outerjoin(CountedApplication, CountedApplication.application_id == Application.id)
+        .where(Application.change_seq > low, Application.change_seq <= high)
+    ).all()
+    delta: Counter[tuple[Any, ...]] = Counter()
+    counted: list[dict[str, Any]] = []
+    for row in rows:
+        place = (row.commune_code, row.village_id, row.device_id, as_date(row.day), row.application_type)
+        status, decided = str(row.status.value if hasattr(row.status, "value") else row.status), bool(row.decided)
+        if row.old_status is not None:
+            if (row.old_status, bool(row.old_decided)) == (status, decided):
+                continue
+            delta[(*place, row.old_status, bool(row.old_decided))] -= 1
+        delta[(*place, status, decided)] += 1
+        counted.append({"application_id": row.id, "status": status, "decided": decided})
+    cells = [dict(zip((*_CELL_KEY, "n"), (*key, n), strict=True)) for key, n in delta.items() if n]
+    if cells:
+        session.execute(_upsert(session, ApplicationCell), cells)
+    if counted:
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(CountedApplication)
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["application_id"],
+                set_={"status": statement.excluded.status, "decided": statement.excluded.decided},
+            ),
+            counted,
+        )
+    return len(rows)
+
+
+# Visits ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredVisit:
+    village_id: int
+    household_id: int
+    outcome: str
+    visited_at: dt.datetime
+
+
+def add_visits(*, session: Session, visits: Iterable[StoredVisit]) -> None:
+    """Count newly stored visits: one per outcome and day, and each household once per day.
+
+    Called by ``record_visits`` with the visits its idempotent insert actually stored, in the same
+    transaction: a resent report stores nothing and counts nothing. The household marker's primary
+    key decides, under concurrency too, which visit counts the door.
+    """
+    delta: Counter[tuple[int, dt.date, str]] = Counter()
+    for visit in visits:
+        day = visit.visited_at.astimezone(VIETNAM_TZ).date()
+        delta[(visit.village_id, day, visit.outcome)] += 1
+        first = insert_if_absent(
+            session,
+            VisitedHousehold,
+            {"village_id": visit.village_id, "day": day, "household_id": visit.household_id},
+        )
+        if first:
+            delta[(visit.village_id, day, HOUSEHOLDS)] += 1
+    if delta:
+        rows = [{"village_id": v, "day": d, "measure": m, "n": n} for (v, d, m), n in sorted(delta.items())]
+        session.execute(_upsert(session, VisitCell), rows)
+
+
+def rebuild_visits(*, session: Session) -> None:
+    """Count every stored visit again, set-based (a repair, or visits loaded in bulk)."""
+    session.execute(delete(VisitCell))
+    session.execute(delete(VisitedHousehold))
+    day = local_day(Visit.visited_at, session.get_bind().dialect.name)
+    session.execute(
+        insert(VisitedHousehold).from_select(
+            ["village_id", "day", "household_id"],
+            select(Visit.village_id, day, Visit.household_id).distinct(),
+        )
+    )
+    session.execute(
+        insert(VisitCell).from_select(
+            ["village_id", "day", "measure", "n"],
+            select(Visit.village_id, day, Visit.outcome, func.count()).group_by(Visit.village_id, day, Visit.outcome),
+        )
+    )
+    session.execute(
+        insert(VisitCell).from_select(
+            ["village_id", "day", "measure", "n"],
+            select(VisitedHousehold.village_id, VisitedHousehold.day, literal(HOUSEHOLDS), func.count()).group_by(
+                VisitedHousehold.village_id, VisitedHousehold.day
+            ),
+        )
+    )
+
+
+def visit_outcomes(session: Session, village_ids: Sequence[int]) -> list[tuple[int, str, int]]:
+    """(village, outcome, visits) over every day."""
+    rows = session.execute(
+        select(VisitCell.village_id, VisitCell.measure, func.sum(VisitCell.n))
+        .where(VisitCell.village_id.in_(village_ids), VisitCell.measure != HOUSEHOLDS)
+        .group_by(VisitCell.village_id, VisitCell.measure)
+    ).all()
+    return [(int(v), str(m), int(n or 0)) for v, m, n in rows]
+
+
+def households_by_day(session: Session, village_ids: Sequence[int]) -> dict[tuple[int, dt.date], int]:
+    """(village, day) -> households visited that day."""
+    rows = session.execute(
+        select(VisitCell.village_id, VisitCell.day, VisitCell.n).where(
+            VisitCell.village_id.in_(village_ids), VisitCell.measure == HOUSEHOLDS
+        )
+    ).all()
+    return {(int(v), as_date(d)): int(n) for v, d, n in rows}
+
+
+__all__ = [
+    "HOUSEHOLDS",
+    "RefreshResult",
+    "StoredVisit",
+    "add_visits",
+    "households_by_day",
+    "rebuild_applications",
+    "rebuild_visits",
+    "refresh_applications",
+    "visit_outcomes",
+]

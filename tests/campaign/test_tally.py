@@ -1,0 +1,190 @@
+"""The tallies move incrementally and stay equal to the records: late syncs, decisions, resent visits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from sqlalchemy import func, select
+from tests.campaign.conftest import COMMITTEE, START, SmallCommune
+from tests.campaign.test_figures import adults_of, assert_figures_match_records, capture, figures_of, kit_for
+
+from civicid.campaign import service, tally
+from civicid.campaign.assignments import assign_villages_to_kit
+from civicid.campaign.models import ApplicationCell, Campaign, CountedApplication, VisitCell, VisitOutcome
+from civicid.campaign.visits import VisitReport, record_visits
+from civicid.core.clock import VIETNAM_TZ
+from civicid.core.database import unit_of_work
+from civicid.core.ids import new_id
+from civicid.core.runtime import Context
+from civicid.enrollment.models import Application
+from civicid.enrollment.runtime import build_worker
+from civicid.enrollment.tasks import Pipeline
+from civicid.sim.enrollment import approve_waiting
+
+
+def refresh(context: Context) -> tally.RefreshResult:
+    with unit_of_work(context.database.sessions) as session:
+        return tally.refresh_applications(session=session, clock=context.clock)
+
+
+def cells(context: Context) -> dict[tuple[object, ...], int]:
+    with unit_of_work(context.database.sessions) as session:
+        rows = session.scalars(select(ApplicationCell)).all()
+        return {
+            (c.commune_code, c.village_id, c.device_id, c.day, c.application_type, c.status, c.decided): c.n
+            for c in rows
+            if c.n
+        }
+
+
+def assert_cells_are_the_counted_applications(context: Context) -> None:
+    """The invariant: each cell holds exactly the applications counted in it, each at its current status."""
+    expected: Counter[tuple[object, ...]] = Counter()
+    with unit_of_work(context.database.sessions) as session:
+        rows = session.execute(
+            select(Application, CountedApplication).join(
+                CountedApplication, CountedApplication.application_id == Application.id
+            )
+        ).all()
+        total = session.scalar(select(func.count()).select_from(Application))
+    assert len(rows) == total
+    for a, counted in rows:
+        assert (counted.status, counted.decided) == (a.status.value, a.decided_at is not None)
+        day = a.captured_at.astimezone(VIETNAM_TZ).date()
+        expected[
+            (a.commune_code, a.village_id, a.device_id, day, a.application_type, counted.status, counted.decided)
+        ] += 1
+    assert cells(context) == dict(expected)
+
+
+def test_the_first_refresh_builds_then_later_ones_read_only_the_changes(
+    context: Context, commune: SmallCommune, campaign: Campaign, pipeline: Pipeline
+) -> None:
+    village = commune.villages[0]
+    kit = kit_for(context, commune, "operator.a")
+    capture(context, pipeline, kit, adults_of(context, village, 4), dt.date(2026, 11, 24))
+    first = refresh(context)
+    assert first.rebuilt
+    assert first.changes == 4
+    assert refresh(context).changes == 0  # nothing changed: nothing read, nothing written
+    assert_cells_are_the_counted_applications(context)
+
+    decided = approve_waiting(context, commune.code, "supervisor")
+    build_worker(context, pipeline, name="test-worker").run_until_idle()
+    after = refresh(context)
+    assert not after.rebuilt
+    assert decided <= after.changes <= 2 * decided  # approval, then issuing: each a change
+    assert_cells_are_the_counted_applications(context)
+    assert_figures_match_records(context, campaign)
+
+    # A rebuild from scratch lands on the same cells as the increments.
+    incremental = cells(context)
+    with unit_of_work(context.database.sessions) as session:
+        rebuilt = tally.rebuild_applications(session=session, clock=context.clock)
+    assert rebuilt.rebuilt
+    assert cells(context) == incremental
+
+
+def test_a_late_sync_lands_on_its_capture_day_after_the_tally_was_built(
+    context: Context, commune: SmallCommune, campaign: Campaign, pipeline: Pipeline
+) -> None:
+    first, second = commune.villages[:2]
+    kit_a, kit_b = kit_for(context, commune, "operator.a"), kit_for(context, commune, "operator.b")
+    capture(context, pipeline, kit_a, adults_of(context, first, 3), dt.date(2026, 11, 27))
+    assert_figures_match_records(context, campaign)  # builds the tally
+    # Kit B captured in the second village five days ago without signal; the packets arrive now.
+    capture(context, pipeline, kit_b, adults_of(context, second, 2), dt.date(2026, 11, 23))
+    figures = assert_figures_match_records(context, campaign)
+    assert figures.reached_by_day[(second, dt.date(2026, 11, 23))] == 2
+    assert_cells_are_the_counted_applications(context)
+
+
+def test_reassignment_and_a_corrected_target_change_no_cell(
+    context: Context, commune: SmallCommune, campaign: Campaign, pipeline: Pipeline
+) -> None:
+    village = commune.villages[0]
+    kit_a, kit_b = kit_for(context, commune, "operator.a"), kit_for(context, commune, "operator.b")
+    with unit_of_work(context.database.sessions) as session:
+        for kit, team, villages in ((kit_a, "Tổ 1", [village]), (kit_b, "Tổ 2", [commune.villages[1]])):
+            assign_villages_to_kit(
+                session=session,
+                clock=context.clock,
+                actor=COMMITTEE,
+                device_id=kit.device_id,
+                village_ids=villages,
+                start=START,
+                end=dt.date(2026, 12, 31),
+                team_name=team,
+            )
+    capture(context, pipeline, kit_a, adults_of(context, village, 3), dt.date(2026, 11, 26))
+    assert_figures_match_records(context, campaign)
+    before = cells(context)
+    with unit_of_work(context.database.sessions) as session:
+        assign_villages_to_kit(
+            session=session,
+            clock=context.clock,
+            actor=COMMITTEE,
+            device_id=kit_b.device_id,
+            village_ids=[village],
+            start=dt.date(2026, 11, 27),
+            end=dt.date(2026, 12, 31),
+        )
+        service.correct_targets(
+            session=session,
+            clock=context.clock,
+            actor=COMMITTEE,
+            campaign_id=campaign.id,
+            targets={village: service.TargetIn(adults=1, age_6_14=0, under_6=0)},
+        )
+    assert refresh(context).changes == 0
+    assert cells(context) == before
+    capture(context, pipeline, kit_b, adults_of(context, village, 2, skip=3), dt.date(2026, 11, 27))
+    figures = assert_figures_match_records(context, campaign)
+    teams = {t.name: t.reached for t in figures.teams}
+    assert (teams["Tổ 1"], teams["Tổ 2"]) == (3, 2)  # the work a kit did stays with its team
+    v = next(v for v in figures.villages if v.village_id == village)
+    assert (v.target_adults, v.target_error) == (1, True)
+
+
+def visit(household_id: int, outcome: VisitOutcome, at: dt.datetime, **changes: object) -> VisitReport:
+    fields: dict[str, object] = {
+        "id": new_id(),
+        "device_id": "kit-1",
+        "operator": "operator",
+        "household_id": household_id,
+        "person_id": None,
+        "outcome": outcome,
+        "note": None,
+        "visited_at": at,
+    }
+    fields.update(changes)
+    return VisitReport(**fields)  # type: ignore[arg-type]
+
+
+def test_the_visit_tally_counts_stored_visits_once_and_doors_once_a_day(
+    context: Context, commune: SmallCommune, campaign: Campaign
+) -> None:
+    village = commune.villages[0]
+    one, two = commune.households[village][:2]
+    morning = dt.datetime(2026, 11, 26, 1, 0, tzinfo=dt.UTC)  # 08:00 in the commune
+    late = dt.datetime(2026, 11, 26, 17, 30, tzinfo=dt.UTC)  # 00:30 on the 27th in the commune
+    reports = [
+        visit(one, VisitOutcome.ABSENT, morning),
+        visit(one, VisitOutcome.DONE, morning + dt.timedelta(hours=3)),
+        visit(two, VisitOutcome.REFUSED, morning),
+        visit(two, VisitOutcome.ABSENT, late),
+    ]
+    with unit_of_work(context.database.sessions) as session:
+        record_visits(session=session, clock=context.clock, reports=reports[:3])
+    with unit_of_work(context.database.sessions) as session:  # a resend with one new report
+        record_visits(session=session, clock=context.clock, reports=reports)
+    figures = figures_of(context, campaign)
+    assert figures.visited_by_day == {(village, dt.date(2026, 11, 26)): 2, (village, dt.date(2026, 11, 27)): 1}
+    v = next(v for v in figures.villages if v.village_id == village)
+    assert v.visits == {"absent": 2, "done": 1, "refused": 1}
+    with unit_of_work(context.database.sessions) as session:
+        incremental = {(c.village_id, c.day, c.measure): c.n for c in session.scalars(select(VisitCell))}
+        tally.rebuild_visits(session=session)
+    with unit_of_work(context.database.sessions) as session:
+        assert {(c.village_id, c.day, c.measure): c.n for c in session.scalars(select(VisitCell))} == incremental

@@ -180,8 +180,10 @@ class KitSync:
 
     # HTTP ---------------------------------------------------------------------------------------
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        headers = {"Authorization": f"Bearer {self._token}", **kwargs.pop("headers", {})}
+    def _call(self, method: str, path: str, *, signed: bool = True, **kwargs: Any) -> Any:
+        """One request; ``signed`` adds the device token (intake needs none: packets carry their signature,
+        and leaving the ~400-byte token out saves a tenth of what an application costs on 2G)."""
+        headers = {**({"Authorization": f"Bearer {self._token}"} if signed else {}), **kwargs.pop("headers", {})}
         try:
             response = self.client.request(method, path, headers=headers, **kwargs)
         except httpx.HTTPError as exc:
@@ -231,7 +233,9 @@ class _Upload:
 
     def run(self) -> None:
         try:
-            receipt = self.sync._call("PUT", f"{INTAKE}/{self.application_id}", json={"envelope": self.envelope})
+            receipt = self.sync._call(
+                "PUT", f"{INTAKE}/{self.application_id}", signed=False, json={"envelope": self.envelope}
+            )
         except _Refused as refused:
             self._refused(refused)
             return
@@ -253,6 +257,7 @@ class _Upload:
                 receipt = self.sync._call(
                     "PUT",
                     f"{INTAKE}/{self.application_id}/parts/{part.name}",
+                    signed=False,
                     params={"offset": offset},
                     content=data,
                     headers={"Content-Type": "application/octet-stream", "Content-Digest": f"sha-256=:{digest}:"},

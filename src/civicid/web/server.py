@@ -17,6 +17,10 @@ from civicid.core.runtime import Context
 from civicid.enrollment.worker import BackgroundWorker
 from civicid.web.app import create_app
 
+# Field kits on 2G reuse their connection between requests that are seconds apart; uvicorn's default
+# of 5 s would close it under them (a request then meets a closed connection). 75 s, as nginx.
+KEEP_ALIVE_S = 75
+
 
 def run_server(context: Context, *, host: str, port: int, worker: bool = True) -> None:
     background = BackgroundWorker(context) if worker else None
@@ -26,7 +30,13 @@ def run_server(context: Context, *, host: str, port: int, worker: bool = True) -
         # No access log: request lines carry query strings, and a search query is a person's name or
         # ID number. Personal data never goes to logs (DESIGN.md decision 10).
         uvicorn.run(
-            create_app(context), host=host, port=port, proxy_headers=True, server_header=False, access_log=False
+            create_app(context),
+            host=host,
+            port=port,
+            proxy_headers=True,
+            server_header=False,
+            access_log=False,
+            timeout_keep_alive=KEEP_ALIVE_S,
         )
     finally:
         if background is not None:
@@ -49,7 +59,14 @@ class ServerThread:
         return f"http://{self.host}:{self.port}"
 
     def start(self, timeout_s: float = 20) -> None:
-        config = uvicorn.Config(self.app, host=self.host, port=self.port, log_level="warning", access_log=False)
+        config = uvicorn.Config(
+            self.app,
+            host=self.host,
+            port=self.port,
+            log_level="warning",
+            access_log=False,
+            timeout_keep_alive=KEEP_ALIVE_S,
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="civicid-server", daemon=True)
         self._thread.start()

@@ -1,0 +1,163 @@
+"""A day's work over 2G: bytes per application, and the time for 60 applications to reach the server.
+
+Targets (issue 4): under 40 KB per application with a compressed portrait and templates; a day's
+60 applications synced over a simulated 2G link (40 kbit/s, 300 ms round trip, 5 % loss) within
+1.5 times the payload's size over the link's raw bandwidth.
+
+Set-up (not timed): a central server on SQLite with the demo commune, a kit set up from an enrollment
+file, its village assigned, its morning down-sync done on a good link, then 60 captures with
+camera-sized JPEG portraits (``sim.field.synthetic_photo``), approved on the kit. Timed: one
+``KitSync`` through ``sim.network.ShapedLink`` sending what the pipeline needs first (the weak-link
+mode: full-resolution portraits stay on the kit for a better link).
+
+Baseline, in the same run: the payload's bytes (signed envelopes and priority-0 sealed parts) over
+the link's raw bandwidth, ``raw_transfer_seconds``. The link model's own clock (``span_up_s``) is
+reported beside the wall clock: it does not move with the machine's load.
+
+    python -m bench.field_sync --applications 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from sqlalchemy import func, select
+
+from bench.figures import Report, console
+from civicid.campaign.assignments import assign_villages_to_kit
+from civicid.core.audit import Actor
+from civicid.core.clock import FixedClock
+from civicid.core.database import unit_of_work
+from civicid.core.runtime import open_context
+from civicid.core.settings import Settings
+from civicid.enrollment.models import Application
+from civicid.enrollment.runtime import keystore_of
+from civicid.field import setup
+from civicid.field.kit import Kit
+from civicid.field.models import KitIdentity, OutboxItem, OutboxPart
+from civicid.field.sync import KitSync
+from civicid.registry import service as registry
+from civicid.sim.demo import build_demo
+from civicid.sim.field import capture_from_sim
+from civicid.sim.network import LinkProfile, ShapedLink, raw_transfer_seconds
+from civicid.web.app import create_app
+from civicid.web.server import ServerThread
+
+ACTOR = Actor("system", "bench")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--applications", type=int, default=60)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="civicid-bench-field-") as folder:
+        run(Path(folder), args.applications, args.concurrency, args.seed)
+
+
+def run(folder: Path, applications: int, concurrency: int, seed: int) -> None:
+    clock = FixedClock(dt.datetime.now(dt.UTC))  # shared by server and kit; moved on after the morning sync
+    context = open_context(Settings(data_dir=folder / "server"), clock=clock)
+    commune = build_demo(context=context, people=max(600, applications * 4)).commune_code
+    with unit_of_work(context.database.sessions) as session:
+        villages = [v.id for v in registry.list_villages(session=session, commune_code=commune)]
+        content, passphrase, device_id = setup.make_enrollment_file(
+            session=session,
+            clock=clock,
+            actor=ACTOR,
+            commune_code=commune,
+            server_url="http://unused",
+            sealing_key=keystore_of(context).sealing_public_key(),
+        )
+        assign_villages_to_kit(
+            session=session,
+            clock=clock,
+            actor=ACTOR,
+            device_id=device_id,
+            village_ids=villages,
+            start=clock.today(),
+            end=clock.today() + dt.timedelta(days=2),
+        )
+    clock.advance(dt.timedelta(days=1))  # the registry was loaded the day before the campaign day
+    setup.enroll_from_file(root=folder / "kit", clock=clock, data=content, passphrase=passphrase)
+    kit = Kit.open(folder / "kit")
+    server = ServerThread(create_app(context))
+    server.start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            KitSync(kit=kit, clock=clock, client=client).run()  # the morning's extract, on a good link
+        clock.advance(dt.timedelta(hours=8))  # the day's work; the evening sync finds no registry change
+        with console.status(f"capturing {applications} applications on the kit"):
+            capture_from_sim(kit=kit, clock=clock, count=applications, photos=True, seed=seed)
+        payload, parts = payload_bytes(kit)
+        report = Report("field_sync_2g")
+        with ShapedLink(upstream=("127.0.0.1", server.port), profile=LinkProfile.TWO_G, seed=seed) as link:
+            with console.status(f"syncing {applications} applications over the simulated 2G link"):
+                start = time.perf_counter()
+                with httpx.Client(base_url=link.url, timeout=httpx.Timeout(300, connect=60)) as client:
+                    result = KitSync(
+                        kit=kit,
+                        clock=clock,
+                        client=client,
+                        rng=random.Random(seed),
+                        concurrency=concurrency,
+                        chunk_bytes=64 * 1024,
+                        send_later_parts=False,
+                    ).run()
+                wall = time.perf_counter() - start
+            stats = link.stats
+        with unit_of_work(context.database.sessions) as session:
+            received = session.scalar(select(func.count()).select_from(Application))
+        floor = raw_transfer_seconds(payload, LinkProfile.TWO_G)
+        report.add(
+            "payload per application (envelope + priority-0 parts)",
+            payload / applications / 1000,
+            "KB",
+            target="< 40 KB",
+        )
+        for name, size in sorted(parts.items()):
+            report.add(f"  of which {name}", size / applications / 1000, "KB")
+        report.add("sent on the link per application (HTTP included)", stats.bytes_up / applications / 1000, "KB")
+        report.add("sync time, wall clock", wall, "s", baseline=floor, target="≤ 1.5× payload / raw bandwidth")
+        report.add("sync time, link model (upload span)", stats.span_up_s, "s", baseline=floor)
+        report.add("link busy sending (model)", stats.busy_up_s, "s", baseline=floor)
+        report.context.update(
+            {
+                "applications": applications,
+                "received_by_server": received,
+                "sync_complete": result.complete,
+                "errors": result.errors[:3],
+                "link": "40 kbit/s, 300 ms round trip, 5 % segment loss, Linux RTO (sim/network.py)",
+                "segments_lost": f"{stats.segments_lost} of {stats.segments_up + stats.segments_down}",
+                "concurrency": concurrency,
+            }
+        )
+        report.print()
+        report.save()
+    finally:
+        kit.close()
+        server.stop()
+        context.database.close()
+
+
+def payload_bytes(kit: Kit) -> tuple[int, dict[str, int]]:
+    """The application data the sync must move: envelopes and priority-0 sealed parts, by part."""
+    with kit.transaction() as session:
+        envelopes = sum(len(e) for e in session.scalars(select(OutboxItem.envelope_jws)))
+        rows = session.execute(
+            select(OutboxPart.name, func.sum(OutboxPart.size)).where(OutboxPart.priority == 0).group_by(OutboxPart.name)
+        ).all()
+        assert session.get(KitIdentity, 1) is not None  # noqa: S101
+    parts = {"envelope": envelopes, **{name: int(size) for name, size in rows}}
+    return sum(parts.values()), parts
+
+
+if __name__ == "__main__":
+    main()

@@ -15,6 +15,7 @@ capacity one worker turns into applications.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import resource
 import tempfile
 import time
@@ -93,7 +94,7 @@ def _transactions(engine: Engine) -> int:
         )
 
 
-def run(kind: str, applications: int, workdir: Path) -> Report:
+def run(kind: str, applications: int, workdir: Path, profile: Path | None = None) -> Report:
     report = Report(f"enrollment_pipeline_{kind}")
     engine = _engine(kind, workdir)
     migrate.upgrade(engine)
@@ -129,18 +130,31 @@ def run(kind: str, applications: int, workdir: Path) -> Report:
         cpu_before = (
             resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(resource.RUSAGE_SELF).ru_stime
         )
+        profiler = cProfile.Profile() if profile is not None else None
+        if profiler is not None:
+            profiler.enable()
         start = time.perf_counter()
         task = bar.add_task("intake", total=len(packets))
         for packet in packets:
             with unit_of_work(context.database.sessions) as session:
                 deliver(session=session, clock=context.clock, blobs=pipeline.blobs, packet=packet)
             bar.advance(task)
+        phases = {"intake": time.perf_counter() - start}
         worker = build_worker(context, pipeline, name="bench")
         bar.add_task("pipeline", total=None)
+        mark = time.perf_counter()
         worker.run_until_idle()
+        phases["pipeline to approval"] = time.perf_counter() - mark
+        mark = time.perf_counter()
         approve_waiting(context, demo.commune_code, "supervisor")
+        phases["approvals"] = time.perf_counter() - mark
+        mark = time.perf_counter()
         worker.run_until_idle()
+        phases["issue stage"] = time.perf_counter() - mark
         elapsed = time.perf_counter() - start
+        if profiler is not None and profile is not None:
+            profiler.disable()
+            profiler.dump_stats(str(profile.with_suffix(f".{kind}.prof")))
         usage = resource.getrusage(resource.RUSAGE_SELF)
         cpu = usage.ru_utime + usage.ru_stime - cpu_before
         tx = _transactions(engine) - tx_before if counted else 0
@@ -157,6 +171,8 @@ def run(kind: str, applications: int, workdir: Path) -> Report:
         report.add("transactions per application", per_app, "tx")
         report.add("share of raw transaction capacity", rate * per_app / raw_tps, "ratio")
     report.add("feature extraction (taken out)", extraction, "s")
+    for phase, seconds in phases.items():
+        report.add(f"wall time: {phase}", seconds * 1000 / max(issued, 1), "ms/application")
     report.context = {
         "database": kind,
         "applications": applications,
@@ -172,10 +188,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--applications", type=int, default=10_000)
     parser.add_argument("--db", action="append", choices=["sqlite", "postgresql"])
+    parser.add_argument("--profile", type=Path, help="write a cProfile of the timed part to PATH.<db>.prof")
     args = parser.parse_args(argv)
     for kind in args.db or ["sqlite", "postgresql"]:
         with tempfile.TemporaryDirectory() as workdir:
-            report = run(kind, args.applications, Path(workdir))
+            report = run(kind, args.applications, Path(workdir), args.profile)
         report.print()
         report.save()
 

@@ -39,7 +39,16 @@ def main() -> None:
         sys.stdout.flush()
         os.kill(os.getpid(), signal.SIGKILL)
 
+    def batch_then_die(session: Session, clock: Clock, subject_ids: list[str]) -> None:
+        batch(session, clock, subject_ids)
+        session.flush()
+        sys.stdout.write(f"killed in {crash_at} for {subject_ids[0]}\n")
+        sys.stdout.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    batch = worker.batch_handlers[crash_at]
     worker.handlers[crash_at] = work_then_die
+    worker.batch_handlers[crash_at] = batch_then_die
     worker.run_until_idle()
     sys.exit(f"no {crash_at} job ran")
 

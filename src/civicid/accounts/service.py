@@ -7,6 +7,10 @@ audited in the caller's transaction, with ids and levels only, never the phone o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -60,6 +64,113 @@ def issue_account(
     if level <= existing.level:
         return AccountRead.model_validate(existing)
     return _upgrade(session, clock, actor, existing, number, level, source)
+
+
+@dataclass(frozen=True)
+class AccountRequest:
+    """One account of :func:`issue_accounts`: the arguments of :func:`issue_account`."""
+
+    person_id: int
+    id_number: str
+    phone: str | None
+    level: int
+    source: str
+
+
+def issue_accounts(
+    *, session: Session, clock: Clock, actor: Actor, requests: Sequence[AccountRequest]
+) -> list[AccountRead | None]:
+    """:func:`issue_account` for many persons, in order, set-based; ``None`` where the phone is taken.
+
+    New accounts (the common case) cost one read of the persons' accounts, one of the phone numbers,
+    one INSERT and one audit append for the lot; an upgrade goes through :func:`issue_account`. A
+    race with another transaction surfaces as an IntegrityError for the whole batch, which the
+    caller then retries one account at a time (docs/decisions/0020-set-based-stages.md).
+    """
+    checked = [_checked(r) for r in requests]
+    persons = [r.person_id for r in checked]
+    accounts = {
+        a.person_id: a
+        for a in session.scalars(select(EidAccount).where(EidAccount.person_id.in_(persons)).with_for_update())
+    }
+    phones = [r.phone for r in checked if r.phone is not None]
+    taken = set(session.scalars(select(EidAccount.phone).where(EidAccount.phone.in_(phones)))) if phones else set()
+    results: list[AccountRead | None] = []
+    created: list[EidAccount] = []
+    for request in checked:
+        account = accounts.get(request.person_id)
+        if account is not None:
+            results.append(_existing(session, clock, actor, account, request))
+        elif request.phone is not None and request.phone in taken:
+            results.append(None)
+        else:
+            account = accounts[request.person_id] = _new_account(clock, request)
+            if account.phone is not None:
+                taken.add(account.phone)
+            created.append(account)
+            results.append(AccountRead.model_validate(account))
+    _insert_created(session, clock, actor, created)
+    return results
+
+
+def _checked(request: AccountRequest) -> AccountRequest:
+    if request.level not in LEVELS:
+        raise InvalidAccountInput(f"level must be one of {', '.join(map(str, LEVELS))}", field="level")
+    if not request.source or len(request.source) > SOURCE_MAX_LENGTH:
+        raise InvalidAccountInput(f"source must have 1 to {SOURCE_MAX_LENGTH} characters", field="source")
+    try:
+        number = normalise_phone(request.phone)
+    except ValueError as exc:
+        raise InvalidAccountInput(str(exc), field="phone") from None
+    return AccountRequest(request.person_id, request.id_number, number, request.level, request.source)
+
+
+def _existing(
+    session: Session, clock: Clock, actor: Actor, account: EidAccount, request: AccountRequest
+) -> AccountRead | None:
+    if request.level <= account.level:
+        return AccountRead.model_validate(account)
+    try:
+        return _upgrade(session, clock, actor, account, request.phone, request.level, request.source)
+    except PhoneNumberTaken:
+        return None
+
+
+def _new_account(clock: Clock, request: AccountRequest) -> EidAccount:
+    now = clock.now()
+    return EidAccount(
+        id=new_id(),
+        person_id=request.person_id,
+        id_number=request.id_number,
+        phone=request.phone,
+        level=request.level,
+        status=AccountStatus.PENDING_ACTIVATION,
+        issued_at=now,
+        activated_at=None,
+        issued_from=request.source,
+        updated_at=now,
+    )
+
+
+def _insert_created(session: Session, clock: Clock, actor: Actor, created: list[EidAccount]) -> None:
+    if not created:
+        return
+    columns = [c.key for c in EidAccount.__table__.columns]
+    session.execute(insert(EidAccount), [{c: getattr(a, c) for c in columns} for a in created])
+    audit.record_many(
+        session=session,
+        clock=clock,
+        actor=actor,
+        entries=[
+            (
+                "account.issue",
+                "person",
+                str(a.person_id),
+                {"account_id": a.id, "level": a.level, "source": a.issued_from},
+            )
+            for a in created
+        ],
+    )
 
 
 def _create(

@@ -9,10 +9,11 @@ only the rows written since its cursor.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import CursorResult, delete, insert, select
 from sqlalchemy.orm import Session
 
 from civicid.biometrics.cipher import TemplateCipher
@@ -63,6 +64,48 @@ def store_template(
     session.add(row)
     session.flush()  # for the seq, which the caller may log
     return row.seq
+
+
+def store_templates(
+    *, session: Session, templates: Sequence[tuple[str, Template]], cipher: TemplateCipher, now: dt.datetime
+) -> None:
+    """:func:`store_template` for many references in one INSERT (the pipeline's set-based dedup stage)."""
+    if not templates:
+        return
+    references = [reference_id for reference_id, _ in templates]
+    if len(set(references)) != len(references):
+        raise DuplicateReference("the same reference appears twice in one bulk store")
+    existing = session.execute(
+        select(
+            BiometricTemplate.reference_id,
+            BiometricTemplate.modality,
+            BiometricTemplate.model,
+            BiometricTemplate.model_version,
+        ).where(BiometricTemplate.reference_id.in_(references), BiometricTemplate.vector.is_not(None))
+    ).all()
+    keys = {
+        (reference_id, template.key.modality, template.key.model, template.key.model_version)
+        for reference_id, template in templates
+    }
+    clash = next((row for row in existing if tuple(row) in keys), None)
+    if clash is not None:
+        raise DuplicateReference(f"reference {clash[0]} already has a template of that model")
+    rows = [
+        {
+            "reference_id": reference_id,
+            "modality": template.key.modality,
+            "model": template.key.model,
+            "model_version": template.key.model_version,
+            "dim": template.key.dim,
+            "vector": cipher.seal(
+                template.vector.astype("<f4").tobytes(), associated_data=_associated_data(reference_id, template.key)
+            ),
+            "quality": template.quality,
+            "created_at": now,
+        }
+        for reference_id, template in templates
+    ]
+    session.execute(insert(BiometricTemplate), rows)
 
 
 def delete_templates(*, session: Session, reference_id: str, now: dt.datetime) -> int:

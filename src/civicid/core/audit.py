@@ -88,6 +88,8 @@ def _hashed(content: dict[str, Any]) -> dict[str, Any]:
     return {**content, "at": content["at"].astimezone(dt.UTC).isoformat(timespec="microseconds")}
 
 
+# Built once: building and hashing a statement per append costs more than running it.
+_INSERT = insert(AuditEntry).returning(AuditEntry.seq)
 _LAST_HASH = select(AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
 _PG_APPEND = text(
     "SELECT out_seq, out_prev, out_hash FROM civicid_audit_append("
@@ -127,10 +129,43 @@ def record(
         # append between this read and the insert.
         prev_hash = connection.execute(_LAST_HASH).scalar() or GENESIS_HASH
         entry_hash = chain_hash(prev_hash, digest)
-        seq = connection.execute(
-            insert(AuditEntry).values(**content, prev_hash=prev_hash, entry_hash=entry_hash).returning(AuditEntry.seq)
-        ).scalar_one()
+        seq = connection.execute(_INSERT, {**content, "prev_hash": prev_hash, "entry_hash": entry_hash}).scalar_one()
     return AuditEntry(seq=seq, **content, prev_hash=prev_hash, entry_hash=entry_hash)
+
+
+_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(202219729)")  # the key civicid_audit_append takes
+
+
+def record_many(
+    *, session: Session, clock: Clock, actor: Actor, entries: Sequence[tuple[str, str, str, dict[str, Any]]]
+) -> None:
+    """Append ``(action, subject_type, subject_id, details)`` entries in order, in one INSERT.
+
+    The chain's lock is taken once (PostgreSQL: the advisory lock of ``civicid_audit_append``;
+    SQLite: the write transaction), the last hash read once, and the links computed here, exactly as
+    :func:`record` computes them one at a time. For the set-based pipeline stages (decision 0020).
+    """
+    if not entries:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_CHAIN_LOCK)
+    prev_hash = connection.execute(_LAST_HASH).scalar() or GENESIS_HASH
+    at = clock.now()
+    rows = []
+    for action, subject_type, subject_id, details in entries:
+        content = {
+            "at": at,
+            "actor": str(actor),
+            "action": action,
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "details": details,
+        }
+        entry_hash = chain_hash(prev_hash, content_digest(_hashed(content)))
+        rows.append({**content, "prev_hash": prev_hash, "entry_hash": entry_hash})
+        prev_hash = entry_hash
+    connection.execute(insert(AuditEntry), rows)
 
 
 @dataclass(frozen=True)

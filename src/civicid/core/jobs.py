@@ -22,15 +22,23 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import Index, Integer, String, UniqueConstraint, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from civicid.core.clock import Clock
-from civicid.core.database import Base, insert_if_absent, unit_of_work
+from civicid.core.database import Base, unit_of_work
 from civicid.core.errors import CivicIDError
 from civicid.core.types import UTCDateTime, str_enum
 
 Handler = Callable[[Session, Clock, str], None]
 """A job handler: does the work for ``subject_id`` in the given session, never commits."""
+
+BatchHandler = Callable[[Session, Clock, list[str]], None]
+"""Does one stage's work for many subjects in one session (set-based), never commits.
+
+It must leave the database exactly as running the single handler for each subject in turn would;
+if it raises, the worker falls back to the single handler, one job per transaction.
+"""
 
 
 class JobState(StrEnum):
@@ -73,16 +81,7 @@ class ClaimedJob:
 
 def enqueue(*, session: Session, clock: Clock, kind: str, subject_id: str, delay: dt.timedelta | None = None) -> None:
     """Add a job in the caller's transaction; a job of the same kind for the same subject is kept."""
-    now = clock.now()
-    values = {
-        "kind": kind,
-        "subject_id": subject_id,
-        "state": JobState.QUEUED.value,
-        "attempts": 0,
-        "run_after": now + (delay or dt.timedelta()),
-        "created_at": now,
-    }
-    insert_if_absent(session, Job, values, index_elements=["kind", "subject_id"])
+    enqueue_many(session=session, clock=clock, kind=kind, subject_ids=[subject_id], delay=delay)
 
 
 def worker_name() -> str:
@@ -166,6 +165,50 @@ def complete(*, session: Session, clock: Clock, job: ClaimedJob) -> None:
         raise LeaseLost(f"job {job.id} was taken over by another worker")
 
 
+def complete_batch(*, session: Session, clock: Clock, jobs: list[ClaimedJob]) -> None:
+    """Mark all of ``jobs`` done in the batch's transaction, only if this worker still holds every one."""
+    by_attempt: dict[tuple[str, int], list[int]] = {}
+    for job in jobs:
+        by_attempt.setdefault((job.worker, job.attempt), []).append(job.id)
+    for (worker, attempt), ids in by_attempt.items():
+        result = session.execute(
+            update(Job)
+            .where(Job.id.in_(ids), Job.worker == worker, Job.attempts == attempt, Job.state == JobState.RUNNING)
+            .values(state=JobState.DONE, finished_at=clock.now(), lease_until=None, last_error=None)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != len(ids):  # type: ignore[attr-defined]
+            raise LeaseLost(f"{len(ids) - result.rowcount} of jobs {ids[:3]}… were taken over")  # type: ignore[attr-defined]
+
+
+# ``INSERT … ON CONFLICT DO NOTHING`` per dialect, built once (enqueuing is on every stage's path).
+_INSERT_IGNORING = {
+    "postgresql": postgresql.insert(Job).on_conflict_do_nothing(index_elements=["kind", "subject_id"]),
+    "sqlite": sqlite.insert(Job).on_conflict_do_nothing(index_elements=["kind", "subject_id"]),
+}
+
+
+def enqueue_many(
+    *, session: Session, clock: Clock, kind: str, subject_ids: list[str], delay: dt.timedelta | None = None
+) -> None:
+    """:func:`enqueue` for many subjects in one statement; subjects already holding such a job keep it."""
+    if not subject_ids:
+        return
+    now = clock.now()
+    rows = [
+        {
+            "kind": kind,
+            "subject_id": subject_id,
+            "state": JobState.QUEUED.value,
+            "attempts": 0,
+            "run_after": now + (delay or dt.timedelta()),
+            "created_at": now,
+        }
+        for subject_id in subject_ids
+    ]
+    session.connection().execute(_INSERT_IGNORING[session.get_bind().dialect.name], rows)
+
+
 def backoff(attempt: int, *, base: float = 2.0, cap: float = 600.0) -> dt.timedelta:
     """Exponential backoff with full jitter (AWS architecture blog, "Exponential Backoff And Jitter")."""
     return dt.timedelta(seconds=random.uniform(0, min(cap, base * 2**attempt)))  # noqa: S311 - jitter, not secrets
@@ -188,7 +231,8 @@ def fail(*, sessions: sessionmaker[Session], clock: Clock, job: ClaimedJob, erro
 
 
 # Jobs claimed per claim transaction: fewer transactions, while a batch stays well inside its lease.
-BATCH = 10
+# Kinds with a batch handler run the jobs of one claim in one transaction (docs/decisions/0020).
+BATCH = 100
 
 
 class Worker:
@@ -200,6 +244,7 @@ class Worker:
         sessions: sessionmaker[Session],
         clock: Clock,
         handlers: Mapping[str, Handler],
+        batch_handlers: Mapping[str, BatchHandler] | None = None,
         name: str | None = None,
         lease: dt.timedelta = dt.timedelta(seconds=60),
         max_attempts: int = 8,
@@ -207,6 +252,7 @@ class Worker:
         self.sessions = sessions
         self.clock = clock
         self.handlers = dict(handlers)
+        self.batch_handlers = dict(batch_handlers or {})
         self.name = name or worker_name()
         self.lease = lease
         self.max_attempts = max_attempts
@@ -231,9 +277,29 @@ class Worker:
             limit=limit,
             max_attempts=self.max_attempts,
         )
+        by_kind: dict[str, list[ClaimedJob]] = {}
         for job in batch:
-            self.run_claimed(job)
+            by_kind.setdefault(job.kind, []).append(job)
+        for kind, jobs in by_kind.items():
+            if kind in self.batch_handlers and len(jobs) > 1 and self._run_set(kind, jobs):
+                continue
+            for job in jobs:
+                self.run_claimed(job)
         return len(batch)
+
+    def _run_set(self, kind: str, jobs: list[ClaimedJob]) -> bool:
+        """Run one kind's jobs set-based in one transaction; False (nothing kept) if it raised.
+
+        The caller then runs each job alone, so that one failing subject is retried on its own and
+        the others go through.
+        """
+        try:
+            with unit_of_work(self.sessions) as session:
+                self.batch_handlers[kind](session, self.clock, [job.subject_id for job in jobs])
+                complete_batch(session=session, clock=self.clock, jobs=jobs)
+        except Exception:  # any failure: fall back to one job per transaction
+            return False
+        return True
 
     def run_claimed(self, job: ClaimedJob) -> None:
         """Run the handler and complete the job in one transaction; record a failure for a retry."""

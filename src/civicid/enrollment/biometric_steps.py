@@ -7,10 +7,11 @@ templates wait, encrypted, as probes until it is decided (DESIGN.md decision 6).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from civicid.biometrics import service as gallery_store
@@ -42,27 +43,50 @@ class EnrollmentBiometrics:
 
     def store_probes(self, session: Session, application_id: str, captures: dict[str, bytes]) -> None:
         """Extract a template from each capture part (by kind) and keep it sealed until the decision."""
+        self.insert_probes(session, self.probe_rows(application_id, captures))
+
+    def probe_rows(self, application_id: str, captures: dict[str, bytes]) -> list[dict[str, object]]:
+        """The sealed probe rows of one application's captures (extraction may raise: nothing is written)."""
+        rows: list[dict[str, object]] = []
         for kind, capture in captures.items():
             template = self.extractors[kind].extract(capture)
-            session.add(
-                ProbeTemplate(
-                    application_id=application_id,
-                    modality=template.modality,
-                    sealed=self.cipher.seal(
+            rows.append(
+                {
+                    "application_id": application_id,
+                    "modality": template.modality,
+                    "sealed": self.cipher.seal(
                         _vector_bytes(template), associated_data=_probe_aad(application_id, template.key)
                     ),
-                    model=template.model,
-                    model_version=template.model_version,
-                )
+                    "model": template.model,
+                    "model_version": template.model_version,
+                }
             )
+        return rows
+
+    def insert_probes(self, session: Session, rows: Sequence[dict[str, object]]) -> None:
+        if rows:
+            session.execute(insert(ProbeTemplate), list(rows))
+
+    def probes(self, session: Session, application_ids: Sequence[str], modality: str) -> dict[str, Template]:
+        """The probes of ``modality`` of many applications, opened, by application id (one query)."""
+        query = select(ProbeTemplate.application_id, ProbeTemplate.model, ProbeTemplate.sealed).where(
+            ProbeTemplate.application_id.in_(application_ids), ProbeTemplate.modality == modality
+        )
+        return {
+            application_id: self._open_probe(application_id, modality, model, sealed)
+            for application_id, model, sealed in session.execute(query)
+        }
 
     def probe(self, session: Session, application_id: str, modality: str) -> Template | None:
         row = session.get(ProbeTemplate, (application_id, modality))
         if row is None:
             return None
-        extractor = next(e for e in self.extractors.values() if e.key.modality == modality and e.key.model == row.model)
+        return self._open_probe(application_id, modality, row.model, row.sealed)
+
+    def _open_probe(self, application_id: str, modality: str, model: str, sealed: bytes) -> Template:
+        extractor = next(e for e in self.extractors.values() if e.key.modality == modality and e.key.model == model)
         key = extractor.key
-        plain = self.cipher.open(row.sealed, associated_data=_probe_aad(application_id, key))
+        plain = self.cipher.open(sealed, associated_data=_probe_aad(application_id, key))
         vector = np.frombuffer(plain, dtype="<f4").astype(np.float32)
         return Template(key.modality, key.model, key.model_version, vector, 1.0)
 
@@ -104,6 +128,69 @@ class EnrollmentBiometrics:
         limits = thresholds_for(probe.model, probe.model_version)
         return decide(others, duplicate_at=limits.duplicate_at, review_at=limits.review_at)
 
+    def screen(self, session: Session, applications: Sequence[Application]) -> list[Screening]:
+        """1:1 and 1:N for a batch, in order, as if each were searched and admitted in turn.
+
+        One gallery search for the whole batch, plus the batch's own probes against each other: an
+        application found unique counts as in the gallery for those after it in the batch, so two
+        duplicates in the same batch still catch each other (decision 0020). Serialised like
+        :meth:`deduplicate`.
+        """
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _DEDUP_LOCK})
+        probes = self.probes(session, [a.id for a in applications], "face")
+        self.cache.refresh(session)
+        found = self._search(probes)
+        persons = _persons_of(session, {c.reference_id for cs in found.values() for c in cs})
+        persons.update({a.id: a.person_id for a in applications})
+        references = _earlier_issued(session, applications)
+        admitted: list[tuple[str, Template]] = []
+        screenings = []
+        for application in applications:
+            probe = probes.get(application.id)
+            if probe is None:
+                screenings.append(Screening(None, DedupOutcome(DedupKind.UNIQUE, None), None))
+                continue
+            batch = [
+                Candidate(reference_id, float(np.dot(template.vector, probe.vector)))
+                for reference_id, template in admitted
+                if template.key == probe.key
+            ]
+            candidates = [*found.get(application.id, []), *batch]
+            others = [c for c in candidates if not _same_person(persons.get(c.reference_id), application.person_id)]
+            limits = thresholds_for(probe.model, probe.model_version)
+            outcome = decide(others, duplicate_at=limits.duplicate_at, review_at=limits.review_at)
+            score = self._reference_score(probe, references.get(application.id, []))
+            if outcome.kind is DedupKind.UNIQUE:
+                admitted.append((application.id, probe))
+            screenings.append(Screening(score, outcome, probe))
+        return screenings
+
+    def _search(self, probes: dict[str, Template]) -> dict[str, list[Candidate]]:
+        """Top-k gallery candidates per probe: one matrix search per model."""
+        by_key: dict[TemplateKey, list[str]] = {}
+        for application_id, probe in probes.items():
+            by_key.setdefault(probe.key, []).append(application_id)
+        found: dict[str, list[Candidate]] = {}
+        for key, ids in by_key.items():
+            gallery = self.cache.gallery(key)
+            if gallery.count() == 0:
+                continue
+            results = gallery.identify_batch([probes[i] for i in ids], top_k=TOP_K)
+            found.update(zip(ids, results, strict=True))
+        return found
+
+    def _reference_score(self, probe: Template, references: list[str]) -> float | None:
+        gallery = self.cache.gallery(probe.key)
+        rows = [gallery.row_of(r) for r in references if r in gallery]
+        if not rows:
+            return None
+        return max(float(np.dot(gallery.vectors[row], probe.vector)) for row in rows)
+
+    def admit_many(self, session: Session, clock: Clock, templates: Sequence[tuple[str, Template]]) -> None:
+        """Put many applications' faces into the gallery in one INSERT."""
+        gallery_store.store_templates(session=session, templates=templates, cipher=self.cipher, now=clock.now())
+
     def admit(self, session: Session, clock: Clock, application_id: str) -> None:
         """Put the application's face into the gallery: later applications are compared with it."""
         probe = self.probe(session, application_id, "face")
@@ -124,6 +211,43 @@ class EnrollmentBiometrics:
         if first is None or second is None:
             return None
         return CosineVerifier().score(first, second)
+
+
+@dataclass(frozen=True)
+class Screening:
+    """One application's biometric results: 1:1 against its own earlier face, and the 1:N decision."""
+
+    reference_score: float | None
+    outcome: DedupOutcome
+    probe: Template | None
+
+
+def _same_person(candidate: int | None, person_id: int | None) -> bool:
+    return person_id is not None and candidate == person_id
+
+
+def _persons_of(session: Session, application_ids: set[str]) -> dict[str, int | None]:
+    if not application_ids:
+        return {}
+    query = select(Application.id, Application.person_id).where(Application.id.in_(application_ids))
+    return {application_id: person_id for application_id, person_id in session.execute(query)}
+
+
+def _earlier_issued(session: Session, applications: Sequence[Application]) -> dict[str, list[str]]:
+    """For each application, the person's other applications already issued (their faces are references)."""
+    persons = {a.person_id for a in applications if a.person_id is not None}
+    if not persons:
+        return {}
+    query = select(Application.id, Application.person_id).where(
+        Application.person_id.in_(persons), Application.status == ApplicationStatus.ISSUED
+    )
+    issued: dict[int, list[str]] = {}
+    for application_id, person_id in session.execute(query):
+        if person_id is not None:
+            issued.setdefault(person_id, []).append(application_id)
+    return {
+        a.id: [r for r in issued.get(a.person_id, []) if r != a.id] for a in applications if a.person_id is not None
+    }
 
 
 def _applications_of_person(session: Session, person_id: int | None, application_ids: list[str]) -> set[str]:

@@ -22,9 +22,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from civicid.core import jobs
 from civicid.core.blobs import BlobStore
@@ -40,15 +41,49 @@ from civicid.enrollment.errors import (
     PartHashMismatch,
     UnknownPart,
 )
-from civicid.enrollment.models import (
-    Application,
-    ApplicationPart,
-    ApplicationStatus,
-    PartChunk,
-)
-from civicid.enrollment.timeline import add_event, bump_change_seq
+from civicid.enrollment.models import Application, ApplicationPart, ApplicationStatus, PartChunk
+from civicid.enrollment.timeline import add_event, next_change_seq
 
 CHUNK_MAX_BYTES = 256 * 1024
+# Statements of the per-request path, built once: building one costs more than running it.
+_PART = ApplicationPart
+_STATE = (
+    select(Application.status, _PART.name, _PART.kind, _PART.size, _PART.priority, _PART.sha256, _PART.blob)
+    .outerjoin(_PART, _PART.application_id == Application.id)
+    .where(Application.id == bindparam("id"))
+)
+_CHUNKS = select(PartChunk.part_name, PartChunk.offset, PartChunk.size, PartChunk.sha256).where(
+    PartChunk.application_id == bindparam("id")
+)
+_INSERT_IGNORING = {
+    name: {
+        "application": dialect.insert(Application).on_conflict_do_nothing().returning(Application.id),
+        "chunk": dialect.insert(PartChunk)
+        .on_conflict_do_nothing(index_elements=["application_id", "part_name", "offset"])
+        .returning(PartChunk.id),
+    }
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_INSERT_PARTS = insert(ApplicationPart)
+_REPLACE_CHUNK = (
+    update(PartChunk)
+    .where(
+        PartChunk.application_id == bindparam("b_application"),
+        PartChunk.part_name == bindparam("b_part"),
+        PartChunk.offset == bindparam("b_offset"),
+    )
+    .values(sha256=bindparam("b_sha256"), size=bindparam("b_size"), received_at=bindparam("b_at"))
+)
+_SET_PART_BLOB = (
+    update(ApplicationPart)
+    .where(ApplicationPart.application_id == bindparam("b_application"), ApplicationPart.name == bindparam("b_part"))
+    .values(blob=bindparam("b_blob"))
+)
+_TO_PROCESSING = (
+    update(Application)
+    .where(Application.id == bindparam("b_application"))
+    .values(status=ApplicationStatus.PROCESSING, change_seq=bindparam("b_change_seq"))
+)
 FIRST_STAGE = "enrollment.integrity"
 _PART_NAME = re.compile(r"^[a-z0-9_]{1,40}$")
 
@@ -80,12 +115,18 @@ def receive_envelope(
     if application_id is not None and envelope.application_id != application_id:
         raise ApplicationIdMismatch("the envelope names another application id than the request")
     digest = packet.envelope_hash(envelope)
-    stored = session.get(Application, envelope.application_id)
-    if stored is None:
-        stored = _insert_application(session, clock, envelope, envelope_jws, digest, device.id)
-        if stored.envelope_hash == digest and stored.status == ApplicationStatus.RECEIVING:
-            _assemble_all(session, clock, blobs, stored, drop_mismatched=True)
-            return status_of(session=session, application_id=stored.id)
+    if _insert_application(session, clock, envelope, envelope_jws, digest, device.id):
+        state = _State.declared(envelope, _chunks(session, envelope.application_id))
+        if state.chunks:
+            # Parts came before their envelope: assemble what they cover, drop what disagrees.
+            _assemble_early_chunks(session, blobs, state)
+        _complete_if_whole(session, clock, state)
+        return state.receipt()
+    stored = session.execute(
+        select(Application.envelope_hash, Application.status, Application.envelope_jws).where(
+            Application.id == envelope.application_id
+        )
+    ).one()
     if stored.envelope_hash != digest:
         raise DifferentPacket(
             "another packet was already received under this application id",
@@ -93,7 +134,7 @@ def receive_envelope(
             stored_status=stored.status.value,
             stored_envelope=stored.envelope_jws,
         )
-    receipt = status_of(session=session, application_id=stored.id)
+    receipt = status_of(session=session, application_id=envelope.application_id)
     return Receipt(receipt.application_id, True, receipt.status, replay=True, parts=receipt.parts)
 
 
@@ -108,63 +149,42 @@ def receive_chunk(
     data: bytes,
     sha256: str,
 ) -> Receipt:
-    """Store one byte range of a part, then assemble the part (and the application) if it is whole."""
+    """Store one byte range of a part, then assemble the part (and the application) if it is whole.
+
+    The application's state is read once (its parts, then its chunks: two queries) and kept up to
+    date in memory, so the checks, the assembly and the receipt cost no further reads.
+    """
     sha256 = sha256.lower()  # Blobs and chunk rows are named by lower-case hex.
     _check_chunk(part_name, offset, data, sha256)
-    part = session.get(ApplicationPart, (application_id, part_name))
-    if part is None and session.get(Application, application_id) is not None:
+    state = _State.load(session, application_id)
+    part = state.parts.get(part_name)
+    if part is None and state.known:
         raise UnknownPart(f"the manifest declares no part {part_name}", part=part_name)
     if part is not None and offset + len(data) > part.size:
         raise ChunkOutOfRange(f"bytes {offset}-{offset + len(data)} lie beyond the part's {part.size} bytes")
     if part is not None and part.blob is not None:
         # The part's own bytes, in whatever chunking, are a replay; other bytes are refused.
         if blobs.get(part.blob)[offset : offset + len(data)] == data:
-            return status_of(session=session, application_id=application_id)
+            return state.receipt()
         raise PartAlreadyComplete(f"part {part_name} is complete; its bytes can no longer change")
-    existing = _chunk_at(session, application_id, part_name, offset)
+    existing = state.chunk_at(part_name, offset)
     if existing is not None and existing.sha256 == sha256 and existing.size == len(data):
-        return status_of(session=session, application_id=application_id)
-    blobs.put(data)
-    _drop_disagreeing(session, blobs, application_id, part_name, offset, data)
-    if existing is not None:
-        existing.sha256, existing.size, existing.received_at = sha256, len(data), clock.now()
-    else:
-        _insert_chunk(session, clock, application_id, part_name, offset, data, sha256)
-    application = session.get(Application, application_id)
-    if application is not None and part is not None:
-        if not _assemble(session, blobs, part):
+        return state.receipt()
+    blobs.put(data, session=session)
+    _drop_disagreeing(session, blobs, state, part_name, offset, data)
+    _store_chunk(session, clock, state, _Chunk(part_name, offset, len(data), sha256), existing)
+    if part is not None:
+        if not _assemble(session, blobs, state, part, {sha256: data}):
             # Nothing of this request is kept (the caller's transaction rolls back); the client
             # resends the part's ranges, and different bytes replace the stored ones.
             raise PartHashMismatch(f"part {part_name} does not hash to the manifest's SHA-256", part=part_name)
-        _complete_if_whole(session, clock, application)
-    return status_of(session=session, application_id=application_id)
+        _complete_if_whole(session, clock, state)
+    return state.receipt()
 
 
 def status_of(*, session: Session, application_id: str) -> Receipt:
     """What the server holds for an application: the resume point of each part, and the status."""
-    application = session.get(Application, application_id)
-    chunks = session.scalars(
-        select(PartChunk)
-        .where(PartChunk.application_id == application_id)
-        .order_by(PartChunk.part_name, PartChunk.offset)
-    ).all()
-    if application is None:
-        names = sorted({c.part_name for c in chunks})
-        parts = [PartProgress(n, None, None, None, _contiguous(chunks, n), False) for n in names]
-        return Receipt(application_id, False, None, parts=parts)
-    declared = session.scalars(select(ApplicationPart).where(ApplicationPart.application_id == application_id)).all()
-    parts = [
-        PartProgress(
-            p.name,
-            p.kind,
-            p.priority,
-            p.size,
-            p.size if p.blob else min(p.size, _contiguous(chunks, p.name)),
-            p.blob is not None,
-        )
-        for p in sorted(declared, key=lambda p: (p.priority, p.name))
-    ]
-    return Receipt(application_id, True, application.status.value, parts=parts)
+    return _State.load(session, application_id).receipt()
 
 
 def get_application(*, session: Session, application_id: str) -> Application:
@@ -188,73 +208,159 @@ def _check_chunk(part_name: str, offset: int, data: bytes, sha256: str) -> None:
         raise ChunkChecksumMismatch("the chunk's bytes do not match its SHA-256: resend it")
 
 
+@dataclass
+class _Part:
+    name: str
+    kind: str
+    size: int
+    priority: int
+    sha256: str
+    blob: str | None
+
+
+@dataclass
+class _Chunk:
+    part_name: str
+    offset: int
+    size: int
+    sha256: str
+
+
+@dataclass
+class _State:
+    """One application as intake sees it: known or not, its status, declared parts and chunks."""
+
+    application_id: str
+    known: bool
+    status: ApplicationStatus | None
+    parts: dict[str, _Part]
+    chunks: list[_Chunk]
+
+    @classmethod
+    def load(cls, session: Session, application_id: str) -> _State:
+        rows = session.connection().execute(_STATE, {"id": application_id}).all()
+        parts = {row[1]: _Part(*row[1:]) for row in rows if row[1] is not None}
+        status = rows[0][0] if rows else None
+        return cls(application_id, bool(rows), status, parts, _chunks(session, application_id))
+
+    @classmethod
+    def declared(cls, envelope: packet.Envelope, chunks: list[_Chunk]) -> _State:
+        parts = {
+            ref.name: _Part(ref.name, ref.kind.value, ref.size, ref.priority, ref.sha256, None)
+            for ref in envelope.manifest
+        }
+        return cls(envelope.application_id, True, ApplicationStatus.RECEIVING, parts, chunks)
+
+    def chunks_of(self, part_name: str) -> list[_Chunk]:
+        return sorted((c for c in self.chunks if c.part_name == part_name), key=lambda c: c.offset)
+
+    def chunk_at(self, part_name: str, offset: int) -> _Chunk | None:
+        return next((c for c in self.chunks if c.part_name == part_name and c.offset == offset), None)
+
+    def receipt(self) -> Receipt:
+        if not self.known:
+            names = sorted({c.part_name for c in self.chunks})
+            progress = [PartProgress(n, None, None, None, _contiguous(self.chunks, n), False) for n in names]
+            return Receipt(self.application_id, False, None, parts=progress)
+        progress = [
+            PartProgress(
+                p.name,
+                p.kind,
+                p.priority,
+                p.size,
+                p.size if p.blob else min(p.size, _contiguous(self.chunks, p.name)),
+                p.blob is not None,
+            )
+            for p in sorted(self.parts.values(), key=lambda p: (p.priority, p.name))
+        ]
+        status = self.status.value if self.status is not None else None
+        return Receipt(self.application_id, True, status, parts=progress)
+
+
+def _chunks(session: Session, application_id: str) -> list[_Chunk]:
+    return [_Chunk(*row) for row in session.connection().execute(_CHUNKS, {"id": application_id})]
+
+
 def _insert_application(
     session: Session, clock: Clock, envelope: packet.Envelope, envelope_jws: str, digest: str, device_id: str
-) -> Application:
-    application = Application(
-        id=envelope.application_id,
-        envelope_jws=envelope_jws,
-        envelope_hash=digest,
-        application_type=envelope.application_type.value,
-        id_number=envelope.id_number,
-        commune_code=envelope.commune_code,
-        village_id=envelope.village_id,
-        device_id=device_id,
-        operator=envelope.operator,
-        captured_at=envelope.captured_at,
-        received_at=clock.now(),
-        status=ApplicationStatus.RECEIVING,
-        change_seq=0,
-    )
-    try:
-        with session.begin_nested():
-            session.add(application)
-            session.add_all(
-                ApplicationPart(
-                    application_id=envelope.application_id,
-                    name=ref.name,
-                    kind=ref.kind.value,
-                    sha256=ref.sha256,
-                    size=ref.size,
-                    priority=ref.priority,
-                )
-                for ref in envelope.manifest
-            )
-            session.flush()  # The primary key decides between two concurrent first deliveries.
-    except IntegrityError:
-        winner = session.get(Application, envelope.application_id, populate_existing=True)
-        if winner is None:
-            raise
-        return winner
-    bump_change_seq(session, application)
-    add_event(session, clock, application.id, "received", "accepted", actor=f"device:{device_id}")
-    return application
+) -> bool:
+    """Insert the application and its declared parts; False if the id was already there.
+
+    ``INSERT … ON CONFLICT DO NOTHING`` on the primary key decides between two concurrent first
+    deliveries without a savepoint; the loser then compares hashes like any replay.
+    """
+    change = next_change_seq(session)
+    values = {
+        "id": envelope.application_id,
+        "envelope_jws": envelope_jws,
+        "envelope_hash": digest,
+        "application_type": envelope.application_type.value,
+        "id_number": envelope.id_number,
+        "commune_code": envelope.commune_code,
+        "village_id": envelope.village_id,
+        "device_id": device_id,
+        "operator": envelope.operator,
+        "captured_at": envelope.captured_at,
+        "received_at": clock.now(),
+        "status": ApplicationStatus.RECEIVING,
+        "change_seq": change,
+    }
+    connection = session.connection()
+    if connection.execute(_INSERT_IGNORING[connection.dialect.name]["application"], values).first() is None:
+        return False
+    if envelope.manifest:
+        parts = [
+            {
+                "application_id": envelope.application_id,
+                "name": ref.name,
+                "kind": ref.kind.value,
+                "sha256": ref.sha256,
+                "size": ref.size,
+                "priority": ref.priority,
+            }
+            for ref in envelope.manifest
+        ]
+        connection.execute(_INSERT_PARTS, parts)
+    add_event(session, clock, envelope.application_id, "received", "accepted", actor=f"device:{device_id}")
+    return True
 
 
-def _insert_chunk(
-    session: Session, clock: Clock, application_id: str, part_name: str, offset: int, data: bytes, sha256: str
-) -> None:
-    chunk = PartChunk(
-        application_id=application_id,
-        part_name=part_name,
-        offset=offset,
-        size=len(data),
-        sha256=sha256,
-        received_at=clock.now(),
+def _store_chunk(session: Session, clock: Clock, state: _State, chunk: _Chunk, existing: _Chunk | None) -> None:
+    """Insert the chunk's row, or replace the row at its offset: the newest bytes win while incomplete.
+
+    A concurrent insert at the same offset is resolved the same way: if it won with other bytes,
+    ours replace them (ON CONFLICT DO NOTHING, then an UPDATE), never an error.
+    """
+    values = {
+        "application_id": state.application_id,
+        "part_name": chunk.part_name,
+        "offset": chunk.offset,
+        "sha256": chunk.sha256,
+        "size": chunk.size,
+        "received_at": clock.now(),
+    }
+    connection = session.connection()
+    inserted = (
+        existing is None
+        and connection.execute(_INSERT_IGNORING[connection.dialect.name]["chunk"], values).first() is not None
     )
-    try:
-        with session.begin_nested():
-            session.add(chunk)
-            session.flush()  # The unique offset decides between two concurrent deliveries.
-    except IntegrityError:
-        winner = _chunk_at(session, application_id, part_name, offset)
-        if winner is None or winner.sha256 != sha256:
-            raise
-        return
+    if not inserted:
+        replacement = {
+            "b_application": state.application_id,
+            "b_part": chunk.part_name,
+            "b_offset": chunk.offset,
+            "b_sha256": chunk.sha256,
+            "b_size": chunk.size,
+            "b_at": values["received_at"],
+        }
+        connection.execute(_REPLACE_CHUNK, replacement)
+    if existing is not None:
+        state.chunks.remove(existing)
+    state.chunks.append(chunk)
 
 
 def _drop_disagreeing(
-    session: Session, blobs: BlobStore, application_id: str, part_name: str, offset: int, data: bytes
+    session: Session, blobs: BlobStore, state: _State, part_name: str, offset: int, data: bytes
 ) -> None:
     """The newest bytes win: drop stored chunks at other offsets that overlap these and disagree.
 
@@ -262,29 +368,24 @@ def _drop_disagreeing(
     another (its range is never resent at its offset) and the part could never complete.
     """
     end = offset + len(data)
-    overlapping = session.scalars(
-        select(PartChunk).where(
-            PartChunk.application_id == application_id,
-            PartChunk.part_name == part_name,
-            PartChunk.offset != offset,
-            PartChunk.offset < end,
-            PartChunk.offset + PartChunk.size > offset,
-        )
-    ).all()
-    for chunk in overlapping:
+    for chunk in state.chunks_of(part_name):
+        if chunk.offset == offset or chunk.offset >= end or chunk.offset + chunk.size <= offset:
+            continue
         start, stop = max(offset, chunk.offset), min(end, chunk.offset + chunk.size)
         if blobs.get(chunk.sha256)[start - chunk.offset : stop - chunk.offset] != data[start - offset : stop - offset]:
-            session.delete(chunk)
+            session.execute(
+                delete(PartChunk)
+                .where(
+                    PartChunk.application_id == state.application_id,
+                    PartChunk.part_name == part_name,
+                    PartChunk.offset == chunk.offset,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            state.chunks.remove(chunk)
 
 
-def _chunk_at(session: Session, application_id: str, part_name: str, offset: int) -> PartChunk | None:
-    query = select(PartChunk).where(
-        PartChunk.application_id == application_id, PartChunk.part_name == part_name, PartChunk.offset == offset
-    )
-    return session.scalars(query).one_or_none()
-
-
-def _contiguous(chunks: Sequence[PartChunk], part_name: str) -> int:
+def _contiguous(chunks: Sequence[_Chunk], part_name: str) -> int:
     """How many bytes from the start are covered without a gap: where an upload resumes."""
     position = 0
     for chunk in sorted((c for c in chunks if c.part_name == part_name), key=lambda c: c.offset):
@@ -294,51 +395,54 @@ def _contiguous(chunks: Sequence[PartChunk], part_name: str) -> int:
     return position
 
 
-def _assemble(session: Session, blobs: BlobStore, part: ApplicationPart) -> bool:
-    """Join the part's chunks if they cover it; False when they do but the bytes hash wrong."""
+def _assemble(session: Session, blobs: BlobStore, state: _State, part: _Part, known: dict[str, bytes]) -> bool:
+    """Join the part's chunks if they cover it; False when they do but the bytes hash wrong.
+
+    ``known`` holds bytes already in memory by SHA-256 (the chunk just received), read from the
+    blob store otherwise.
+    """
     if part.blob is not None:
         return True
-    chunks = session.scalars(
-        select(PartChunk)
-        .where(PartChunk.application_id == part.application_id, PartChunk.part_name == part.name)
-        .order_by(PartChunk.offset)
-    ).all()
+    chunks = state.chunks_of(part.name)
     if _contiguous(chunks, part.name) < part.size:
         return True
     assembled = bytearray()
     for chunk in chunks:
         if chunk.offset + chunk.size <= len(assembled):
             continue
-        data = blobs.get(chunk.sha256)
+        data = known.get(chunk.sha256) or blobs.get(chunk.sha256)
         assembled += data[len(assembled) - chunk.offset :]
     whole = bytes(assembled[: part.size])
     if hashlib.sha256(whole).hexdigest() != part.sha256:
         return False
-    part.blob = blobs.put(whole)
+    part.blob = blobs.put(whole, session=session)
+    session.connection().execute(
+        _SET_PART_BLOB, {"b_application": state.application_id, "b_part": part.name, "b_blob": part.blob}
+    )
     return True
 
 
-def _assemble_all(
-    session: Session, clock: Clock, blobs: BlobStore, application: Application, *, drop_mismatched: bool
-) -> None:
-    parts = session.scalars(select(ApplicationPart).where(ApplicationPart.application_id == application.id)).all()
-    for part in parts:
-        if not _assemble(session, blobs, part) and drop_mismatched:
+def _assemble_early_chunks(session: Session, blobs: BlobStore, state: _State) -> None:
+    for part in state.parts.values():
+        if not _assemble(session, blobs, state, part, {}):
             # Chunks that came before the envelope and do not match its manifest: the kit resends them.
             session.execute(
-                delete(PartChunk).where(
-                    PartChunk.application_id == part.application_id, PartChunk.part_name == part.name
-                )
+                delete(PartChunk)
+                .where(PartChunk.application_id == state.application_id, PartChunk.part_name == part.name)
+                .execution_options(synchronize_session=False)
             )
-    _complete_if_whole(session, clock, application)
+            state.chunks = [c for c in state.chunks if c.part_name != part.name]
 
 
-def _complete_if_whole(session: Session, clock: Clock, application: Application) -> None:
-    if application.status != ApplicationStatus.RECEIVING:
+def _complete_if_whole(session: Session, clock: Clock, state: _State) -> None:
+    if state.status != ApplicationStatus.RECEIVING:
         return
-    parts = session.scalars(select(ApplicationPart).where(ApplicationPart.application_id == application.id)).all()
-    if all(p.blob is not None for p in parts if p.priority == packet.PRIORITY_FIRST):
-        application.status = ApplicationStatus.PROCESSING
-        bump_change_seq(session, application)
-        add_event(session, clock, application.id, "complete", "all_parts_received", actor="system:intake")
-        jobs.enqueue(session=session, clock=clock, kind=FIRST_STAGE, subject_id=application.id)
+    if all(p.blob is not None for p in state.parts.values() if p.priority == packet.PRIORITY_FIRST):
+        state.status = ApplicationStatus.PROCESSING
+        change = next_change_seq(session)
+        session.connection().execute(_TO_PROCESSING, {"b_application": state.application_id, "b_change_seq": change})
+        loaded = session.identity_map.get(identity_key(Application, state.application_id))
+        if loaded is not None:  # an Application this session holds must not show the old status
+            session.expire(loaded, ["status", "change_seq"])
+        add_event(session, clock, state.application_id, "complete", "all_parts_received", actor="system:intake")
+        jobs.enqueue(session=session, clock=clock, kind=FIRST_STAGE, subject_id=state.application_id)

@@ -35,4 +35,10 @@ def build_pipeline(context: Context, extractors: dict[str, Extractor] | None = N
 
 
 def build_worker(context: Context, pipeline: Pipeline, *, name: str | None = None) -> Worker:
-    return Worker(sessions=context.database.sessions, clock=context.clock, handlers=pipeline.handlers(), name=name)
+    return Worker(
+        sessions=context.database.sessions,
+        clock=context.clock,
+        handlers=pipeline.handlers(),
+        batch_handlers=pipeline.batch_handlers(),
+        name=name,
+    )

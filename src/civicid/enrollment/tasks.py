@@ -2,10 +2,12 @@
 
 integrity → registry match → eligibility → biometrics (1:1, then 1:N dedup) → [supervisor] → issue.
 
-Each stage runs in one transaction with the job's completion (``core/jobs.py``): it records its
-outcome on the timeline (unique per stage, so a stage that ran cannot run again), moves the
-application's status, and enqueues the next stage. An outcome such as "needs correction" is a
-result, not an error; only unexpected failures raise, and are retried.
+Each stage runs for a batch of applications in one transaction with the jobs' completion
+(``core/jobs.py``, docs/decisions/0020-set-based-stages.md): it records each outcome on the timeline
+(unique per stage, so a stage that ran cannot run again), moves the applications' statuses, and
+enqueues the next stage. The registry match hands the person it read to the eligibility rules in
+the same transaction. An outcome such as "needs correction" is a result, not an error; only
+unexpected failures raise, and are retried (alone, if a batch failed).
 """
 
 from __future__ import annotations
@@ -19,16 +21,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicid.accounts import service as accounts
-from civicid.accounts.errors import PhoneNumberTaken
 from civicid.biometrics.dedup import DedupKind
-from civicid.core import jobs
+from civicid.biometrics.ports import Template
+from civicid.core import audit, jobs
 from civicid.core.audit import Actor
 from civicid.core.blobs import BlobStore
 from civicid.core.clock import Clock
 from civicid.core.crypto.sealing import SealingKey
-from civicid.core.jobs import Handler
+from civicid.core.jobs import BatchHandler, Handler
 from civicid.country.age import AgeGroup, age_group, birthday
 from civicid.country.names import fold
+from civicid.country.sex import Sex
 from civicid.enrollment import devices, packet
 from civicid.enrollment.approval import ISSUE_STAGE
 from civicid.enrollment.biometric_steps import EnrollmentBiometrics
@@ -36,10 +39,11 @@ from civicid.enrollment.errors import InvalidPacketSignature, InvalidSealedPart,
 from civicid.enrollment.intake import FIRST_STAGE
 from civicid.enrollment.models import Application, ApplicationPart, ApplicationStatus
 from civicid.enrollment.packet import ApplicationType, Envelope, PartKind
-from civicid.enrollment.timeline import add_event, bump_change_seq
+from civicid.enrollment.timeline import Event, add_events, bump_change_seqs
 from civicid.notify import service as notify
 from civicid.registry import service as registry
 from civicid.registry.errors import PersonNotFound
+from civicid.registry.models import Person
 from civicid.registry.schemas import IdCardIn
 
 PIPELINE = Actor("system", "pipeline")
@@ -59,13 +63,19 @@ REQUIRED_AGE = {
 
 @dataclass
 class Pipeline:
-    """What the stages need besides the session and clock."""
+    """What the stages need besides the session and clock.
+
+    Every stage is set-based (docs/decisions/0020-set-based-stages.md): it takes the ids of a batch
+    of applications and does its work in a few statements per batch, not per application. The
+    single-job handlers are the same stages on a batch of one: the worker falls back to them when a
+    batch fails, so that one bad application is retried alone.
+    """
 
     blobs: BlobStore
     server_key: SealingKey
     biometrics: EnrollmentBiometrics
 
-    def handlers(self) -> Mapping[str, Handler]:
+    def batch_handlers(self) -> Mapping[str, BatchHandler]:
         return {
             FIRST_STAGE: self.integrity,
             REGISTRY_MATCH: self.registry_match,
@@ -74,178 +84,301 @@ class Pipeline:
             ISSUE_STAGE: self.issue,
         }
 
+    def handlers(self) -> Mapping[str, Handler]:
+        return {kind: _one_at_a_time(stage) for kind, stage in self.batch_handlers().items()}
+
     # Stages -------------------------------------------------------------------------------------
 
-    def integrity(self, session: Session, clock: Clock, application_id: str) -> None:
+    def integrity(self, session: Session, clock: Clock, application_ids: list[str]) -> None:
         """Signature again (the device may since have been revoked), hashes, unseal, extract."""
-        application = _application(session, application_id)
-        try:
-            envelope, _ = devices.verify_envelope_from_device(session=session, envelope_jws=application.envelope_jws)
-            captures = self._open_captures(session, envelope)
-            self.biometrics.store_probes(session, application.id, captures)
-        except (InvalidPacketSignature, RevokedDevice, PartHashMismatch, InvalidSealedPart) as exc:
-            _finish(session, clock, application, "integrity", ApplicationStatus.REJECTED_INTEGRITY, exc.code)
-            return
-        _advance(session, clock, application, "integrity", "verified", REGISTRY_MATCH)
-
-    def registry_match(self, session: Session, clock: Clock, application_id: str) -> None:
-        """The ID number exists, and name, date of birth and sex agree with the registry."""
-        application = _application(session, application_id)
-        envelope = _envelope(application)
-        try:
-            person = registry.get_person_by_id_number(
-                session=session, clock=clock, actor=PIPELINE, id_number=envelope.id_number
-            )
-        except PersonNotFound:
-            _finish(
-                session, clock, application, "registry_match", ApplicationStatus.NEEDS_CORRECTION, "id_number_unknown"
-            )
-            return
-        reason = _disagreement(envelope, person.full_name, person.date_of_birth, person.sex.value)
-        if reason is not None:
-            _finish(session, clock, application, "registry_match", ApplicationStatus.NEEDS_CORRECTION, reason)
-            return
-        application.person_id = person.id
-        _advance(session, clock, application, "registry_match", "matched", ELIGIBILITY)
-
-    def eligibility(self, session: Session, clock: Clock, application_id: str) -> None:
-        """Age rules (DOMAIN.md), the guardian for children, and a parent with level 2 for a child's card."""
-        application = _application(session, application_id)
-        envelope = _envelope(application)
-        assert application.person_id is not None  # noqa: S101 - set by the registry match
-        person = registry.get_person(session=session, clock=clock, actor=PIPELINE, person_id=application.person_id)
-        kind = ApplicationType(application.application_type)
-        reason = None
-        if age_group(person.date_of_birth, clock.today()) != REQUIRED_AGE[kind]:
-            reason = f"age_not_{REQUIRED_AGE[kind].value}"
-        elif kind is not ApplicationType.LEVEL2:
-            reason = _guardian_problem(
-                session, clock, envelope, person.id, needs_level2=kind is ApplicationType.CHILD_CARD
-            )
-        if reason is not None:
-            _finish(session, clock, application, "eligibility", ApplicationStatus.INELIGIBLE, reason)
-            return
-        if kind is ApplicationType.CHILD_CARD:
-            # No biometrics for a child under 6: straight to the supervisor.
-            _finish(session, clock, application, "eligibility", ApplicationStatus.AWAITING_APPROVAL, None, "eligible")
-            return
-        _advance(session, clock, application, "eligibility", "eligible", BIOMETRICS)
-
-    def deduplication(self, session: Session, clock: Clock, application_id: str) -> None:
-        """1:1 against the person's own reference when there is one, then 1:N against everyone."""
-        application = _application(session, application_id)
-        reference = self.biometrics.reference_score(session, application)
-        outcome = self.biometrics.deduplicate(session, application)
-        details: dict[str, Any] = {
-            "reference_score": reference,
-            "best_score": outcome.best.score if outcome.best else None,
-        }
-        application.best_score = outcome.best.score if outcome.best else None
-        if outcome.kind is DedupKind.DUPLICATE:
-            application.duplicate_of = outcome.best.reference_id if outcome.best else None
-            _finish(
-                session,
-                clock,
-                application,
-                "biometrics",
-                ApplicationStatus.REJECTED_DUPLICATE,
-                "duplicate",
-                "duplicate",
-                details,
-            )
-        elif outcome.kind is DedupKind.SUSPECTED_DUPLICATE:
-            application.duplicate_of = outcome.best.reference_id if outcome.best else None
-            _finish(
-                session,
-                clock,
-                application,
-                "biometrics",
-                ApplicationStatus.SUSPECTED_DUPLICATE,
-                "suspected_duplicate",
-                "suspected_duplicate",
-                details,
-            )
-        else:
-            self.biometrics.admit(session, clock, application.id)
-            _finish(
-                session, clock, application, "biometrics", ApplicationStatus.AWAITING_APPROVAL, None, "unique", details
-            )
-
-    def issue(self, session: Session, clock: Clock, application_id: str) -> None:
-        """Issue the level-2 account (pending activation) or the child's card, and queue the SMS."""
-        application = _application(session, application_id)
-        envelope = _envelope(application)
-        assert application.person_id is not None  # noqa: S101 - set by the registry match
-        if envelope.application_type is ApplicationType.CHILD_CARD:
-            registry.issue_id_card(
-                session=session,
-                clock=clock,
-                actor=PIPELINE,
-                person_id=application.person_id,
-                card_in=IdCardIn(issue_date=clock.today(), expiry_date=birthday(envelope.date_of_birth, 14)),
-            )
-            template = "child_card_approved"
-        else:
+        out = Outcomes(session, clock)
+        applications = _applications(session, application_ids)
+        arrived = _arrived_parts(session, application_ids)
+        probes: list[dict[str, object]] = []
+        for application in applications:
             try:
-                accounts.issue_account(
-                    session=session,
-                    clock=clock,
-                    actor=PIPELINE,
-                    person_id=application.person_id,
-                    id_number=envelope.id_number,
-                    phone=envelope.phone,
-                    level=2,
-                    source=f"application:{application.id}",
+                envelope, _ = devices.verify_envelope_from_device(
+                    session=session, envelope_jws=application.envelope_jws
                 )
-            except PhoneNumberTaken:
-                _finish(session, clock, application, "issue", ApplicationStatus.NEEDS_CORRECTION, "phone_number_taken")
-                return
+                captures = self._open_captures(envelope, arrived.get(application.id, []))
+                probes += self.biometrics.probe_rows(application.id, captures)
+            except (InvalidPacketSignature, RevokedDevice, PartHashMismatch, InvalidSealedPart) as exc:
+                out.finish(application, "integrity", ApplicationStatus.REJECTED_INTEGRITY, exc.code)
+                continue
+            out.advance(application, "integrity", "verified", REGISTRY_MATCH)
+        self.biometrics.insert_probes(session, probes)
+        out.write()
+
+    def registry_match(self, session: Session, clock: Clock, application_ids: list[str]) -> None:
+        """The ID number exists, and name, date of birth and sex agree; then eligibility, on the same read.
+
+        The person read here is handed straight to the eligibility rules (one read, one audit entry
+        per batch) instead of being read again by a job of its own.
+        """
+        out = Outcomes(session, clock)
+        applications = _applications(session, application_ids)
+        envelopes = {a.id: _envelope(a) for a in applications}
+        persons = _read_persons(session, clock, "registry_match", id_numbers=[e.id_number for e in envelopes.values()])
+        by_number = {p.id_number: p for p in persons}
+        for application in applications:
+            envelope = envelopes[application.id]
+            person = by_number.get(envelope.id_number)
+            if person is None:
+                out.finish(application, "registry_match", ApplicationStatus.NEEDS_CORRECTION, "id_number_unknown")
+                continue
+            reason = _disagreement(envelope, person.full_name, person.date_of_birth, person.sex)
+            if reason is not None:
+                out.finish(application, "registry_match", ApplicationStatus.NEEDS_CORRECTION, reason)
+                continue
+            application.person_id = person.id
+            out.record(application, "registry_match", "matched")
+            _check_eligibility(out, session, clock, application, envelope, person)
+        out.write()
+
+    def eligibility(self, session: Session, clock: Clock, application_ids: list[str]) -> None:
+        """Age rules (DOMAIN.md), the guardian for children, and a parent with level 2 for a child's card.
+
+        Runs as a job only for applications matched before the registry match took it over.
+        """
+        out = Outcomes(session, clock)
+        applications = _applications(session, application_ids)
+        ids = [a.person_id for a in applications if a.person_id is not None]
+        persons = {p.id: p for p in _read_persons(session, clock, "eligibility", person_ids=ids)}
+        for application in applications:
+            assert application.person_id is not None  # noqa: S101 - set by the registry match
+            _check_eligibility(out, session, clock, application, _envelope(application), persons[application.person_id])
+        out.write()
+
+    def deduplication(self, session: Session, clock: Clock, application_ids: list[str]) -> None:
+        """1:1 against the person's own reference when there is one, then 1:N against everyone."""
+        out = Outcomes(session, clock)
+        applications = _applications(session, application_ids)
+        admitted: list[tuple[str, Template]] = []
+        for application, screening in zip(applications, self.biometrics.screen(session, applications), strict=True):
+            outcome = screening.outcome
+            best = outcome.best.score if outcome.best else None
+            details: dict[str, Any] = {"reference_score": screening.reference_score, "best_score": best}
+            application.best_score = best
+            if outcome.kind is DedupKind.UNIQUE:
+                if screening.probe is not None:
+                    admitted.append((application.id, screening.probe))
+                status, reason, label = ApplicationStatus.AWAITING_APPROVAL, None, "unique"
+            else:
+                application.duplicate_of = outcome.best.reference_id if outcome.best else None
+                status = (
+                    ApplicationStatus.REJECTED_DUPLICATE
+                    if outcome.kind is DedupKind.DUPLICATE
+                    else ApplicationStatus.SUSPECTED_DUPLICATE
+                )
+                reason = label = outcome.kind.value
+            out.finish(application, "biometrics", status, reason, label, details)
+        self.biometrics.admit_many(session, clock, admitted)
+        out.write()
+
+    def issue(self, session: Session, clock: Clock, application_ids: list[str]) -> None:
+        """Issue the level-2 accounts (pending activation) or the children's cards, and queue the SMS."""
+        out = Outcomes(session, clock)
+        applications = _applications(session, application_ids)
+        envelopes = {a.id: _envelope(a) for a in applications}
+        adults = [a for a in applications if envelopes[a.id].application_type is not ApplicationType.CHILD_CARD]
+        refused = _issue_accounts(session, clock, adults, envelopes)
+        sms: list[notify.SmsRequest] = []
+        for application in applications:
+            envelope = envelopes[application.id]
+            assert application.person_id is not None  # noqa: S101 - set by the registry match
+            if application.id in refused:
+                out.finish(application, "issue", ApplicationStatus.NEEDS_CORRECTION, "phone_number_taken")
+                continue
             template = "application_approved"
-        if envelope.phone:
-            notify.queue_sms(
-                session=session,
-                clock=clock,
-                to=envelope.phone,
-                template=template,
-                params={},
-                related_type="application",
-                related_id=application.id,
-                idempotency_key=f"{template}:{application.id}",
-            )
-        details = {
-            "sms": bool(envelope.phone),
-            # The wallet takes these once it exists (issue: wallet); until then they stay on the envelope.
-            "documents_requested": [d.kind.value for d in envelope.documents],
-        }
-        _finish(session, clock, application, "issue", ApplicationStatus.ISSUED, None, "issued", details)
+            if envelope.application_type is ApplicationType.CHILD_CARD:
+                _issue_card(session, clock, application.person_id, envelope)
+                template = "child_card_approved"
+            if envelope.phone:
+                sms.append(
+                    notify.SmsRequest(
+                        envelope.phone, template, "application", application.id, f"{template}:{application.id}"
+                    )
+                )
+            details = {
+                "sms": bool(envelope.phone),
+                # The wallet takes these once it exists (issue: wallet); until then they stay on the envelope.
+                "documents_requested": [d.kind.value for d in envelope.documents],
+            }
+            out.finish(application, "issue", ApplicationStatus.ISSUED, None, "issued", details)
+        notify.queue_sms_many(session=session, clock=clock, messages=sms)
+        out.write()
 
     # Helpers ------------------------------------------------------------------------------------
 
-    def _open_captures(self, session: Session, envelope: Envelope) -> dict[str, bytes]:
+    def _open_captures(self, envelope: Envelope, parts: list[tuple[str, str, str]]) -> dict[str, bytes]:
         """Every part that has arrived must open; the capture parts' plaintexts go to the extractors.
 
         Parts of a later priority may still be on the kit; their hash is signed in the manifest and
         checked when they are assembled, so the pipeline does not wait for them.
         """
-        parts = session.scalars(
-            select(ApplicationPart).where(ApplicationPart.application_id == envelope.application_id)
-        )
         captures: dict[str, bytes] = {}
-        for part in parts:
-            if part.blob is None:
-                continue
-            plain = packet.unseal_part(envelope, part.name, self.blobs.get(part.blob), server_key=self.server_key)
-            kind = PartKind(part.kind)
+        for name, kind_name, blob in parts:
+            plain = packet.unseal_part(envelope, name, self.blobs.get(blob), server_key=self.server_key)
+            kind = PartKind(kind_name)
             if kind in CAPTURE_PARTS:
                 captures[CAPTURE_PARTS[kind]] = plain
         return captures
 
 
-def _application(session: Session, application_id: str) -> Application:
-    application = session.get(Application, application_id)
-    if application is None:
-        raise LookupError(f"no application {application_id}")
-    return application
+class Outcomes:
+    """A batch's outcomes, kept in order and written set-based at the end of the stage.
+
+    One counter update numbers every status change, one INSERT writes the timeline events, one
+    INSERT per next stage enqueues the jobs.
+    """
+
+    def __init__(self, session: Session, clock: Clock) -> None:
+        self.session = session
+        self.clock = clock
+        self.events: list[Event] = []
+        self.changed: list[Application] = []
+        self.next: dict[str, list[str]] = {}
+
+    def record(self, application: Application, stage: str, outcome: str, details: dict[str, Any] | None = None) -> None:
+        self.events.append(Event(application.id, stage, outcome, str(PIPELINE), details=details or {}))
+
+    def advance(self, application: Application, stage: str, outcome: str, next_stage: str) -> None:
+        self.record(application, stage, outcome)
+        self.next.setdefault(next_stage, []).append(application.id)
+
+    def finish(
+        self,
+        application: Application,
+        stage: str,
+        status: ApplicationStatus,
+        reason: str | None,
+        outcome: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        application.status = status
+        application.status_reason = reason
+        self.changed.append(application)
+        self.events.append(
+            Event(application.id, stage, outcome or status.value, str(PIPELINE), reason=reason, details=details or {})
+        )
+
+    def write(self) -> None:
+        bump_change_seqs(self.session, self.changed)
+        add_events(self.session, self.clock, self.events)
+        for kind, ids in self.next.items():
+            jobs.enqueue_many(session=self.session, clock=self.clock, kind=kind, subject_ids=ids)
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    """What the pipeline needs of a registry record: no more personal data than the checks use."""
+
+    id: int
+    id_number: str
+    full_name: str
+    date_of_birth: dt.date
+    sex: str
+
+
+def _read_persons(
+    session: Session,
+    clock: Clock,
+    stage: str,
+    *,
+    id_numbers: list[str] | None = None,
+    person_ids: list[int] | None = None,
+) -> list[PersonFacts]:
+    """Read a batch's registry records in one query, audited by one entry that lists their ids."""
+    columns = select(Person.id, Person.id_number, Person.full_name, Person.date_of_birth, Person.sex)
+    if id_numbers is not None:
+        query = columns.where(Person.id_number.in_(set(id_numbers)))
+    else:
+        query = columns.where(Person.id.in_(set(person_ids or [])))
+    persons = [PersonFacts(i, n, name, born, Sex(sex).value) for i, n, name, born, sex in session.execute(query)]
+    if persons:
+        audit.record(
+            session=session,
+            clock=clock,
+            actor=PIPELINE,
+            action="person.read",
+            subject_type="person_batch",
+            subject_id="-",
+            details={"stage": stage, "persons": sorted(p.id for p in persons)},
+        )
+    return persons
+
+
+def _check_eligibility(
+    out: Outcomes, session: Session, clock: Clock, application: Application, envelope: Envelope, person: PersonFacts
+) -> None:
+    kind = ApplicationType(application.application_type)
+    reason = None
+    if age_group(person.date_of_birth, clock.today()) != REQUIRED_AGE[kind]:
+        reason = f"age_not_{REQUIRED_AGE[kind].value}"
+    elif kind is not ApplicationType.LEVEL2:
+        reason = _guardian_problem(session, clock, envelope, person.id, needs_level2=kind is ApplicationType.CHILD_CARD)
+    if reason is not None:
+        out.finish(application, "eligibility", ApplicationStatus.INELIGIBLE, reason)
+    elif kind is ApplicationType.CHILD_CARD:
+        # No biometrics for a child under 6: straight to the supervisor.
+        out.finish(application, "eligibility", ApplicationStatus.AWAITING_APPROVAL, None, "eligible")
+    else:
+        out.advance(application, "eligibility", "eligible", BIOMETRICS)
+
+
+def _issue_accounts(
+    session: Session, clock: Clock, applications: list[Application], envelopes: dict[str, Envelope]
+) -> set[str]:
+    """Issue the level-2 accounts of a batch; the ids of the applications whose phone was taken."""
+    requests = [
+        accounts.AccountRequest(
+            person_id=a.person_id or 0,
+            id_number=envelopes[a.id].id_number,
+            phone=envelopes[a.id].phone,
+            level=2,
+            source=f"application:{a.id}",
+        )
+        for a in applications
+    ]
+    results = accounts.issue_accounts(session=session, clock=clock, actor=PIPELINE, requests=requests)
+    return {a.id for a, result in zip(applications, results, strict=True) if result is None}
+
+
+def _issue_card(session: Session, clock: Clock, person_id: int, envelope: Envelope) -> None:
+    registry.issue_id_card(
+        session=session,
+        clock=clock,
+        actor=PIPELINE,
+        person_id=person_id,
+        card_in=IdCardIn(issue_date=clock.today(), expiry_date=birthday(envelope.date_of_birth, 14)),
+    )
+
+
+def _one_at_a_time(stage: BatchHandler) -> Handler:
+    def handler(session: Session, clock: Clock, application_id: str) -> None:
+        stage(session, clock, [application_id])
+
+    return handler
+
+
+def _applications(session: Session, application_ids: list[str]) -> list[Application]:
+    """The batch's applications in the order given (one query)."""
+    found = {a.id: a for a in session.scalars(select(Application).where(Application.id.in_(application_ids)))}
+    missing = [i for i in application_ids if i not in found]
+    if missing:
+        raise LookupError(f"no application {missing[0]}")
+    return [found[i] for i in application_ids]
+
+
+def _arrived_parts(session: Session, application_ids: list[str]) -> dict[str, list[tuple[str, str, str]]]:
+    """(name, kind, blob) of every assembled part of the batch's applications, by application."""
+    query = select(
+        ApplicationPart.application_id, ApplicationPart.name, ApplicationPart.kind, ApplicationPart.blob
+    ).where(ApplicationPart.application_id.in_(application_ids), ApplicationPart.blob.is_not(None))
+    arrived: dict[str, list[tuple[str, str, str]]] = {}
+    for application_id, name, kind, blob in session.execute(query):
+        arrived.setdefault(application_id, []).append((name, kind, blob or ""))
+    return arrived
 
 
 def _envelope(application: Application) -> Envelope:
@@ -280,35 +413,3 @@ def _guardian_problem(
         if account is None or account.level < 2:
             return "guardian_without_level2"
     return None
-
-
-def _advance(
-    session: Session, clock: Clock, application: Application, stage: str, outcome: str, next_stage: str
-) -> None:
-    add_event(session, clock, application.id, stage, outcome, actor=str(PIPELINE))
-    jobs.enqueue(session=session, clock=clock, kind=next_stage, subject_id=application.id)
-
-
-def _finish(
-    session: Session,
-    clock: Clock,
-    application: Application,
-    stage: str,
-    status: ApplicationStatus,
-    reason: str | None,
-    outcome: str | None = None,
-    details: dict[str, Any] | None = None,
-) -> None:
-    application.status = status
-    application.status_reason = reason
-    bump_change_seq(session, application)
-    add_event(
-        session,
-        clock,
-        application.id,
-        stage,
-        outcome or status.value,
-        actor=str(PIPELINE),
-        reason=reason,
-        details=details,
-    )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from civicid.core.clock import Clock
@@ -12,6 +14,14 @@ from civicid.core.database import insert_if_absent
 from civicid.enrollment.models import Application, ApplicationEvent, ChangeCounter
 
 _COUNTER = "application"
+# Statements built once: on this path, building a statement costs more than running it.
+_INSERT_EVENT = insert(ApplicationEvent)
+_BUMP = (
+    update(ChangeCounter)
+    .where(ChangeCounter.name == _COUNTER)
+    .values(value=ChangeCounter.value + bindparam("count"))
+    .returning(ChangeCounter.value)
+)
 
 
 def add_event(
@@ -26,36 +36,81 @@ def add_event(
     details: dict[str, Any] | None = None,
 ) -> None:
     """Record a stage's outcome; the unique (application, stage) makes a repeated stage fail loudly."""
-    session.add(
-        ApplicationEvent(
-            application_id=application_id,
-            stage=stage,
-            outcome=outcome,
-            reason=reason,
-            actor=actor,
-            at=clock.now(),
-            details=details or {},
-        )
-    )
-    session.flush()  # A stage recorded twice must fail here, inside the stage's own transaction.
+    row = {
+        "application_id": application_id,
+        "stage": stage,
+        "outcome": outcome,
+        "reason": reason,
+        "actor": actor,
+        "at": clock.now(),
+        "details": details or {},
+    }
+    session.execute(_INSERT_EVENT, [row])
+
+
+@dataclass(frozen=True)
+class Event:
+    """A stage's outcome waiting to be written with others of its batch (:func:`add_events`)."""
+
+    application_id: str
+    stage: str
+    outcome: str
+    actor: str
+    reason: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def add_events(session: Session, clock: Clock, events: Sequence[Event]) -> None:
+    """Record many outcomes in one INSERT; the unique (application, stage) still refuses a repeat."""
+    if not events:
+        return
+    now = clock.now()
+    rows = [
+        {
+            "application_id": e.application_id,
+            "stage": e.stage,
+            "outcome": e.outcome,
+            "reason": e.reason,
+            "actor": e.actor,
+            "at": now,
+            "details": e.details,
+        }
+        for e in events
+    ]
+    session.execute(_INSERT_EVENT, rows)
 
 
 def bump_change_seq(session: Session, application: Application) -> None:
-    """Give the application the next change number; kits sync what changed after their cursor.
+    """Give the application the next change number; kits sync what changed after their cursor."""
+    application.change_seq = next_change_seq(session)
+
+
+def next_change_seq(session: Session) -> int:
+    """The next change number, for a status change written without loading the application.
 
     The counter's row lock orders concurrent changes; the row is created on first use.
     """
-    bump = (
-        update(ChangeCounter)
-        .where(ChangeCounter.name == _COUNTER)
-        .values(value=ChangeCounter.value + 1)
-        .returning(ChangeCounter.value)
-    )
-    value = session.execute(bump).scalar()
+    return _bump(session, 1)
+
+
+def _bump(session: Session, count: int) -> int:
+    """Add ``count`` to the counter; the new value (the last of the ``count`` numbers taken)."""
+    connection = session.connection()
+    value = connection.execute(_BUMP, {"count": count}).scalar()
     if value is None:
         insert_if_absent(session, ChangeCounter, {"name": _COUNTER, "value": 0})
-        value = session.execute(bump).scalar_one()
-    application.change_seq = value
+        value = connection.execute(_BUMP, {"count": count}).scalar_one()
+    return int(value)
+
+
+def bump_change_seqs(session: Session, applications: Sequence[Application]) -> None:
+    """:func:`bump_change_seq` for many applications with one counter update, numbered in order."""
+    if not applications:
+        return
+    count = len(applications)
+    last = _bump(session, count)
+    for offset, application in enumerate(applications):
+        application.change_seq = last - count + 1 + offset
 
 
 def timeline(session: Session, application_id: str) -> list[ApplicationEvent]:
@@ -63,4 +118,4 @@ def timeline(session: Session, application_id: str) -> list[ApplicationEvent]:
     return list(session.scalars(query.order_by(ApplicationEvent.id)).all())
 
 
-__all__ = ["add_event", "bump_change_seq", "timeline"]
+__all__ = ["Event", "add_event", "add_events", "bump_change_seq", "bump_change_seqs", "next_change_seq", "timeline"]

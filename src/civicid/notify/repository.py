@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from civicid.core.database import insert_if_absent
@@ -20,6 +21,13 @@ def insert_if_new(session: Session, values: dict[str, Any]) -> None:
     transaction, then do nothing if it committed; no error reaches the caller's transaction.
     """
     insert_if_absent(session, Notification, values, index_elements=["idempotency_key"])
+
+
+def insert_many_if_new(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """:func:`insert_if_new` for many rows in one statement (executemany)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(Notification).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    session.execute(statement, list(rows))
 
 
 def get_by_key(session: Session, idempotency_key: str) -> Notification:

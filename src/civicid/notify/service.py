@@ -6,6 +6,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from sqlalchemy.orm import Session
 
 from civicid.core.clock import Clock
@@ -65,6 +70,60 @@ def queue_sms(
         },
     )
     return NotificationRead.model_validate(repository.get_by_key(session, idempotency_key))
+
+
+@dataclass(frozen=True)
+class SmsRequest:
+    """One SMS of :func:`queue_sms_many`, in the catalogue's default language with no parameters."""
+
+    to: str
+    template: str
+    related_type: str
+    related_id: str
+    idempotency_key: str
+
+
+def queue_sms_many(*, session: Session, clock: Clock, messages: Sequence[SmsRequest]) -> None:
+    """:func:`queue_sms` for many messages in one INSERT; a key already used keeps its first message.
+
+    For the pipeline's set-based issue stage (docs/decisions/0020-set-based-stages.md).
+    """
+    if not messages:
+        return
+    now = clock.now()
+    rows = [_sms_row(m, now) for m in messages]
+    repository.insert_many_if_new(session, rows)
+
+
+def _sms_row(message: SmsRequest, now: dt.datetime) -> dict[str, object]:
+    try:
+        recipient = normalise_phone(message.to)
+    except ValueError as exc:
+        raise InvalidRecipient(str(exc)) from None
+    if recipient is None:
+        raise InvalidRecipient("an SMS needs a phone number")
+    language = messages.DEFAULT_LANGUAGE
+    return {
+        "id": new_id(),
+        "channel": Channel.SMS,
+        "recipient": recipient,
+        "template": message.template,
+        "language": language,
+        "text": _render(message.template, language),
+        "text_en": _render(message.template, "en"),
+        "related_type": message.related_type,
+        "related_id": message.related_id,
+        "state": NotificationState.QUEUED,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "idempotency_key": message.idempotency_key,
+    }
+
+
+@functools.lru_cache(maxsize=64)
+def _render(template: str, language: str) -> str:
+    return messages.render(template, {}, language)
 
 
 def list_sms(

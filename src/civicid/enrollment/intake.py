@@ -30,6 +30,7 @@ from sqlalchemy.orm.util import identity_key
 from civicid.core import jobs
 from civicid.core.blobs import BlobStore
 from civicid.core.clock import Clock
+from civicid.core.crypto._b64 import b64url_decode
 from civicid.enrollment import devices, packet
 from civicid.enrollment.errors import (
     ApplicationIdMismatch,
@@ -114,7 +115,9 @@ def receive_envelope(
     envelope, device = devices.verify_envelope_from_device(session=session, envelope_jws=envelope_jws)
     if application_id is not None and envelope.application_id != application_id:
         raise ApplicationIdMismatch("the envelope names another application id than the request")
-    digest = packet.envelope_hash(envelope)
+    # The envelope hash is the SHA-256 of the JWS payload (decision 0004), which open_envelope has
+    # just checked is the envelope's canonical form: no need to canonicalise it a second time.
+    digest = hashlib.sha256(b64url_decode(envelope_jws.split(".")[1])).hexdigest()
     if _insert_application(session, clock, envelope, envelope_jws, digest, device.id):
         state = _State.declared(envelope, _chunks(session, envelope.application_id))
         if state.chunks:

@@ -13,6 +13,7 @@ unexpected failures raise, and are retried (alone, if a batch failed).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +28,7 @@ from civicid.core import audit, jobs
 from civicid.core.audit import Actor
 from civicid.core.blobs import BlobStore
 from civicid.core.clock import Clock
-from civicid.core.crypto.sealing import SealingKey
+from civicid.core.crypto import InvalidSeal, SealingKey, unseal
 from civicid.core.jobs import BatchHandler, Handler
 from civicid.country.age import AgeGroup, age_group, birthday
 from civicid.country.names import fold
@@ -217,8 +218,9 @@ class Pipeline:
         checked when they are assembled, so the pipeline does not wait for them.
         """
         captures: dict[str, bytes] = {}
+        capture = packet.capture_hash(envelope)  # once per envelope, not once per part
         for name, kind_name, blob in parts:
-            plain = packet.unseal_part(envelope, name, self.blobs.get(blob), server_key=self.server_key)
+            plain = _unseal_part(envelope, capture, name, self.blobs.get(blob), self.server_key)
             kind = PartKind(kind_name)
             if kind in CAPTURE_PARTS:
                 captures[CAPTURE_PARTS[kind]] = plain
@@ -352,6 +354,22 @@ def _issue_card(session: Session, clock: Clock, person_id: int, envelope: Envelo
         person_id=person_id,
         card_in=IdCardIn(issue_date=clock.today(), expiry_date=birthday(envelope.date_of_birth, 14)),
     )
+
+
+def _unseal_part(envelope: Envelope, capture: str, name: str, sealed: bytes, server_key: SealingKey) -> bytes:
+    """:func:`packet.unseal_part` with the capture hash computed by the caller (its AAD's first half).
+
+    Canonicalising the envelope for every part was a tenth of the pipeline's time.
+    """
+    ref = envelope.part(name)
+    if len(sealed) != ref.size or hashlib.sha256(sealed).hexdigest() != ref.sha256:
+        raise PartHashMismatch(f"part {name} does not match the manifest's size and SHA-256", part=name)
+    try:
+        return unseal(sealed, recipient_key=server_key, aad=f"{capture}:{name}".encode("ascii"))
+    except InvalidSeal as exc:
+        raise InvalidSealedPart(
+            f"part {name} does not open with the server's key for this envelope", part=name
+        ) from exc
 
 
 def _one_at_a_time(stage: BatchHandler) -> Handler:

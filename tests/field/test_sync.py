@@ -6,12 +6,16 @@ from collections.abc import Callable
 
 from sqlalchemy import func, select
 
+from civicid.campaign.models import Visit
+from civicid.campaign.visits import VisitOutcome
 from civicid.core.clock import FixedClock
 from civicid.core.database import unit_of_work
+from civicid.core.ids import uuid7
 from civicid.core.runtime import Context
 from civicid.enrollment.models import Application
+from civicid.field.households import record_visit
 from civicid.field.kit import Kit
-from civicid.field.models import KitOperator, KitPerson, OutboxItem
+from civicid.field.models import KitHousehold, KitOperator, KitPerson, KitVisit, OutboxItem
 from civicid.field.outbox import Review
 from civicid.field.review import review
 from civicid.field.status import kit_status
@@ -20,7 +24,7 @@ from civicid.sim.enrollment import approve_waiting
 from civicid.sim.field import capture_from_sim
 
 from .conftest import MakeKit
-from .support import SUPERVISOR, LiveServer, client_for
+from .support import OPERATOR, SUPERVISOR, LiveServer, client_for
 
 
 def sync(kit: Kit, clock: FixedClock, server: LiveServer, **options: object) -> None:
@@ -134,3 +138,40 @@ def test_a_capture_rejected_by_the_kits_supervisor_is_never_sent(
     sync(kit, kit_clock, server)
     assert server_applications(context) == 0  # the other capture still waits for review
     assert outbox_states(kit) == {"rejected": 1, "captured": 1}
+
+
+def test_a_visit_the_server_refuses_does_not_hold_the_others_back(
+    context: Context, make_kit: MakeKit, villages: list[int], kit_clock: FixedClock, server: LiveServer
+) -> None:
+    kit = make_kit("a", villages=villages[:1])
+    sync(kit, kit_clock, server)
+    with kit.transaction() as session:
+        household = session.scalars(select(KitHousehold.id)).first()
+        assert household is not None
+        record_visit(
+            session=session,
+            clock=kit_clock,
+            household_id=household,
+            person_id=None,
+            outcome=VisitOutcome.ABSENT,
+            operator=OPERATOR,
+        )
+        stray = KitVisit(
+            id=str(uuid7()),
+            household_id=999_999,
+            person_id=None,
+            outcome="absent",
+            note=None,
+            operator=OPERATOR,
+            visited_at=kit_clock.now(),
+            synced=False,
+        )
+        session.add(stray)
+    with client_for(server.url) as client:
+        report = KitSync(kit=kit, clock=kit_clock, client=client).run()
+    assert report.complete
+    assert (report.visits_sent, report.visits_refused) == (2, 1)
+    with unit_of_work(context.database.sessions) as db:
+        assert db.scalar(select(func.count()).select_from(Visit)) == 1
+    with kit.transaction() as session:
+        assert session.scalar(select(func.count()).where(KitVisit.synced.is_(False))) == 0

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.orm import Session
 
 from civicid.campaign import assignments, kits, visits
+from civicid.campaign.errors import InvalidVisit
 from civicid.core.audit import Actor
 from civicid.core.clock import Clock
 from civicid.core.errors import InvalidInput
@@ -81,7 +82,7 @@ class Cursor(BaseModel):
 def sync_device(*, session: Session, clock: Clock, device: DeviceRead, request: SyncIn) -> SyncOut:
     """Store the kit's visits and report, and answer with what changed since its cursor."""
     cursor = Cursor.decode(request.cursor)
-    stored = visits.record_visits(session=session, clock=clock, reports=[_report(device, v) for v in request.visits])
+    stored, refused = _store_visits(session, clock, device, request.visits)
     kits.record_kit_sync(
         session=session,
         clock=clock,
@@ -121,7 +122,34 @@ def sync_device(*, session: Session, clock: Clock, device: DeviceRead, request: 
         applications=[ApplicationStatusOut(**_change(c)) for c in changes],
         more_applications=len(changes) == kit_view.CHANGES_PER_SYNC,
         visits_stored=len(stored),
+        visits_refused=refused,
     )
+
+
+def _store_visits(
+    session: Session, clock: Clock, device: DeviceRead, reported: list[VisitIn]
+) -> tuple[list[str], list[str]]:
+    """Store the kit's visits; (ids stored, ids refused). A refused visit never blocks the others.
+
+    A kit reports only for households of its own commune. A report the campaign refuses (a person
+    no longer in that household) is refused alone, in its own savepoint, and named in the answer so
+    that the kit stops sending it: one bad report must not hold a kit's sync back for ever.
+    """
+    communes = registry.communes_of_households(session=session, household_ids={v.household_id for v in reported})
+    refused = [v.id for v in reported if communes.get(v.household_id) != device.commune_code]
+    reports = [_report(device, v) for v in reported if communes.get(v.household_id) == device.commune_code]
+    try:
+        with session.begin_nested():
+            return visits.record_visits(session=session, clock=clock, reports=reports), refused
+    except InvalidVisit:
+        stored: list[str] = []
+        for report in reports:
+            try:
+                with session.begin_nested():
+                    stored += visits.record_visits(session=session, clock=clock, reports=[report])
+            except InvalidVisit:
+                refused.append(report.id)
+        return stored, refused
 
 
 def _report(device: DeviceRead, visit: VisitIn) -> visits.VisitReport:

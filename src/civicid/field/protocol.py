@@ -98,3 +98,6 @@ class SyncOut(BaseModel):
     applications: list[ApplicationStatusOut]
     more_applications: bool = Field(description="More status changes wait: sync again.")
     visits_stored: int
+    visits_refused: list[str] = Field(
+        default_factory=list, description="Visits the server will never store (another commune's household…)."
+    )

@@ -68,6 +68,7 @@ class SyncReport:
     bytes_sent: int = 0
     statuses_applied: int = 0
     visits_sent: int = 0
+    visits_refused: int = 0
     persons_received: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -165,6 +166,7 @@ class KitSync:
                 session.execute(update(KitVisit).where(KitVisit.id.in_(visit_ids)).values(synced=True))
                 report.statuses_applied += apply_down_sync(self.kit, session, answer, received_at)
             report.visits_sent += len(visit_ids)
+            report.visits_refused += len(answer.visits_refused)
             report.persons_received += len(answer.persons)
             more = answer.more_applications or len(visit_ids) == VISITS_PER_SYNC
 

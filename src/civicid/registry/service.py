@@ -139,6 +139,16 @@ def get_household(*, session: Session, household_id: int) -> HouseholdRead:
     )
 
 
+def communes_of_households(*, session: Session, household_ids: Iterable[int]) -> dict[int, str]:
+    """Each known household's commune code (unknown ids are left out): for scope checks."""
+    rows = session.execute(
+        select(Household.id, Village.commune_code)
+        .join(Village, Village.id == Household.village_id)
+        .where(Household.id.in_(set(household_ids)))
+    )
+    return {household: commune for household, commune in rows}
+
+
 # Persons --------------------------------------------------------------------------------------
 
 

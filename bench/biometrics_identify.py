@@ -4,7 +4,9 @@ Targets (DESIGN.md decision 6, research/biometrics.md §4):
 - exact search, batched and single, at ≥ 0.5 of this machine's matrix-multiply limit for the same
   work. Baselines measured in the same run: a bare chunked float32 GEMM of the same shapes into a
   preallocated buffer (batched) and a bare ``np.dot`` matrix-vector product (single);
-- approximate (SketchGallery: sign-projection sketches, Hamming top-k', exact re-rank) ≥ 10× exact,
+- approximate (FastScanGallery: 4-bit PQ fast scan, exact re-rank of k' candidates, the default
+  approximate mode since docs/decisions/0022; and SketchGallery: sign-projection sketches, Hamming
+  top-k', exact re-rank) ≥ 10× exact,
   batched and single, with recall@1 ≥ 0.99 against exact on a mated set: queries are gallery vectors
   plus capture noise chosen so that the query-to-mate cosine follows the simulator's mated face
   distribution (mean ≈0.75). docs/decisions/0006-approximate-search.md explains the choice;
@@ -30,6 +32,7 @@ import numpy as np
 import psutil
 
 from bench.figures import Report, console, latencies_ms, percentile
+from civicid.biometrics.fastscan import FastScanGallery, default_subquantizers
 from civicid.biometrics.gallery import ApproximateGallery, ExactGallery, faiss_available
 from civicid.biometrics.ports import TemplateKey
 from civicid.biometrics.simulated import SIM_FACE
@@ -101,6 +104,7 @@ def bench_dim(
     *,
     bits: int | None,
     candidates: int,
+    skip_sketch: bool = False,
 ) -> None:
     tag = f"{dim}-d"
     console.print(f"[bold]{tag}[/]: generating {size:,} unit vectors")
@@ -167,7 +171,9 @@ def bench_dim(
     if not faiss_available():
         report.context[f"{tag} approximate"] = "skipped: faiss not installed"
         return
-    bench_sketch(report, tag, gallery, queries, mates, truth, exact_s, exact, bits=bits, candidates=candidates)
+    if not skip_sketch:
+        bench_sketch(report, tag, gallery, queries, mates, truth, exact_s, exact, bits=bits, candidates=candidates)
+    bench_fastscan(report, tag, gallery, queries, mates, truth, exact_s, exact)
     if nprobes:
         bench_ivf(report, tag, gallery, queries, truth, exact_s, nprobes, seed)
 
@@ -232,6 +238,62 @@ def bench_sketch(
         )
 
 
+def bench_fastscan(
+    report: Report,
+    tag: str,
+    gallery: ExactGallery,
+    queries: np.ndarray,
+    mates: np.ndarray,
+    truth: np.ndarray,
+    exact_s: float,
+    exact_single: list[float],
+) -> None:
+    """The PQ 4-bit fast-scan first stage with an exact re-rank (docs/decisions/0022)."""
+    size, dim = gallery.count(), gallery.key.dim
+    fast = FastScanGallery(gallery.key, capacity=size)
+    name = f"{tag} fast-scan PQ{default_subquantizers(dim)}x4, k'={fast.candidates}"
+    before = _rss()
+    start = time.perf_counter()
+    fast.insert_matrix(gallery.reference_ids, gallery.vectors)
+    report.add(f"{name}: build (copy + train + code)", time.perf_counter() - start, "s")
+    per_million = 1_000_000 / size
+    report.add(
+        f"{name}: memory / 1M, RSS growth",
+        (_rss() - before) * per_million / 2**20,
+        "MiB",
+        baseline=fast.nbytes * per_million / 2**20,
+        target="≈ computed + ids",
+    )
+    report.add(f"{name}: codes alone / 1M", size * default_subquantizers(dim) / 2 * per_million / 2**20, "MiB")
+    report.context[f"{tag} fast-scan gate recall@1 (200 mated queries)"] = fast.enable(gallery, queries[:200])
+    fast_s = math.inf
+    rows = np.zeros((0, 1), dtype=np.int64)
+    for _ in range(2):
+        start = time.perf_counter()
+        _scores, rows = fast.search_rows(queries, 10)
+        fast_s = min(fast_s, time.perf_counter() - start)
+    report.add(f"{name}: recall@1 vs exact", float(np.mean(rows[:, 0] == truth)), "share", target="≥ 0.99")
+    report.add(f"{name}: mate found at rank 1", float(np.mean(rows[:, 0] == mates)), "share", target="≥ 0.99")
+    report.add(
+        f"{name}: batched ({len(queries)} queries)",
+        len(queries) / fast_s,
+        "q/s",
+        baseline=len(queries) / exact_s,
+        target="≥ 10× exact",
+    )
+    single = queries[: len(exact_single)]
+    fast.search_rows(single[:1], 10)
+    latencies = latencies_ms(lambda i: fast.search_rows(single[i : i + 1], 10), len(single))
+    report.add_latencies(f"{name}: single query", latencies, baseline=exact_single, target="≤ 0.1× exact")
+    for q in (50, 95):
+        report.add(
+            f"{name}: single speed-up p{q}",
+            percentile(exact_single, q) / percentile(latencies, q),
+            "×",
+            target="≥ 10×",
+        )
+
+
 def bench_ivf(
     report: Report,
     tag: str,
@@ -274,6 +336,7 @@ def main() -> None:
     parser.add_argument("--singles", type=int, default=30)
     parser.add_argument("--bits", type=int, default=None, help="sketch bits (default: 256, or dim above 256)")
     parser.add_argument("--candidates", type=int, default=DEFAULT_CANDIDATES, help="sketch candidates re-ranked")
+    parser.add_argument("--no-sketch", action="store_true", help="skip the binary-sketch rows")
     parser.add_argument("--ivf", action="store_true", help="also measure faiss IVF-Flat (minutes at 1M)")
     parser.add_argument("--nprobe", default="16,64,256,1024", help="comma-separated IVF nprobe values (with --ivf)")
     parser.add_argument("--seed", type=int, default=20261128)
@@ -300,6 +363,7 @@ def main() -> None:
             args.seed + dim,
             bits=args.bits,
             candidates=args.candidates,
+            skip_sketch=args.no_sketch,
         )
     report.print()
     console.print(f"saved {report.save()}")

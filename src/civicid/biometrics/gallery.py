@@ -136,9 +136,13 @@ class ExactGallery:
             return best_scores, best_rows
         chunk = max(_BLOCK * k, (_CHUNK_SCORES // max(m, 1)) // _BLOCK * _BLOCK)
         queries = np.ascontiguousarray(queries, dtype=np.float32)
+        # One score buffer for every chunk: a fresh 16 MiB result per chunk costs page faults that
+        # slowed the multiply itself (docs/benchmarks.md, 1:N).
+        buffer = np.empty((m, min(chunk, size)), dtype=np.float32)
         for start in range(0, size, chunk):
             stop = min(start + chunk, size)
-            scores = queries @ self._matrix[start:stop].T  # (m, rows): one GEMM per chunk
+            scores = buffer[:, : stop - start]
+            np.matmul(queries, self._matrix[start:stop].T, out=scores)  # (m, rows): one GEMM per chunk
             chunk_scores, chunk_rows = _top_k_chunk(scores, k)
             best_scores, best_rows = _merge(best_scores, best_rows, chunk_scores, chunk_rows + start, k)
         order = np.argsort(-best_scores, axis=1, kind="stable")

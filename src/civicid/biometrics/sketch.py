@@ -39,6 +39,26 @@ def default_bits(dim: int) -> int:
     return max(256, -(-dim // 64) * 64)
 
 
+def rerank(
+    vectors: Vector, queries: Vector, rows: npt.NDArray[np.int64], k: int
+) -> tuple[Vector, npt.NDArray[np.int64]]:
+    """Exact cosine of each query against its candidate rows (m, wide); the best k, best first.
+
+    A first stage may return -1 where it found fewer candidates than asked: those score -inf.
+    """
+    m, wide = rows.shape
+    scores = np.empty((m, wide), dtype=np.float32)
+    safe = np.maximum(rows, 0)
+    step = max(1, _RERANK_CELLS // (wide * vectors.shape[1]))
+    for start in range(0, m, step):
+        stop = min(start + step, m)
+        gathered = vectors[safe[start:stop]]  # (queries, wide, dim)
+        scores[start:stop] = np.matmul(gathered, queries[start:stop, :, None])[:, :, 0]
+    scores[rows < 0] = -np.inf
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(scores, order, 1), np.take_along_axis(rows, order, 1).astype(np.int64)
+
+
 class SketchGallery(RecallGate):
     """Approximate gallery: float32 rows for re-ranking plus a ``bits``-bit sketch per row.
 
@@ -176,15 +196,7 @@ class SketchGallery(RecallGate):
             return np.zeros((m, k), dtype=np.float32), np.zeros((m, k), dtype=np.int64)
         wide = min(max(self.candidates, top_k), size)
         _distances, rows = self._faiss.knn_hamming(self.sketch(queries), self._codes[:size], wide)
-        vectors = self._exact.vectors
-        scores = np.empty((m, wide), dtype=np.float32)
-        step = max(1, _RERANK_CELLS // (wide * self._key.dim))
-        for start in range(0, m, step):
-            stop = min(start + step, m)
-            gathered = vectors[rows[start:stop]]  # (queries, wide, dim)
-            scores[start:stop] = np.matmul(gathered, queries[start:stop, :, None])[:, :, 0]
-        order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-        return np.take_along_axis(scores, order, 1), np.take_along_axis(rows, order, 1).astype(np.int64)
+        return rerank(self._exact.vectors, queries, rows, k)
 
     def _reserve(self, needed: int, *, keep: int) -> None:
         """Room for ``needed`` rows, keeping the first ``keep`` codes (those already written)."""

@@ -1,0 +1,169 @@
+"""Approximate 1:N search by 4-bit product-quantisation fast scan with an exact re-rank.
+
+The first stage is faiss's ``IndexPQFastScan``: each template is cut into ``subquantizers`` slices,
+each slice coded by the nearest of 16 centroids (4 bits), and a query's inner products with all
+codes are read from small lookup tables held in SIMD registers. At 128 dimensions and 32 slices a
+template costs 16 bytes and far less than one nanosecond per query, against ``dim`` multiply-adds
+for exact search and 32 bytes of popcounts for a 256-bit sketch. The ``candidates`` best codes are
+then scored exactly against the float32 rows, so the scores returned are exact cosines; only a mate
+whose code falls outside the candidates is missed, which the recall gate measures before the
+gallery may answer (docs/decisions/0022-fast-scan-first-stage.md).
+
+The quantiser is trained (k-means per slice) on the first rows inserted. Deletes keep rows aligned
+the cheap way: the code index is rebuilt from the float rows on the next search (rare: erasure).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from civicid.biometrics.gallery import ExactGallery, RecallGate, _faiss
+from civicid.biometrics.ports import Candidate, Template, TemplateKey, Vector, stack
+from civicid.biometrics.sketch import rerank
+
+DEFAULT_CANDIDATES = 64
+# k-means needs some rows per centroid; training on more than this gains nothing measurable.
+_TRAINING_ROWS = 1 << 16
+_MIN_TRAINING_ROWS = 16 * 40
+
+
+def default_subquantizers(dim: int) -> int:
+    """One 4-bit slice per 4 dimensions (32 at 128-d, 128 at 512-d): 2 bytes per 16 floats."""
+    return max(8, dim // 4)
+
+
+class FastScanGallery(RecallGate):
+    """Approximate gallery: float32 rows for re-ranking plus a 4-bit PQ fast-scan code per row."""
+
+    def __init__(
+        self,
+        key: TemplateKey,
+        *,
+        subquantizers: int | None = None,
+        candidates: int = DEFAULT_CANDIDATES,
+        capacity: int = 1024,
+        seed: int = 1234,
+    ) -> None:
+        self._faiss = _faiss()
+        subquantizers = default_subquantizers(key.dim) if subquantizers is None else subquantizers
+        if subquantizers < 1 or key.dim % subquantizers:
+            raise ValueError("subquantizers must divide the dimension")
+        if candidates < 1:
+            raise ValueError("candidates must be at least 1")
+        self._key = key
+        self.candidates = candidates
+        self._subquantizers = subquantizers
+        self._seed = seed
+        self._exact = ExactGallery(key, capacity=capacity)
+        self._index: Any = self._faiss.IndexPQFastScan(key.dim, subquantizers, 4, self._faiss.METRIC_INNER_PRODUCT)
+        self._index.pq.cp.seed = seed
+        self._stale = False
+        self.recall: float | None = None
+
+    @classmethod
+    def from_exact(
+        cls, exact: ExactGallery, *, queries: Vector, candidates: int = DEFAULT_CANDIDATES, min_recall: float = 0.99
+    ) -> FastScanGallery:
+        """A fast-scan gallery holding a copy of ``exact``'s templates, enabled if its recall check passes."""
+        gallery = cls(exact.key, candidates=candidates, capacity=exact.count())
+        gallery.insert_matrix(exact.reference_ids, exact.vectors)
+        gallery.enable(exact, queries, min_recall=min_recall)
+        return gallery
+
+    @property
+    def key(self) -> TemplateKey:
+        return self._key
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held for the live rows: float vectors plus codes (ids and dicts not counted)."""
+        return self.count() * (self._key.dim * 4 + self._subquantizers // 2)
+
+    def count(self) -> int:
+        return self._exact.count()
+
+    def __contains__(self, reference_id: object) -> bool:
+        return reference_id in self._exact
+
+    def insert(self, reference_id: str, template: Template) -> None:
+        self._key.require_same(template.key)
+        self.insert_matrix([reference_id], template.vector[None, :])
+
+    def insert_matrix(self, reference_ids: Sequence[str], vectors: npt.ArrayLike) -> None:
+        """Bulk insert of unit-normalised rows; the first insert of enough rows trains the quantiser."""
+        matrix = np.ascontiguousarray(vectors, dtype=np.float32)
+        self._exact.insert_matrix(reference_ids, matrix)
+        if not self._index.is_trained:
+            if self._exact.count() < _MIN_TRAINING_ROWS:
+                self._stale = True  # trained and coded at the first search, once there are enough rows
+                return
+            self._train(self._exact.vectors)
+        if self._stale:
+            return
+        self._index.add(matrix)
+
+    def delete(self, reference_id: str) -> None:
+        self._exact.delete(reference_id)
+        self._stale = True
+
+    def identify(self, template: Template, top_k: int) -> list[Candidate]:
+        return self.identify_batch([template], top_k)[0]
+
+    def identify_batch(self, templates: Sequence[Template], top_k: int) -> list[list[Candidate]]:
+        return self.search_matrix(stack(templates, self._key), top_k)
+
+    def search_matrix(self, queries: Vector, top_k: int) -> list[list[Candidate]]:
+        """Top-k candidates for each row of ``queries`` (m, dim), best first, with exact cosine scores."""
+        self._require_enabled()
+        return self._search(queries, top_k)
+
+    def search_rows(self, queries: Vector, top_k: int) -> tuple[Vector, npt.NDArray[np.int64]]:
+        """Scores and rows (m, k) of the re-ranked top k, best first; k = min(top_k, count). Gated."""
+        self._require_enabled()
+        return self._search_rows(queries, top_k)
+
+    def _search(self, queries: Vector, top_k: int) -> list[list[Candidate]]:
+        scores, rows = self._search_rows(queries, top_k)
+        reference_at = self._exact.reference_at
+        return [
+            [Candidate(reference_at(int(r)), float(s)) for s, r in zip(score_row, row_row, strict=True)]
+            for score_row, row_row in zip(scores, rows, strict=True)
+        ]
+
+    def _search_rows(self, queries: Vector, top_k: int) -> tuple[Vector, npt.NDArray[np.int64]]:
+        if top_k < 1:
+            raise ValueError("top_k must be at least 1")
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        size, m = self._exact.count(), int(queries.shape[0])
+        k = min(top_k, size)
+        if k == 0 or m == 0:
+            return np.zeros((m, k), dtype=np.float32), np.zeros((m, k), dtype=np.int64)
+        if size < _MIN_TRAINING_ROWS:
+            return self._exact.search_rows(queries, top_k)  # too few rows to quantise: exact is cheap
+        self._refresh()
+        wide = min(max(self.candidates, top_k), size)
+        _distances, rows = self._index.search(queries, wide)
+        return rerank(self._exact.vectors, queries, rows, k)
+
+    def _train(self, vectors: Vector) -> None:
+        rng = np.random.default_rng(self._seed)
+        sample = (
+            vectors
+            if vectors.shape[0] <= _TRAINING_ROWS
+            else vectors[rng.choice(vectors.shape[0], _TRAINING_ROWS, replace=False)]
+        )
+        self._index.train(np.ascontiguousarray(sample))
+
+    def _refresh(self) -> None:
+        """Re-code every row after deletes (rows moved) or a first training deferred for lack of rows."""
+        if not self._stale:
+            return
+        if not self._index.is_trained:
+            self._train(self._exact.vectors)
+        self._index.reset()
+        self._index.add(np.ascontiguousarray(self._exact.vectors))
+        self._stale = False

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 
 from bench.figures import Report, console
 from civicid.biometrics.ports import Extractor, Template, TemplateKey
@@ -84,6 +84,21 @@ def _raw_transactions_per_second(engine: Engine, count: int = 2000) -> float:
     return count / elapsed
 
 
+class _StatementCounter:
+    """Counts the statements the CivicID process sends to the database while the clock runs."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._count)
+
+    def _count(self, *_args: object) -> None:
+        self.count += 1
+
+    def stop(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._count)
+
+
 def _transactions(engine: Engine) -> int:
     """Transactions committed so far (PostgreSQL); None on SQLite, which does not count them."""
     with engine.connect() as connection:
@@ -130,6 +145,7 @@ def run(kind: str, applications: int, workdir: Path, profile: Path | None = None
         cpu_before = (
             resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(resource.RUSAGE_SELF).ru_stime
         )
+        statements = _StatementCounter(engine)
         profiler = cProfile.Profile() if profile is not None else None
         if profiler is not None:
             profiler.enable()
@@ -152,6 +168,7 @@ def run(kind: str, applications: int, workdir: Path, profile: Path | None = None
         worker.run_until_idle()
         phases["issue stage"] = time.perf_counter() - mark
         elapsed = time.perf_counter() - start
+        statements.stop()
         if profiler is not None and profile is not None:
             profiler.disable()
             profiler.dump_stats(str(profile.with_suffix(f".{kind}.prof")))
@@ -167,6 +184,7 @@ def run(kind: str, applications: int, workdir: Path, profile: Path | None = None
     report.add("intake to issued, one worker (one core)", rate, "applications/s")
     report.add("CPU of the CivicID process", issued / max(cpu - extraction, 1e-9), "applications/CPU-s")
     report.add("bare INSERT+COMMIT transactions", raw_tps, "tx/s")
+    report.add("SQL statements per application", statements.count / max(issued, 1), "statements")
     if per_app is not None:
         report.add("transactions per application", per_app, "tx")
         report.add("share of raw transaction capacity", rate * per_app / raw_tps, "ratio")

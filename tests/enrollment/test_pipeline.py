@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from civicid.accounts import service as accounts
+from civicid.core import audit
+from civicid.core.audit import AuditEntry
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.enrollment import approval, intake
@@ -256,3 +258,25 @@ def test_each_stage_ran_exactly_once(
         for application_id in ids:
             stages = [e.stage for e in timeline(session, application_id)]
             assert len(stages) == len(set(stages))
+
+
+def test_a_batch_audits_its_registry_reads_once_and_each_account_issue_and_keeps_the_chain_intact(
+    context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf, run_pipeline: RunPipeline
+) -> None:
+    adults = people("14_plus", 3)
+    packets = [_capture(context, kit, adult) for adult in adults]
+    for packet in packets:
+        _deliver(context, pipeline, packet)
+    run_pipeline()  # one set-based batch per stage (decision 0020)
+    for packet in packets:
+        _approve(context, packet.envelope.application_id)
+    run_pipeline()
+    with unit_of_work(context.database.sessions) as session:
+        assert audit.verify_chain(session=session).intact
+        reads = session.scalars(select(AuditEntry).where(AuditEntry.subject_type == "person_batch")).all()
+        issues = session.scalars(select(AuditEntry).where(AuditEntry.action == "account.issue")).all()
+    assert [(e.action, e.details["stage"], sorted(e.details["persons"])) for e in reads] == [
+        ("person.read", "registry_match", sorted(a.id for a in adults))
+    ]
+    assert sorted(e.subject_id for e in issues) == sorted(str(a.id) for a in adults)
+    assert all(_status(context, p.envelope.application_id)[0] is ApplicationStatus.ISSUED for p in packets)

@@ -22,6 +22,9 @@ from .conftest import MakeKit
 from .support import OPERATOR, LiveServer
 from .test_sync import sync
 
+# What is checked here happens on the kit; the server's database is only where the kit came from.
+pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+
 
 @pytest.fixture
 def kit(make_kit: MakeKit, villages: list[int], kit_clock: FixedClock, server: LiveServer) -> Kit:

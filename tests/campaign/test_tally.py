@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import Counter
 
-from sqlalchemy import func, select
+from alembic import command
+from sqlalchemy import func, select, text
 from tests.campaign.conftest import COMMITTEE, START, SmallCommune
 from tests.campaign.test_figures import adults_of, assert_figures_match_records, capture, figures_of, kit_for
 
 from civicid.campaign import service, tally
 from civicid.campaign.assignments import assign_villages_to_kit
-from civicid.campaign.models import ApplicationCell, Campaign, CountedApplication, VisitCell, VisitOutcome
+from civicid.campaign.models import (
+    ApplicationCell,
+    Campaign,
+    CountedApplication,
+    TallyMark,
+    VisitCell,
+    VisitOutcome,
+)
 from civicid.campaign.visits import VisitReport, record_visits
+from civicid.core import migrate
 from civicid.core.clock import VIETNAM_TZ
 from civicid.core.database import unit_of_work
 from civicid.core.ids import new_id
@@ -188,3 +198,85 @@ def test_the_visit_tally_counts_stored_visits_once_and_doors_once_a_day(
         tally.rebuild_visits(session=session)
     with unit_of_work(context.database.sessions) as session:
         assert {(c.village_id, c.day, c.measure): c.n for c in session.scalars(select(VisitCell))} == incremental
+
+
+def test_migration_0004_counts_the_visits_stored_before_it(context: Context, household_id: int) -> None:
+    engine = context.database.engine
+    config = migrate.alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
+    try:
+        with engine.begin() as connection:
+            village_id = connection.execute(
+                text("SELECT village_id FROM household WHERE id = :h"), {"h": household_id}
+            ).scalar_one()
+            for n, (outcome, at) in enumerate(
+                [
+                    ("absent", dt.datetime(2026, 11, 26, 1, 0)),
+                    ("done", dt.datetime(2026, 11, 26, 4, 0)),
+                    ("refused", dt.datetime(2026, 11, 26, 18, 0)),  # 01:00 on the 27th in the commune
+                ]
+            ):
+                connection.execute(
+                    text(
+                        "INSERT INTO campaign_visit (id, device_id, operator, household_id, village_id, outcome, "
+                        "visited_at, received_at) VALUES (:id, 'kit-1', 'op', :h, :v, :o, :at, :at)"
+                    ),
+                    {
+                        "id": f"00000000-0000-7000-8000-00000000000{n}",
+                        "h": household_id,
+                        "v": village_id,
+                        "o": outcome,
+                        "at": at.replace(tzinfo=dt.UTC) if engine.dialect.name == "postgresql" else at,
+                    },
+                )
+    finally:
+        migrate.upgrade(engine)
+    with unit_of_work(context.database.sessions) as session:
+        found = {(c.day, c.measure): c.n for c in session.scalars(select(VisitCell))}
+        mark = session.scalar(select(TallyMark.seq))
+    assert found == {
+        (dt.date(2026, 11, 26), "absent"): 1,
+        (dt.date(2026, 11, 26), "done"): 1,
+        (dt.date(2026, 11, 26), "households"): 1,
+        (dt.date(2026, 11, 27), "refused"): 1,
+        (dt.date(2026, 11, 27), "households"): 1,
+    }
+    assert mark == -1  # the application tally is built by its first refresh
+
+
+def test_two_refreshes_at_once_count_each_change_once(
+    context: Context, commune: SmallCommune, campaign: Campaign, pipeline: Pipeline
+) -> None:
+    kit = kit_for(context, commune, "operator.a")
+    capture(context, pipeline, kit, adults_of(context, commune.villages[0], 3), dt.date(2026, 11, 25))
+    refresh(context)
+    approve_waiting(context, commune.code, "supervisor")
+    build_worker(context, pipeline, name="test-worker").run_until_idle()
+    results: list[tally.RefreshResult] = []
+    first_in = threading.Event()
+    release = threading.Event()
+
+    def holder() -> None:
+        with unit_of_work(context.database.sessions) as session:
+            results.append(tally.refresh_applications(session=session, clock=context.clock))
+            first_in.set()
+            release.wait(timeout=30)
+
+    def second() -> None:
+        first_in.wait(timeout=30)
+        results.append(refresh(context))  # waits for the holder's lock, then finds the work done
+
+    threads = [threading.Thread(target=holder), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    first_in.wait(timeout=30)
+    release.set()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(results) == 2
+    assert results[0].changes > 0
+    assert results[1].changes == 0
+    assert_cells_are_the_counted_applications(context)
+    assert_figures_match_records(context, campaign)

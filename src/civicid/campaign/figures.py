@@ -237,12 +237,15 @@ def province_figures(
         figures[village_id].documents_integrated = n
     for village_id, n in signatures_activated(session=session, commune_codes=codes).items():
         figures[village_id].signatures_activated = n
-    for village_id, outcome, n in tally.visit_outcomes(session, list(figures)):
-        figures[village_id].visits[VisitOutcome(outcome).value] = n
+    for village_id, outcome, n in tally.visit_outcomes(session, codes, list(figures)):
+        if village_id in figures:
+            figures[village_id].visits[VisitOutcome(outcome).value] = n
+    by_commune: dict[str, list[VillageFigures]] = defaultdict(list)
+    for f in figures.values():
+        by_commune[f.commune_code].append(f)
     results = []
     for campaign in campaigns:
-        own = [f for f in figures.values() if f.commune_code == campaign.commune_code]
-        own.sort(key=lambda f: f.name)
+        own = sorted(by_commune[campaign.commune_code], key=lambda f: f.name)
         results.append(_campaign_result(session, campaign, today, own, with_days))
     return results
 

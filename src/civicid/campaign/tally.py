@@ -43,11 +43,13 @@ from civicid.campaign.repository import as_date, local_day
 from civicid.core.clock import VIETNAM_TZ, Clock
 from civicid.core.database import insert_if_absent
 from civicid.enrollment.models import Application, ChangeCounter
+from civicid.registry.models import Village
 
 APPLICATIONS = "application"  # the mark's name, and the enrollment counter's
 HOUSEHOLDS = "households"  # the visit cell measure counting doors, beside the outcomes
 # Changes read per round of a refresh: bounds the memory of a refresh after a long pause.
 CHUNK = 20_000
+MANY_VILLAGES = 500  # above this, villages are selected by commune rather than listed
 _CELL_KEY = ("commune_code", "village_id", "device_id", "day", "application_type", "status", "decided")
 
 
@@ -263,11 +265,22 @@ def rebuild_visits(*, session: Session) -> None:
     )
 
 
-def visit_outcomes(session: Session, village_ids: Sequence[int]) -> list[tuple[int, str, int]]:
-    """(village, outcome, visits) over every day."""
+def visit_outcomes(
+    session: Session, commune_codes: Sequence[str], village_ids: Sequence[int]
+) -> list[tuple[int, str, int]]:
+    """(village, outcome, visits) over every day, for the communes' villages ``village_ids``.
+
+    A commune's few dozen ids go in an ``IN`` list (primary-key ranges); a province's thousands
+    through a subquery of the communes' villages, which the planner answers with one scan.
+    """
+    villages: Any = (
+        list(village_ids)
+        if len(village_ids) <= MANY_VILLAGES
+        else select(Village.id).where(Village.commune_code.in_(list(commune_codes)))
+    )
     rows = session.execute(
         select(VisitCell.village_id, VisitCell.measure, func.sum(VisitCell.n))
-        .where(VisitCell.village_id.in_(village_ids), VisitCell.measure != HOUSEHOLDS)
+        .where(VisitCell.village_id.in_(villages), VisitCell.measure != HOUSEHOLDS)
         .group_by(VisitCell.village_id, VisitCell.measure)
     ).all()
     return [(int(v), str(m), int(n or 0)) for v, m, n in rows]

@@ -1,11 +1,20 @@
-"""A simulated campaign over several weeks, for the demo and the dashboard's tests.
+"""A simulated campaign over several weeks, through the real field kits, for the demo and the tests.
 
 Teams from the commune police, the Youth Union, the Women's Union, village heads and local security
-carry field kits from village to village. Each working day has weather (rain halves the work), each
-village its signal (without signal, captures wait in the kit until the next day's sync), each door
-its outcome (absent, refused, no smartphone). Captures go through the real packet, intake and
-pipeline; visits through :func:`civicid.campaign.visits.record_visits`; the supervisor approves at
-the end of each day, and a reassignment mid-campaign moves a village between teams.
+each carry a real field kit (``civicid.field``), set up from an enrollment file in the data folder
+(``<data>/kits/<n>``). Every working day the kit captures the adults its extract says still need
+level 2 (``sim.field.capture_from_sim``: guard-rails, sealing, outbox, approval on the kit), notes
+the doors where nobody was home, a refusal or a person without a smartphone
+(``field.households.record_visit``), and syncs in the evening through ``field.sync.KitSync`` with
+the server's app on a loopback port (``web.server.ServerThread``); the server's pipeline runs and
+the supervisor approves at the end of each day. Weather halves the work on rainy days. The team
+sent to the villages without signal syncs from a hill on the last evening: the weak link carries
+the status exchange but not the uploads, so the dashboard shows it behind with unsent captures.
+A reassignment mid-campaign moves a village between teams: the old kit loses it at its next sync.
+
+The server and the kits share one simulated clock (device tokens are checked against the server's
+clock), moved day by day through the campaign, which ends yesterday; the last morning, the first
+team syncs today.
 """
 
 from __future__ import annotations
@@ -14,29 +23,32 @@ import datetime as dt
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicid.campaign import service
 from civicid.campaign.assignments import assign
-from civicid.campaign.kits import record_kit_sync
 from civicid.campaign.models import Campaign, Organisation
-from civicid.campaign.visits import VisitOutcome, VisitReport, record_visits
+from civicid.campaign.visits import VisitOutcome
 from civicid.core.audit import Actor
 from civicid.core.clock import VIETNAM_TZ, FixedClock
 from civicid.core.database import unit_of_work
-from civicid.core.ids import uuid7
 from civicid.core.runtime import Context
-from civicid.country.age import latest_birth_date
-from civicid.enrollment.packet import Packet
 from civicid.enrollment.runtime import build_pipeline, build_worker, keystore_of
 from civicid.enrollment.tasks import Pipeline
-from civicid.registry import service as registry
-from civicid.registry.models import Person, ResidenceStatus, SignalQuality, Village
-from civicid.sim.captures import SimulatedKit, deliver, sample_documents
+from civicid.field import setup
+from civicid.field.households import record_visit
+from civicid.field.kit import Kit
+from civicid.field.models import KitHousehold, KitPerson, KitVisit
+from civicid.field.sync import INTAKE, KitSync
+from civicid.registry.models import Person, SignalQuality, Village
 from civicid.sim.enrollment import approve_waiting
+from civicid.sim.field import capture_from_sim
+from civicid.web.server import ServerThread
 
 COMMITTEE = Actor("staff", "committee")
 SIMULATOR = Actor("system", "simulator")
@@ -56,6 +68,7 @@ MEMBER_NAMES = (
     "Ma Văn Sơn",
     "Nông Thị Thu",
 )
+OPERATOR = "sim-operator"
 
 
 @dataclass
@@ -67,12 +80,23 @@ class CampaignRun:
     by_day: dict[str, int] = field(default_factory=dict)
 
 
+class _WeakLink(httpx.Client):
+    """A link that carries small requests but times out on packet uploads (2G from a hilltop)."""
+
+    def request(self, method: str, url: Any, *args: Any, **kwargs: Any) -> httpx.Response:
+        if str(url).startswith(INTAKE):
+            raise httpx.ReadTimeout("the upload timed out on a weak link")
+        response: httpx.Response = super().request(method, url, *args, **kwargs)
+        return response
+
+
 @dataclass
 class _Team:
     team_id: int
-    kit: SimulatedKit
+    kit: Kit
+    device_id: str
     villages: list[int]
-    held: list[Packet] = field(default_factory=list)  # captured without signal: synced tomorrow
+    no_signal: bool  # sent to the villages without signal: evening syncs over a weak link
 
 
 def simulate_campaign(
@@ -85,96 +109,192 @@ def simulate_campaign(
     progress: Callable[[int], None] | None = None,
 ) -> CampaignRun:
     """Run ``days`` calendar days of campaign ending yesterday; the campaign lasts 60 days in all."""
+    from civicid.web.app import create_app
+
     rng = random.Random(f"civicid-sim/{seed}/campaign")
     today = context.clock.today()
     start = today - dt.timedelta(days=days)
-    pipeline = build_pipeline(context)
-    server = keystore_of(context).sealing_public_key()
-    with unit_of_work(context.database.sessions) as session:
+    clock = FixedClock(_local(start, 7, 0))
+    server = Context(settings=context.settings, database=context.database, clock=clock)
+    pipeline = build_pipeline(server)
+    with unit_of_work(server.database.sessions) as session:
         campaign = service.create_campaign(
             session=session,
-            clock=context.clock,
+            clock=clock,
             actor=COMMITTEE,
             commune_code=commune_code,
             name=f"Chiến dịch định danh điện tử mức 2 – {start.year}",
             start=start,
             deadline=start + dt.timedelta(days=59),
         )
-        villages = session.execute(
-            select(Village.id, Village.signal).where(Village.commune_code == commune_code).order_by(Village.distance_km)
-        ).all()
-        teams = _make_teams(session, context, campaign, [v for v, _ in villages], start, rng)
-    signal = {v: s for v, s in villages}
+        # The simulated days lie in the past, but the registry was built today: a village with a child
+        # born since the campaign began cannot be worked on a day before that birth (a kit's extract
+        # of it would hold someone not born yet). The teams go to the other villages.
+        not_born_yet = set(
+            session.scalars(
+                select(Person.village_id)
+                .join(Village, Village.id == Person.village_id)
+                .where(Village.commune_code == commune_code, Person.date_of_birth > start)
+            )
+        )
+        villages = [
+            (v, signal)
+            for v, signal in session.execute(
+                select(Village.id, Village.signal)
+                .where(Village.commune_code == commune_code)
+                .order_by(Village.distance_km)
+            )
+            if v not in not_born_yet
+        ]
     run = CampaignRun(campaign_id=campaign.id, days=days)
-    people = _people_by_village(context, commune_code, rng)
+    # The server's app on a loopback port, on the simulation's clock; the kits sync with it over HTTP.
+    thread = ServerThread(create_app(server))
+    thread.start()
+    timeout = httpx.Timeout(60, connect=5)
+    try:
+        teams = _make_teams(server, campaign, villages, start, rng, thread.url)
+        with (
+            httpx.Client(base_url=thread.url, timeout=timeout) as client,
+            _WeakLink(base_url=thread.url, timeout=timeout) as weak,
+        ):
+            _run_days(
+                server,
+                _Days(pipeline, campaign, teams, clock, client, weak, start, days, per_team_day, seed),
+                run,
+                rng,
+                progress,
+            )
+            # This morning the first team synced before setting out: the dashboard shows it synced today.
+            _move(clock, max(context.clock.now(), _local(today, 7, 0)))
+            KitSync(kit=teams[0].kit, clock=clock, client=client, concurrency=1).run()
+    finally:
+        thread.stop()
+    run.visits = sum(_visits_on(team.kit) for team in teams)
+    return run
+
+
+@dataclass
+class _Days:
+    pipeline: Pipeline
+    campaign: Campaign
+    teams: list[_Team]
+    clock: FixedClock
+    client: httpx.Client
+    weak: httpx.Client
+    start: dt.date
+    days: int
+    per_team_day: int
+    seed: int
+
+
+def _run_days(
+    server: Context, d: _Days, run: CampaignRun, rng: random.Random, progress: Callable[[int], None] | None
+) -> None:
+    """The working days: doors and captures on the kits, evening syncs, the server's pipeline and approvals."""
+    pipeline, campaign, teams, clock, client, weak = d.pipeline, d.campaign, d.teams, d.clock, d.client, d.weak
+    start, days, per_team_day, seed = d.start, d.days, d.per_team_day, d.seed
+    # Set up the evening before: each kit takes its villages' extract while at the commune hall.
+    for team in teams:
+        KitSync(kit=team.kit, clock=clock, client=client, concurrency=1).run()
     done = 0
     for offset in range(days):
         day = start + dt.timedelta(days=offset)
         if str(day.weekday()) not in campaign.working_days:
             continue
+        _move(clock, _local(day, 7, 30))
         if offset == days // 2:
-            _reassign(context, campaign, teams, day)
+            _reassign(server, campaign, teams, day)
         rain = rng.random() < 0.25
         count_today = 0
-        for team in teams:
-            count_today += _work_day(context, pipeline, server, team, day, people, signal, rain, rng, per_team_day)
+        for index, team in enumerate(teams):
+            capacity = max(2, int(per_team_day * (0.5 if rain else 1.0) * rng.uniform(0.8, 1.2)))
+            count_today += _work_day(team, clock, capacity, rng, seed * 1000 + offset * 10 + index)
+        _move(clock, _local(day, 18, 0))
+        # The kits sync at the commune hall every other evening, and before a day off: their
+        # guard-rails stop captures after three days without a sync, and each sync takes the
+        # villages' whole extract again, the costliest step of the simulation. The team without
+        # signal syncs from a hill instead on the last evening: its weak link carries the small
+        # status exchange but times out on uploads, so that day's captures wait in the outbox.
+        day_off_next = str((day + dt.timedelta(days=1)).weekday()) not in campaign.working_days
+        if (days - 1 - offset) % 2 == 0 or day_off_next:
+            for team in teams:
+                hill = team.no_signal and offset == days - 1
+                KitSync(kit=team.kit, clock=clock, client=weak if hill else client, concurrency=1).run()
+        build_worker(server, pipeline, name="simulator").run_until_idle()
+        _move(clock, _local(day, 19, 0))
+        approve_waiting(server, campaign.commune_code, "supervisor")
+        build_worker(server, pipeline, name="simulator").run_until_idle()
         run.captured += count_today
         run.by_day[day.isoformat()] = count_today
-        build_worker(context, pipeline, name="simulator").run_until_idle()
-        approve_waiting(context, commune_code, "supervisor")
-        build_worker(context, pipeline, name="simulator").run_until_idle()
         done += 1
         if progress is not None:
             progress(done)
-    return run
 
 
 def _make_teams(
-    session: Session, context: Context, campaign: Campaign, villages: list[int], start: dt.date, rng: random.Random
+    context: Context,
+    campaign: Campaign,
+    villages: list[tuple[int, SignalQuality]],
+    start: dt.date,
+    rng: random.Random,
+    server_url: str,
 ) -> list[_Team]:
+    """Four teams with a kit each; the last one takes the villages without signal (two at most)."""
+    silent = [v for v, signal in villages if signal is SignalQuality.NONE][:2]
+    others = [v for v, _ in villages if v not in silent]
+    kits_root = Path(context.settings.data_dir) / "kits"
     teams = []
     for index, (name, *organisations) in enumerate(TEAMS):
-        kit = SimulatedKit.register(
-            session=session,
-            clock=context.clock,
-            actor=SIMULATOR,
-            commune_code=campaign.commune_code,
-            operator=f"operator.{index + 1}",
-        )
-        team = service.create_team(
-            session=session,
-            clock=context.clock,
-            actor=COMMITTEE,
-            campaign_id=campaign.id,
-            name=name,
-            device_id=kit.device_id,
-        )
-        for organisation in organisations:
-            service.add_member(
+        last = index == len(TEAMS) - 1
+        # One village each (a kit's extract is its villages'), two for the team that gives one up.
+        own = silent if last and silent else others[index :: len(TEAMS)][: 2 if index == 2 else 1]
+        if not own and others:  # a small commune: teams share its villages
+            own = [others[index % len(others)]]
+        with unit_of_work(context.database.sessions) as session:
+            content, passphrase, device_id = setup.make_enrollment_file(
+                session=session,
+                clock=context.clock,
+                actor=SIMULATOR,
+                commune_code=campaign.commune_code,
+                server_url=server_url,
+                sealing_key=keystore_of(context).sealing_public_key(),
+            )
+            team = service.create_team(
                 session=session,
                 clock=context.clock,
                 actor=COMMITTEE,
-                team_id=team.id,
-                name=rng.choice(MEMBER_NAMES),
-                organisation=organisation,
+                campaign_id=campaign.id,
+                name=name,
+                device_id=device_id,
             )
-        own = villages[index :: len(TEAMS)][:3]
-        assign(
-            session=session,
-            clock=context.clock,
-            actor=COMMITTEE,
-            team_id=team.id,
-            start=start,
-            end=campaign.deadline,
-            village_ids=own,
-        )
-        teams.append(_Team(team.id, kit, own))
+            for organisation in organisations:
+                service.add_member(
+                    session=session,
+                    clock=context.clock,
+                    actor=COMMITTEE,
+                    team_id=team.id,
+                    name=rng.choice(MEMBER_NAMES),
+                    organisation=organisation,
+                )
+            if own:
+                assign(
+                    session=session,
+                    clock=context.clock,
+                    actor=COMMITTEE,
+                    team_id=team.id,
+                    start=start,
+                    end=campaign.deadline,
+                    village_ids=own,
+                )
+        root = kits_root / f"team-{index + 1}"
+        setup.enroll_from_file(root=root, clock=context.clock, data=content, passphrase=passphrase)
+        teams.append(_Team(team.id, Kit.open(root), device_id, list(own), no_signal=last and bool(silent)))
     return teams
 
 
 def _reassign(context: Context, campaign: Campaign, teams: list[_Team], day: dt.date) -> None:
-    """The committee moves the slowest team's last village to the first team."""
-    giver, taker = teams[-1], teams[0]
+    """The committee moves the third team's last village to the first team (the old kit loses it)."""
+    giver, taker = teams[2], teams[0]
     if len(giver.villages) < 2:
         return
     village = giver.villages.pop()
@@ -191,110 +311,73 @@ def _reassign(context: Context, campaign: Campaign, teams: list[_Team], day: dt.
     taker.villages.append(village)
 
 
-def _people_by_village(
-    context: Context, commune_code: str, rng: random.Random
-) -> dict[int, list[tuple[int, int, bool, bool]]]:
-    """(person, household, has a phone, has a smartphone) of adults present, shuffled per village."""
-    born_by = latest_birth_date(context.clock.today(), 14)
-    with unit_of_work(context.database.sessions) as session:
-        rows = session.execute(
-            select(Person.id, Person.household_id, Person.village_id, Person.phone, Person.has_smartphone)
-            .join(Village, Village.id == Person.village_id)
-            .where(
-                Village.commune_code == commune_code,
-                Person.date_of_birth <= born_by,
-                Person.residence_status == ResidenceStatus.PRESENT,
+def _work_day(team: _Team, clock: FixedClock, capacity: int, rng: random.Random, seed: int) -> int:
+    """A day's doors on the kit: a few nobody-home, refusal and no-smartphone notes, then the captures."""
+    with team.kit.transaction() as session:
+        households = list(
+            session.scalars(
+                select(KitHousehold.id).where(KitHousehold.village_id.in_(team.villages)).order_by(KitHousehold.id)
             )
-            .order_by(Person.id)
-        ).all()
-    by_village: dict[int, list[tuple[int, int, bool, bool]]] = {}
-    for person_id, household_id, village_id, phone, smartphone in rows:
-        by_village.setdefault(village_id, []).append((person_id, household_id, phone is not None, bool(smartphone)))
-    for people in by_village.values():
-        people.sort(key=lambda p: p[1])  # door to door: household by household
-    return by_village
-
-
-def _work_day(
-    context: Context,
-    pipeline: Pipeline,
-    server: X25519PublicKey,
-    team: _Team,
-    day: dt.date,
-    people: dict[int, list[tuple[int, int, bool, bool]]],
-    signal: dict[int, SignalQuality],
-    rain: bool,
-    rng: random.Random,
-    per_team_day: int,
-) -> int:
-    village = next((v for v in team.villages if people.get(v)), None)
-    if village is None:
-        return 0
-    capacity = max(2, int(per_team_day * (0.5 if rain else 1.0) * rng.uniform(0.8, 1.2)))
-    minute = 0
-    captures: list[Packet] = []
-    visits: list[VisitReport] = []
-    household_outcome: dict[int, VisitOutcome] = {}
-    queue = people[village]
-    while queue and len(captures) < capacity:
-        person_id, household_id, has_phone, smartphone = queue.pop(0)
-        minute += rng.randint(6, 14)
-        at = _at(day, minute)
-        if household_id not in household_outcome:
+        )
+        visited = _visited_households(session)
+        doors = [h for h in households if h not in visited][: max(1, capacity // 2)]
+        for household_id in doors:
             roll = rng.random()
-            household_outcome[household_id] = (
-                VisitOutcome.ABSENT if roll < 0.12 else VisitOutcome.REFUSED if roll < 0.14 else VisitOutcome.DONE
-            )
-            if household_outcome[household_id] is not VisitOutcome.DONE:
-                visits.append(_visit(team, household_id, None, household_outcome[household_id], at))
-        if household_outcome[household_id] is not VisitOutcome.DONE:
-            continue
-        if not has_phone or (not smartphone and rng.random() < 0.5):
-            visits.append(_visit(team, household_id, person_id, VisitOutcome.NO_SMARTPHONE, at))
-            continue
-        with unit_of_work(context.database.sessions) as session:
-            person = registry.get_person(session=session, clock=context.clock, actor=SIMULATOR, person_id=person_id)
-        captures.append(
-            team.kit.capture(
-                person=person, clock=FixedClock(at), server_public_key=server, documents=sample_documents(person)
-            )
-        )
-        visits.append(_visit(team, household_id, person_id, VisitOutcome.DONE, at))
-    no_signal = signal.get(village) is SignalQuality.NONE
-    send = team.held + ([] if no_signal else captures)
-    team.held = captures if no_signal else []
-    for packet in send:
-        with unit_of_work(context.database.sessions) as session:
-            deliver(session=session, clock=context.clock, blobs=pipeline.blobs, packet=packet)
-    with unit_of_work(context.database.sessions) as session:
-        record_visits(session=session, clock=context.clock, reports=visits)
-        oldest = min((p.envelope.captured_at for p in team.held), default=None)
-        record_kit_sync(
-            session=session,
-            clock=context.clock,
-            device_id=team.kit.device_id,
-            pending_captures=len(team.held),
-            oldest_unsent_at=oldest,
-        )
-    return len(captures)
+            clock.advance(dt.timedelta(minutes=rng.randint(6, 14)))
+            if roll < 0.12:
+                record_visit(
+                    session=session,
+                    clock=clock,
+                    household_id=household_id,
+                    person_id=None,
+                    outcome=VisitOutcome.ABSENT,
+                    operator=OPERATOR,
+                )
+            elif roll < 0.14:
+                record_visit(
+                    session=session,
+                    clock=clock,
+                    household_id=household_id,
+                    person_id=None,
+                    outcome=VisitOutcome.REFUSED,
+                    operator=OPERATOR,
+                )
+            else:
+                without = session.scalars(
+                    select(KitPerson.id).where(
+                        KitPerson.household_id == household_id, KitPerson.has_smartphone.is_(False)
+                    )
+                ).first()
+                if without is not None and rng.random() < 0.3:
+                    record_visit(
+                        session=session,
+                        clock=clock,
+                        household_id=household_id,
+                        person_id=without,
+                        outcome=VisitOutcome.NO_SMARTPHONE,
+                        operator=OPERATOR,
+                    )
+    day = capture_from_sim(kit=team.kit, clock=clock, count=capacity, operator=OPERATOR, photos=False, seed=seed)
+    return len(day.captured)
 
 
-def _visit(
-    team: _Team, household_id: int, person_id: int | None, outcome: VisitOutcome, at: dt.datetime
-) -> VisitReport:
-    return VisitReport(
-        id=str(uuid7(int(at.timestamp() * 1000))),
-        device_id=team.kit.device_id,
-        operator=team.kit.operator,
-        household_id=household_id,
-        person_id=person_id,
-        outcome=outcome,
-        note=None,
-        visited_at=at,
-    )
+def _visited_households(session: Session) -> set[int]:
+    return set(session.scalars(select(KitVisit.household_id)))
 
 
-def _at(day: dt.date, minute: int) -> dt.datetime:
-    return (dt.datetime.combine(day, dt.time(7, 30), tzinfo=VIETNAM_TZ) + dt.timedelta(minutes=minute)).astimezone(
-        dt.UTC
-    )
+def _visits_on(kit: Kit) -> int:
+    with kit.transaction() as session:
+        return len(session.scalars(select(KitVisit.id)).all())
+
+
+def _move(clock: FixedClock, at: dt.datetime) -> None:
+    """Move the simulated clock forward to ``at`` (it never goes back)."""
+    if at > clock.now():
+        clock.advance(at - clock.now())
+
+
+def _local(day: dt.date, hour: int, minute: int) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=VIETNAM_TZ)
+
+
+__all__ = ["CampaignRun", "simulate_campaign"]

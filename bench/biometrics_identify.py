@@ -32,7 +32,7 @@ import numpy as np
 import psutil
 
 from bench.figures import Report, console, latencies_ms, percentile
-from civicid.biometrics.fastscan import FastScanGallery, default_subquantizers
+from civicid.biometrics.fastscan import FastScanGallery
 from civicid.biometrics.gallery import ApproximateGallery, ExactGallery, faiss_available
 from civicid.biometrics.ports import TemplateKey
 from civicid.biometrics.simulated import SIM_FACE
@@ -249,9 +249,9 @@ def bench_fastscan(
     exact_single: list[float],
 ) -> None:
     """The PQ 4-bit fast-scan first stage with an exact re-rank (docs/decisions/0022)."""
-    size, dim = gallery.count(), gallery.key.dim
+    size = gallery.count()
     fast = FastScanGallery(gallery.key, capacity=size)
-    name = f"{tag} fast-scan PQ{default_subquantizers(dim)}x4, k'={fast.candidates}"
+    name = f"{tag} fast-scan PQ{fast.subquantizers}x4, k'={fast.candidates}"
     before = _rss()
     start = time.perf_counter()
     fast.insert_matrix(gallery.reference_ids, gallery.vectors)
@@ -264,7 +264,7 @@ def bench_fastscan(
         baseline=fast.nbytes * per_million / 2**20,
         target="≈ computed + ids",
     )
-    report.add(f"{name}: codes alone / 1M", size * default_subquantizers(dim) / 2 * per_million / 2**20, "MiB")
+    report.add(f"{name}: codes alone / 1M", size * fast.subquantizers / 2 * per_million / 2**20, "MiB")
     report.context[f"{tag} fast-scan gate recall@1 (200 mated queries)"] = fast.enable(gallery, queries[:200])
     fast_s = math.inf
     rows = np.zeros((0, 1), dtype=np.int64)

@@ -32,8 +32,17 @@ _MIN_TRAINING_ROWS = 16 * 40
 
 
 def default_subquantizers(dim: int) -> int:
-    """One 4-bit slice per 4 dimensions (32 at 128-d, 128 at 512-d): 2 bytes per 16 floats."""
-    return max(8, dim // 4)
+    """32 slices of 4 bits (16 bytes a template) when the dimension allows, else one per 4 dimensions.
+
+    Measured at 200,000 × 512-d (docs/decisions/0022): 32 slices scan 3.4× faster than 128 and,
+    with 256 candidates re-ranked, still kept every mate.
+    """
+    return 32 if dim % 32 == 0 and dim >= 128 else max(1, dim // 4)
+
+
+def default_candidates(dim: int) -> int:
+    """Codes re-ranked exactly: 64 at 128-d, more when fewer bits per dimension blur the first stage."""
+    return max(DEFAULT_CANDIDATES, dim // 2)
 
 
 class FastScanGallery(RecallGate):
@@ -44,12 +53,13 @@ class FastScanGallery(RecallGate):
         key: TemplateKey,
         *,
         subquantizers: int | None = None,
-        candidates: int = DEFAULT_CANDIDATES,
+        candidates: int | None = None,
         capacity: int = 1024,
         seed: int = 1234,
     ) -> None:
         self._faiss = _faiss()
         subquantizers = default_subquantizers(key.dim) if subquantizers is None else subquantizers
+        candidates = default_candidates(key.dim) if candidates is None else candidates
         if subquantizers < 1 or key.dim % subquantizers:
             raise ValueError("subquantizers must divide the dimension")
         if candidates < 1:
@@ -66,7 +76,7 @@ class FastScanGallery(RecallGate):
 
     @classmethod
     def from_exact(
-        cls, exact: ExactGallery, *, queries: Vector, candidates: int = DEFAULT_CANDIDATES, min_recall: float = 0.99
+        cls, exact: ExactGallery, *, queries: Vector, candidates: int | None = None, min_recall: float = 0.99
     ) -> FastScanGallery:
         """A fast-scan gallery holding a copy of ``exact``'s templates, enabled if its recall check passes."""
         gallery = cls(exact.key, candidates=candidates, capacity=exact.count())
@@ -77,6 +87,10 @@ class FastScanGallery(RecallGate):
     @property
     def key(self) -> TemplateKey:
         return self._key
+
+    @property
+    def subquantizers(self) -> int:
+        return self._subquantizers
 
     @property
     def nbytes(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from sqlalchemy import func, select
@@ -13,6 +14,7 @@ from civicid.core.database import unit_of_work
 from civicid.core.ids import uuid7
 from civicid.core.runtime import Context
 from civicid.enrollment.models import Application
+from civicid.enrollment.runtime import blobs_of, keystore_of
 from civicid.field.households import record_visit
 from civicid.field.kit import Kit
 from civicid.field.models import KitHousehold, KitOperator, KitPerson, KitVisit, OutboxItem
@@ -20,11 +22,13 @@ from civicid.field.outbox import Review
 from civicid.field.review import review
 from civicid.field.status import kit_status
 from civicid.field.sync import KitSync
+from civicid.registry import service as registry
+from civicid.sim.captures import SimulatedKit, deliver
 from civicid.sim.enrollment import approve_waiting
 from civicid.sim.field import capture_from_sim
 
 from .conftest import MakeKit
-from .support import OPERATOR, SUPERVISOR, LiveServer, client_for
+from .support import ADMIN, OPERATOR, SUPERVISOR, LiveServer, client_for
 
 
 def sync(kit: Kit, clock: FixedClock, server: LiveServer, **options: object) -> None:
@@ -175,3 +179,58 @@ def test_a_visit_the_server_refuses_does_not_hold_the_others_back(
         assert db.scalar(select(func.count()).select_from(Visit)) == 1
     with kit.transaction() as session:
         assert session.scalar(select(func.count()).where(KitVisit.synced.is_(False))) == 0
+
+
+def test_the_same_villages_on_another_day_are_not_sent_again(
+    make_kit: MakeKit, villages: list[int], kit_clock: FixedClock, server: LiveServer, clock: FixedClock
+) -> None:
+    kit = make_kit("a", villages=villages[:1])
+    with client_for(server.url) as client:
+        for each in (clock, kit_clock):  # the registry was loaded the day before
+            each.advance(dt.timedelta(days=1))
+        first = KitSync(kit=kit, clock=kit_clock, client=client).run()
+        for each in (clock, kit_clock):
+            each.advance(dt.timedelta(days=1))
+        again = KitSync(kit=kit, clock=kit_clock, client=client).run()
+    assert first.persons_received > 100
+    assert again.persons_received == 0
+
+
+def test_a_neighbour_enrolled_by_someone_else_is_known_to_the_kit(
+    context: Context,
+    commune: str,
+    make_kit: MakeKit,
+    villages: list[int],
+    kit_clock: FixedClock,
+    server: LiveServer,
+    run_pipeline: Callable[[], int],
+) -> None:
+    kit = make_kit("a", villages=villages[:1])
+    sync(kit, kit_clock, server)
+    with kit.transaction() as session:
+        adult = session.scalars(
+            select(KitPerson).where(KitPerson.date_of_birth < kit_clock.today() - dt.timedelta(days=30 * 366))
+        ).first()
+        assert adult is not None
+    office = registered_office_kit(context, commune)
+    with unit_of_work(context.database.sessions) as session:
+        person = registry.get_person(session=session, clock=context.clock, actor=ADMIN, person_id=adult.id)
+        packet = office.capture(
+            person=person, clock=context.clock, server_public_key=keystore_of(context).sealing_public_key()
+        )
+        deliver(session=session, clock=context.clock, blobs=blobs_of(context), packet=packet)
+    run_pipeline()
+    approve_waiting(context, commune, "supervisor")
+    run_pipeline()
+    sync(kit, kit_clock, server)
+    with kit.transaction() as session:
+        known = session.get(KitPerson, adult.id)
+        assert known is not None
+        assert known.enrollment_status == "issued"
+
+
+def registered_office_kit(context: Context, commune: str) -> SimulatedKit:
+    with unit_of_work(context.database.sessions) as session:
+        return SimulatedKit.register(
+            session=session, clock=context.clock, actor=ADMIN, commune_code=commune, operator="office"
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from civicid.enrollment.models import Application
@@ -50,3 +50,31 @@ def person_statuses(*, session: Session, person_ids: Iterable[int]) -> dict[int,
         ).all()
         latest.update({row[0]: row[1].value for row in rows if row[0] is not None})
     return latest
+
+
+def village_enrollment_changes(
+    *, session: Session, village_ids: Iterable[int], since_seq: int, limit: int = CHANGES_PER_SYNC
+) -> list[tuple[int, str, int]]:
+    """(person id, status, change_seq) of applications in these villages changed after ``since_seq``.
+
+    Whichever kit captured them: a kit's "who still needs what" must know that a neighbour was
+    enrolled by another team, or at the commune office.
+    """
+    villages = sorted(set(village_ids))
+    if not villages:
+        return []
+    rows = session.execute(
+        select(Application.person_id, Application.status, Application.change_seq)
+        .where(
+            Application.village_id.in_(villages),
+            Application.change_seq > since_seq,
+            Application.person_id.is_not(None),
+        )
+        .order_by(Application.change_seq)
+        .limit(limit)
+    ).all()
+    return [(row[0], row[1].value, row[2]) for row in rows if row[0] is not None]
+
+
+def latest_change_seq(*, session: Session) -> int:
+    return session.scalar(select(func.max(Application.change_seq))) or 0

@@ -2,14 +2,15 @@
 
 Scope is least privilege: a kit receives the residents of the villages and households assigned to
 it today (``campaign.assignments``), with only the fields capture needs, and the statuses of the
-applications it captured itself. When its assignment changes (another version, or another day with
-other villages) the answer is ``full``: the kit replaces its extract, so work withdrawn from it
-leaves the kit at its next sync.
+applications it captured itself. When the set of places assigned to it changes (a reassignment, or
+another day with other villages) the answer is ``full``: the kit replaces its extract, so work
+withdrawn from it leaves the kit at its next sync. The same places on another day are no reason to
+send them again.
 
 The cursor (``civicid-field-cursor/1``, base64url JSON, opaque to the kit) holds:
 
 - ``seq``: the last application ``change_seq`` the kit applied (a server sequence, so nothing is missed);
-- ``assign`` and ``day``: the assignment version and day its extract was made for;
+- ``scope``: a digest of the villages and households its extract was made for;
 - ``reg``: the server time of that extract. The registry keeps ``updated_at`` but no change sequence,
   so incremental extracts read persons updated since ``reg`` minus :data:`REGISTRY_OVERLAP` — a window
   wider than any transaction — and the kit's upserts make the overlap harmless.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
 import json
 from typing import Any
 
@@ -30,12 +32,12 @@ from civicid.campaign import assignments, kits, visits
 from civicid.campaign.errors import InvalidVisit
 from civicid.core.audit import Actor
 from civicid.core.clock import Clock
-from civicid.core.errors import InvalidInput
 from civicid.enrollment import kit_view
 from civicid.enrollment.devices import DeviceRead
 from civicid.field.protocol import (
     ApplicationStatusOut,
     AssignmentOut,
+    EnrollmentStatusOut,
     HouseholdOut,
     PersonOut,
     SyncIn,
@@ -47,7 +49,7 @@ from civicid.registry import service as registry
 from civicid.registry.models import ResidenceStatus
 from civicid.registry.schemas import PersonRead
 
-CURSOR_FORMAT = 1
+CURSOR_FORMAT = 2
 REGISTRY_OVERLAP = dt.timedelta(minutes=10)
 _LIVING_HERE = {ResidenceStatus.PRESENT, ResidenceStatus.WORKING_AWAY}
 
@@ -57,8 +59,8 @@ class Cursor(BaseModel):
 
     v: int = CURSOR_FORMAT
     seq: int = 0
-    assign: int = -1
-    day: dt.date | None = None
+    vseq: int = 0  # the last change_seq of the villages' applications (any kit's) the kit was told of
+    scope: str | None = None
     reg: dt.datetime | None = None
 
     def encode(self) -> str:
@@ -67,16 +69,19 @@ class Cursor(BaseModel):
 
     @classmethod
     def decode(cls, text: str | None) -> Cursor:
+        """The cursor, or the empty one for a cursor of another format or a damaged one.
+
+        An unreadable cursor only costs a full extract and the statuses again from the start: a kit
+        must never be locked out of syncing by what it stored (a server upgrade, a damaged database).
+        """
         if not text:
             return cls()
         try:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
             cursor = cls.model_validate(json.loads(raw))
-        except (binascii.Error, ValueError, ValidationError) as exc:
-            raise InvalidInput("the sync cursor is not one this server gave: sync with no cursor") from exc
-        if cursor.v != CURSOR_FORMAT:
-            raise InvalidInput(f"the sync cursor is of format {cursor.v}; this server reads {CURSOR_FORMAT}")
-        return cursor
+        except (binascii.Error, ValueError, ValidationError):
+            return cls()
+        return cursor if cursor.v == CURSOR_FORMAT else cls()
 
 
 def sync_device(*, session: Session, clock: Clock, device: DeviceRead, request: SyncIn) -> SyncOut:
@@ -90,9 +95,9 @@ def sync_device(*, session: Session, clock: Clock, device: DeviceRead, request: 
         pending_captures=request.pending_captures,
         oldest_unsent_at=request.oldest_unsent_at,
     )
-    today = clock.today()
-    assignment = assignments.kit_assignment(session=session, device_id=device.id, day=today)
-    full = cursor.assign != assignment.version or cursor.day != today or cursor.reg is None
+    assignment = assignments.kit_assignment(session=session, device_id=device.id, day=clock.today())
+    scope = _scope_digest(assignment.village_ids, assignment.household_ids)
+    full = cursor.scope != scope or cursor.reg is None
     since = None if full or cursor.reg is None else cursor.reg - REGISTRY_OVERLAP
     extract = registry.capture_extract(
         session=session,
@@ -105,7 +110,15 @@ def sync_device(*, session: Session, clock: Clock, device: DeviceRead, request: 
     statuses = kit_view.person_statuses(session=session, person_ids=[p.id for p in extract.persons])
     changes = kit_view.device_application_changes(session=session, device_id=device.id, since_seq=cursor.seq)
     last_seq = changes[-1].change_seq if changes else cursor.seq
-    next_cursor = Cursor(seq=last_seq, assign=assignment.version, day=today, reg=clock.now())
+    if full:
+        enrollment: list[tuple[int, str, int]] = []
+        village_seq = kit_view.latest_change_seq(session=session)
+    else:
+        enrollment = kit_view.village_enrollment_changes(
+            session=session, village_ids=assignment.village_ids, since_seq=cursor.vseq
+        )
+        village_seq = enrollment[-1][2] if enrollment else cursor.vseq
+    next_cursor = Cursor(seq=last_seq, vseq=village_seq, scope=scope, reg=clock.now())
     return SyncOut(
         cursor=next_cursor.encode(),
         server_time=clock.now(),
@@ -120,7 +133,8 @@ def sync_device(*, session: Session, clock: Clock, device: DeviceRead, request: 
         households=[HouseholdOut(**h.model_dump(exclude={"members"})) for h in extract.households],
         persons=[_person_out(p, statuses.get(p.id)) for p in extract.persons],
         applications=[ApplicationStatusOut(**_change(c)) for c in changes],
-        more_applications=len(changes) == kit_view.CHANGES_PER_SYNC,
+        enrollment=[EnrollmentStatusOut(person_id=p, status=s) for p, s, _ in enrollment],
+        more_applications=len(changes) == kit_view.CHANGES_PER_SYNC or len(enrollment) == kit_view.CHANGES_PER_SYNC,
         visits_stored=len(stored),
         visits_refused=refused,
     )
@@ -150,6 +164,11 @@ def _store_visits(
             except InvalidVisit:
                 refused.append(report.id)
         return stored, refused
+
+
+def _scope_digest(village_ids: frozenset[int], household_ids: frozenset[int]) -> str:
+    places = json.dumps([sorted(village_ids), sorted(household_ids)], separators=(",", ":"))
+    return hashlib.sha256(places.encode()).hexdigest()[:16]
 
 
 def _report(device: DeviceRead, visit: VisitIn) -> visits.VisitReport:

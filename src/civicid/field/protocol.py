@@ -86,6 +86,13 @@ class ApplicationStatusOut(BaseModel):
     status_reason: str | None
 
 
+class EnrollmentStatusOut(BaseModel):
+    """A resident's latest application status changed (whichever kit captured it)."""
+
+    person_id: int
+    status: str
+
+
 class SyncOut(BaseModel):
     format: str = SYNC_FORMAT
     cursor: str
@@ -96,6 +103,9 @@ class SyncOut(BaseModel):
     households: list[HouseholdOut]
     persons: list[PersonOut]
     applications: list[ApplicationStatusOut]
+    enrollment: list[EnrollmentStatusOut] = Field(
+        default_factory=list, description="Residents whose application status changed since the cursor."
+    )
     more_applications: bool = Field(description="More status changes wait: sync again.")
     visits_stored: int
     visits_refused: list[str] = Field(

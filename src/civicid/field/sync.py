@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from civicid.core.clock import Clock
@@ -343,19 +343,9 @@ def apply_down_sync(kit: Kit, session: Session, answer: SyncOut, received_at: dt
     """Apply one down-sync answer: the extract, the assignment, the statuses, the cursor. Returns statuses applied."""
     identity = _identity(session)
     if answer.full:
-        keep_persons = {p.id for p in answer.persons}
-        session.execute(delete(KitPerson).where(KitPerson.id.not_in(keep_persons)))
-        session.execute(delete(KitHousehold).where(KitHousehold.id.not_in({h.id for h in answer.households})))
-        session.execute(delete(KitVillage).where(KitVillage.id.not_in({v.id for v in answer.villages})))
-    for village in answer.villages:
-        session.merge(KitVillage(id=village.id, name=village.name, signal=village.signal))
-    for household in answer.households:
-        session.merge(KitHousehold(**household.model_dump()))
-    for person in answer.persons:
-        if not person.present:
-            session.execute(delete(KitPerson).where(KitPerson.id == person.id))
-            continue
-        session.merge(KitPerson(**person.model_dump(exclude={"present"})))
+        _replace_extract(session, answer)
+    else:
+        _merge_extract(session, answer)
     applied = 0
     for change in answer.applications:
         item = session.get(OutboxItem, change.application_id)
@@ -370,6 +360,36 @@ def apply_down_sync(kit: Kit, session: Session, answer: SyncOut, received_at: dt
     identity.last_sync_at = received_at
     identity.last_server_time, identity.last_server_time_local = answer.server_time, received_at
     return applied
+
+
+def _replace_extract(session: Session, answer: SyncOut) -> None:
+    """A full extract replaces what the kit holds, in bulk (a village's hundreds of rows at once)."""
+    for table in (KitPerson, KitHousehold, KitVillage):
+        session.execute(delete(table))
+    if answer.villages:
+        session.execute(insert(KitVillage), [v.model_dump() for v in answer.villages])
+    if answer.households:
+        session.execute(insert(KitHousehold), [h.model_dump() for h in answer.households])
+    persons = [p.model_dump(exclude={"present"}) for p in answer.persons if p.present]
+    if persons:
+        session.execute(insert(KitPerson), persons)
+
+
+def _merge_extract(session: Session, answer: SyncOut) -> None:
+    """An incremental extract: the few rows that changed, each inserted or updated; the departed dropped."""
+    for village in answer.villages:
+        session.merge(KitVillage(**village.model_dump()))
+    for household in answer.households:
+        session.merge(KitHousehold(**household.model_dump()))
+    for person in answer.persons:
+        if person.present:
+            session.merge(KitPerson(**person.model_dump(exclude={"present"})))
+        else:
+            session.execute(delete(KitPerson).where(KitPerson.id == person.id))
+    for change in answer.enrollment:
+        session.execute(
+            update(KitPerson).where(KitPerson.id == change.person_id).values(enrollment_status=change.status)
+        )
 
 
 def _identity(session: Session) -> KitIdentity:

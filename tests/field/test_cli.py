@@ -11,10 +11,13 @@ import pytest
 from click.testing import Result
 from sqlalchemy import func, select
 
+from civicid.campaign.assignments import kit_assignment
+from civicid.core.clock import SystemClock
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.enrollment.models import Application
 from civicid.field.cli import PASSPHRASE_ENV
+from civicid.registry.models import Village
 
 Civicid = Callable[..., Result]
 
@@ -91,3 +94,24 @@ def test_importing_a_file_that_is_not_a_bundle_is_status_2(civicid: Civicid, tmp
     result = civicid("intake", "import", str(junk))
     assert result.exit_code == 2
     assert "relay" in result.stderr
+
+
+def test_a_kit_is_sent_to_villages_from_the_command_line(
+    civicid: Civicid, kit_dir: Path, context: Context, commune: str
+) -> None:
+    status = json.loads(civicid("field", "status", "--data", str(kit_dir), "--json").stdout)
+    with unit_of_work(context.database.sessions) as session:
+        village = session.scalar(select(Village.id).where(Village.commune_code == commune))
+    done = civicid("campaign", "assign", "--device", status["device_id"], "--villages", str(village), "--days", "3")
+    assert done.exit_code == 0, done.output
+    with unit_of_work(context.database.sessions) as session:
+        held = kit_assignment(
+            session=session, device_id=status["device_id"], day=SystemClock().today()
+        )  # the CLI's own clock
+    assert held.village_ids == {village}
+
+
+def test_an_unknown_kit_cannot_be_sent_anywhere(civicid: Civicid, commune: str) -> None:
+    result = civicid("campaign", "assign", "--device", "kit-nobody", "--villages", "1")
+    assert result.exit_code == 2
+    assert "not registered" in result.stderr

@@ -60,6 +60,41 @@ def create_command(
     emit(result, as_json=as_json, render=lambda r: console.print(f"Campaign {r['id']} created", highlight=False))
 
 
+@app.command("assign")
+def assign_command(
+    device: str = typer.Option(..., "--device", help="The field kit's device id (from `civicid field init`)."),
+    villages: str = typer.Option(..., "--villages", help="Village ids, comma-separated (`civicid registry villages`)."),
+    days: int = typer.Option(7, "--days", min=1, max=366, help="For how many days, from today."),
+    team: str | None = typer.Option(None, "--team", help="The team's name (made if new)."),
+    data: Path | None = DataOption,
+) -> None:
+    """Send a kit's team to villages for some days; the kit receives them at its next sync."""
+    from civicid.campaign.assignments import assign_villages_to_kit
+    from civicid.enrollment.devices import active_device
+
+    try:
+        village_ids = [int(v) for v in villages.split(",") if v.strip()]
+    except ValueError:
+        fail(f"--villages takes village ids separated by commas, not {villages!r}")
+    context = open_context(load_settings(data))
+    today = context.clock.today()
+    with unit_of_work(context.database.sessions) as session:
+        active_device(session=session, device_id=device)  # an unknown or revoked kit is refused
+        assign_villages_to_kit(
+            session=session,
+            clock=context.clock,
+            actor=CLI_ACTOR,
+            device_id=device,
+            village_ids=village_ids,
+            start=today,
+            end=today + dt.timedelta(days=days - 1),
+            team_name=team,
+        )
+    console.print(
+        f"kit {device}: villages {', '.join(map(str, village_ids))} until {today + dt.timedelta(days=days - 1)}"
+    )
+
+
 @app.command("report")
 def report_command(
     commune: str | None = typer.Option(None, "--commune", help="One commune (5-digit code)."),

@@ -892,9 +892,10 @@ class _Flow:
                     self.fin_delivered = True
                     self.conn.check_done()
                 else:
-                    self.dest.write(ready.data)
-                    self.pending -= len(ready.data)
+                    # Counted before the write: a reader on another thread that has the bytes sees them counted.
                     self.link._counters.add(f"bytes_{direction}", len(ready.data))
+                    self.pending -= len(ready.data)
+                    self.dest.write(ready.data)
         except OSError:
             self.conn.abort()
             return

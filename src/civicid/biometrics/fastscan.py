@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from civicid.biometrics.gallery import ExactGallery, RecallGate, _faiss
-from civicid.biometrics.ports import Candidate, Template, TemplateKey, Vector, stack
-from civicid.biometrics.sketch import rerank
+from civicid.biometrics.gallery import ExactGallery, _faiss
+from civicid.biometrics.ports import TemplateKey, Vector
+from civicid.biometrics.rerank import RerankedGallery
 
 DEFAULT_CANDIDATES = 64
 # k-means needs some rows per centroid; training on more than this gains nothing measurable.
@@ -45,7 +45,7 @@ def default_candidates(dim: int) -> int:
     return max(DEFAULT_CANDIDATES, dim // 2)
 
 
-class FastScanGallery(RecallGate):
+class FastScanGallery(RerankedGallery):
     """Approximate gallery: float32 rows for re-ranking plus a 4-bit PQ fast-scan code per row."""
 
     def __init__(
@@ -85,10 +85,6 @@ class FastScanGallery(RecallGate):
         return gallery
 
     @property
-    def key(self) -> TemplateKey:
-        return self._key
-
-    @property
     def subquantizers(self) -> int:
         return self._subquantizers
 
@@ -96,16 +92,6 @@ class FastScanGallery(RecallGate):
     def nbytes(self) -> int:
         """Bytes held for the live rows: float vectors plus codes (ids and dicts not counted)."""
         return self.count() * (self._key.dim * 4 + self._subquantizers // 2)
-
-    def count(self) -> int:
-        return self._exact.count()
-
-    def __contains__(self, reference_id: object) -> bool:
-        return reference_id in self._exact
-
-    def insert(self, reference_id: str, template: Template) -> None:
-        self._key.require_same(template.key)
-        self.insert_matrix([reference_id], template.vector[None, :])
 
     def insert_matrix(self, reference_ids: Sequence[str], vectors: npt.ArrayLike) -> None:
         """Bulk insert of unit-normalised rows; the first insert of enough rows trains the quantiser."""
@@ -124,44 +110,16 @@ class FastScanGallery(RecallGate):
         self._exact.delete(reference_id)
         self._stale = True
 
-    def identify(self, template: Template, top_k: int) -> list[Candidate]:
-        return self.identify_batch([template], top_k)[0]
-
-    def identify_batch(self, templates: Sequence[Template], top_k: int) -> list[list[Candidate]]:
-        return self.search_matrix(stack(templates, self._key), top_k)
-
-    def search_matrix(self, queries: Vector, top_k: int) -> list[list[Candidate]]:
-        """Top-k candidates for each row of ``queries`` (m, dim), best first, with exact cosine scores."""
-        self._require_enabled()
-        return self._search(queries, top_k)
-
-    def search_rows(self, queries: Vector, top_k: int) -> tuple[Vector, npt.NDArray[np.int64]]:
-        """Scores and rows (m, k) of the re-ranked top k, best first; k = min(top_k, count). Gated."""
-        self._require_enabled()
-        return self._search_rows(queries, top_k)
-
-    def _search(self, queries: Vector, top_k: int) -> list[list[Candidate]]:
-        scores, rows = self._search_rows(queries, top_k)
-        reference_at = self._exact.reference_at
-        return [
-            [Candidate(reference_at(int(r)), float(s)) for s, r in zip(score_row, row_row, strict=True)]
-            for score_row, row_row in zip(scores, rows, strict=True)
-        ]
-
     def _search_rows(self, queries: Vector, top_k: int) -> tuple[Vector, npt.NDArray[np.int64]]:
-        if top_k < 1:
-            raise ValueError("top_k must be at least 1")
-        queries = np.ascontiguousarray(queries, dtype=np.float32)
-        size, m = self._exact.count(), int(queries.shape[0])
-        k = min(top_k, size)
-        if k == 0 or m == 0:
-            return np.zeros((m, k), dtype=np.float32), np.zeros((m, k), dtype=np.int64)
-        if size < _MIN_TRAINING_ROWS:
-            return self._exact.search_rows(queries, top_k)  # too few rows to quantise: exact is cheap
+        if 0 < self._exact.count() < _MIN_TRAINING_ROWS:
+            # Too few rows to quantise: exact search is cheap.
+            return self._exact.search_rows(np.ascontiguousarray(queries, dtype=np.float32), top_k)
+        return super()._search_rows(queries, top_k)
+
+    def _first_stage(self, queries: Vector, wide: int) -> npt.NDArray[np.int64]:
         self._refresh()
-        wide = min(max(self.candidates, top_k), size)
         _distances, rows = self._index.search(queries, wide)
-        return rerank(self._exact.vectors, queries, rows, k)
+        return np.asarray(rows, dtype=np.int64)
 
     def _train(self, vectors: Vector) -> None:
         rng = np.random.default_rng(self._seed)

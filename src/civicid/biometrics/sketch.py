@@ -21,15 +21,14 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from civicid.biometrics.gallery import ExactGallery, RecallGate, _faiss
-from civicid.biometrics.ports import Candidate, Template, TemplateKey, Vector, stack
+from civicid.biometrics.gallery import ExactGallery, _faiss
+from civicid.biometrics.ports import TemplateKey, Vector
+from civicid.biometrics.rerank import RerankedGallery
 
 DEFAULT_SEED = 0x5EED_0006
 DEFAULT_CANDIDATES = 32
-# Rows sketched at a time (bounds the (rows, bits) projection buffer), and queries re-ranked at a time
-# (bounds the gathered (queries, candidates, dim) float32 block to a few MiB).
+# Rows sketched at a time (bounds the (rows, bits) projection buffer).
 _ENCODE_ROWS = 1 << 15
-_RERANK_CELLS = 1 << 21
 
 Codes = npt.NDArray[np.uint8]
 
@@ -39,27 +38,7 @@ def default_bits(dim: int) -> int:
     return max(256, -(-dim // 64) * 64)
 
 
-def rerank(
-    vectors: Vector, queries: Vector, rows: npt.NDArray[np.int64], k: int
-) -> tuple[Vector, npt.NDArray[np.int64]]:
-    """Exact cosine of each query against its candidate rows (m, wide); the best k, best first.
-
-    A first stage may return -1 where it found fewer candidates than asked: those score -inf.
-    """
-    m, wide = rows.shape
-    scores = np.empty((m, wide), dtype=np.float32)
-    safe = np.maximum(rows, 0)
-    step = max(1, _RERANK_CELLS // (wide * vectors.shape[1]))
-    for start in range(0, m, step):
-        stop = min(start + step, m)
-        gathered = vectors[safe[start:stop]]  # (queries, wide, dim)
-        scores[start:stop] = np.matmul(gathered, queries[start:stop, :, None])[:, :, 0]
-    scores[rows < 0] = -np.inf
-    order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-    return np.take_along_axis(scores, order, 1), np.take_along_axis(rows, order, 1).astype(np.int64)
-
-
-class SketchGallery(RecallGate):
+class SketchGallery(RerankedGallery):
     """Approximate gallery: float32 rows for re-ranking plus a ``bits``-bit sketch per row.
 
     The float rows live in a private :class:`ExactGallery`; sketch row i belongs to its row i, and a
@@ -111,10 +90,6 @@ class SketchGallery(RecallGate):
         return sketch
 
     @property
-    def key(self) -> TemplateKey:
-        return self._key
-
-    @property
     def bits(self) -> int:
         return self._bits
 
@@ -128,12 +103,6 @@ class SketchGallery(RecallGate):
         """Bytes held for the live rows: float vectors plus sketches (ids and dicts not counted)."""
         return self.count() * (self._key.dim * 4 + self._bits // 8)
 
-    def count(self) -> int:
-        return self._exact.count()
-
-    def __contains__(self, reference_id: object) -> bool:
-        return reference_id in self._exact
-
     def sketch(self, vectors: npt.ArrayLike) -> Codes:
         """The packed sketches (m, bits/8) of unit rows (m, dim): bit j is 1 where row·projection[:, j] > 0."""
         matrix = np.asarray(vectors, dtype=np.float32)
@@ -142,10 +111,6 @@ class SketchGallery(RecallGate):
             stop = min(start + _ENCODE_ROWS, matrix.shape[0])
             out[start:stop] = np.packbits(matrix[start:stop] @ self._projection > 0, axis=1)
         return out
-
-    def insert(self, reference_id: str, template: Template) -> None:
-        self._key.require_same(template.key)
-        self.insert_matrix([reference_id], template.vector[None, :])
 
     def insert_matrix(self, reference_ids: Sequence[str], vectors: npt.ArrayLike) -> None:
         """Bulk insert of unit-normalised rows of this gallery's key (validated by the exact gallery)."""
@@ -162,41 +127,10 @@ class SketchGallery(RecallGate):
         self._exact.delete(reference_id)
         self._codes[row] = self._codes[last]
 
-    def identify(self, template: Template, top_k: int) -> list[Candidate]:
-        return self.identify_batch([template], top_k)[0]
-
-    def identify_batch(self, templates: Sequence[Template], top_k: int) -> list[list[Candidate]]:
-        return self.search_matrix(stack(templates, self._key), top_k)
-
-    def search_matrix(self, queries: Vector, top_k: int) -> list[list[Candidate]]:
-        """Top-k candidates for each row of ``queries`` (m, dim), best first, with exact cosine scores."""
-        self._require_enabled()
-        return self._search(queries, top_k)
-
-    def search_rows(self, queries: Vector, top_k: int) -> tuple[Vector, npt.NDArray[np.int64]]:
-        """Scores and rows (m, k) of the re-ranked top k, best first; k = min(top_k, count). Gated."""
-        self._require_enabled()
-        return self._search_rows(queries, top_k)
-
-    def _search(self, queries: Vector, top_k: int) -> list[list[Candidate]]:
-        scores, rows = self._search_rows(queries, top_k)
-        reference_at = self._exact.reference_at
-        return [
-            [Candidate(reference_at(int(r)), float(s)) for s, r in zip(score_row, row_row, strict=True)]
-            for score_row, row_row in zip(scores, rows, strict=True)
-        ]
-
-    def _search_rows(self, queries: Vector, top_k: int) -> tuple[Vector, npt.NDArray[np.int64]]:
-        if top_k < 1:
-            raise ValueError("top_k must be at least 1")
-        queries = np.ascontiguousarray(queries, dtype=np.float32)
-        size, m = self._exact.count(), int(queries.shape[0])
-        k = min(top_k, size)
-        if k == 0 or m == 0:
-            return np.zeros((m, k), dtype=np.float32), np.zeros((m, k), dtype=np.int64)
-        wide = min(max(self.candidates, top_k), size)
+    def _first_stage(self, queries: Vector, wide: int) -> npt.NDArray[np.int64]:
+        size = self._exact.count()
         _distances, rows = self._faiss.knn_hamming(self.sketch(queries), self._codes[:size], wide)
-        return rerank(self._exact.vectors, queries, rows, k)
+        return np.asarray(rows, dtype=np.int64)
 
     def _reserve(self, needed: int, *, keep: int) -> None:
         """Room for ``needed`` rows, keeping the first ``keep`` codes (those already written)."""

@@ -128,14 +128,15 @@ def short_code(application_id: str) -> str:
     return f"{text[:4]}-{text[4:]}"
 
 
-def condition_of(kit: Kit, session: Session, clock: Clock) -> guardrails.KitCondition:
+def condition_of(kit: Kit, session: Session, clock: Clock, *, unsent: int | None = None) -> guardrails.KitCondition:
+    """What the guard-rails look at; ``unsent`` when the caller has already counted it."""
     identity = session.get(KitIdentity, 1)
     assert identity is not None  # noqa: S101 - Kit.open checked it
     return guardrails.KitCondition(
         now=clock.now(),
         created_at=identity.created_at,
         last_sync_at=identity.last_sync_at,
-        unsent_captures=unsent_count(session),
+        unsent_captures=len(unsent_captures(session)) if unsent is None else unsent,
         free_disk_mb=guardrails.free_disk_mb(kit.root),
         clock_drift=clock_drift(identity, clock.now()),
     )
@@ -150,7 +151,11 @@ def clock_drift(identity: KitIdentity, now: dt.datetime) -> dt.timedelta | None:
     return identity.last_server_time_local - identity.last_server_time
 
 
-def unsent_count(session: Session) -> int:
+def unsent_captures(session: Session) -> list[dt.datetime]:
+    """When each capture that still holds data the server lacks was made (``outbox.is_unsent``), oldest first.
+
+    The one definition of "unsent" for the guard-rail, the status page and the report sent at sync.
+    """
     on_kit = (
         select(OutboxPart.application_id, func.count().label("n"))
         .where(OutboxPart.on_server.is_(False))
@@ -158,11 +163,12 @@ def unsent_count(session: Session) -> int:
         .subquery()
     )
     rows = session.execute(
-        select(OutboxItem.state, func.coalesce(on_kit.c.n, 0))
+        select(OutboxItem.state, func.coalesce(on_kit.c.n, 0), OutboxItem.captured_at)
         .outerjoin(on_kit, on_kit.c.application_id == OutboxItem.application_id)
         .where(OutboxItem.state.not_in([OutboxState.REJECTED, OutboxState.NEEDS_CORRECTION]))
+        .order_by(OutboxItem.captured_at)
     ).all()
-    return sum(1 for state, parts in rows if is_unsent(state, parts))
+    return [captured for state, parts, captured in rows if is_unsent(state, parts)]
 
 
 def _capture(identity: KitIdentity, person: KitPerson, form: CaptureForm, clock: Clock) -> Capture:

@@ -77,7 +77,8 @@ class Kit:
     @classmethod
     def _attach(cls, root: Path) -> Kit:
         engine = make_engine(f"sqlite:///{root / DATABASE_FILE}")
-        return cls(root=root, sessions=make_session_factory(engine), keystore=FileKeystore.open(root, _master_key()))
+        keystore = FileKeystore.open(root, master_key_from_environment())
+        return cls(root=root, sessions=make_session_factory(engine), keystore=keystore)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -139,7 +140,3 @@ class Kit:
                 shutil.rmtree(child, ignore_errors=True)
                 removed += 1
         return removed
-
-
-def _master_key() -> bytes | None:
-    return master_key_from_environment()

@@ -10,10 +10,9 @@ from sqlalchemy.orm import Session
 
 from civicid.core.clock import Clock
 from civicid.field import guardrails
-from civicid.field.capture import condition_of
+from civicid.field.capture import condition_of, unsent_captures
 from civicid.field.kit import Kit
 from civicid.field.models import KitIdentity, KitVisit, OutboxItem, OutboxPart, OutboxState
-from civicid.field.outbox import is_unsent
 
 
 def kit_status(*, kit: Kit, session: Session, clock: Clock) -> dict[str, Any]:
@@ -22,15 +21,7 @@ def kit_status(*, kit: Kit, session: Session, clock: Clock) -> dict[str, Any]:
     by_state = {state.value: 0 for state in OutboxState}
     for state, count in session.execute(select(OutboxItem.state, func.count()).group_by(OutboxItem.state)):
         by_state[state.value] = count
-    parts_on_kit = dict(
-        session.execute(
-            select(OutboxPart.application_id, func.count())
-            .where(OutboxPart.on_server.is_(False))
-            .group_by(OutboxPart.application_id)
-        ).all()
-    )
-    items = session.execute(select(OutboxItem.application_id, OutboxItem.state, OutboxItem.captured_at)).all()
-    unsent = [(a, captured) for a, state, captured in items if is_unsent(state, parts_on_kit.get(a, 0))]
+    unsent = unsent_captures(session)
     later_bytes = session.scalar(
         select(func.coalesce(func.sum(OutboxPart.size - OutboxPart.sent_bytes), 0))
         .join(OutboxItem, OutboxItem.application_id == OutboxPart.application_id)
@@ -39,7 +30,7 @@ def kit_status(*, kit: Kit, session: Session, clock: Clock) -> dict[str, Any]:
             OutboxItem.state.not_in([OutboxState.REJECTED, OutboxState.NEEDS_CORRECTION]),
         )
     )
-    condition = condition_of(kit, session, clock)
+    condition = condition_of(kit, session, clock, unsent=len(unsent))
     rails = guardrails.rails_of(identity.guardrails)
     refusals = guardrails.check(rails, condition)
     return {
@@ -49,7 +40,7 @@ def kit_status(*, kit: Kit, session: Session, clock: Clock) -> dict[str, Any]:
         "outbox": {
             "by_state": by_state,
             "unsent": len(unsent),
-            "oldest_unsent_at": min((c for _, c in unsent), default=None),
+            "oldest_unsent_at": unsent[0] if unsent else None,
             "bytes_on_kit": int(later_bytes or 0),
         },
         "visits_unsent": session.scalar(select(func.count()).where(KitVisit.synced.is_(False))),

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from civicid.core.clock import Clock
 from civicid.enrollment.device_tokens import device_token
-from civicid.field.capture import unsent_count
+from civicid.field.capture import unsent_captures
 from civicid.field.kit import Kit
 from civicid.field.models import (
     KitHousehold,
@@ -123,19 +123,20 @@ class KitSync:
             report.packets_tried += 1
             report.bytes_sent += sent
             report.packets_on_server += on_server
-            if error:
-                report.errors.append(error)
-        if any(error and error.startswith("device refused") for _, _, error in outcomes):
-            raise DeviceRefused(next(e for _, _, e in outcomes if e and e.startswith("device refused")))
+            if error is not None:
+                report.errors.append(str(error))
+        refused = next((error for _, _, error in outcomes if isinstance(error, DeviceRefused)), None)
+        if refused is not None:
+            raise refused  # every other packet would be refused too: the sync stops here
 
-    def _send_one(self, application_id: str) -> tuple[int, int, str | None]:
-        """Send one packet's missing bytes; returns (bytes sent, 1 if the server holds it, error)."""
+    def _send_one(self, application_id: str) -> tuple[int, int, LinkDown | DeviceRefused | None]:
+        """Send one packet's missing bytes; returns (bytes sent, 1 if the server holds it, the failure)."""
         upload = _Upload(self, application_id)
         try:
             upload.run()
         except (LinkDown, DeviceRefused) as exc:
-            upload.failed(str(exc))
-            return upload.sent, 0, str(exc)
+            upload.error = str(exc)
+            return upload.sent, 0, exc
         finally:
             upload.save()
         return upload.sent, int(upload.on_server), None
@@ -153,11 +154,12 @@ class KitSync:
                     .order_by(KitVisit.visited_at)
                     .limit(VISITS_PER_SYNC)
                 ).all()
+                unsent = unsent_captures(session)
                 body = {
                     "cursor": identity.cursor.get("value"),
                     "visits": [_visit_json(v) for v in visits],
-                    "pending_captures": unsent_count(session),
-                    "oldest_unsent_at": _oldest_unsent(session),
+                    "pending_captures": len(unsent),
+                    "oldest_unsent_at": unsent[0].isoformat() if unsent else None,
                 }
                 visit_ids = [v.id for v in visits]
             answer = SyncOut.model_validate(self._call("POST", SYNC, json=body))
@@ -297,9 +299,6 @@ class _Upload:
         # The server will never accept this envelope (invalid, or a rule it breaks): say so.
         self.server_status, self.server_reason = "rejected", refused.code or f"http_{refused.status}"
 
-    def failed(self, error: str) -> None:
-        self.error = error
-
     def save(self) -> None:
         with self.kit.transaction() as session:
             item = session.get(OutboxItem, self.application_id)
@@ -408,15 +407,6 @@ def _visit_json(visit: KitVisit) -> dict[str, Any]:
         "operator": visit.operator,
         "visited_at": visit.visited_at.isoformat(),
     }
-
-
-def _oldest_unsent(session: Session) -> str | None:
-    oldest = session.scalar(
-        select(func.min(OutboxItem.captured_at)).where(
-            OutboxItem.state.in_([OutboxState.CAPTURED, OutboxState.APPROVED_ON_DEVICE, OutboxState.UPLOADING])
-        )
-    )
-    return oldest.isoformat() if oldest is not None else None
 
 
 def _problem(response: httpx.Response) -> dict[str, Any]:

@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, sync_playwright
 
 from civicid.core.clock import SystemClock
@@ -26,6 +22,7 @@ from civicid.enrollment.runtime import build_pipeline
 from civicid.sim.demo import build_demo
 from civicid.sim.enrollment import simulate_round
 from civicid.web.app import create_app
+from civicid.web.server import ServerThread
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -49,12 +46,6 @@ def _chromium() -> str:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The central server with a small demo commune, serving on 127.0.0.1."""
@@ -70,18 +61,10 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         suspected=1,
         approve=False,
     )
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(context), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the server did not start within 20 s")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    server = ServerThread(create_app(context))
+    server.start()
+    yield server.url
+    server.stop()
     context.database.close()
 
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, Request, expect
 
 from civicid.core.clock import SystemClock
@@ -18,8 +15,7 @@ from civicid.core.settings import Settings
 from civicid.sim.campaign import simulate_campaign
 from civicid.sim.demo import DEMO_LOGINS, build_demo
 from civicid.web.app import create_app
-
-from .conftest import _free_port
+from civicid.web.server import ServerThread
 
 pytestmark = pytest.mark.browser
 
@@ -32,18 +28,10 @@ def campaign_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     context = open_context(Settings(data_dir=tmp_path_factory.mktemp("campaign-data")), clock=SystemClock())
     demo = build_demo(context=context, people=1_900)
     simulate_campaign(context=context, commune_code=demo.commune_code, days=4, per_team_day=3)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(context), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the server did not start within 20 s")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    server = ServerThread(create_app(context))
+    server.start()
+    yield server.url
+    server.stop()
     context.database.close()
 
 

@@ -41,6 +41,7 @@ from civicid.core.audit import Actor
 from civicid.core.clock import VIETNAM_TZ, FixedClock
 from civicid.core.database import make_engine, make_session_factory, unit_of_work
 from civicid.core.runtime import Context, Database
+from civicid.core.schema import metadata
 from civicid.core.settings import Settings
 from civicid.country import admin_units
 from civicid.registry import service as registry
@@ -208,6 +209,7 @@ def _load(engine: Engine, people: int, communes: int, days: int, seed: int, dist
             ),
             params,
         )
+        _accounts(connection, NOW)
         connection.execute(
             text(
                 "INSERT INTO change_counter (name, value) SELECT 'application', coalesce(max(change_seq), 0) "
@@ -249,6 +251,54 @@ def _load(engine: Engine, people: int, communes: int, days: int, seed: int, dist
     return {"registry_load_s": round(registry_s, 1), "records_and_tallies_s": round(records_s, 1)}
 
 
+# Of the issued accounts, the share activated one to five days after issue (issuing is not activating).
+ACTIVATED_SHARE = 0.6
+
+
+def _accounts(connection: Any, now: dt.datetime) -> None:
+    """A level-2 account for every issued application; about 60 % activated by ``now``, days after issue.
+
+    Idempotent (one account per person), so ``python -m bench.campaign_dashboard --reuse`` can add
+    the accounts to a set loaded before they were part of it (:func:`_complete`).
+    """
+    connection.execute(
+        text(
+            """
+            INSERT INTO eid_account (id, person_id, id_number, phone, level, status, issued_at, activated_at,
+                issued_from, updated_at)
+            SELECT md5('account' || a.id)::uuid::text, a.person_id, a.id_number, NULL, 2,
+                CASE WHEN x.activated_at IS NULL THEN 'pending_activation' ELSE 'active' END,
+                a.decided_at, x.activated_at, 'application:' || a.id, coalesce(x.activated_at, a.decided_at)
+            FROM application a
+            CROSS JOIN LATERAL (
+                SELECT CASE WHEN a.person_id % 100 < :share
+                            AND a.decided_at + (1 + a.person_id % 5) * interval '1 day' <= :now
+                       THEN a.decided_at + (1 + a.person_id % 5) * interval '1 day' END AS activated_at
+            ) x
+            WHERE a.status = 'issued' AND a.application_type = 'level2'
+            ON CONFLICT (person_id) DO NOTHING
+            """
+        ),
+        {"share": round(ACTIVATED_SHARE * 100), "now": now},
+    )
+
+
+def _complete(engine: Engine) -> None:
+    """Bring a set loaded by an earlier version of this bench up to this one's data model.
+
+    The accounts (:func:`_accounts`) are added if missing; tables the migrations recorded as
+    applied while they were still empty placeholders are created empty.
+    """
+    metadata.create_all(engine, checkfirst=True)
+    with engine.begin() as connection:
+        if connection.execute(text("SELECT count(*) FROM eid_account")).scalar():
+            return
+        console.print("  adding the accounts to the loaded set")
+        _accounts(connection, NOW)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE eid_account"))
+
+
 def _change(engine: Engine, commune_code: str, count: int, round_: int) -> None:
     """``count`` applications of the commune change status, numbered like the pipeline's changes."""
     with engine.begin() as connection:
@@ -274,6 +324,8 @@ def _change(engine: Engine, commune_code: str, count: int, round_: int) -> None:
 def run(people: int, communes: int, days: int, queries: int, seed: int, reuse: bool, distinct: bool) -> Report:
     engine, loaded = _database(reuse=reuse)
     load: dict[str, float] = {"reused": 1} if loaded else _load(engine, people, communes, days, seed, distinct)
+    if loaded:
+        _complete(engine)
     sessions = make_session_factory(engine)
     clock = FixedClock(NOW)
     with unit_of_work(sessions) as session:
@@ -285,7 +337,8 @@ def run(people: int, communes: int, days: int, queries: int, seed: int, reuse: b
         counts = session.execute(
             text(
                 "SELECT (SELECT count(*) FROM person), (SELECT count(*) FROM application), "
-                "(SELECT count(*) FROM campaign_visit), (SELECT count(*) FROM campaign_application_cell)"
+                "(SELECT count(*) FROM campaign_visit), (SELECT count(*) FROM campaign_application_cell), "
+                "(SELECT count(*) FROM eid_account WHERE activated_at IS NOT NULL)"
             )
         ).one()
     report = Report("campaign_dashboard")
@@ -296,6 +349,7 @@ def run(people: int, communes: int, days: int, queries: int, seed: int, reuse: b
         "applications": counts[1],
         "visits": counts[2],
         "application_cells": counts[3],
+        "accounts_activated": counts[4],
         "database": "postgresql",
         **load,
     }

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select
 from tests.campaign.conftest import COMMITTEE, START, SmallCommune
 
+from civicid.accounts.models import EidAccount
 from civicid.campaign import service
 from civicid.campaign.assignments import assign_villages_to_kit
-from civicid.campaign.figures import CampaignFigures, campaign_figures, working_days_between
+from civicid.campaign.figures import CampaignFigures, campaign_figures, province_figures, working_days_between
 from civicid.campaign.kits import record_kit_sync
 from civicid.campaign.models import Campaign
 from civicid.campaign.service import TargetIn
@@ -19,12 +20,14 @@ from civicid.core.audit import Actor
 from civicid.core.clock import VIETNAM_TZ, FixedClock
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
+from civicid.country.age import latest_birth_date
 from civicid.enrollment.models import Application, ApplicationStatus
 from civicid.enrollment.runtime import build_worker, keystore_of
 from civicid.enrollment.tasks import Pipeline
 from civicid.registry import service as registry
-from civicid.registry.eligibility import eligible_by_village
-from civicid.registry.models import Person
+from civicid.registry.eligibility import RESIDENT, eligible_by_village
+from civicid.registry.models import CardStatus, IdCard, Person, Village
+from civicid.registry.schemas import IdCardIn
 from civicid.sim.captures import SimulatedKit, deliver, sample_documents
 from civicid.sim.enrollment import approve_waiting
 
@@ -226,3 +229,96 @@ def test_pace_required_pace_and_projected_finish_follow_the_working_days(
     assert v.required_pace == pytest.approx((v.target_adults - 6) / left)
     assert v.projected_finish is not None
     assert v.behind == (v.projected_finish > campaign.deadline)
+
+
+def direct_no_card(context: Context, commune_code: str) -> Counter[int]:
+    """Residents of 14 and over with no valid, unexpired card, village by village, person by person."""
+    today = context.clock.today()
+    born_14 = latest_birth_date(today, 14)
+    counts: Counter[int] = Counter()
+    with unit_of_work(context.database.sessions) as session:
+        valid = {
+            c.person_id
+            for c in session.scalars(select(IdCard))
+            if c.status == CardStatus.VALID and (c.expiry_date is None or c.expiry_date >= today)
+        }
+        villages = set(session.scalars(select(Village.id).where(Village.commune_code == commune_code)))
+        for p in session.scalars(select(Person).where(Person.village_id.in_(villages))):
+            if p.residence_status in RESIDENT and p.date_of_birth <= born_14 and p.id not in valid:
+                counts[p.village_id] += 1
+    return counts
+
+
+def direct_activated(context: Context) -> Counter[int]:
+    counts: Counter[int] = Counter()
+    with unit_of_work(context.database.sessions) as session:
+        for account, village_id in session.execute(
+            select(EidAccount, Person.village_id).join(Person, Person.id == EidAccount.person_id)
+        ):
+            if account.activated_at is not None and account.level == 2:
+                counts[village_id] += 1
+    return counts
+
+
+def test_activated_and_no_card_equal_the_accounts_and_the_registry(
+    context: Context, commune: SmallCommune, campaign: Campaign, pipeline: Pipeline
+) -> None:
+    first, second = commune.villages[:2]
+    kit = kit_for(context, commune, "operator.a")
+    capture(context, pipeline, kit, adults_of(context, first, 3) + adults_of(context, second, 2), dt.date(2026, 11, 26))
+    approve_waiting(context, commune.code, "supervisor")
+    build_worker(context, pipeline, name="test-worker").run_until_idle()
+    figures = assert_figures_match_records(context, campaign)
+    assert figures.total.activated == 0  # issuing is not activating
+    assert {v.village_id: v.no_card for v in figures.villages if v.no_card} == dict(
+        direct_no_card(context, commune.code)
+    )
+    assert figures.total.no_card > 0  # the simulated registry has adults between two cards
+
+    # Three holders activate; one adult's card expires, another is reported lost, a third gets a new one.
+    with unit_of_work(context.database.sessions) as session:
+        accounts = session.scalars(select(EidAccount).order_by(EidAccount.id).limit(3)).all()
+        for account in accounts:
+            account.activated_at = context.clock.now()
+        adults = session.scalars(
+            select(IdCard).where(IdCard.status == CardStatus.VALID).order_by(IdCard.person_id).limit(2)
+        ).all()
+        adults[0].expiry_date = context.clock.today() - dt.timedelta(days=1)
+        adults[1].status = CardStatus.LOST
+        without = next(
+            p
+            for p in session.scalars(select(Person).where(Person.village_id == first).order_by(Person.id))
+            if p.id
+            not in {c.person_id for c in session.scalars(select(IdCard).where(IdCard.status == CardStatus.VALID))}
+            and p.date_of_birth <= latest_birth_date(context.clock.today(), 14)
+        )
+        registry.issue_id_card(
+            session=session,
+            clock=context.clock,
+            actor=ADMIN,
+            person_id=without.id,
+            card_in=IdCardIn(issue_date=context.clock.today(), expiry_date=None),
+        )
+    figures = figures_of(context, campaign)
+    assert {v.village_id: v.activated for v in figures.villages if v.activated} == dict(direct_activated(context))
+    assert figures.total.activated == 3
+    assert {v.village_id: v.no_card for v in figures.villages if v.no_card} == dict(
+        direct_no_card(context, commune.code)
+    )
+    blockers = figures.as_dict()["commune"]["blockers"]
+    assert blockers["no_card"] == figures.total.no_card == sum(direct_no_card(context, commune.code).values())
+
+
+def test_the_province_report_reads_the_same_village_figures_as_the_commune_page(
+    context: Context, commune: SmallCommune, campaign: Campaign, pipeline: Pipeline
+) -> None:
+    kit = kit_for(context, commune, "operator.a")
+    capture(context, pipeline, kit, adults_of(context, commune.villages[0], 3), dt.date(2026, 11, 24))
+    approve_waiting(context, commune.code, "supervisor")
+    build_worker(context, pipeline, name="test-worker").run_until_idle()
+    capture(context, pipeline, kit, adults_of(context, commune.villages[1], 2), dt.date(2026, 11, 27))
+    page = assert_figures_match_records(context, campaign).as_dict()
+    with unit_of_work(context.database.sessions) as session:
+        (report,) = province_figures(session=session, clock=context.clock, campaigns=[campaign])
+    assert report.as_dict()["villages"] == page["villages"]
+    assert report.as_dict()["commune"] == page["commune"]

@@ -15,11 +15,13 @@ from civicid.campaign import service, tally
 from civicid.campaign.assignments import assign_villages_to_kit
 from civicid.campaign.models import (
     ApplicationCell,
+    ApplicationTotal,
     Campaign,
     CountedApplication,
     TallyMark,
     VisitCell,
     VisitOutcome,
+    VisitTotal,
 )
 from civicid.campaign.visits import VisitReport, record_visits
 from civicid.core import migrate
@@ -66,6 +68,26 @@ def assert_cells_are_the_counted_applications(context: Context) -> None:
             (a.commune_code, a.village_id, a.device_id, day, a.application_type, counted.status, counted.decided)
         ] += 1
     assert cells(context) == dict(expected)
+    assert_totals_are_the_cells_summed(context)
+
+
+def assert_totals_are_the_cells_summed(context: Context) -> None:
+    """The per-village totals are the cells summed over kits and days, for applications and visits."""
+    applications: Counter[tuple[object, ...]] = Counter()
+    visits: Counter[tuple[object, ...]] = Counter()
+    with unit_of_work(context.database.sessions) as session:
+        for c in session.scalars(select(ApplicationCell)):
+            applications[(c.commune_code, c.village_id, c.application_type, c.status, c.decided)] += c.n
+        for v in session.scalars(select(VisitCell).where(VisitCell.measure != tally.HOUSEHOLDS)):
+            visits[(v.village_id, v.measure)] += v.n
+        totals = {
+            (t.commune_code, t.village_id, t.application_type, t.status, t.decided): t.n
+            for t in session.scalars(select(ApplicationTotal))
+            if t.n
+        }
+        visit_totals = {(t.village_id, t.outcome): t.n for t in session.scalars(select(VisitTotal)) if t.n}
+    assert totals == {k: n for k, n in applications.items() if n}
+    assert visit_totals == {k: n for k, n in visits.items() if n}
 
 
 def test_the_first_refresh_builds_then_later_ones_read_only_the_changes(
@@ -190,6 +212,7 @@ def test_the_visit_tally_counts_stored_visits_once_and_doors_once_a_day(
     with unit_of_work(context.database.sessions) as session:  # a resend with one new report
         record_visits(session=session, clock=context.clock, reports=reports)
     figures = figures_of(context, campaign)
+    assert_totals_are_the_cells_summed(context)
     assert figures.visited_by_day == {(village, dt.date(2026, 11, 26)): 2, (village, dt.date(2026, 11, 27)): 1}
     v = next(v for v in figures.villages if v.village_id == village)
     assert v.visits == {"absent": 2, "done": 1, "refused": 1}
@@ -198,6 +221,7 @@ def test_the_visit_tally_counts_stored_visits_once_and_doors_once_a_day(
         tally.rebuild_visits(session=session)
     with unit_of_work(context.database.sessions) as session:
         assert {(c.village_id, c.day, c.measure): c.n for c in session.scalars(select(VisitCell))} == incremental
+    assert_totals_are_the_cells_summed(context)
 
 
 def test_migration_0004_counts_the_visits_stored_before_it(context: Context, household_id: int) -> None:
@@ -244,6 +268,33 @@ def test_migration_0004_counts_the_visits_stored_before_it(context: Context, hou
         (dt.date(2026, 11, 27), "households"): 1,
     }
     assert mark == -1  # the application tally is built by its first refresh
+
+
+def test_migration_0006_sums_the_cells_already_counted_into_village_totals(
+    context: Context, commune: SmallCommune, campaign: Campaign, pipeline: Pipeline
+) -> None:
+    village = commune.villages[0]
+    kit = kit_for(context, commune, "operator.a")
+    capture(context, pipeline, kit, adults_of(context, village, 3), dt.date(2026, 11, 25))
+    approve_waiting(context, commune.code, "supervisor")
+    build_worker(context, pipeline, name="test-worker").run_until_idle()
+    refresh(context)
+    at = dt.datetime(2026, 11, 26, 1, 0, tzinfo=dt.UTC)
+    with unit_of_work(context.database.sessions) as session:
+        record_visits(
+            session=session,
+            clock=context.clock,
+            reports=[visit(h, VisitOutcome.NO_SMARTPHONE, at) for h in commune.households[village][:2]],
+        )
+    before = figures_of(context, campaign).as_dict()
+    engine = context.database.engine
+    config = migrate.alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0005")
+    migrate.upgrade(engine)
+    assert_cells_are_the_counted_applications(context)  # and the totals their sums, rebuilt by 0006
+    assert figures_of(context, campaign).as_dict() == before
 
 
 def test_two_refreshes_at_once_count_each_change_once(

@@ -15,9 +15,9 @@ Definitions (field-campaign.md §8.3):
   over the working days left after today; *projected finish*: today plus what is left at the
   current pace, in working days.
 
-Documents integrated and signatures activated belong to the wallet and signing capabilities,
-which do not exist yet: they are reported as zero by :func:`documents_integrated` and
-:func:`signatures_activated`, the two places that will ask them.
+Documents integrated are the wallet's (:func:`documents_integrated` asks it). Signatures activated
+belong to the signing capability, which does not exist yet: :func:`signatures_activated` reports
+zero, the one place that will ask it.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,8 @@ from civicid.campaign import repository, tally
 from civicid.campaign.models import Campaign, KitState, Team, VisitOutcome
 from civicid.campaign.service import targets_in_force
 from civicid.core.clock import Clock
+from civicid.registry import service as registry
+from civicid.wallet import service as wallet
 
 PACE_DAYS = 7
 BLOCKER_OUTCOMES = (VisitOutcome.NO_SMARTPHONE, VisitOutcome.NO_SIGNAL)
@@ -63,6 +65,7 @@ class VillageFigures:
     child_cards: int = 0
     failed: int = 0
     recent: int = 0  # reached over the last seven days
+    no_card: int = 0  # residents of 14 and over without a valid ID card: they cannot enroll yet
     visits: dict[str, int] = field(default_factory=dict)
     # Derived by _derive:
     coverage: float | None = None
@@ -101,7 +104,7 @@ class VillageFigures:
             "projected_finish": self.projected_finish.isoformat() if self.projected_finish else None,
             "behind": self.behind,
             "visits": dict(sorted(self.visits.items())),
-            "blockers": {o.value: self.visits.get(o.value, 0) for o in BLOCKER_OUTCOMES},
+            "blockers": {o.value: self.visits.get(o.value, 0) for o in BLOCKER_OUTCOMES} | {"no_card": self.no_card},
         }
 
 
@@ -207,16 +210,19 @@ def campaign_figures(*, session: Session, clock: Clock, campaign: Campaign, with
 def province_figures(
     *, session: Session, clock: Clock, campaigns: list[Campaign], with_days: bool = False
 ) -> list[CampaignFigures]:
-    """The figures of several campaigns (a province's communes) with one query per kind of record."""
+    """The figures of several campaigns (a province's communes) with one query per kind of record.
+
+    Every query reads per-village totals or one commune's range of cells, so the cost follows the
+    number of villages, not the number of records (decision 0016).
+    """
     if not campaigns:
         return []
     tally.refresh_applications(session=session, clock=clock)
     today = clock.today()
     codes = sorted({c.commune_code for c in campaigns})
-    villages = {v.id: v for v in repository.villages_of(session, codes)}
     figures = {
-        v.id: VillageFigures(v.id, v.name, v.commune_code, v.distance_km, v.signal.value, v.latitude, v.longitude)
-        for v in villages.values()
+        v.id: VillageFigures(v.id, v.name, v.commune_code, v.distance_km, str(v.signal), v.latitude, v.longitude)
+        for v in repository.villages_of(session, codes)
     }
     targets = targets_in_force(session=session, campaign_ids=[c.id for c in campaigns])
     for campaign in campaigns:
@@ -224,19 +230,19 @@ def province_figures(
             if village_id in figures:
                 f = figures[village_id]
                 f.target_adults, f.target_under_6, f.target_version = target.adults, target.under_6, target.version
+    for row in repository.village_totals(session, codes):
+        if row.village_id in figures:
+            _add_counts(figures[row.village_id], row)
     since = today - dt.timedelta(days=PACE_DAYS - 1)
-    for row in repository.cell_totals(session, codes, since):
-        found = figures.get(row.village_id)
-        if found is not None:
-            _add_counts(found, row)
-            found.recent = int(row.recent or 0)
-    for village_id, n in repository.activated_by_village(session, codes).items():
-        if village_id in figures:
-            figures[village_id].activated = n
-    for village_id, n in documents_integrated(session=session, commune_codes=codes).items():
-        figures[village_id].documents_integrated = n
-    for village_id, n in signatures_activated(session=session, commune_codes=codes).items():
-        figures[village_id].signatures_activated = n
+    _set(figures, "recent", repository.reached_since(session, codes, since))
+    _set(figures, "activated", repository.activated_by_village(session, codes))
+    _set(figures, "documents_integrated", documents_integrated(session=session, commune_codes=codes))
+    _set(figures, "signatures_activated", signatures_activated(session=session, commune_codes=codes))
+    _set(
+        figures,
+        "no_card",
+        registry.adults_without_valid_card(session=session, commune_codes=codes, reference_date=today),
+    )
     for village_id, outcome, n in tally.visit_outcomes(session, codes, list(figures)):
         if village_id in figures:
             figures[village_id].visits[VisitOutcome(outcome).value] = n
@@ -248,6 +254,14 @@ def province_figures(
         own = sorted(by_commune[campaign.commune_code], key=lambda f: f.name)
         results.append(_campaign_result(session, campaign, today, own, with_days))
     return results
+
+
+def _set(figures: dict[int, VillageFigures], name: str, by_village: Mapping[int, int]) -> None:
+    """Set one measure of each village from a village -> count mapping (villages absent keep zero)."""
+    for village_id, n in by_village.items():
+        found = figures.get(village_id)
+        if found is not None:
+            setattr(found, name, n)
 
 
 def _campaign_result(
@@ -311,6 +325,7 @@ def _accumulate(total: VillageFigures, f: VillageFigures) -> None:
         "child_cards",
         "failed",
         "recent",
+        "no_card",
     ):
         setattr(total, name, getattr(total, name) + getattr(f, name))
     for outcome, n in f.visits.items():
@@ -361,8 +376,8 @@ def _teams(session: Session, campaign: Campaign, cells: Sequence[Any]) -> list[T
 
 
 def documents_integrated(*, session: Session, commune_codes: list[str]) -> dict[int, int]:
-    """Documents integrated into wallets, by village: none until the wallet capability exists."""
-    return defaultdict(int)
+    """Documents integrated into wallets (confirmed by their agencies), by the holder's village."""
+    return wallet.integrated_by_village(session=session, commune_codes=commune_codes)
 
 
 def signatures_activated(*, session: Session, commune_codes: list[str]) -> dict[int, int]:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -30,6 +31,7 @@ from civicid.accounts.models import EidAccount
 from civicid.core.database import Base
 from civicid.core.types import UTCDateTime, str_enum
 from civicid.enrollment.models import Application
+from civicid.registry.models import IdCard
 
 # Monday to Saturday: the commune's teams rest on Sunday. Python's weekday numbers (Monday is 0).
 DEFAULT_WORKING_DAYS = "012345"
@@ -256,6 +258,34 @@ class VisitedHousehold(Base):
     household_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
+class ApplicationTotal(Base):
+    """A village's applications by type and counted status, all kits and days together.
+
+    The application cells summed over kits and days, moved by the same refresh in the same
+    statements' transaction (``tally.py``): the province report and the commune's totals read a
+    few rows per village instead of every day's cells.
+    """
+
+    __tablename__ = "campaign_application_total"
+
+    commune_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    village_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_type: Mapped[str] = mapped_column(String(20), primary_key=True)
+    status: Mapped[str] = mapped_column(String(30), primary_key=True)
+    decided: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class VisitTotal(Base):
+    """A village's visits by outcome over every day: the visit cells summed over days, kept beside them."""
+
+    __tablename__ = "campaign_visit_total"
+
+    village_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(20), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
 class VillageHead(Base):
     """A committee login bound to one village: the village head sees that village only."""
 
@@ -268,9 +298,27 @@ class VillageHead(Base):
 # The missing list reads a village's applications; activations are counted by the holder's village.
 Index("ix_application_village", Application.village_id)
 Index("ix_eid_account_activated", EidAccount.activated_at)
+# Activated level-2 accounts by holder: the activation count joins a commune's residents to this
+# small index alone (index-only), never to the account table's rows.
+Index(
+    "ix_eid_account_activated_level2",
+    EidAccount.person_id,
+    postgresql_where=text("activated_at IS NOT NULL AND level = 2"),
+    sqlite_where=text("activated_at IS NOT NULL AND level = 2"),
+)
+# Valid ID cards by holder, with the expiry the "no card" blocker compares with today: the registry's
+# count of residents without one (``registry.service.adults_without_valid_card``) probes this alone.
+Index(
+    "ix_id_card_valid_person",
+    IdCard.person_id,
+    IdCard.expiry_date,
+    postgresql_where=text("status = 'valid'"),
+    sqlite_where=text("status = 'valid'"),
+)
 
 __all__ = [
     "ApplicationCell",
+    "ApplicationTotal",
     "Assignment",
     "Campaign",
     "CountedApplication",
@@ -284,5 +332,6 @@ __all__ = [
     "Visit",
     "VisitCell",
     "VisitOutcome",
+    "VisitTotal",
     "VisitedHousehold",
 ]

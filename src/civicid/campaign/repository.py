@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from civicid.accounts.models import EidAccount
-from civicid.campaign.models import ApplicationCell, Visit
+from civicid.campaign.models import ApplicationCell, ApplicationTotal, Visit
 from civicid.enrollment.models import Application, ApplicationStatus
 from civicid.registry.models import Person, Village
 
@@ -46,70 +46,113 @@ def as_date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
-def _sum(condition: ColumnElement[bool]) -> ColumnElement[Any]:
-    return func.sum(case((condition, ApplicationCell.n), else_=0))
+Counted = type[ApplicationCell] | type[ApplicationTotal]
 
 
-def _cell_measures() -> list[ColumnElement[Any]]:
-    """The figures as sums over application cells (definitions in ``figures.py``)."""
-    level2 = ApplicationCell.application_type.in_(LEVEL2_TYPES)
-    issued = ApplicationCell.status == ApplicationStatus.ISSUED.value
-    approved = issued | ((ApplicationCell.status == ApplicationStatus.PROCESSING.value) & ApplicationCell.decided)
-    failed = ApplicationCell.status.in_([s.value for s in FAILED])
+def _measures(table: Counted) -> list[ColumnElement[Any]]:
+    """The figures as sums over application cells or village totals (definitions in ``figures.py``)."""
+
+    def total(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+        return func.sum(case((condition, table.n), else_=0))
+
+    level2 = _level2(table)
+    issued = table.status == ApplicationStatus.ISSUED.value
+    approved = issued | ((table.status == ApplicationStatus.PROCESSING.value) & table.decided)
+    failed = _failed(table)
     return [
-        _sum(level2).label("captured"),
-        _sum(level2 & ~failed).label("reached"),
-        _sum(level2 & approved).label("approved"),
-        _sum(level2 & issued).label("issued"),
-        _sum((ApplicationCell.application_type == CHILD_CARD) & issued).label("child_cards"),
-        _sum(failed).label("failed"),
+        total(level2).label("captured"),
+        total(level2 & ~failed).label("reached"),
+        total(level2 & approved).label("approved"),
+        total(level2 & issued).label("issued"),
+        total((table.application_type == CHILD_CARD) & issued).label("child_cards"),
+        total(failed).label("failed"),
     ]
+
+
+def _level2(table: Counted) -> ColumnElement[bool]:
+    return table.application_type.in_(LEVEL2_TYPES)
+
+
+def _failed(table: Counted) -> ColumnElement[bool]:
+    return table.status.in_([s.value for s in FAILED])
 
 
 def cell_days(session: Session, commune_code: str) -> Sequence[Any]:
     """(village, device, day, captured, reached, approved, issued, child_cards, failed) of the commune."""
     query = (
-        select(ApplicationCell.village_id, ApplicationCell.device_id, ApplicationCell.day, *_cell_measures())
+        select(ApplicationCell.village_id, ApplicationCell.device_id, ApplicationCell.day, *_measures(ApplicationCell))
         .where(ApplicationCell.commune_code == commune_code)
         .group_by(ApplicationCell.village_id, ApplicationCell.device_id, ApplicationCell.day)
     )
     return session.execute(query).all()
 
 
-def cell_totals(session: Session, commune_codes: Sequence[str], since: dt.date) -> Sequence[Any]:
-    """Per village: the totals, and people reached since ``since`` (for the pace), without days."""
-    level2 = ApplicationCell.application_type.in_(LEVEL2_TYPES)
-    failed = ApplicationCell.status.in_([s.value for s in FAILED])
+def village_totals(session: Session, commune_codes: Sequence[str]) -> Sequence[Any]:
+    """Per village: captured, reached, approved, issued, child_cards, failed, over every day.
+
+    Reads the per-village totals (a few rows a village, one primary-key range a commune), not the
+    per-day cells: a province's report sums tens of thousands of rows instead of hundreds of thousands.
+    """
     query = (
-        select(
-            ApplicationCell.commune_code,
-            ApplicationCell.village_id,
-            *_cell_measures(),
-            _sum(level2 & ~failed & (ApplicationCell.day >= since)).label("recent"),
-        )
-        .where(ApplicationCell.commune_code.in_(commune_codes))
-        .group_by(ApplicationCell.commune_code, ApplicationCell.village_id)
+        select(ApplicationTotal.village_id, *_measures(ApplicationTotal))
+        .where(ApplicationTotal.commune_code.in_(commune_codes))
+        .group_by(ApplicationTotal.village_id)
     )
     return session.execute(query).all()
 
 
+def reached_since(session: Session, commune_codes: Sequence[str], since: dt.date) -> dict[int, int]:
+    """Village -> people reached on the days from ``since`` (the pace's window), from the cells."""
+    query = (
+        select(ApplicationCell.village_id, func.sum(ApplicationCell.n))
+        .where(
+            ApplicationCell.commune_code.in_(commune_codes),
+            ApplicationCell.day >= since,
+            _level2(ApplicationCell),
+            ~_failed(ApplicationCell),
+        )
+        .group_by(ApplicationCell.village_id)
+    )
+    return {int(village_id): int(n or 0) for village_id, n in session.execute(query).all()}
+
+
 def activated_by_village(session: Session, commune_codes: Sequence[str]) -> dict[int, int]:
-    """Level-2 accounts activated, by the holder's village."""
+    """Level-2 accounts activated, by the holder's village.
+
+    The condition is the partial index ``ix_eid_account_activated_level2``'s own, so PostgreSQL
+    joins the communes' residents (index-only, by village) to that index alone, never reading the
+    account rows: a commune costs its residents, not the province's accounts.
+    """
+    villages = select(Village.id).where(Village.commune_code.in_(list(commune_codes)))
     query = (
         select(Person.village_id, func.count())
         .select_from(EidAccount)
         .join(Person, Person.id == EidAccount.person_id)
-        .join(Village, Village.id == Person.village_id)
-        .where(Village.commune_code.in_(commune_codes), EidAccount.activated_at.is_not(None), EidAccount.level == 2)
+        .where(Person.village_id.in_(villages), EidAccount.activated_at.is_not(None), EidAccount.level == 2)
         .group_by(Person.village_id)
     )
     return {village_id: int(n) for village_id, n in session.execute(query).all()}
 
 
-def villages_of(session: Session, commune_codes: Sequence[str]) -> Sequence[Village]:
-    return session.scalars(
-        select(Village).where(Village.commune_code.in_(commune_codes)).order_by(Village.commune_code, Village.name)
-    ).all()
+def villages_of(session: Session, commune_codes: Sequence[str]) -> Sequence[Any]:
+    """(id, name, commune_code, distance_km, signal, latitude, longitude) of the communes' villages.
+
+    Plain rows, not ORM objects: the province report reads thousands and changes none.
+    """
+    query = (
+        select(
+            Village.id,
+            Village.name,
+            Village.commune_code,
+            Village.distance_km,
+            Village.signal,
+            Village.latitude,
+            Village.longitude,
+        )
+        .where(Village.commune_code.in_(commune_codes))
+        .order_by(Village.commune_code, Village.name)
+    )
+    return session.execute(query).all()
 
 
 def village_people(session: Session, village_id: int, born_by_14: dt.date, born_after_6: dt.date) -> Sequence[Any]:

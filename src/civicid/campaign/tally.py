@@ -33,11 +33,13 @@ from sqlalchemy.orm import Session
 
 from civicid.campaign.models import (
     ApplicationCell,
+    ApplicationTotal,
     CountedApplication,
     TallyMark,
     Visit,
     VisitCell,
     VisitedHousehold,
+    VisitTotal,
 )
 from civicid.campaign.repository import as_date, local_day
 from civicid.core.clock import VIETNAM_TZ, Clock
@@ -51,6 +53,7 @@ HOUSEHOLDS = "households"  # the visit cell measure counting doors, beside the o
 CHUNK = 20_000
 MANY_VILLAGES = 500  # above this, villages are selected by commune rather than listed
 _CELL_KEY = ("commune_code", "village_id", "device_id", "day", "application_type", "status", "decided")
+_TOTAL_KEY = ("commune_code", "village_id", "application_type", "status", "decided")
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,7 @@ def _build(session: Session, upto: int) -> int:
     changes carry numbers above ``upto`` and are applied by the next refresh.
     """
     session.execute(delete(ApplicationCell))
+    session.execute(delete(ApplicationTotal))
     session.execute(delete(CountedApplication))
     counted = select(Application.id, Application.status, Application.decided_at.is_not(None)).where(
         Application.change_seq <= upto
@@ -151,6 +155,9 @@ def _build(session: Session, upto: int) -> int:
         )
     )
     session.execute(insert(ApplicationCell).from_select([*_CELL_KEY, "n"], cells))
+    total_key = [getattr(ApplicationCell, name) for name in _TOTAL_KEY]
+    totals = select(*total_key, func.sum(ApplicationCell.n)).group_by(*total_key)
+    session.execute(insert(ApplicationTotal).from_select([*_TOTAL_KEY, "n"], totals))
     return int(session.scalar(select(func.count()).select_from(CountedApplication)) or 0)
 
 
@@ -191,6 +198,13 @@ def _apply_changes(session: Session, low: int, high: int) -> int:
     cells = [dict(zip((*_CELL_KEY, "n"), (*key, n), strict=True)) for key, n in delta.items() if n]
     if cells:
         session.execute(_upsert(session, ApplicationCell), cells)
+        # The village totals move by the same deltas, summed over kits and days.
+        by_total: Counter[tuple[Any, ...]] = Counter()
+        for (commune, village, _kit, _day, kind, status, decided), n in delta.items():
+            by_total[(commune, village, kind, status, decided)] += n
+        totals = [dict(zip((*_TOTAL_KEY, "n"), (*key, n), strict=True)) for key, n in by_total.items() if n]
+        if totals:
+            session.execute(_upsert(session, ApplicationTotal), totals)
     if counted:
         dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
         statement = dialect.insert(CountedApplication)
@@ -236,11 +250,18 @@ def add_visits(*, session: Session, visits: Iterable[StoredVisit]) -> None:
     if delta:
         rows = [{"village_id": v, "day": d, "measure": m, "n": n} for (v, d, m), n in sorted(delta.items())]
         session.execute(_upsert(session, VisitCell), rows)
+        totals: Counter[tuple[int, str]] = Counter()
+        for (village_id, _day, measure), n in delta.items():
+            if measure != HOUSEHOLDS:
+                totals[(village_id, measure)] += n
+        rows = [{"village_id": v, "outcome": o, "n": n} for (v, o), n in sorted(totals.items())]
+        session.execute(_upsert(session, VisitTotal), rows)
 
 
 def rebuild_visits(*, session: Session) -> None:
     """Count every stored visit again, set-based (a repair, or visits loaded in bulk)."""
     session.execute(delete(VisitCell))
+    session.execute(delete(VisitTotal))
     session.execute(delete(VisitedHousehold))
     day = local_day(Visit.visited_at, session.get_bind().dialect.name)
     session.execute(
@@ -263,6 +284,14 @@ def rebuild_visits(*, session: Session) -> None:
             ),
         )
     )
+    session.execute(
+        insert(VisitTotal).from_select(
+            ["village_id", "outcome", "n"],
+            select(VisitCell.village_id, VisitCell.measure, func.sum(VisitCell.n))
+            .where(VisitCell.measure != HOUSEHOLDS)
+            .group_by(VisitCell.village_id, VisitCell.measure),
+        )
+    )
 
 
 def visit_outcomes(
@@ -270,8 +299,9 @@ def visit_outcomes(
 ) -> list[tuple[int, str, int]]:
     """(village, outcome, visits) over every day, for the communes' villages ``village_ids``.
 
-    A commune's few dozen ids go in an ``IN`` list (primary-key ranges); a province's thousands
-    through a subquery of the communes' villages, which the planner answers with one scan.
+    Read from the per-village totals, a few rows a village. A commune's few dozen ids go in an
+    ``IN`` list (primary-key ranges); a province's thousands through a subquery of the communes'
+    villages, which the planner answers with one scan.
     """
     villages: Any = (
         list(village_ids)
@@ -279,11 +309,9 @@ def visit_outcomes(
         else select(Village.id).where(Village.commune_code.in_(list(commune_codes)))
     )
     rows = session.execute(
-        select(VisitCell.village_id, VisitCell.measure, func.sum(VisitCell.n))
-        .where(VisitCell.village_id.in_(villages), VisitCell.measure != HOUSEHOLDS)
-        .group_by(VisitCell.village_id, VisitCell.measure)
+        select(VisitTotal.village_id, VisitTotal.outcome, VisitTotal.n).where(VisitTotal.village_id.in_(villages))
     ).all()
-    return [(int(v), str(m), int(n or 0)) for v, m, n in rows]
+    return [(int(v), str(m), int(n)) for v, m, n in rows if n]
 
 
 def households_by_day(session: Session, village_ids: Sequence[int]) -> dict[tuple[int, dt.date], int]:

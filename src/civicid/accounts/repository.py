@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from civicid.accounts.models import AccountStatus, EidAccount
+from civicid.accounts.models import (
+    AccountCode,
+    AccountCredential,
+    AccountDevice,
+    AccountStatus,
+    CodePurpose,
+    EidAccount,
+    HolderSession,
+)
 
 
 def get_by_person(session: Session, person_id: int, *, for_update: bool = False) -> EidAccount | None:
@@ -26,3 +34,48 @@ def counts_by_level_and_status(session: Session) -> Sequence[tuple[int, AccountS
         select(EidAccount.level, EidAccount.status, func.count()).group_by(EidAccount.level, EidAccount.status)
     ).all()
     return [(level, status, count) for level, status, count in rows]
+
+
+def pending_by_pair(session: Session, id_number: str, phone: str) -> EidAccount | None:
+    """The account issued to this ID number on this phone and waiting for activation, locked for update."""
+    query = select(EidAccount).where(
+        EidAccount.id_number == id_number,
+        EidAccount.phone == phone,
+        EidAccount.status == AccountStatus.PENDING_ACTIVATION,
+    )
+    return session.scalars(query.with_for_update()).one_or_none()
+
+
+def active_by_id_number(session: Session, id_number: str) -> EidAccount | None:
+    query = select(EidAccount).where(EidAccount.id_number == id_number, EidAccount.status == AccountStatus.ACTIVE)
+    return session.scalars(query.with_for_update()).first()
+
+
+def get_code(session: Session, account_id: str, purpose: CodePurpose) -> AccountCode | None:
+    return session.get(AccountCode, (account_id, purpose), with_for_update=True)
+
+
+def code_by_ticket(session: Session, ticket_hash: str) -> AccountCode | None:
+    return session.scalars(
+        select(AccountCode).where(AccountCode.ticket_hash == ticket_hash).with_for_update()
+    ).one_or_none()
+
+
+def get_account(session: Session, account_id: str) -> EidAccount | None:
+    return session.get(EidAccount, account_id, with_for_update=True)
+
+
+def get_credential(session: Session, account_id: str) -> AccountCredential | None:
+    return session.get(AccountCredential, account_id, with_for_update=True)
+
+
+def get_device(session: Session, account_id: str) -> AccountDevice | None:
+    return session.get(AccountDevice, account_id)
+
+
+def get_session(session: Session, token_hash: str) -> HolderSession | None:
+    return session.get(HolderSession, token_hash)
+
+
+def end_sessions(session: Session, account_id: str) -> None:
+    session.execute(delete(HolderSession).where(HolderSession.account_id == account_id))

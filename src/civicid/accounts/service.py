@@ -7,7 +7,7 @@ audited in the caller's transaction, with ids and levels only, never the phone o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import insert, select
@@ -216,7 +216,7 @@ def _create(
         if phone is not None and repository.get_by_phone(session, phone) is not None:
             raise PhoneNumberTaken("this phone number is already bound to another e-ID account") from None
         raise PersonNotFound(f"no person with id {person_id}") from None
-    _audit(session, clock, actor, "account.issue", account, {"level": level, "source": source})
+    audit_account(session, clock, actor, "account.issue", account, {"level": level, "source": source})
     return AccountRead.model_validate(account)
 
 
@@ -237,7 +237,7 @@ def _upgrade(
     except IntegrityError:
         raise PhoneNumberTaken("this phone number is already bound to another e-ID account") from None
     details = {"from_level": previous, "level": level, "source": source, "fields": sorted(changed)}
-    _audit(session, clock, actor, "account.upgrade", account, details)
+    audit_account(session, clock, actor, "account.upgrade", account, details)
     return AccountRead.model_validate(account)
 
 
@@ -263,10 +263,11 @@ def account_counts(*, session: Session) -> dict[str, dict[int, int]]:
     return counts
 
 
-def _audit(
-    session: Session, clock: Clock, actor: Actor, action: str, account: EidAccount, details: dict[str, object]
+def audit_account(
+    session: Session, clock: Clock, actor: Actor, action: str, account: EidAccount, details: Mapping[str, object]
 ) -> None:
-    # The subject is the person, so the account's history shows in the holder's own audit trail.
+    """One audit entry about an account, ids only. The subject is the person, so the account's history
+    shows in the holder's own audit trail."""
     audit.record(
         session=session,
         clock=clock,

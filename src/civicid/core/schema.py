@@ -14,6 +14,7 @@ from civicid.enrollment import device_models as enrollment_device_models  # noqa
 from civicid.enrollment import models as enrollment_models  # noqa: F401
 from civicid.notify import models as notify_models  # noqa: F401
 from civicid.registry import models as registry_models  # noqa: F401
+from civicid.wallet import models as wallet_models  # noqa: F401
 from civicid.web import staff  # noqa: F401 - staff accounts and sessions
 
 metadata = Base.metadata

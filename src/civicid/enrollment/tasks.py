@@ -46,6 +46,8 @@ from civicid.registry import service as registry
 from civicid.registry.errors import PersonNotFound
 from civicid.registry.models import Person
 from civicid.registry.schemas import IdCardIn
+from civicid.wallet import service as wallet
+from civicid.wallet.schemas import DocumentIn
 
 PIPELINE = Actor("system", "pipeline")
 REGISTRY_MATCH = "enrollment.registry_match"
@@ -184,6 +186,7 @@ class Pipeline:
         adults = [a for a in applications if envelopes[a.id].application_type is not ApplicationType.CHILD_CARD]
         refused = _issue_accounts(session, clock, adults, envelopes)
         sms: list[notify.SmsRequest] = []
+        handovers: list[wallet.Handover] = []
         for application in applications:
             envelope = envelopes[application.id]
             assert application.person_id is not None  # noqa: S101 - set by the registry match
@@ -202,11 +205,14 @@ class Pipeline:
                 )
             details = {
                 "sms": bool(envelope.phone),
-                # The wallet takes these once it exists (issue: wallet); until then they stay on the envelope.
+                # Handed over to the holder's wallet below, confirmed by their agencies at activation.
                 "documents_requested": [d.kind.value for d in envelope.documents],
             }
             out.finish(application, "issue", ApplicationStatus.ISSUED, None, "issued", details)
+            if envelope.documents and envelope.application_type is not ApplicationType.CHILD_CARD:
+                handovers.append(_wallet_handover(application.person_id, application.id, envelope))
         notify.queue_sms_many(session=session, clock=clock, messages=sms)
+        wallet.hand_over_documents(session=session, clock=clock, actor=PIPELINE, handovers=handovers)
         out.write()
 
     # Helpers ------------------------------------------------------------------------------------
@@ -344,6 +350,12 @@ def _issue_accounts(
     ]
     results = accounts.issue_accounts(session=session, clock=clock, actor=PIPELINE, requests=requests)
     return {a.id for a, result in zip(applications, results, strict=True) if result is None}
+
+
+def _wallet_handover(person_id: int, application_id: str, envelope: Envelope) -> wallet.Handover:
+    """Form TK01's documents, as the wallet takes them: requested until the holder activates."""
+    documents = [DocumentIn(kind=d.kind.value, number=d.number, extra=d.extra) for d in envelope.documents]
+    return wallet.Handover(person_id=person_id, source=f"application:{application_id}", documents=documents)
 
 
 def _issue_card(session: Session, clock: Clock, person_id: int, envelope: Envelope) -> None:

@@ -41,6 +41,12 @@ CATALOGUE: dict[str, Message] = {
         vi="CivicID: mã kích hoạt của bạn là {code}, hiệu lực {minutes} phút. Không chia sẻ mã này với ai.",
         en="CivicID: your activation code is {code}, valid for {minutes} minutes. Do not share it with anyone.",
     ),
+    "new_device_code": Message(
+        vi="CivicID: mã xác nhận đăng nhập trên thiết bị mới là {code}, hiệu lực {minutes} phút. Thiết bị cũ sẽ bị "
+        "hủy liên kết. Không chia sẻ mã này với ai.",
+        en="CivicID: your code to log in on a new device is {code}, valid for {minutes} minutes. The old device "
+        "will be unbound. Do not share it with anyone.",
+    ),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from pydantic import BaseModel, ConfigDict
 
@@ -14,6 +15,15 @@ def mask_phone(phone: str) -> str:
     if len(phone) <= 4:
         return "*" * len(phone)
     return phone[:2] + "*" * (len(phone) - 4) + phone[-2:]
+
+
+# Messages that carry a one-time code: staff never see the code (it would let them activate the account).
+CODE_TEMPLATES = frozenset({"activation_code", "new_device_code"})
+_CODE = re.compile(r"\b\d{6}\b")
+
+
+def mask_codes(template: str, text: str) -> str:
+    return _CODE.sub("••••••", text) if template in CODE_TEMPLATES else text
 
 
 class NotificationRead(BaseModel):
@@ -60,13 +70,13 @@ class SmsRead(BaseModel):
     def of(cls, notification: NotificationRead) -> SmsRead:
         return cls(
             recipient_masked=mask_phone(notification.recipient),
+            text=mask_codes(notification.template, notification.text),
+            text_en=mask_codes(notification.template, notification.text_en),
             **notification.model_dump(
                 include={
                     "id",
                     "template",
                     "language",
-                    "text",
-                    "text_en",
                     "related_type",
                     "related_id",
                     "state",

@@ -1,0 +1,171 @@
+"""The holder's login, from the bound device, and the move to a new device (DOMAIN.md).
+
+- Login: ID number + password, with a proof from the device bound at activation
+  (``accounts/devices.py``); the answer is a session token for that device only.
+- :data:`MAX_FAILED_LOGINS` wrong passwords in a row lock login for :data:`LOCKOUT`, by the injected
+  clock; the lock lifts by itself. A wrong password and an ID number without an active account get
+  the same refusal after the same hashing work.
+- A new device: the password, then an SMS code to the account's phone, then the new device's key
+  and proof; binding it unbinds the old device and ends its sessions.
+
+Refusals that count (wrong password, wrong code) are raised after being recorded: the caller
+commits first (``errors.RECORDED_REFUSALS``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from civicid.accounts import codes, repository
+from civicid.accounts.activation import PUBLIC, CodeRequested, confirm_wallet, holder_actor
+from civicid.accounts.devices import BIND, LOGIN, device_key, proof_device_id, verify_proof
+from civicid.accounts.errors import DeviceNotBound, HolderSessionInvalid, InvalidHolderCredentials, LoginLocked
+from civicid.accounts.hashing import PRODUCTION, SecretHasher, new_token, token_digest
+from civicid.accounts.models import AccountCredential, AccountDevice, AccountStatus, CodePurpose, EidAccount
+from civicid.accounts.models import HolderSession as HolderSessionRow
+from civicid.accounts.service import audit_account
+from civicid.core.clock import Clock
+from civicid.core.crypto import load_public_jwk
+from civicid.wallet.ports import DocumentAuthority
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = dt.timedelta(minutes=15)
+SESSION_LIFETIME = dt.timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class HolderLogin:
+    token: str
+    account_id: str
+    device_id: str
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who a valid session token speaks for."""
+
+    account_id: str
+    person_id: int
+    device_id: str
+
+
+def login(
+    *,
+    session: Session,
+    clock: Clock,
+    id_number: str,
+    password: str,
+    device_proof: str,
+    authority: DocumentAuthority,
+    hasher: SecretHasher = PRODUCTION,
+) -> HolderLogin:
+    """A session on the bound device; documents requested since the last visit are put to their agencies."""
+    account, _ = _check_password(session, clock, id_number, password, hasher)
+    device = repository.get_device(session, account.id)
+    if device is None or proof_device_id(device_proof) != device.device_id:
+        audit_account(session, clock, PUBLIC, "account.login_refuse", account, {"reason": "device_not_bound"})
+        raise DeviceNotBound("this device is not the account's bound device")
+    verify_proof(device_proof, load_public_jwk(device.public_jwk), purpose=LOGIN, id_number=id_number, clock=clock)
+    confirm_wallet(session, clock, account, authority)
+    return _open_session(session, clock, account, device.device_id, "account.login")
+
+
+def request_device_code(
+    *, session: Session, clock: Clock, id_number: str, password: str, hasher: SecretHasher = PRODUCTION
+) -> CodeRequested:
+    """Send a code for binding a new device to the account's phone, once the password is right."""
+    account, _ = _check_password(session, clock, id_number, password, hasher)
+    sent = codes.send_code(session, clock, account, CodePurpose.NEW_DEVICE, hasher)
+    audit_account(session, clock, holder_actor(account.id), "account.device_code_request", account, {"sent": sent})
+    return CodeRequested()
+
+
+def bind_new_device(
+    *,
+    session: Session,
+    clock: Clock,
+    id_number: str,
+    password: str,
+    code: str,
+    device_public_jwk: Mapping[str, Any],
+    device_proof: str,
+    hasher: SecretHasher = PRODUCTION,
+) -> HolderLogin:
+    """Bind the device whose key signed ``device_proof``; the old device is unbound and its sessions end."""
+    account, _ = _check_password(session, clock, id_number, password, hasher)
+    device_id, jwk, key = device_key(device_public_jwk)
+    verify_proof(device_proof, key, purpose=BIND, id_number=id_number, clock=clock)
+    codes.check_code(session, clock, account, CodePurpose.NEW_DEVICE, code, hasher)
+    device = repository.get_device(session, account.id)
+    old = None if device is None else device.device_id
+    if device is None:
+        session.add(AccountDevice(account_id=account.id, device_id=device_id, public_jwk=jwk, bound_at=clock.now()))
+    else:
+        device.device_id, device.public_jwk, device.bound_at = device_id, jwk, clock.now()
+    repository.end_sessions(session, account.id)
+    details = {"device_id": device_id, "unbound_device_id": old}
+    audit_account(session, clock, holder_actor(account.id), "account.device_bind", account, details)
+    return _open_session(session, clock, account, device_id, "account.login")
+
+
+def resolve_session(*, session: Session, clock: Clock, token: str, device_id: str) -> Holder:
+    """The holder a session token speaks for, on the device it was opened on and that is still bound."""
+    row = repository.get_session(session, token_digest(token))
+    if row is None or row.expires_at <= clock.now() or row.device_id != device_id:
+        raise HolderSessionInvalid("the session is unknown, expired or was opened on another device")
+    account = session.get(EidAccount, row.account_id)
+    device = repository.get_device(session, row.account_id)
+    if account is None or account.status is not AccountStatus.ACTIVE or device is None:
+        raise HolderSessionInvalid("the account is not active")
+    if device.device_id != device_id:
+        raise HolderSessionInvalid("the device is no longer bound to the account")
+    return Holder(account.id, account.person_id, device_id)
+
+
+def _check_password(
+    session: Session, clock: Clock, id_number: str, password: str, hasher: SecretHasher
+) -> tuple[EidAccount, AccountCredential]:
+    now = clock.now()
+    account = repository.active_by_id_number(session, id_number) if id_number.isdigit() else None
+    credential = None if account is None else repository.get_credential(session, account.id)
+    if account is not None and credential is not None and credential.login_locked_until is not None:
+        if credential.login_locked_until > now:
+            retry = int((credential.login_locked_until - now).total_seconds()) + 1
+            raise LoginLocked("login is locked after too many wrong passwords", retry_after_seconds=retry)
+        credential.login_locked_until = None
+    if not hasher.verify(None if credential is None else credential.password_hash, password):
+        if account is not None and credential is not None:
+            credential.failed_logins += 1
+            locked = credential.failed_logins >= MAX_FAILED_LOGINS
+            if locked:
+                credential.failed_logins, credential.login_locked_until = 0, now + LOCKOUT
+            details = {"reason": "password", "locked": locked}
+            audit_account(session, clock, PUBLIC, "account.login_refuse", account, details)
+        raise InvalidHolderCredentials("wrong ID number or password")
+    # verify() is False without a hash, so both exist here.
+    assert account is not None  # noqa: S101
+    assert credential is not None  # noqa: S101
+    credential.failed_logins = 0
+    return account, credential
+
+
+def _open_session(session: Session, clock: Clock, account: EidAccount, device_id: str, action: str) -> HolderLogin:
+    token, now = new_token(), clock.now()
+    expires = now + SESSION_LIFETIME
+    session.add(
+        HolderSessionRow(
+            token_hash=token_digest(token),
+            account_id=account.id,
+            device_id=device_id,
+            created_at=now,
+            expires_at=expires,
+        )
+    )
+    audit_account(session, clock, holder_actor(account.id), action, account, {"device_id": device_id})
+    return HolderLogin(token, account.id, device_id, expires)

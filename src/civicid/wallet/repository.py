@@ -1,0 +1,48 @@
+"""All of the wallet's SQL; the session is the caller's and is never committed here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from civicid.registry.models import Person, Village
+from civicid.wallet.models import DocumentStatus, WalletDocument
+
+
+def existing_keys(session: Session, person_ids: Sequence[int]) -> set[tuple[int, str, str]]:
+    """(person, kind, number) of the documents these holders already have, in one query."""
+    query = select(WalletDocument.person_id, WalletDocument.kind, WalletDocument.number).where(
+        WalletDocument.person_id.in_(set(person_ids))
+    )
+    return {(p, str(k), n) for p, k, n in session.execute(query)}
+
+
+def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """One INSERT for the lot; a (holder, kind, number) inserted meanwhile by another transaction is kept."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(WalletDocument).on_conflict_do_nothing(index_elements=["person_id", "kind", "number"])
+    session.execute(statement, list(rows))
+
+
+def of_holder(session: Session, person_id: int, *, status: DocumentStatus | None = None) -> Sequence[WalletDocument]:
+    query = select(WalletDocument).where(WalletDocument.person_id == person_id)
+    if status is not None:
+        query = query.where(WalletDocument.status == status).with_for_update()
+    return session.scalars(query.order_by(WalletDocument.kind, WalletDocument.number)).all()
+
+
+def integrated_by_village(session: Session, commune_codes: Sequence[str]) -> dict[int, int]:
+    """Documents integrated, by the holder's village (a read of the registry's places, as campaign's are)."""
+    query = (
+        select(Person.village_id, func.count())
+        .select_from(WalletDocument)
+        .join(Person, Person.id == WalletDocument.person_id)
+        .join(Village, Village.id == Person.village_id)
+        .where(Village.commune_code.in_(commune_codes), WalletDocument.status == DocumentStatus.INTEGRATED)
+        .group_by(Person.village_id)
+    )
+    return {village_id: int(n) for village_id, n in session.execute(query)}

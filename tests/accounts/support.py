@@ -1,0 +1,116 @@
+"""A holder's phone for tests: an issued account, its SMS read from the outbox, a device key."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy.orm import Session
+
+from civicid.accounts import activation
+from civicid.accounts.devices import make_proof
+from civicid.accounts.errors import RECORDED_REFUSALS
+from civicid.accounts.hashing import FAST
+from civicid.accounts.schemas import AccountRead
+from civicid.core.crypto import generate_signing_key, public_jwk
+from civicid.core.database import unit_of_work
+from civicid.core.errors import CivicIDError
+from civicid.core.runtime import Context
+from civicid.notify import service as notify
+from civicid.registry.schemas import PersonRead
+from civicid.wallet.adapters import SimulatedDocumentAuthority
+
+from .test_service import issue as issue  # re-exported: one way to issue an account in tests
+
+T = TypeVar("T")
+PASSWORD = "Mật-khẩu-9A"  # 11 characters: digit, upper, lower, special
+PASSCODE = "482915"
+ANSWERS = (
+    activation.SecurityAnswer("first_school", "Trường Tiểu học Cao Minh"),
+    activation.SecurityAnswer("mother_village", "Nà Pục"),
+)
+AUTHORITY = SimulatedDocumentAuthority()
+
+
+def attempt(context: Context, work: Callable[[Session], T]) -> T | CivicIDError:
+    """Run ``work`` as the API does: a recorded refusal commits, then is returned (not raised)."""
+    with unit_of_work(context.database.sessions) as session:
+        try:
+            return work(session)
+        except RECORDED_REFUSALS as exc:
+            return exc
+
+
+def codes_sent(context: Context, account_id: str) -> list[str]:
+    """The codes the phone received, newest first, read from the SMS text as a person would."""
+    with unit_of_work(context.database.sessions) as session:
+        messages = notify.notifications_for(session=session, related_type="account", related_id=account_id)
+    return [m.group(0) for n in messages if (m := re.search(r"\b\d{6}\b", n.text))]
+
+
+@dataclass
+class Phone:
+    """The holder's phone: the account it was issued to, and the device key it holds."""
+
+    context: Context
+    person: PersonRead
+    account: AccountRead
+    phone: str = "0912345678"
+    key: ec.EllipticCurvePrivateKey = field(default_factory=generate_signing_key)
+
+    @property
+    def jwk(self) -> dict[str, Any]:
+        return dict(public_jwk(self.key))
+
+    def proof(self, purpose: str = "login") -> str:
+        return make_proof(self.key, purpose=purpose, id_number=self.person.id_number, clock=self.context.clock)
+
+    def request_code(self) -> str:
+        with unit_of_work(self.context.database.sessions) as session:
+            activation.request_activation_code(
+                session=session,
+                clock=self.context.clock,
+                id_number=self.person.id_number,
+                phone=self.phone,
+                hasher=FAST,
+            )
+        return codes_sent(self.context, self.account.id)[0]
+
+    def verify(self, code: str) -> str | CivicIDError:
+        return attempt(
+            self.context,
+            lambda session: activation.verify_activation_code(
+                session=session,
+                clock=self.context.clock,
+                id_number=self.person.id_number,
+                phone=self.phone,
+                code=code,
+                hasher=FAST,
+            ),
+        )
+
+    def complete(self, ticket: str, **changes: Any) -> activation.Activated:
+        arguments: dict[str, Any] = {
+            "password": PASSWORD,
+            "passcode": PASSCODE,
+            "answers": ANSWERS,
+            "device_public_jwk": self.jwk,
+            **changes,
+        }
+        with unit_of_work(self.context.database.sessions) as session:
+            return activation.complete_activation(
+                session=session,
+                clock=self.context.clock,
+                ticket=ticket,
+                authority=AUTHORITY,
+                hasher=FAST,
+                **arguments,
+            )
+
+    def activate(self) -> activation.Activated:
+        ticket = self.verify(self.request_code())
+        assert isinstance(ticket, str)
+        return self.complete(ticket)

@@ -12,7 +12,7 @@ from civicid.core import audit
 from civicid.core.audit import AuditEntry
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
-from civicid.enrollment import approval, intake
+from civicid.enrollment import approval, devices, intake
 from civicid.enrollment.errors import MakerCheckerViolation
 from civicid.enrollment.models import Application, ApplicationStatus
 from civicid.enrollment.packet import ApplicationType, Packet
@@ -280,3 +280,42 @@ def test_a_batch_audits_its_registry_reads_once_and_each_account_issue_and_keeps
     ]
     assert sorted(e.subject_id for e in issues) == sorted(str(a.id) for a in adults)
     assert all(_status(context, p.envelope.application_id)[0] is ApplicationStatus.ISSUED for p in packets)
+
+
+class TestIntegrityOnTheVerifiedRecord:
+    """The signature is verified once, at intake (decision 0023); the integrity stage checks the record."""
+
+    def test_a_kit_revoked_after_intake_has_its_packets_refused(
+        self, context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf, run_pipeline: RunPipeline
+    ) -> None:
+        first, second = people("14_plus", 2)
+        kept, refused = _capture(context, kit, first), _capture(context, kit, second)
+        _deliver(context, pipeline, kept)
+        run_pipeline()
+        _deliver(context, pipeline, refused)
+        with unit_of_work(context.database.sessions) as session:
+            devices.revoke_device(
+                session=session, clock=context.clock, actor=ADMIN, device_id=kit.device_id, reason="x"
+            )
+        run_pipeline()
+        assert _status(context, kept.envelope.application_id) == (ApplicationStatus.AWAITING_APPROVAL, None)
+        assert _status(context, refused.envelope.application_id) == (
+            ApplicationStatus.REJECTED_INTEGRITY,
+            "revoked_device",
+        )
+
+    def test_a_stored_envelope_that_is_not_the_verified_one_is_refused(
+        self, context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf, run_pipeline: RunPipeline
+    ) -> None:
+        (adult,) = people("14_plus", 1)
+        original, other = _capture(context, kit, adult), _capture(context, kit, adult)
+        _deliver(context, pipeline, original)
+        with unit_of_work(context.database.sessions) as session:  # written behind intake's back
+            application = session.get(Application, original.envelope.application_id)
+            assert application is not None
+            application.envelope_jws = other.envelope_jws
+        run_pipeline()
+        assert _status(context, original.envelope.application_id) == (
+            ApplicationStatus.REJECTED_INTEGRITY,
+            "invalid_packet_signature",
+        )

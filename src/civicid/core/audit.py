@@ -17,11 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import rfc8785
 from sqlalchemy import JSON, BigInteger, Integer, String, bindparam, func, insert, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from civicid.core.clock import Clock
+from civicid.core.crypto.canonical import canonical_json
 from civicid.core.database import Base
 from civicid.core.types import UTCDateTime
 
@@ -59,7 +59,7 @@ SYSTEM = Actor("system", "civicid")
 
 def content_digest(content: dict[str, Any]) -> str:
     """SHA-256 of the entry's RFC 8785 canonical JSON, so it does not depend on key order or spacing."""
-    return hashlib.sha256(rfc8785.dumps({"format": AUDIT_FORMAT, **content})).hexdigest()
+    return hashlib.sha256(canonical_json({"format": AUDIT_FORMAT, **content})).hexdigest()
 
 
 def chain_hash(prev_hash: str, digest: str) -> str:

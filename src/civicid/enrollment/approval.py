@@ -6,7 +6,9 @@ role. Every decision is audited and appears on the application's timeline with i
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from civicid.core import audit, jobs
 from civicid.core.audit import Actor
@@ -14,20 +16,35 @@ from civicid.core.clock import Clock
 from civicid.enrollment.biometric_steps import EnrollmentBiometrics
 from civicid.enrollment.errors import ApplicationNotFound, MakerCheckerViolation, NotAwaitingDecision
 from civicid.enrollment.models import Application, ApplicationStatus
-from civicid.enrollment.timeline import add_event, bump_change_seq
+from civicid.enrollment.timeline import add_event, bump_change_seq, next_change_seq
 
 ISSUE_STAGE = "enrollment.issue"
 
 
 def approve(
     *, session: Session, clock: Clock, supervisor: Actor, application_id: str, commune_code: str | None = None
-) -> Application:
-    """Approve a unique application; the account is issued by the next job, in its own transaction."""
-    application = _decidable(session, supervisor, application_id, commune_code, ApplicationStatus.AWAITING_APPROVAL)
-    application.status = ApplicationStatus.PROCESSING  # until the issue stage has run
-    _decide(session, clock, supervisor, application, "approval", "approved", None)
-    jobs.enqueue(session=session, clock=clock, kind=ISSUE_STAGE, subject_id=application.id)
-    return application
+) -> None:
+    """Approve a unique application; the account is issued by the next job, in its own transaction.
+
+    A supervisor approves one application per request, so this is a few prebuilt statements and
+    no ORM unit of work: a column read for the checks, an UPDATE that only moves an application
+    still awaiting approval (a concurrent decision leaves it nothing to move), then the timeline
+    event, the audit entry and the issue job, as for every decision.
+    """
+    row = session.execute(_DECIDABLE, {"id": application_id}).first()
+    status, operator, commune = row if row is not None else (None, "", "")
+    _check_decidable(
+        supervisor, application_id, status, operator, commune, commune_code, ApplicationStatus.AWAITING_APPROVAL
+    )
+    now = clock.now()
+    values = {"b_id": application_id, "b_by": supervisor.name, "b_at": now, "b_seq": next_change_seq(session)}
+    if session.connection().execute(_APPROVE, values).rowcount != 1:
+        raise NotAwaitingDecision("the application was decided meanwhile", status=ApplicationStatus.PROCESSING.value)
+    loaded = session.identity_map.get(identity_key(Application, application_id))
+    if loaded is not None:  # an Application this session holds must not show the old decision
+        session.expire(loaded, ["status", "decided_by", "decided_at", "change_seq"])
+    _record_decision(session, clock, supervisor, application_id, "approval", "approved", None)
+    jobs.enqueue(session=session, clock=clock, kind=ISSUE_STAGE, subject_id=application_id)
 
 
 def reject(
@@ -76,15 +93,36 @@ def _decidable(
     session: Session, supervisor: Actor, application_id: str, commune_code: str | None, expected: ApplicationStatus
 ) -> Application:
     application = session.get(Application, application_id)
-    if application is None or (commune_code is not None and application.commune_code != commune_code):
+    if application is None:
         raise ApplicationNotFound(f"no application {application_id}")
-    if application.status != expected:
-        raise NotAwaitingDecision(
-            f"the application is {application.status.value}, not {expected.value}", status=application.status.value
-        )
-    if supervisor.name == application.operator:
-        raise MakerCheckerViolation("an operator cannot decide on an application they captured")
+    _check_decidable(
+        supervisor,
+        application_id,
+        application.status,
+        application.operator,
+        application.commune_code,
+        commune_code,
+        expected,
+    )
     return application
+
+
+def _check_decidable(
+    supervisor: Actor,
+    application_id: str,
+    status: ApplicationStatus | None,
+    operator: str,
+    commune: str,
+    commune_code: str | None,
+    expected: ApplicationStatus,
+) -> None:
+    """Not found (also outside the supervisor's commune), not awaiting this decision, or maker-checker."""
+    if status is None or (commune_code is not None and commune != commune_code):
+        raise ApplicationNotFound(f"no application {application_id}")
+    if status != expected:
+        raise NotAwaitingDecision(f"the application is {status.value}, not {expected.value}", status=status.value)
+    if supervisor.name == operator:
+        raise MakerCheckerViolation("an operator cannot decide on an application they captured")
 
 
 def _decide(
@@ -99,10 +137,17 @@ def _decide(
     application.decided_by = supervisor.name
     application.decided_at = clock.now()
     bump_change_seq(session, application)
+    _record_decision(session, clock, supervisor, application.id, stage, outcome, reason)
+
+
+def _record_decision(
+    session: Session, clock: Clock, supervisor: Actor, application_id: str, stage: str, outcome: str, reason: str | None
+) -> None:
+    """The decision on the application's timeline and in the audit chain."""
     add_event(
         session,
         clock,
-        application.id,
+        application_id,
         stage,
         outcome,
         actor=str(supervisor),
@@ -114,6 +159,21 @@ def _decide(
         actor=supervisor,
         action=f"application.{stage}",
         subject_type="application",
-        subject_id=application.id,
+        subject_id=application_id,
         details={"outcome": outcome},
     )
+
+
+_DECIDABLE = select(Application.status, Application.operator, Application.commune_code).where(
+    Application.id == bindparam("id")
+)
+_APPROVE = (
+    update(Application)
+    .where(Application.id == bindparam("b_id"), Application.status == ApplicationStatus.AWAITING_APPROVAL)
+    .values(
+        status=ApplicationStatus.PROCESSING,  # until the issue stage has run
+        decided_by=bindparam("b_by"),
+        decided_at=bindparam("b_at"),
+        change_seq=bindparam("b_seq"),
+    )
+)

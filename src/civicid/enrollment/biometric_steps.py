@@ -144,25 +144,20 @@ class EnrollmentBiometrics:
         persons = _persons_of(session, {c.reference_id for cs in found.values() for c in cs})
         persons.update({a.id: a.person_id for a in applications})
         references = _earlier_issued(session, applications)
-        admitted: list[tuple[str, Template]] = []
+        admitted = _Admitted(len(applications))
         screenings = []
         for application in applications:
             probe = probes.get(application.id)
             if probe is None:
                 screenings.append(Screening(None, DedupOutcome(DedupKind.UNIQUE, None), None))
                 continue
-            batch = [
-                Candidate(reference_id, float(np.dot(template.vector, probe.vector)))
-                for reference_id, template in admitted
-                if template.key == probe.key
-            ]
-            candidates = [*found.get(application.id, []), *batch]
+            candidates = [*found.get(application.id, []), *admitted.best(probe, application.person_id)]
             others = [c for c in candidates if not _same_person(persons.get(c.reference_id), application.person_id)]
             limits = thresholds_for(probe.model, probe.model_version)
             outcome = decide(others, duplicate_at=limits.duplicate_at, review_at=limits.review_at)
             score = self._reference_score(probe, references.get(application.id, []))
             if outcome.kind is DedupKind.UNIQUE:
-                admitted.append((application.id, probe))
+                admitted.add(application.id, application.person_id, probe)
             screenings.append(Screening(score, outcome, probe))
         return screenings
 
@@ -220,6 +215,40 @@ class Screening:
     reference_score: float | None
     outcome: DedupOutcome
     probe: Template | None
+
+
+class _Admitted:
+    """The batch's faces already found unique, one matrix per model: the within-batch gallery.
+
+    :meth:`best` gives the one candidate of the batch that :func:`decide` could pick (it keeps the
+    best score, the earliest on a tie), from one matrix-vector product instead of a score per
+    earlier application; the applications of the probe's own person are left out, as in the
+    gallery search.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.rows: dict[TemplateKey, tuple[np.ndarray, list[str], list[int | None]]] = {}
+
+    def add(self, application_id: str, person_id: int | None, probe: Template) -> None:
+        key = probe.key
+        if key not in self.rows:
+            self.rows[key] = (np.empty((self.capacity, key.dim), dtype=np.float32), [], [])
+        vectors, ids, persons = self.rows[key]
+        vectors[len(ids)] = probe.vector
+        ids.append(application_id)
+        persons.append(person_id)
+
+    def best(self, probe: Template, person_id: int | None) -> list[Candidate]:
+        found = self.rows.get(probe.key)
+        if found is None or not found[1]:
+            return []
+        vectors, ids, persons = found
+        scores = vectors[: len(ids)] @ probe.vector
+        if person_id is not None:
+            scores[[i for i, p in enumerate(persons) if p == person_id]] = -np.inf
+        row = int(np.argmax(scores))
+        return [] if scores[row] == -np.inf else [Candidate(ids[row], float(scores[row]))]
 
 
 def _same_person(candidate: int | None, person_id: int | None) -> bool:

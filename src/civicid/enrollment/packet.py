@@ -33,13 +33,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal, NamedTuple, Self
 
-import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey, EllipticCurvePublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from civicid.core.crypto import InvalidSeal, InvalidSignature, SealingKey, seal, sign_jws, unseal, verify_jws
 from civicid.core.crypto._b64 import b64url_decode
+from civicid.core.crypto.canonical import canonical_json as jcs
 from civicid.core.crypto.sealing import SEAL_OVERHEAD
 from civicid.country.sex import Sex
 from civicid.enrollment.errors import (
@@ -228,13 +228,13 @@ class Packet:
 
 def canonical_json(envelope: Capture) -> bytes:
     """RFC 8785 canonical JSON of the envelope; absent optional members are omitted, never ``null``."""
-    return rfc8785.dumps(envelope.model_dump(mode="json", exclude_none=True))
+    return jcs(envelope.model_dump(mode="json", exclude_none=True))
 
 
 def capture_hash(envelope: Capture) -> str:
     """SHA-256 (hex) of the canonical JSON of the envelope without its ``manifest`` member."""
     content = envelope.model_dump(mode="json", exclude_none=True, exclude={"manifest"})
-    return hashlib.sha256(rfc8785.dumps(content)).hexdigest()
+    return hashlib.sha256(jcs(content)).hexdigest()
 
 
 def envelope_hash(envelope: Envelope) -> str:
@@ -311,6 +311,27 @@ def stored_envelope(envelope_jws: str) -> Envelope:
     device's key, and the stored JWS never changes afterwards.
     """
     return Envelope.model_validate_json(b64url_decode(envelope_jws.split(".")[1]))
+
+
+def verified_content(envelope_jws: str, envelope_hash: str) -> dict[str, Any]:
+    """The JSON members of an envelope intake verified, read back from its stored JWS.
+
+    Intake stores the JWS with the SHA-256 of the payload it verified (signature, canonical form,
+    ``kid``); the payload read back must hash to that value, or :class:`InvalidPacketSignature` is
+    raised: the verification on record no longer covers it (docs/decisions/0023-verify-once.md).
+    The members are those of ``Envelope.model_dump(mode="json", exclude_none=True)``, since the
+    payload is that dump's canonical form.
+    """
+    payload = b64url_decode(envelope_jws.split(".")[1])
+    if hashlib.sha256(payload).hexdigest() != envelope_hash:
+        raise InvalidPacketSignature("the stored envelope is not the one whose signature intake verified")
+    content: dict[str, Any] = json.loads(payload)
+    return content
+
+
+def capture_hash_of(content: Mapping[str, Any]) -> str:
+    """:func:`capture_hash` from an envelope's JSON members (:func:`verified_content`), without pydantic."""
+    return hashlib.sha256(jcs({k: v for k, v in content.items() if k != "manifest"})).hexdigest()
 
 
 def unseal_part(envelope: Envelope, name: str, sealed: bytes, *, server_key: SealingKey) -> bytes:

@@ -405,14 +405,14 @@ def approve_application(
     application_id: StaffApplicationId, context: AppContext, session: DbSession, principal: Decider
 ) -> ApplicationRead:
     """Approve an application awaiting approval; whoever captured it may not (maker-checker, 403)."""
-    application = approval.approve(
+    approval.approve(
         session=session,
         clock=context.clock,
         supervisor=staff_actor(principal),
         application_id=application_id,
         commune_code=commune_scope(principal),
     )
-    return application_read(session, application)
+    return application_read(session, visible_application(session, principal, application_id))
 
 
 @router.post("/applications/{application_id}/reject", responses=problem_responses(401, 403, 404, 409, 422))

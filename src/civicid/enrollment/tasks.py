@@ -36,7 +36,13 @@ from civicid.country.sex import Sex
 from civicid.enrollment import devices, packet
 from civicid.enrollment.approval import ISSUE_STAGE
 from civicid.enrollment.biometric_steps import EnrollmentBiometrics
-from civicid.enrollment.errors import InvalidPacketSignature, InvalidSealedPart, PartHashMismatch, RevokedDevice
+from civicid.enrollment.errors import (
+    InvalidPacketSignature,
+    InvalidSealedPart,
+    PartHashMismatch,
+    RevokedDevice,
+    UnknownDevice,
+)
 from civicid.enrollment.intake import FIRST_STAGE
 from civicid.enrollment.models import Application, ApplicationPart, ApplicationStatus
 from civicid.enrollment.packet import ApplicationType, Envelope, PartKind
@@ -93,19 +99,25 @@ class Pipeline:
     # Stages -------------------------------------------------------------------------------------
 
     def integrity(self, session: Session, clock: Clock, application_ids: list[str]) -> None:
-        """Signature again (the device may since have been revoked), hashes, unseal, extract."""
+        """The device still active, the parts' hashes, unseal, extract.
+
+        The envelope's signature was verified once, at intake, which recorded the hash of what it
+        verified; the payload read here must still hash to it (docs/decisions/0023-verify-once.md).
+        A device revoked since intake still has its packets refused here.
+        """
         out = Outcomes(session, clock)
         applications = _applications(session, application_ids)
         arrived = _arrived_parts(session, application_ids)
+        refused = devices.refused_devices(session=session, device_ids={a.device_id for a in applications})
         probes: list[dict[str, object]] = []
         for application in applications:
             try:
-                envelope, _ = devices.verify_envelope_from_device(
-                    session=session, envelope_jws=application.envelope_jws
-                )
-                captures = self._open_captures(envelope, arrived.get(application.id, []))
+                if application.device_id in refused:
+                    raise refused[application.device_id]
+                content = packet.verified_content(application.envelope_jws, application.envelope_hash)
+                captures = self._open_captures(content, arrived.get(application.id, []))
                 probes += self.biometrics.probe_rows(application.id, captures)
-            except (InvalidPacketSignature, RevokedDevice, PartHashMismatch, InvalidSealedPart) as exc:
+            except (InvalidPacketSignature, UnknownDevice, RevokedDevice, PartHashMismatch, InvalidSealedPart) as exc:
                 out.finish(application, "integrity", ApplicationStatus.REJECTED_INTEGRITY, exc.code)
                 continue
             out.advance(application, "integrity", "verified", REGISTRY_MATCH)
@@ -217,16 +229,18 @@ class Pipeline:
 
     # Helpers ------------------------------------------------------------------------------------
 
-    def _open_captures(self, envelope: Envelope, parts: list[tuple[str, str, str]]) -> dict[str, bytes]:
+    def _open_captures(self, content: dict[str, Any], parts: list[tuple[str, str, str]]) -> dict[str, bytes]:
         """Every part that has arrived must open; the capture parts' plaintexts go to the extractors.
 
-        Parts of a later priority may still be on the kit; their hash is signed in the manifest and
-        checked when they are assembled, so the pipeline does not wait for them.
+        ``content`` is the verified envelope's JSON (:func:`packet.verified_content`). Parts of a
+        later priority may still be on the kit; their hash is signed in the manifest and checked
+        when they are assembled, so the pipeline does not wait for them.
         """
         captures: dict[str, bytes] = {}
-        capture = packet.capture_hash(envelope)  # once per envelope, not once per part
+        capture = packet.capture_hash_of(content)  # once per envelope, not once per part
+        manifest = {ref["name"]: ref for ref in content["manifest"]}
         for name, kind_name, blob in parts:
-            plain = _unseal_part(envelope, capture, name, self.blobs.get(blob), self.server_key)
+            plain = _unseal_part(manifest.get(name), capture, name, self.blobs.get(blob), self.server_key)
             kind = PartKind(kind_name)
             if kind in CAPTURE_PARTS:
                 captures[CAPTURE_PARTS[kind]] = plain
@@ -368,13 +382,12 @@ def _issue_card(session: Session, clock: Clock, person_id: int, envelope: Envelo
     )
 
 
-def _unseal_part(envelope: Envelope, capture: str, name: str, sealed: bytes, server_key: SealingKey) -> bytes:
-    """:func:`packet.unseal_part` with the capture hash computed by the caller (its AAD's first half).
+def _unseal_part(ref: dict[str, Any] | None, capture: str, name: str, sealed: bytes, server_key: SealingKey) -> bytes:
+    """:func:`packet.unseal_part` on the manifest entry ``ref``, with the capture hash computed by the caller.
 
     Canonicalising the envelope for every part was a tenth of the pipeline's time.
     """
-    ref = envelope.part(name)
-    if len(sealed) != ref.size or hashlib.sha256(sealed).hexdigest() != ref.sha256:
+    if ref is None or len(sealed) != ref["size"] or hashlib.sha256(sealed).hexdigest() != ref["sha256"]:
         raise PartHashMismatch(f"part {name} does not match the manifest's size and SHA-256", part=name)
     try:
         return unseal(sealed, recipient_key=server_key, aad=f"{capture}:{name}".encode("ascii"))

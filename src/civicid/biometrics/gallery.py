@@ -20,12 +20,19 @@ import numpy.typing as npt
 
 from civicid.biometrics.errors import ApproximateSearchUnavailable, DuplicateReference, UnknownReference
 from civicid.biometrics.ports import Candidate, Template, TemplateKey, Vector, stack
+from civicid.biometrics.topk import BLOCK, RunningTopK
 
 # Scores of one gallery chunk for a batch of queries are kept to about this many float32 values
-# (16 MiB), so a 1,000-query batch against 1M templates never materialises a 4 GB score matrix.
+# (16 MiB): few enough to stay in the last-level cache between the multiply and the selection that
+# reads them, many enough that each multiply is long. Short multiplies cost more than their flops
+# on a loaded machine: every BLAS call waits for its threads to be scheduled (a single query in
+# 16,384-row chunks ran 5× slower than in one call, docs/benchmarks.md, 1:N).
 _CHUNK_SCORES = 1 << 22
-# Rows per block for the block-maximum pre-selection of the top k (see _top_k_chunk).
-_BLOCK = 32
+
+
+def chunk_rows(queries: int) -> int:
+    """Gallery rows multiplied at once for a batch of ``queries``: a multiple of the selection block."""
+    return max((_CHUNK_SCORES // max(queries, 1)) // BLOCK * BLOCK, BLOCK)
 
 
 class ExactGallery:
@@ -125,28 +132,34 @@ class ExactGallery:
         ]
 
     def search_rows(self, queries: Vector, top_k: int) -> tuple[Vector, npt.NDArray[np.int64]]:
-        """Scores and row numbers (m, k) of the top k per query, best first; k = min(top_k, count)."""
+        """Scores and row numbers (m, k) of the top k per query, best first; k = min(top_k, count).
+
+        Exact: the same rows as a brute-force sort by descending score, equal scores in row order.
+        The multiply runs chunk by chunk into one reused score buffer that stays in cache, and each
+        chunk's scores go straight to a :class:`RunningTopK`, whose threshold pre-filter makes the
+        selection a small fraction of the multiply (the batch × N score matrix never exists).
+        """
         if top_k < 1:
             raise ValueError("top_k must be at least 1")
         size, m = len(self._ids), int(queries.shape[0])
         k = min(top_k, size)
-        best_scores = np.full((m, k), -np.inf, dtype=np.float32)
-        best_rows = np.zeros((m, k), dtype=np.int64)
         if k == 0 or m == 0:
-            return best_scores, best_rows
-        chunk = max(_BLOCK * k, (_CHUNK_SCORES // max(m, 1)) // _BLOCK * _BLOCK)
+            return np.full((m, k), -np.inf, dtype=np.float32), np.zeros((m, k), dtype=np.int64)
+        chunk = chunk_rows(m)
         queries = np.ascontiguousarray(queries, dtype=np.float32)
-        # One score buffer for every chunk: a fresh 16 MiB result per chunk costs page faults that
-        # slowed the multiply itself (docs/benchmarks.md, 1:N).
+        # One score buffer for every chunk: a fresh result per chunk costs page faults that slowed
+        # the multiply itself (docs/benchmarks.md, 1:N).
         buffer = np.empty((m, min(chunk, size)), dtype=np.float32)
+        best = RunningTopK(m, k)
         for start in range(0, size, chunk):
             stop = min(start + chunk, size)
             scores = buffer[:, : stop - start]
-            np.matmul(queries, self._matrix[start:stop].T, out=scores)  # (m, rows): one GEMM per chunk
-            chunk_scores, chunk_rows = _top_k_chunk(scores, k)
-            best_scores, best_rows = _merge(best_scores, best_rows, chunk_scores, chunk_rows + start, k)
-        order = np.argsort(-best_scores, axis=1, kind="stable")
-        return np.take_along_axis(best_scores, order, 1), np.take_along_axis(best_rows, order, 1)
+            if m == 1:  # a matrix-vector product: numpy's GEMM path for (1, d) @ (d, rows) is slower
+                np.matmul(self._matrix[start:stop], queries[0], out=scores[0])
+            else:
+                np.matmul(queries, self._matrix[start:stop].T, out=scores)  # (m, rows): one GEMM per chunk
+            best.add(scores, start)
+        return best.result()
 
     def _append(self, reference_id: str, vector: Vector) -> None:
         if reference_id in self._rows:
@@ -166,50 +179,6 @@ class ExactGallery:
         grown = np.zeros((capacity, self._key.dim), dtype=np.float32)
         grown[: len(self._ids)] = self._matrix[: len(self._ids)]
         self._matrix = grown
-
-
-def _top_k_chunk(scores: Vector, k: int) -> tuple[Vector, npt.NDArray[np.int64]]:
-    """Top k columns per row of ``scores`` (m, rows), unordered, as (m, k) arrays.
-
-    A full argpartition over every score costs more than the multiply at 128 dimensions. Instead the
-    columns are cut into blocks of ``_BLOCK`` and each block's maximum is taken (a cheap vectorised
-    reduction): the k best scores lie in at most k blocks, and those blocks are among the k with the
-    highest maxima. Only those k blocks are then searched exactly.
-    """
-    m, rows = scores.shape
-    whole = rows // _BLOCK * _BLOCK
-    parts_scores: list[Vector] = []
-    parts_rows: list[npt.NDArray[np.int64]] = []
-    if whole:
-        blocks = whole // _BLOCK
-        # Block j is the strided set of columns j, j + blocks, j + 2·blocks, ...: any partition works,
-        # and this one makes the maximum a reduction over contiguous rows, several times faster.
-        blocked = scores[:, :whole].reshape(m, _BLOCK, blocks)
-        maxima = blocked.max(axis=1)  # (m, blocks)
-        kb = min(k, blocks)
-        top_blocks = np.argpartition(maxima, blocks - kb, axis=1)[:, blocks - kb :]  # (m, kb)
-        gathered = np.take_along_axis(blocked, top_blocks[:, None, :], axis=2).reshape(m, _BLOCK * kb)
-        row_index = (top_blocks[:, None, :] + blocks * np.arange(_BLOCK)[None, :, None]).reshape(m, _BLOCK * kb)
-        parts_scores.append(gathered)
-        parts_rows.append(row_index.astype(np.int64))
-    if whole < rows:
-        parts_scores.append(scores[:, whole:])
-        parts_rows.append(np.broadcast_to(np.arange(whole, rows, dtype=np.int64), (m, rows - whole)))
-    candidates = np.concatenate(parts_scores, axis=1)
-    candidate_rows = np.concatenate(parts_rows, axis=1)
-    keep = min(k, candidates.shape[1])
-    pick = np.argpartition(candidates, candidates.shape[1] - keep, axis=1)[:, candidates.shape[1] - keep :]
-    return np.take_along_axis(candidates, pick, 1), np.take_along_axis(candidate_rows, pick, 1)
-
-
-def _merge(
-    a_scores: Vector, a_rows: npt.NDArray[np.int64], b_scores: Vector, b_rows: npt.NDArray[np.int64], k: int
-) -> tuple[Vector, npt.NDArray[np.int64]]:
-    scores = np.concatenate([a_scores, b_scores], axis=1)
-    rows = np.concatenate([a_rows, b_rows], axis=1)
-    width = scores.shape[1]
-    pick = np.argpartition(scores, width - k, axis=1)[:, width - k :]
-    return np.take_along_axis(scores, pick, 1), np.take_along_axis(rows, pick, 1)
 
 
 def _faiss() -> Any:

@@ -13,12 +13,12 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from civicid.campaign import kits
-from civicid.campaign.errors import InvalidCampaignInput
-from civicid.campaign.models import Assignment, Team
+from civicid.campaign.errors import InvalidCampaignInput, TeamNotFound
+from civicid.campaign.models import Assignment, Campaign, Team
 from civicid.campaign.service import ensure_campaign_for, get_or_create_team
 from civicid.core import audit
 from civicid.core.audit import Actor
@@ -37,6 +37,22 @@ class KitAssignment:
     village_ids: frozenset[int]
     household_ids: frozenset[int]  # households assigned singly (may lie outside village_ids)
     version: int  # changes whenever this kit's assignment changes (reassignment withdraws work)
+
+
+@dataclass(frozen=True)
+class AssignmentRow:
+    """An assignment as the committee's pages list it: who, where, from when to when."""
+
+    id: int
+    team_id: int
+    team: str
+    device_id: str | None
+    village_id: int  # the village, or the household's village
+    village: str
+    household_id: int | None  # set when a single household was assigned
+    start: dt.date
+    end: dt.date
+    created_by: str
 
 
 def kit_assignment(*, session: Session, device_id: str, day: dt.date) -> KitAssignment:
@@ -90,7 +106,8 @@ def assign(
     team = session.get(Team, team_id)
     if team is None:
         raise InvalidCampaignInput(f"no team {team_id}", field="team_id")
-    _check_places(session, villages, households)
+    commune_code = session.scalar(select(Campaign.commune_code).where(Campaign.id == team.campaign_id))
+    _check_places(session, str(commune_code), villages, households)
     now = clock.now()
     touched: set[str | None] = {team.device_id}
     touched |= _withdraw_overlaps(session, now, team.campaign_id, villages, households, start, end)
@@ -173,15 +190,129 @@ def withdraw(*, session: Session, clock: Clock, actor: Actor, assignment_id: int
     )
 
 
-def _check_places(session: Session, villages: list[int], households: list[int]) -> None:
+def reassign(
+    *, session: Session, clock: Clock, actor: Actor, assignment_id: int, team_id: int, start: dt.date
+) -> list[int]:
+    """Give what is left of an assignment, from ``start`` on, to another team of the same campaign.
+
+    :func:`assign` does the work: the old team keeps the days before ``start``, and its kit drops
+    the place at its next sync. The move itself is audited, so the log says from whom to whom.
+    """
+    row = session.get(Assignment, assignment_id)
+    if row is None or row.withdrawn_at is not None:
+        raise InvalidCampaignInput(f"no current assignment {assignment_id}", field="assignment_id")
+    old_team, new_team = session.get(Team, row.team_id), session.get(Team, team_id)
+    if new_team is None or old_team is None or new_team.campaign_id != old_team.campaign_id:
+        raise InvalidCampaignInput(f"no team {team_id} in this campaign", field="team_id")
+    if new_team.id == old_team.id:
+        raise InvalidCampaignInput("the work is already this team's", field="team_id")
+    begin = max(start, row.start_date)
+    if begin > row.end_date:
+        raise InvalidCampaignInput("the assignment is over by then", field="start")
+    ids = assign(
+        session=session,
+        clock=clock,
+        actor=actor,
+        team_id=new_team.id,
+        start=begin,
+        end=row.end_date,
+        village_ids=[row.village_id] if row.village_id is not None else [],
+        household_ids=[row.household_id] if row.household_id is not None else [],
+    )
+    audit.record(
+        session=session,
+        clock=clock,
+        actor=actor,
+        action="campaign.reassign",
+        subject_type="campaign_assignment",
+        subject_id=str(assignment_id),
+        details={"from_team": old_team.id, "to_team": new_team.id, "start": begin.isoformat()},
+    )
+    return ids
+
+
+def team_of(*, session: Session, assignment_id: int) -> int:
+    """The team an assignment was given to; :class:`TeamNotFound` for an unknown assignment."""
+    team_id = session.scalar(select(Assignment.team_id).where(Assignment.id == assignment_id))
+    if team_id is None:
+        raise TeamNotFound(f"no assignment {assignment_id}")
+    return int(team_id)
+
+
+def list_assignments(
+    *,
+    session: Session,
+    campaign_id: int,
+    since: dt.date,
+    team_id: int | None = None,
+    village_id: int | None = None,
+) -> list[AssignmentRow]:
+    """The campaign's assignments not withdrawn that end on ``since`` or later, by start and village.
+
+    A household's assignment is listed under its village, so a village head sees the households of
+    their village sent to a team as well as the village itself.
+    """
+    place = func.coalesce(Assignment.village_id, Household.village_id)
+    query = (
+        select(Assignment, Team.name, Village.id, Village.name)
+        .join(Team, Team.id == Assignment.team_id)
+        .outerjoin(Household, Household.id == Assignment.household_id)
+        .join(Village, Village.id == place)
+        .where(Team.campaign_id == campaign_id, Assignment.withdrawn_at.is_(None), Assignment.end_date >= since)
+        .order_by(Assignment.start_date, Village.name, Assignment.id)
+    )
+    if team_id is not None:
+        query = query.where(Assignment.team_id == team_id)
+    if village_id is not None:
+        query = query.where(place == village_id)
+    return [
+        AssignmentRow(
+            id=row.id,
+            team_id=row.team_id,
+            team=team,
+            device_id=row.device_id,
+            village_id=place_id,
+            village=village,
+            household_id=row.household_id,
+            start=row.start_date,
+            end=row.end_date,
+            created_by=row.created_by,
+        )
+        for row, team, place_id, village in session.execute(query)
+    ]
+
+
+def check_days(*, campaign: Campaign, today: dt.date, start: dt.date, end: dt.date) -> None:
+    """Days a committee may send a team for: from today, within the campaign, start before end.
+
+    Past days cannot be worked any more, and days after the deadline are another campaign's.
+    """
+    if start < max(today, campaign.start_date):
+        raise InvalidCampaignInput("the assignment starts before today or before the campaign", field="start")
+    if end < start:
+        raise InvalidCampaignInput("the assignment ends before it starts", field="end")
+    if end > campaign.deadline:
+        raise InvalidCampaignInput("the assignment ends after the campaign's deadline", field="end")
+
+
+def _check_places(session: Session, commune_code: str, villages: list[int], households: list[int]) -> None:
+    """Every place exists and lies in the team's commune: a team never works another commune."""
     if villages:
-        found = set(session.scalars(select(Village.id).where(Village.id.in_(villages))))
+        found = set(
+            session.scalars(select(Village.id).where(Village.id.in_(villages), Village.commune_code == commune_code))
+        )
         if missing := sorted(set(villages) - found):
-            raise InvalidCampaignInput(f"no village {missing[0]}", field="village_ids")
+            raise InvalidCampaignInput(f"no village {missing[0]} in the commune", field="village_ids")
     if households:
-        found = set(session.scalars(select(Household.id).where(Household.id.in_(households))))
+        found = set(
+            session.scalars(
+                select(Household.id)
+                .join(Village, Village.id == Household.village_id)
+                .where(Household.id.in_(households), Village.commune_code == commune_code)
+            )
+        )
         if missing := sorted(set(households) - found):
-            raise InvalidCampaignInput(f"no household {missing[0]}", field="household_ids")
+            raise InvalidCampaignInput(f"no household {missing[0]} in the commune", field="household_ids")
 
 
 def _withdraw_overlaps(
@@ -235,4 +366,15 @@ def _withdraw_overlaps(
     return touched
 
 
-__all__ = ["KitAssignment", "assign", "assign_villages_to_kit", "kit_assignment", "withdraw"]
+__all__ = [
+    "AssignmentRow",
+    "KitAssignment",
+    "assign",
+    "assign_villages_to_kit",
+    "check_days",
+    "kit_assignment",
+    "list_assignments",
+    "reassign",
+    "team_of",
+    "withdraw",
+]

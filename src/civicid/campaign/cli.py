@@ -11,7 +11,7 @@ from rich.table import Table
 
 from civicid.campaign import service
 from civicid.campaign.figures import province_figures
-from civicid.campaign.plan import suggest_plan
+from civicid.campaign.plan import Plan, tomorrow_plan
 from civicid.campaign.reports import report_rows, to_csv, to_pdf, to_xlsx
 from civicid.core.audit import Actor
 from civicid.core.console import DataOption, JsonOption, console, emit, fail
@@ -19,6 +19,7 @@ from civicid.core.database import unit_of_work
 from civicid.core.runtime import open_context
 from civicid.core.settings import load_settings
 from civicid.registry.models import Commune
+from civicid.web.i18n import translate
 
 app = typer.Typer(no_args_is_help=True)
 CLI_ACTOR = Actor("cli", "campaign")
@@ -135,7 +136,7 @@ def plan_command(
     data: Path | None = DataOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Tomorrow's suggested plan: which team goes where, from pace and distance."""
+    """Tomorrow's suggested plan: which team goes where, and why (remaining work, pace, distance, signal)."""
     from civicid.campaign.figures import campaign_figures
 
     context = open_context(load_settings(data))
@@ -143,8 +144,18 @@ def plan_command(
         campaign = service.current_campaign(session=session, commune_code=commune, day=context.clock.today())
         if campaign is None:
             fail(f"commune {commune} has no campaign")
-        lines = suggest_plan(campaign_figures(session=session, clock=context.clock, campaign=campaign))
-    emit([line.__dict__ for line in lines], as_json=as_json, render=_render_plan)
+        figures = campaign_figures(session=session, clock=context.clock, campaign=campaign)
+        plan = tomorrow_plan(session=session, campaign=campaign, figures=figures)
+    emit(_plan_with_text(plan), as_json=as_json, render=_render_plan)
+
+
+def _plan_with_text(plan: Plan) -> dict[str, Any]:
+    """The plan as data, each reason with its English sentence (the pages translate the same keys)."""
+    result = plan.as_dict()
+    for line, data in zip(plan.lines, result["lines"], strict=True):
+        data["why_text"] = "; ".join(translate("en", f"campaign.plan.why.{w.code}", **w.params) for w in line.why)
+    result["notes_text"] = [translate("en", f"campaign.plan.note.{n.code}", **n.params) for n in plan.notes]
+    return result
 
 
 def _communes(session: Any, commune: str | None, province: str | None) -> list[str]:
@@ -186,6 +197,11 @@ def _render(report: dict[str, Any]) -> None:
         console.print(table)
 
 
-def _render_plan(lines: list[dict[str, Any]]) -> None:
-    for line in lines:
-        console.print(f"{line['team']}: {line['village']} (~{line['expected']}, {line['reason']})", highlight=False)
+def _render_plan(plan: dict[str, Any]) -> None:
+    console.print(f"Plan for {plan['day'] or '—'} ({plan['working_days_left']} working days left)", highlight=False)
+    for note in plan["notes_text"]:
+        console.print(f"! {note}", highlight=False)
+    for line in plan["lines"]:
+        households = f" households {', '.join(map(str, line['households']))}" if line["households"] else ""
+        head = f"{line['team']}: {line['village']} (~{line['expected']}, {line['reason']}){households}"
+        console.print(f"{head}: {line['why_text']}", highlight=False)

@@ -126,6 +126,22 @@ def current_campaign(*, session: Session, commune_code: str, day: dt.date) -> Ca
     return campaigns[0] if campaigns else None
 
 
+def campaign_in_scope(*, session: Session, day: dt.date, commune_code: str | None) -> Campaign:
+    """The campaign a page shows: the commune's current one; for a login of every commune, the latest.
+
+    Raises :class:`CampaignNotFound` when there is none, which a page shows as a 404.
+    """
+    if commune_code is None:
+        campaigns = list_campaigns(session=session)
+        if not campaigns:
+            raise CampaignNotFound("no campaign yet")
+        commune_code = campaigns[-1].commune_code
+    campaign = current_campaign(session=session, commune_code=commune_code, day=day)
+    if campaign is None:
+        raise CampaignNotFound(f"commune {commune_code} has no campaign")
+    return campaign
+
+
 def get_campaign(*, session: Session, campaign_id: int) -> Campaign:
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
@@ -261,6 +277,14 @@ def create_team(
     except IntegrityError:
         raise DuplicateTeam(f"the campaign already has a team named {name!r}") from None
     _audit(session, clock, actor, "campaign.team", campaign_id, {"team": team.id})
+    return team
+
+
+def get_team(*, session: Session, team_id: int) -> Team:
+    """The team, or :class:`TeamNotFound` (a page given a stale or made-up id)."""
+    team = session.get(Team, team_id)
+    if team is None:
+        raise TeamNotFound(f"no team {team_id}")
     return team
 
 

@@ -17,6 +17,7 @@ from civicid import __version__
 from civicid.accounts import router as accounts_router
 from civicid.campaign import pages as campaign_pages
 from civicid.campaign import router as campaign_router
+from civicid.campaign import team_pages as campaign_team_pages
 from civicid.core.runtime import Context
 from civicid.enrollment import pages as enrollment_pages
 from civicid.enrollment import router as enrollment_router
@@ -60,6 +61,7 @@ def create_app(context: Context) -> FastAPI:
     app.include_router(notify_pages.router, prefix="/notify")
     app.include_router(enrollment_pages.router, prefix="/enrollment")
     app.include_router(campaign_pages.router, prefix="/campaign")
+    app.include_router(campaign_team_pages.router, prefix="/campaign")
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -1,0 +1,466 @@
+"""The committee's pages to run the campaign (``/campaign/teams``, ``/campaign/targets``).
+
+Teams with their members and their kit, assignments of a team to villages or households for a
+range of days, reassignment and withdrawal, and the correction of a village's target after a
+household listing round. Every change goes through the campaign's services, which audit it; the
+request's unit of work commits. A refused change (a bad date, an unknown village, a name taken)
+comes back as the same page with one readable sentence and the values typed, never a 500.
+
+Reading needs ``campaign:read``; changing needs ``campaign:manage`` and a commune-wide login: a
+village head (``scope.py``) sees the teams and assignments of their own village and changes
+nothing. Forms are plain POSTs, protected like every form of the server by the edge's origin check
+and SameSite=Strict session cookies (``web/middleware.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from civicid.campaign import assignments, service
+from civicid.campaign.errors import (
+    DuplicateTeam,
+    InvalidCampaignInput,
+    KitAlreadyInTeam,
+    OutsideVillage,
+    TeamNotFound,
+)
+from civicid.campaign.models import Campaign, Organisation, Team
+from civicid.campaign.scope import Scope, scope_of
+from civicid.core.audit import Actor
+from civicid.core.clock import Clock
+from civicid.core.errors import CivicIDError
+from civicid.core.runtime import Context
+from civicid.enrollment.devices import list_devices
+from civicid.registry.models import Village
+from civicid.web.deps import AppContext, DbSession
+from civicid.web.roles import Permission, allows, require
+from civicid.web.staff import StaffAccount
+from civicid.web.staff_service import staff_actor
+from civicid.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Reader = Annotated[StaffAccount, Depends(require(Permission.CAMPAIGN_READ))]
+Manager = Annotated[StaffAccount, Depends(require(Permission.CAMPAIGN_MANAGE))]
+# The refusals shown on the form; anything else (403, 404 of a page) goes to the error page.
+FORM_ERRORS = (InvalidCampaignInput, DuplicateTeam, KitAlreadyInTeam)
+DONE = frozenset({"team", "member", "assigned", "reassigned", "withdrawn", "target"})
+TARGET_MAX = 100_000
+NOTE_MAX = 200
+
+
+@dataclass(frozen=True)
+class _Page:
+    """One request to these pages: who asks, in which scope, about which campaign.
+
+    It draws the three pages (again with the refusal and the values typed, after a refused change)
+    and applies a change in a savepoint, so every handler says only what it reads and what it does.
+    """
+
+    request: Request
+    session: Session
+    clock: Clock
+    principal: StaffAccount
+    scope: Scope
+    campaign: Campaign
+
+    @property
+    def actor(self) -> Actor:
+        return staff_actor(self.principal)
+
+    def submit(self, change: Callable[[], str], page: Callable[[CivicIDError], Response]) -> Response:
+        """Apply one change in a savepoint; a refusal undoes it and shows the form again with why."""
+        try:
+            with self.session.begin_nested():
+                target = change()
+        except FORM_ERRORS as exc:
+            return page(exc)
+        return RedirectResponse(target, status_code=303)
+
+    def teams(self, error: CivicIDError | None = None, form: dict[str, Any] | None = None) -> Response:
+        rows = assignments.list_assignments(
+            session=self.session,
+            campaign_id=self.campaign.id,
+            since=self.clock.today(),
+            village_id=self.scope.village_id,
+        )
+        teams = service.list_teams(session=self.session, campaign_id=self.campaign.id)
+        if self.scope.village_id is not None:
+            # A village head sees the teams sent to their village, nothing of the others'.
+            sent = {row.team_id for row in rows}
+            teams = [(team, members) for team, members in teams if team.id in sent]
+        by_team: dict[int, list[assignments.AssignmentRow]] = {}
+        for row in rows:
+            by_team.setdefault(row.team_id, []).append(row)
+        kits = _free_kits(self.session, self.campaign)
+        return self._render("teams.html", error, form, {"teams": teams, "by_team": by_team, "kits": kits})
+
+    def team(self, team: Team, error: CivicIDError | None = None, form: dict[str, Any] | None = None) -> Response:
+        today = self.clock.today()
+        teams = service.list_teams(session=self.session, campaign_id=self.campaign.id)
+        rows = assignments.list_assignments(
+            session=self.session,
+            campaign_id=self.campaign.id,
+            since=today,
+            team_id=team.id,
+            village_id=self.scope.village_id,
+        )
+        tomorrow = max(today + dt.timedelta(days=1), self.campaign.start_date)
+        defaults = {
+            "village_ids": [],
+            "households": "",
+            "start": tomorrow.isoformat(),
+            "end": min(tomorrow + dt.timedelta(days=6), self.campaign.deadline).isoformat(),
+            "name": "",
+            "organisation": "",
+            "username": "",
+            "reassign_id": "",
+            "team_id": "",
+            "reassign_start": tomorrow.isoformat(),
+        }
+        values = {
+            "team": team,
+            "members": next((m for t, m in teams if t.id == team.id), []),
+            "rows": rows,
+            "others": [t for t, _ in teams if t.id != team.id],
+            "villages": _villages(self.session, self.campaign),
+            "organisations": list(Organisation),
+        }
+        return self._render("team.html", error, defaults | (form or {}), values)
+
+    def targets(self, error: CivicIDError | None = None, form: dict[str, Any] | None = None) -> Response:
+        villages = _villages(self.session, self.campaign)
+        if self.scope.village_id is not None:
+            villages = [v for v in villages if v.id == self.scope.village_id]
+        targets = service.current_targets(session=self.session, campaign_id=self.campaign.id)
+        return self._render("targets.html", error, form, {"villages": villages, "targets": targets})
+
+    def _render(
+        self, name: str, error: CivicIDError | None, form: dict[str, Any] | None, values: dict[str, Any]
+    ) -> Response:
+        done = self.request.query_params.get("done")
+        return render(
+            self.request,
+            f"campaign/{name}",
+            {
+                "campaign": self.campaign,
+                "editable": self.scope.village_id is None and allows(self.principal.role, Permission.CAMPAIGN_MANAGE),
+                "error": _error_message(error),
+                "form": form or {},
+                "done": done if done in DONE else None,
+                **values,
+            },
+            principal=self.principal,
+            status_code=error.status if error is not None else 200,
+        )
+
+
+def _reader(
+    request: Request, context: Context, session: Session, principal: StaffAccount, commune: str | None
+) -> _Page:
+    scope = scope_of(session=session, staff_account_id=principal.id, commune_code=principal.commune_code)
+    return _Page(request, session, context.clock, principal, scope, _campaign(session, context.clock, scope, commune))
+
+
+def _editor(
+    request: Request, context: Context, session: Session, principal: StaffAccount, commune: str | None
+) -> _Page:
+    """A page for a login that may change the plan: commune-wide, never a village head."""
+    page = _reader(request, context, session, principal, commune)
+    if page.scope.village_id is not None:
+        raise OutsideVillage("a village head reads the teams of their village and changes nothing")
+    return page
+
+
+def _team_editor(
+    request: Request, context: Context, session: Session, principal: StaffAccount, team_id: int
+) -> tuple[_Page, Team]:
+    scope = scope_of(session=session, staff_account_id=principal.id, commune_code=principal.commune_code)
+    team = _team(session, scope, team_id)
+    return _editor(request, context, session, principal, _commune_of(session, team)), team
+
+
+# Reading ---------------------------------------------------------------------------------------
+
+
+@router.get("/teams")
+def teams_page(
+    request: Request, context: AppContext, session: DbSession, principal: Reader, commune: str | None = None
+) -> Response:
+    """Every team with its members, its kit and its assignments from today on."""
+    return _reader(request, context, session, principal, commune).teams()
+
+
+@router.get("/teams/{team_id}")
+def team_page(request: Request, team_id: int, context: AppContext, session: DbSession, principal: Reader) -> Response:
+    """One team: members, assignments, and (for the committee) the forms to change them."""
+    scope = scope_of(session=session, staff_account_id=principal.id, commune_code=principal.commune_code)
+    team = _team(session, scope, team_id)
+    page = _reader(request, context, session, principal, _commune_of(session, team))
+    if scope.village_id is not None and not assignments.list_assignments(
+        session=session,
+        campaign_id=team.campaign_id,
+        since=page.clock.today(),
+        team_id=team.id,
+        village_id=scope.village_id,
+    ):
+        raise OutsideVillage(f"team {team_id} is not sent to this village head's village")
+    return page.team(team)
+
+
+@router.get("/targets")
+def targets_page(
+    request: Request, context: AppContext, session: DbSession, principal: Reader, commune: str | None = None
+) -> Response:
+    """Each village's target in force, and the form of a household listing round's correction."""
+    return _reader(request, context, session, principal, commune).targets()
+
+
+# Changing --------------------------------------------------------------------------------------
+
+
+@router.post("/teams")
+def create_team_submit(
+    request: Request,
+    context: AppContext,
+    session: DbSession,
+    principal: Manager,
+    commune: Annotated[str, Form()] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    device_id: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    page = _editor(request, context, session, principal, commune or None)
+
+    def change() -> str:
+        kit = device_id.strip() or None
+        if kit is not None and kit not in _free_kits(session, page.campaign):
+            raise InvalidCampaignInput("choose a registered kit of the commune not serving a team", field="device_id")
+        team = service.create_team(
+            session=session, clock=page.clock, actor=page.actor, campaign_id=page.campaign.id, name=name, device_id=kit
+        )
+        return f"/campaign/teams/{team.id}?done=team"
+
+    return page.submit(change, lambda exc: page.teams(exc, {"name": name, "device_id": device_id}))
+
+
+@router.post("/teams/{team_id}/members")
+def add_member_submit(
+    request: Request,
+    team_id: int,
+    context: AppContext,
+    session: DbSession,
+    principal: Manager,
+    name: Annotated[str, Form(max_length=200)] = "",
+    organisation: Annotated[str, Form(max_length=40)] = "",
+    username: Annotated[str, Form(max_length=60)] = "",
+) -> Response:
+    page, team = _team_editor(request, context, session, principal, team_id)
+
+    def change() -> str:
+        if organisation not in {o.value for o in Organisation}:
+            raise InvalidCampaignInput("choose where the member comes from", field="organisation")
+        service.add_member(
+            session=session,
+            clock=page.clock,
+            actor=page.actor,
+            team_id=team.id,
+            name=name,
+            organisation=Organisation(organisation),
+            username=username.strip() or None,
+        )
+        return f"/campaign/teams/{team.id}?done=member"
+
+    form = {"name": name, "organisation": organisation, "username": username}
+    return page.submit(change, lambda exc: page.team(team, exc, form))
+
+
+@router.post("/teams/{team_id}/assignments")
+def assign_submit(
+    request: Request,
+    team_id: int,
+    context: AppContext,
+    session: DbSession,
+    principal: Manager,
+    village_ids: Annotated[list[str] | None, Form()] = None,
+    households: Annotated[str, Form(max_length=2000)] = "",
+    start: Annotated[str, Form(max_length=20)] = "",
+    end: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    page, team = _team_editor(request, context, session, principal, team_id)
+
+    def change() -> str:
+        first, last = _date(start, "start"), _date(end, "end")
+        assignments.check_days(campaign=page.campaign, today=page.clock.today(), start=first, end=last)
+        assignments.assign(
+            session=session,
+            clock=page.clock,
+            actor=page.actor,
+            team_id=team.id,
+            start=first,
+            end=last,
+            village_ids=_ids(village_ids or [], "village_ids"),
+            household_ids=_ids(households.replace(",", " ").split(), "household_ids"),
+        )
+        return f"/campaign/teams/{team.id}?done=assigned"
+
+    form = {"village_ids": village_ids or [], "households": households, "start": start, "end": end}
+    return page.submit(change, lambda exc: page.team(team, exc, form))
+
+
+@router.post("/assignments/{assignment_id}/reassign")
+def reassign_submit(
+    request: Request,
+    assignment_id: int,
+    context: AppContext,
+    session: DbSession,
+    principal: Manager,
+    team_id: Annotated[str, Form(max_length=20)] = "",
+    start: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    page, team = _team_editor(
+        request, context, session, principal, assignments.team_of(session=session, assignment_id=assignment_id)
+    )
+
+    def change() -> str:
+        first = _date(start, "start")
+        if first < page.clock.today():
+            raise InvalidCampaignInput("the assignment starts before today or before the campaign", field="start")
+        if not team_id.strip():
+            raise InvalidCampaignInput("choose the team that takes the work", field="team_id")
+        to = _ids([team_id], "team_id")[0]
+        assignments.reassign(
+            session=session, clock=page.clock, actor=page.actor, assignment_id=assignment_id, team_id=to, start=first
+        )
+        return f"/campaign/teams/{to}?done=reassigned"
+
+    form = {"reassign_id": str(assignment_id), "team_id": team_id, "reassign_start": start}
+    return page.submit(change, lambda exc: page.team(team, exc, form))
+
+
+@router.post("/assignments/{assignment_id}/withdraw")
+def withdraw_submit(
+    request: Request, assignment_id: int, context: AppContext, session: DbSession, principal: Manager
+) -> Response:
+    page, team = _team_editor(
+        request, context, session, principal, assignments.team_of(session=session, assignment_id=assignment_id)
+    )
+
+    def change() -> str:
+        assignments.withdraw(session=session, clock=page.clock, actor=page.actor, assignment_id=assignment_id)
+        return f"/campaign/teams/{team.id}?done=withdrawn"
+
+    return page.submit(change, lambda exc: page.team(team, exc))
+
+
+@router.post("/targets/{village_id}")
+def correct_target_submit(
+    request: Request,
+    village_id: int,
+    context: AppContext,
+    session: DbSession,
+    principal: Manager,
+    adults: Annotated[str, Form(max_length=20)] = "",
+    age_6_14: Annotated[str, Form(max_length=20)] = "",
+    under_6: Annotated[str, Form(max_length=20)] = "",
+    note: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    village = session.get(Village, village_id)
+    if village is None or principal.commune_code not in (None, village.commune_code):
+        raise OutsideVillage(f"village {village_id} is outside what this login may see")
+    page = _editor(request, context, session, principal, village.commune_code)
+
+    def change() -> str:
+        counts = [_count(adults, "adults"), _count(age_6_14, "age_6_14"), _count(under_6, "under_6")]
+        text = note.strip()
+        if len(text) > NOTE_MAX:
+            raise InvalidCampaignInput(f"the note has at most {NOTE_MAX} characters", field="note")
+        service.correct_targets(
+            session=session,
+            clock=page.clock,
+            actor=page.actor,
+            campaign_id=page.campaign.id,
+            targets={village_id: service.TargetIn(*counts)},
+            note=text or None,
+        )
+        return f"/campaign/targets?commune={page.campaign.commune_code}&done=target#village-{village_id}"
+
+    form = {"village_id": village_id, "adults": adults, "age_6_14": age_6_14, "under_6": under_6, "note": note}
+    return page.submit(change, lambda exc: page.targets(exc, form))
+
+
+# Helpers ---------------------------------------------------------------------------------------
+
+
+def _error_message(error: CivicIDError | None) -> dict[str, str] | None:
+    """The refusal as a translation key (by code and field) and the service's own sentence."""
+    if error is None:
+        return None
+    field = str(error.extensions.get("field", ""))
+    return {
+        "key": f"campaign.manage.error.{error.code}",
+        "field_key": f"campaign.manage.field.{field}",
+        "detail": error.detail,
+    }
+
+
+def _campaign(session: Session, clock: Clock, scope: Scope, commune: str | None) -> Campaign:
+    return service.campaign_in_scope(session=session, day=clock.today(), commune_code=scope.commune_code or commune)
+
+
+def _commune_of(session: Session, team: Team) -> str:
+    return service.get_campaign(session=session, campaign_id=team.campaign_id).commune_code
+
+
+def _team(session: Session, scope: Scope, team_id: int) -> Team:
+    """The team, if the login's commune holds it (another commune's team is not found)."""
+    team = service.get_team(session=session, team_id=team_id)
+    if scope.commune_code is not None and _commune_of(session, team) != scope.commune_code:
+        raise TeamNotFound(f"no team {team_id}")
+    return team
+
+
+def _villages(session: Session, campaign: Campaign) -> list[Village]:
+    query = select(Village).where(Village.commune_code == campaign.commune_code).order_by(Village.name)
+    return list(session.scalars(query))
+
+
+def _free_kits(session: Session, campaign: Campaign) -> list[str]:
+    """Registered, unrevoked kits of the commune that serve no team of this campaign yet."""
+    taken = set(session.scalars(select(Team.device_id).where(Team.campaign_id == campaign.id)))
+    devices = list_devices(session=session, commune_code=campaign.commune_code)
+    return [d.id for d in devices if not d.revoked and d.id not in taken]
+
+
+def _date(value: str, field: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidCampaignInput(f"{field} must be a date like 2026-12-31", field=field) from None
+
+
+def _ids(values: list[str], field: str) -> list[int]:
+    try:
+        return [int(v) for v in values if v.strip()]
+    except ValueError:
+        raise InvalidCampaignInput(f"{field} takes numbers", field=field) from None
+
+
+def _count(value: str, field: str) -> int:
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise InvalidCampaignInput(f"{field} must be a whole number", field=field) from None
+    if not 0 <= number <= TARGET_MAX:
+        raise InvalidCampaignInput(f"{field} must lie between 0 and {TARGET_MAX}", field=field)
+    return number
+
+
+__all__ = ["router"]

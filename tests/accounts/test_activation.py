@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tests.factories import MakePerson
 
 from civicid.accounts import activation, codes
-from civicid.accounts.errors import InvalidAccountInput, InvalidCode, InvalidTicket
+from civicid.accounts.errors import InvalidCode, InvalidHolderInput, InvalidTicket
 from civicid.accounts.hashing import FAST, normalise_answer
 from civicid.accounts.models import AccountCode, AccountCredential, AccountDevice, AccountStatus, EidAccount
 from civicid.core.audit import AuditEntry, verify_chain
@@ -130,22 +130,22 @@ class TestCompleteActivation:
     def test_password_policy(self, phone: Phone, password: str) -> None:
         ticket = phone.verify(phone.request_code())
         assert isinstance(ticket, str)
-        with pytest.raises(InvalidAccountInput, match="password needs"):
+        with pytest.raises(InvalidHolderInput, match="password needs"):
             phone.complete(ticket, password=password)
 
     @pytest.mark.parametrize("passcode", ["12345", "1234567", "12a456", "١٢٣٤٥٦"])
     def test_the_passcode_is_six_digits(self, phone: Phone, passcode: str) -> None:
         ticket = phone.verify(phone.request_code())
         assert isinstance(ticket, str)
-        with pytest.raises(InvalidAccountInput, match="passcode"):
+        with pytest.raises(InvalidHolderInput, match="passcode"):
             phone.complete(ticket, passcode=passcode)
 
     def test_two_different_questions_are_answered(self, phone: Phone) -> None:
         ticket = phone.verify(phone.request_code())
         assert isinstance(ticket, str)
-        with pytest.raises(InvalidAccountInput, match="exactly 2"):
+        with pytest.raises(InvalidHolderInput, match="exactly 2"):
             phone.complete(ticket, answers=ANSWERS[:1])
-        with pytest.raises(InvalidAccountInput, match="differ"):
+        with pytest.raises(InvalidHolderInput, match="differ"):
             phone.complete(ticket, answers=(ANSWERS[0], ANSWERS[0]))
 
     def test_answers_are_normalised_then_hashed(self, context: Context, phone: Phone) -> None:
@@ -180,5 +180,5 @@ class TestCompleteActivation:
     def test_a_bad_device_key_is_refused(self, phone: Phone) -> None:
         ticket = phone.verify(phone.request_code())
         assert isinstance(ticket, str)
-        with pytest.raises(InvalidAccountInput, match="device key"):
+        with pytest.raises(InvalidHolderInput, match="device key"):
             phone.complete(ticket, device_public_jwk={"kty": "EC", "crv": "P-256", "x": "AA", "y": "AA"})

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from civicid.accounts import codes, repository
 from civicid.accounts.devices import device_key
-from civicid.accounts.errors import InvalidAccountInput, InvalidCode, InvalidTicket
+from civicid.accounts.errors import InvalidCode, InvalidHolderInput, InvalidTicket
 from civicid.accounts.hashing import (
     PASSCODE_DIGITS,
     PRODUCTION,
@@ -196,13 +196,13 @@ def _pending(session: Session, id_number: str, phone: str) -> EidAccount | None:
 
 def _checked_answers(answers: Sequence[SecurityAnswer]) -> list[tuple[str, str]]:
     if len(answers) != SECURITY_QUESTIONS:
-        raise InvalidAccountInput(f"exactly {SECURITY_QUESTIONS} security questions are answered", field="answers")
+        raise InvalidHolderInput(f"exactly {SECURITY_QUESTIONS} security questions are answered", field="answers")
     checked = []
     for answer in answers:
         question = answer.question.strip()
         if not question or len(question) > QUESTION_MAX:
-            raise InvalidAccountInput(f"a question id has 1 to {QUESTION_MAX} characters", field="answers")
+            raise InvalidHolderInput(f"a question id has 1 to {QUESTION_MAX} characters", field="answers")
         checked.append((question, normalise_answer(answer.answer)))
     if checked[0][0] == checked[1][0]:
-        raise InvalidAccountInput("the two security questions must differ", field="answers")
+        raise InvalidHolderInput("the two security questions must differ", field="answers")
     return checked

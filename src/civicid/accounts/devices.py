@@ -16,7 +16,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from civicid.accounts.errors import InvalidAccountInput, InvalidDeviceProof
+from civicid.accounts.errors import InvalidDeviceProof, InvalidHolderInput
 from civicid.core.clock import Clock
 from civicid.core.crypto import (
     InvalidKey,
@@ -36,11 +36,11 @@ LOGIN, BIND = "login", "bind"
 
 
 def device_key(jwk: Mapping[str, Any]) -> tuple[str, dict[str, str], ec.EllipticCurvePublicKey]:
-    """(device id, canonical public JWK, key) of a device's public JWK; :class:`InvalidAccountInput` if it is none."""
+    """(device id, canonical public JWK, key) of a device's public JWK; :class:`InvalidHolderInput` if it is none."""
     try:
         key = load_public_jwk(jwk)
     except InvalidKey as exc:
-        raise InvalidAccountInput(f"device key: {exc}", field="device_public_jwk") from None
+        raise InvalidHolderInput(f"device key: {exc}", field="device_public_jwk") from None
     return jwk_thumbprint(key), public_jwk(key), key
 
 

@@ -61,3 +61,10 @@ class HolderSessionInvalid(NotAuthenticated):
 
 RECORDED_REFUSALS = (InvalidCode, InvalidHolderCredentials, LoginLocked)
 """Refusals whose counters must outlive the refused request: the edge commits, then raises."""
+
+
+class InvalidHolderInput(InvalidInput):
+    """A password, passcode, answer or device key that the rules do not accept (the value is never echoed)."""
+
+    code = "invalid_holder_input"
+    title = "The value does not meet the account's rules"

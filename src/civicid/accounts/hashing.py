@@ -19,7 +19,7 @@ from functools import cached_property
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from civicid.accounts.errors import InvalidAccountInput
+from civicid.accounts.errors import InvalidHolderInput
 
 CODE_DIGITS = 6
 PASSCODE_DIGITS = 6
@@ -93,12 +93,12 @@ def check_password(password: str) -> None:
     if not _SPECIAL.search(password):
         problems.append("a special character")
     if problems:
-        raise InvalidAccountInput("the password needs " + ", ".join(problems), field="password")
+        raise InvalidHolderInput("the password needs " + ", ".join(problems), field="password")
 
 
 def check_digits(value: str, *, name: str, digits: int) -> None:
     if len(value) != digits or not _DIGITS.match(value) or not value.isascii():
-        raise InvalidAccountInput(f"the {name} must be {digits} digits", field=name)
+        raise InvalidHolderInput(f"the {name} must be {digits} digits", field=name)
 
 
 def normalise_answer(answer: str) -> str:
@@ -108,5 +108,5 @@ def normalise_answer(answer: str) -> str:
     """
     text = " ".join(unicodedata.normalize("NFC", answer).casefold().split())
     if not text or len(text) > ANSWER_MAX:
-        raise InvalidAccountInput(f"each security answer must have 1 to {ANSWER_MAX} characters", field="answers")
+        raise InvalidHolderInput(f"each security answer must have 1 to {ANSWER_MAX} characters", field="answers")
     return text

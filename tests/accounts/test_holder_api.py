@@ -1,0 +1,166 @@
+"""The holder's API: activation, login and the wallet over HTTP, every refusal a problem document."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from httpx import ASGITransport, AsyncClient
+from tests.factories import MakePerson
+
+from civicid.accounts import service
+from civicid.accounts.hashing import FAST
+from civicid.core.audit import SYSTEM
+from civicid.core.database import unit_of_work
+from civicid.core.runtime import Context
+from civicid.wallet import service as wallet
+from civicid.wallet.schemas import DocumentIn
+from civicid.web.app import create_app
+
+from .support import PASSCODE, PASSWORD, Phone, codes_sent, issue
+
+pytestmark = pytest.mark.anyio
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def client(context: Context) -> AsyncIterator[AsyncClient]:
+    app = create_app(context)
+    app.state.secret_hasher = FAST
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://testserver") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def phone(context: Context, make_person: MakePerson) -> Phone:
+    person = make_person()
+    holder = Phone(context, person, issue(context, person))
+    with unit_of_work(context.database.sessions) as session:
+        wallet.hand_over_documents(
+            session=session,
+            clock=context.clock,
+            actor=SYSTEM,
+            handovers=[
+                wallet.Handover(
+                    person.id,
+                    "application:A1",
+                    [DocumentIn(kind="driving_licence", number="019123450001", extra={"class": "A1"})],
+                )
+            ],
+        )
+    return holder
+
+
+def _problem(response: httpx.Response, status: int, code: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    assert response.json()["code"] == code
+
+
+async def _activate(client: AsyncClient, phone: Phone) -> dict[str, object]:
+    pair = {"id_number": phone.person.id_number, "phone": phone.phone}
+    assert (await client.post("/api/v1/accounts/activation/code", json=pair)).status_code == 202
+    code = codes_sent(phone.context, phone.account.id)[0]
+    verified = await client.post("/api/v1/accounts/activation/verify", json={**pair, "code": code})
+    assert verified.status_code == 200, verified.text
+    done = await client.post(
+        "/api/v1/accounts/activation/complete",
+        json={
+            "ticket": verified.json()["ticket"],
+            "password": PASSWORD,
+            "passcode": PASSCODE,
+            "security_answers": [
+                {"question": "first_school", "answer": "Cao Minh"},
+                {"question": "mother_village", "answer": "Nà Pục"},
+            ],
+            "device_public_jwk": phone.jwk,
+        },
+    )
+    assert done.status_code == 200, done.text
+    body: dict[str, object] = done.json()
+    return body
+
+
+async def _login(client: AsyncClient, phone: Phone, password: str = PASSWORD) -> httpx.Response:
+    return await client.post(
+        "/api/v1/accounts/login",
+        json={"id_number": phone.person.id_number, "password": password, "device_proof": phone.proof()},
+    )
+
+
+async def test_a_code_request_answers_the_same_for_an_unknown_pair(
+    client: AsyncClient, phone: Phone, make_person: MakePerson
+) -> None:
+    known = await client.post(
+        "/api/v1/accounts/activation/code", json={"id_number": phone.person.id_number, "phone": phone.phone}
+    )
+    unknown = await client.post(
+        "/api/v1/accounts/activation/code",
+        json={"id_number": make_person("Lò Thị Hoa").id_number, "phone": "0987654321"},
+    )
+    assert (known.status_code, known.json()) == (unknown.status_code, unknown.json())
+
+
+async def test_wrong_codes_are_counted_across_requests(client: AsyncClient, phone: Phone) -> None:
+    pair = {"id_number": phone.person.id_number, "phone": phone.phone}
+    await client.post("/api/v1/accounts/activation/code", json=pair)
+    code = codes_sent(phone.context, phone.account.id)[0]
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    for _ in range(5):
+        _problem(
+            await client.post("/api/v1/accounts/activation/verify", json={**pair, "code": wrong}), 400, "invalid_code"
+        )
+    # The five refusals were committed: the right code is dead now.
+    _problem(await client.post("/api/v1/accounts/activation/verify", json={**pair, "code": code}), 400, "invalid_code")
+
+
+async def test_a_weak_password_is_a_problem_and_activates_nothing(client: AsyncClient, phone: Phone) -> None:
+    pair = {"id_number": phone.person.id_number, "phone": phone.phone}
+    await client.post("/api/v1/accounts/activation/code", json=pair)
+    code = codes_sent(phone.context, phone.account.id)[0]
+    ticket = (await client.post("/api/v1/accounts/activation/verify", json={**pair, "code": code})).json()["ticket"]
+    response = await client.post(
+        "/api/v1/accounts/activation/complete",
+        json={
+            "ticket": ticket,
+            "password": "weakpassword",
+            "passcode": PASSCODE,
+            "security_answers": [{"question": "a", "answer": "x"}, {"question": "b", "answer": "y"}],
+            "device_public_jwk": phone.jwk,
+        },
+    )
+    _problem(response, 422, "invalid_holder_input")
+    assert "weakpassword" not in response.text  # the value is never echoed
+    with unit_of_work(phone.context.database.sessions) as session:
+        assert service.get_account_by_person(session=session, person_id=phone.person.id).status == "pending_activation"
+
+
+async def test_activation_login_and_the_wallet(client: AsyncClient, phone: Phone) -> None:
+    activated = await _activate(client, phone)
+    assert activated["status"] == "active"
+    assert (activated["documents_integrated"], activated["documents_refused"]) == (1, 0)
+    session = (await _login(client, phone)).json()
+    headers = {"Authorization": f"Bearer {session['token']}", "CivicID-Device": session["device_id"]}
+    response = await client.get("/api/v1/accounts/me/wallet", headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["format"] == "civicid-wallet/1"
+    assert [(d["kind"], d["status"]) for d in body["documents"]] == [("driving_licence", "integrated")]
+    other = {**headers, "CivicID-Device": "another-device"}
+    _problem(await client.get("/api/v1/accounts/me/wallet", headers=other), 401, "holder_session_invalid")
+    _problem(await client.get("/api/v1/accounts/me/wallet"), 401, "not_authenticated")
+
+
+async def test_five_wrong_passwords_lock_login(client: AsyncClient, phone: Phone) -> None:
+    await _activate(client, phone)
+    for _ in range(5):
+        _problem(await _login(client, phone, "Sai-mat-khau-1"), 401, "invalid_credentials")
+    locked = await _login(client, phone)
+    _problem(locked, 423, "login_locked")
+    assert locked.json()["retry_after_seconds"] == 15 * 60 + 1

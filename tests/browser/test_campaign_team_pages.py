@@ -1,0 +1,154 @@
+"""The committee runs the campaign from a phone: a new team, its member, an assignment, a reassignment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import Browser, Page, Request, expect
+
+from civicid.campaign import service
+from civicid.campaign.assignments import assign
+from civicid.core.audit import Actor
+from civicid.core.clock import SystemClock
+from civicid.core.database import unit_of_work
+from civicid.core.runtime import open_context
+from civicid.core.settings import Settings
+from civicid.sim.demo import DEMO_LOGINS, build_demo
+from civicid.web.app import create_app
+from civicid.web.server import ServerThread
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 360, "height": 740}
+COMMITTEE = Actor("staff", "committee")
+
+
+@pytest.fixture(scope="module")
+def campaign_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server whose demo commune has a campaign and one team already sent to a village."""
+    context = open_context(Settings(data_dir=tmp_path_factory.mktemp("team-pages-data")), clock=SystemClock())
+    demo = build_demo(context=context, people=1_900)
+    today = context.clock.today()
+    with unit_of_work(context.database.sessions) as session:
+        campaign = service.create_campaign(
+            session=session,
+            clock=context.clock,
+            actor=COMMITTEE,
+            commune_code=demo.commune_code,
+            name="Chiến dịch định danh mức 2",
+            start=today,
+            deadline=today + dt.timedelta(days=45),
+        )
+        first = service.create_team(
+            session=session, clock=context.clock, actor=COMMITTEE, campaign_id=campaign.id, name="Tổ 1 – Công an xã"
+        )
+        villages = sorted(service.current_targets(session=session, campaign_id=campaign.id))
+        assign(
+            session=session,
+            clock=context.clock,
+            actor=COMMITTEE,
+            team_id=first.id,
+            start=today + dt.timedelta(days=1),
+            end=today + dt.timedelta(days=7),
+            village_ids=[villages[0]],
+        )
+    server = ServerThread(create_app(context))
+    server.start()
+    yield server.url
+    server.stop()
+    context.database.close()
+
+
+def _committee_page(browser: Browser, url: str, outside: list[str]) -> Page:
+    page = browser.new_context(viewport=PHONE, locale="vi-VN").new_page()
+
+    def remember_outside(request: Request) -> None:
+        if urlparse(request.url).hostname not in {"127.0.0.1", "localhost"}:
+            outside.append(request.url)
+
+    page.on("request", remember_outside)
+    committee = next(login for login in DEMO_LOGINS if login.username == "committee")
+    page.goto(f"{url}/login")
+    page.fill("#username", committee.username)
+    page.fill("#password", committee.password)
+    page.locator("form.form button[type=submit], form.form input[type=submit]").first.click()
+    page.wait_for_url(lambda u: "/login" not in u)
+    return page
+
+
+def _fits_the_phone(page: Page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_the_committee_creates_a_team_assigns_it_and_reassigns_on_a_phone(
+    browser: Browser, campaign_url: str, screenshot_dir: Path
+) -> None:
+    outside: list[str] = []
+    page = _committee_page(browser, campaign_url, outside)
+    page.goto(f"{campaign_url}/campaign/teams")
+    expect(page.locator("ul.teams li")).to_have_count(1)
+    _fits_the_phone(page)
+    page.screenshot(path=screenshot_dir / "campaign-teams-phone-vi.png", full_page=True)
+
+    # A new team.
+    page.fill("#team-name", "Tổ 2 – Đoàn Thanh niên")
+    page.locator("form.new-team button[type=submit]").click()
+    expect(page.locator("h1")).to_have_text("Tổ 2 – Đoàn Thanh niên")
+    expect(page.locator("p.notice")).to_be_visible()
+
+    # Its member.
+    page.fill("#member-name", "Hoàng Thị Lan")
+    page.select_option("#member-org", "youth_union")
+    page.locator("form.add-member button[type=submit]").click()
+    expect(page.locator("ul.members li")).to_contain_text("Hoàng Thị Lan")
+
+    # Sent to the second village and the third for the days proposed.
+    options = page.locator("#assign-villages option")
+    page.select_option(
+        "#assign-villages", [options.nth(1).get_attribute("value") or "", options.nth(2).get_attribute("value") or ""]
+    )
+    page.locator("form.assign button[type=submit]").click()
+    expect(page.locator("ul.assignments li")).to_have_count(2)
+    _fits_the_phone(page)
+    page.screenshot(path=screenshot_dir / "campaign-team-assigned-phone-vi.png", full_page=True)
+
+    # A refusal is said on the page: the end before the start.
+    page.fill("#assign-start", "2030-01-10")
+    page.fill("#assign-end", "2030-01-01")
+    page.select_option("#assign-villages", [options.nth(3).get_attribute("value") or ""])
+    page.locator("form.assign button[type=submit]").click()
+    expect(page.locator("div.form-error")).to_be_visible()
+    _fits_the_phone(page)
+    page.screenshot(path=screenshot_dir / "campaign-team-refused-phone-vi.png", full_page=True)
+
+    # The first assignment moves to team 1: its kit receives it, this team's drops it at its next sync.
+    first = page.locator("ul.assignments li").first
+    moved_village = first.locator("strong").inner_text()
+    first.locator("summary").click()
+    first.locator("form.reassign button[type=submit]").click()
+    expect(page.locator("h1")).to_have_text("Tổ 1 – Công an xã")
+    expect(page.locator("ul.assignments")).to_contain_text(moved_village)
+    _fits_the_phone(page)
+    page.screenshot(path=screenshot_dir / "campaign-team-reassigned-phone-vi.png", full_page=True)
+
+    page.goto(f"{campaign_url}/campaign/teams")
+    expect(page.locator("ul.teams li")).to_have_count(2)
+    assert outside == [], "the pages must load nothing from outside the server"
+
+
+@pytest.mark.parametrize("path", ["/campaign/teams?lang=en", "/campaign/targets?lang=en"])
+def test_the_pages_fit_a_360_pixel_screen(browser: Browser, campaign_url: str, screenshot_dir: Path, path: str) -> None:
+    outside: list[str] = []
+    page = _committee_page(browser, campaign_url, outside)
+    page.goto(f"{campaign_url}{path}")
+    expect(page.locator("h1")).to_be_visible()
+    if "targets" in path:
+        page.locator("ul.targets li summary").first.click()  # a form opened still fits
+    _fits_the_phone(page)
+    name = path.split("?")[0].rsplit("/", 1)[-1]
+    page.screenshot(path=screenshot_dir / f"campaign-{name}-phone-en.png", full_page=True)
+    assert outside == []

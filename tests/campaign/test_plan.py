@@ -131,6 +131,10 @@ class TestCapacity:
         assert plan.lines[0].expected == 15
         assert Why("far", {"km": "12.0"}) in plan.lines[0].why
 
+    def test_teams_spread_over_the_open_villages_before_sharing_one(self) -> None:
+        plan = plan_of(figures([village(1), village(2, km=5.0), village(3, km=9.0)], [team(1), team(2), team(3)]))
+        assert sorted(line.village_id for line in plan.lines) == [1, 2, 3]
+
     def test_two_teams_never_plan_more_than_is_left(self) -> None:
         plan = plan_of(figures([village(1, left=30)], [team(1), team(2)]))
         assert sum(line.expected for line in plan.lines) == 30

@@ -333,3 +333,23 @@ class TestWhoMay:
         response = await client.post("/campaign/teams", data={"name": "Tổ 9"})
         assert response.status_code == 303
         assert response.headers["location"].startswith("/login")
+
+
+class TestPlanPage:
+    async def test_the_plan_page_says_why_for_each_line(self, client: AsyncClient, teams: dict[str, int]) -> None:
+        await login(client, "chairman")
+        page = await client.get("/campaign/plan?lang=en")
+        assert page.status_code == 200
+        assert "Tomorrow&#39;s plan" in page.text
+        assert "For 30/11/2026" in page.text  # Monday: the teams rest on Sunday
+        assert "its kit already holds this village" in page.text  # Tổ 1 keeps the village it was sent to
+        assert "{" not in page.text.split("<main>")[1]  # every reason's values filled in
+
+    async def test_a_village_head_sees_the_lines_of_their_village_only(
+        self, client: AsyncClient, commune: SmallCommune
+    ) -> None:
+        await login(client, "head.one")
+        page = await client.get("/campaign/plan?lang=en")
+        assert page.status_code == 200
+        shown = {int(part.split('"')[0]) for part in page.text.split('href="/campaign/villages/')[1:]}
+        assert shown <= {commune.villages[1]}

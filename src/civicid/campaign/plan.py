@@ -21,7 +21,8 @@ The rules, in the order they apply:
 6. **Continuity.** A team assigned on the planned day to an open village starts there: its kit
    already holds the village's extract. Otherwise it takes, among the most urgent villages (the
    first ``max(3, teams)`` of those behind, or of all when none is), the one nearest the commune
-   centre.
+   centre. Teams spread out: a village is given to a second team only once every open village
+   has one (continuity aside).
 7. **A second village.** A team with capacity left moves on to the nearest open village within
    ``NEAR_KM`` of the first (at most ``MAX_VILLAGES_PER_DAY``).
 8. **Deadline.** If the teams' combined pace times the working days left falls short of what is
@@ -200,7 +201,8 @@ def suggest_plan(figures: CampaignFigures, work: PlanWork | None = None) -> Plan
         if team.device_id is None:
             notes.append(Why(NO_KIT, {"team": team.name}))
             continue
-        lines += _team_day(team, figures, work, open_villages, left, final_days)
+        taken = {line.village_id for line in lines}
+        lines += _team_day(team, figures, work, open_villages, left, final_days, taken)
     capacity = sum(_pace(t, figures.today)[0] for t in teams if t.device_id is not None)
     remaining = sum(v.remaining for v in figures.villages)
     if remaining and capacity * days_left < remaining:
@@ -219,6 +221,7 @@ def _team_day(
     open_villages: list[VillageFigures],
     left: dict[int, int],
     final_days: bool,
+    taken: set[int],
 ) -> list[PlanLine]:
     """Rules 4 to 7 for one team: where it starts, how many it reaches, where it goes next."""
     pace, worked = _pace(team, figures.today)
@@ -233,7 +236,7 @@ def _team_day(
             candidates = [v for v in candidates if _distance(here, v) <= NEAR_KM]
         if not candidates:
             break
-        village, first_why = _choose(team, work, candidates, here, len(figures.teams))
+        village, first_why = _choose(team, work, candidates, here, len(figures.teams), taken)
         day_share = 1 - TRAVEL_SHARE if village.distance_km > FAR_KM else 1.0
         take = min(math.floor(capacity * day_share), left[village.village_id])
         if take <= 0:
@@ -271,9 +274,18 @@ def _team_day(
 
 
 def _choose(
-    team: TeamFigures, work: PlanWork, candidates: list[VillageFigures], here: VillageFigures | None, teams: int
+    team: TeamFigures,
+    work: PlanWork,
+    candidates: list[VillageFigures],
+    here: VillageFigures | None,
+    teams: int,
+    taken: set[int],
 ) -> tuple[VillageFigures, Why]:
-    """Rule 6 (continuity, else the nearest of the most urgent) or rule 7 (the nearest next one)."""
+    """Rule 6 (continuity, else the nearest of the most urgent) or rule 7 (the nearest next one).
+
+    Teams spread out: a village another team already goes to is chosen only when no other is open.
+    """
+    candidates = [v for v in candidates if v.village_id not in taken] or candidates
     if here is not None:
         village = min(candidates, key=lambda v: _distance(here, v))
         return village, Why("nearby", {"km": f"{_distance(here, village):.1f}", "from": here.name})

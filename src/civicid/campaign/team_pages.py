@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from civicid.campaign import assignments, service
+from civicid.campaign import assignments, plan_pages, service
 from civicid.campaign.errors import (
     DuplicateTeam,
     InvalidCampaignInput,
@@ -48,6 +48,7 @@ from civicid.web.staff_service import staff_actor
 from civicid.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+router.include_router(plan_pages.router)  # one include in the app serves the committee's planning pages
 Reader = Annotated[StaffAccount, Depends(require(Permission.CAMPAIGN_READ))]
 Manager = Annotated[StaffAccount, Depends(require(Permission.CAMPAIGN_MANAGE))]
 # The refusals shown on the form; anything else (403, 404 of a page) goes to the error page.

@@ -7,7 +7,8 @@ level 2 (``sim.field.capture_from_sim``: guard-rails, sealing, outbox, approval 
 the doors where nobody was home, a refusal or a person without a smartphone
 (``field.households.record_visit``), and syncs in the evening through ``field.sync.KitSync`` with
 the server's app on a loopback port (``web.server.ServerThread``); the server's pipeline runs and
-the supervisor approves at the end of each day. Weather halves the work on rainy days. The team
+the supervisor approves at the end of each day, and people with a smartphone activate the accounts
+issued to them (``sim.phones``). Weather halves the work on rainy days. The team
 sent to the villages without signal syncs from a hill on the last evening: the weak link carries
 the status exchange but not the uploads, so the dashboard shows it behind with unsent captures.
 A reassignment mid-campaign moves a village between teams: the old kit loses it at its next sync.
@@ -48,6 +49,7 @@ from civicid.field.sync import INTAKE, KitSync
 from civicid.registry.models import Person, SignalQuality, Village
 from civicid.sim.enrollment import approve_waiting
 from civicid.sim.field import capture_from_sim
+from civicid.sim.phones import SimulatedPhones
 from civicid.web.server import ServerThread
 
 COMMITTEE = Actor("staff", "committee")
@@ -77,6 +79,7 @@ class CampaignRun:
     days: int
     captured: int = 0
     visits: int = 0
+    activated: int = 0
     by_day: dict[str, int] = field(default_factory=dict)
 
 
@@ -153,13 +156,14 @@ def simulate_campaign(
     timeout = httpx.Timeout(60, connect=5)
     try:
         teams = _make_teams(server, campaign, villages, start, rng, thread.url)
+        phones = SimulatedPhones(server, commune_code, random.Random(f"civicid-sim/{seed}/phones"))
         with (
             httpx.Client(base_url=thread.url, timeout=timeout) as client,
             _WeakLink(base_url=thread.url, timeout=timeout) as weak,
         ):
             _run_days(
                 server,
-                _Days(pipeline, campaign, teams, clock, client, weak, start, days, per_team_day, seed),
+                _Days(pipeline, campaign, teams, clock, client, weak, start, days, per_team_day, seed, phones),
                 run,
                 rng,
                 progress,
@@ -167,6 +171,8 @@ def simulate_campaign(
             # This morning the first team synced before setting out: the dashboard shows it synced today.
             _move(clock, max(context.clock.now(), _local(today, 7, 0)))
             KitSync(kit=teams[0].kit, clock=clock, client=client, concurrency=1).run()
+            # Accounts issued since (the demo's own enrollment days, approved today) are activated too.
+            run.activated = phones.evening(clock.today())
     finally:
         thread.stop()
     run.visits = sum(_visits_on(team.kit) for team in teams)
@@ -185,6 +191,7 @@ class _Days:
     days: int
     per_team_day: int
     seed: int
+    phones: SimulatedPhones
 
 
 def _run_days(
@@ -224,6 +231,9 @@ def _run_days(
         _move(clock, _local(day, 19, 0))
         approve_waiting(server, campaign.commune_code, "supervisor")
         build_worker(server, pipeline, name="simulator").run_until_idle()
+        # The evening: people activate the accounts issued to them, on their phones (sim/phones.py).
+        _move(clock, _local(day, 19, 30))
+        run.activated = d.phones.evening(day)
         run.captured += count_today
         run.by_day[day.isoformat()] = count_today
         done += 1

@@ -1,0 +1,114 @@
+"""Citizens' phones in the simulated campaign: activating the accounts issued to them.
+
+A person with a smartphone whose account was issued activates it through the real activation
+functions, reading the code from the SMS the outbox queued for their number, as a phone would:
+most the same evening with the team's help, some a few days later on their own, some not yet.
+People without a smartphone never do (DOMAIN.md: the campaign counts issued and activated apart).
+
+The synthetic population has no real holders, so the phones use the cheap Argon2id profile
+(``accounts.hashing.FAST``): the demo stays quick, and nothing real is protected by it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from civicid.accounts import activation
+from civicid.accounts.hashing import FAST
+from civicid.accounts.models import AccountStatus, EidAccount
+from civicid.core.crypto import generate_signing_key, public_jwk
+from civicid.core.database import unit_of_work
+from civicid.core.runtime import Context
+from civicid.notify import service as notify
+from civicid.registry.models import Person, Village
+from civicid.wallet.adapters import default_authority
+
+SAME_DAY = 0.6  # of those with a smartphone: activated the evening of issue, with the team's help
+LATER = 0.3  # a few days later, on their own; the rest have not activated yet
+LATER_DAYS = (1, 4)
+_CODE = re.compile(r"\b\d{6}\b")
+_QUESTIONS = ("first_school", "mother_village")
+
+
+@dataclass
+class SimulatedPhones:
+    """Decides, once per issued account, whether and when its holder activates, and does it."""
+
+    context: Context
+    commune_code: str
+    rng: random.Random
+    plans: dict[str, dt.date | None] = field(default_factory=dict)
+    activated: int = 0
+
+    def evening(self, day: dt.date) -> int:
+        """Plan the accounts issued so far, then activate those whose day has come; how many did."""
+        for account_id, id_number, phone, smartphone in self._issued():
+            if account_id not in self.plans:
+                self.plans[account_id] = self._plan(day, smartphone and phone is not None)
+            plan = self.plans[account_id]
+            if plan is not None and plan <= day and phone is not None:
+                self._activate(account_id, id_number, phone)
+                self.plans[account_id] = None
+                self.activated += 1
+        return self.activated
+
+    def _plan(self, day: dt.date, smartphone: bool) -> dt.date | None:
+        if not smartphone:
+            return None
+        roll = self.rng.random()
+        if roll < SAME_DAY:
+            return day
+        if roll < SAME_DAY + LATER:
+            return day + dt.timedelta(days=self.rng.randint(*LATER_DAYS))
+        return None
+
+    def _issued(self) -> list[tuple[str, str, str | None, bool]]:
+        """Accounts of the commune issued by now and still waiting for activation (the simulator reads tables)."""
+        now = self.context.clock.now()
+        with unit_of_work(self.context.database.sessions) as session:
+            rows = session.execute(
+                select(EidAccount.id, EidAccount.id_number, EidAccount.phone, Person.has_smartphone)
+                .join(Person, Person.id == EidAccount.person_id)
+                .join(Village, Village.id == Person.village_id)
+                .where(
+                    Village.commune_code == self.commune_code,
+                    EidAccount.status == AccountStatus.PENDING_ACTIVATION,
+                    EidAccount.issued_at <= now,
+                )
+                .order_by(EidAccount.issued_at, EidAccount.id)
+            ).all()
+        return [(a, n, p, bool(s)) for a, n, p, s in rows]
+
+    def _activate(self, account_id: str, id_number: str, phone: str) -> None:
+        """The app's three steps, each its own request (transaction), as on a phone."""
+        clock, sessions = self.context.clock, self.context.database.sessions
+        with unit_of_work(sessions) as session:
+            activation.request_activation_code(
+                session=session, clock=clock, id_number=id_number, phone=phone, hasher=FAST
+            )
+            sms = notify.notifications_for(session=session, related_type="account", related_id=account_id)
+        found = _CODE.search(sms[0].text) if sms else None
+        if found is None:
+            return
+        with unit_of_work(sessions) as session:
+            ticket = activation.verify_activation_code(
+                session=session, clock=clock, id_number=id_number, phone=phone, code=found.group(0), hasher=FAST
+            )
+        secret = self.rng.getrandbits(32)
+        with unit_of_work(sessions) as session:
+            activation.complete_activation(
+                session=session,
+                clock=clock,
+                ticket=ticket,
+                password=f"Civic-{secret:08x}A1",
+                passcode=f"{secret % 1_000_000:06d}",
+                answers=[activation.SecurityAnswer(q, f"{q}-{secret}") for q in _QUESTIONS],
+                device_public_jwk=public_jwk(generate_signing_key()),
+                authority=default_authority(),
+                hasher=FAST,
+            )

@@ -295,3 +295,34 @@ def test_civicid_campaign_plan_prints_the_plan_as_json(
     assert {"team", "village", "expected", "reason", "households", "why", "why_text"} <= set(line)
     assert line["why_text"]
     assert "{" not in line["why_text"]  # every value filled in
+
+
+def test_on_a_simulated_campaign_the_plan_keeps_every_rule(context: Context, commune: SmallCommune) -> None:
+    """Real kits over three simulated days: the no-signal team comes back with unsent captures."""
+    from civicid.sim.campaign import simulate_campaign
+
+    run = simulate_campaign(context=context, commune_code=commune.code, days=3, per_team_day=2)
+    with unit_of_work(context.database.sessions) as session:
+        campaign = service.get_campaign(session=session, campaign_id=run.campaign_id)
+        figures = campaign_figures(session=session, clock=context.clock, campaign=campaign)
+        plan = tomorrow_plan(session=session, campaign=campaign, figures=figures)
+    assert plan.day == TOMORROW
+    assert plan.lines
+    villages = {v.village_id: v for v in figures.villages}
+    teams = {t.team_id: t for t in figures.teams}
+    planned: dict[int, int] = {}
+    for line in plan.lines:
+        team_figures = teams[line.team_id]
+        assert team_figures.device_id is not None  # rule: no kit, no line
+        assert line.why
+        assert line.why[0].code in {"assigned", "nearest", "nearby", "mop_up"}
+        assert any(w.code in {"team_pace", "no_history"} for w in line.why)
+        if villages[line.village_id].signal == "none":
+            assert team_figures.pending_captures == 0  # rule 5: never a kit with unsent captures
+        planned[line.village_id] = planned.get(line.village_id, 0) + line.expected
+    for village_id, expected in planned.items():
+        assert expected <= villages[village_id].remaining  # never more than is left
+    for team_id in teams:
+        assert sum(1 for line in plan.lines if line.team_id == team_id) <= 2
+    behind_kit = [t for t in figures.teams if t.pending_captures > 0]
+    assert behind_kit, "the simulation leaves the no-signal team with unsent captures"

@@ -10,11 +10,11 @@ from sqlalchemy import select
 from tests.campaign.conftest import COMMITTEE, START, SmallCommune
 
 from civicid.accounts.models import EidAccount
-from civicid.campaign import service
+from civicid.campaign import service, tally
 from civicid.campaign.assignments import assign_villages_to_kit
 from civicid.campaign.figures import CampaignFigures, campaign_figures, province_figures, working_days_between
 from civicid.campaign.kits import record_kit_sync
-from civicid.campaign.models import Campaign
+from civicid.campaign.models import Campaign, CardGap
 from civicid.campaign.service import TargetIn
 from civicid.core.audit import Actor
 from civicid.core.clock import VIETNAM_TZ, FixedClock
@@ -26,7 +26,7 @@ from civicid.enrollment.runtime import build_worker, keystore_of
 from civicid.enrollment.tasks import Pipeline
 from civicid.registry import service as registry
 from civicid.registry.eligibility import RESIDENT, eligible_by_village
-from civicid.registry.models import CardStatus, IdCard, Person, Village
+from civicid.registry.models import CardStatus, IdCard, Person, ResidenceStatus, Village
 from civicid.registry.schemas import IdCardIn
 from civicid.sim.captures import SimulatedKit, deliver, sample_documents
 from civicid.sim.enrollment import approve_waiting
@@ -231,9 +231,9 @@ def test_pace_required_pace_and_projected_finish_follow_the_working_days(
     assert v.behind == (v.projected_finish > campaign.deadline)
 
 
-def direct_no_card(context: Context, commune_code: str) -> Counter[int]:
+def direct_no_card(context: Context, commune_code: str, today: dt.date | None = None) -> Counter[int]:
     """Residents of 14 and over with no valid, unexpired card, village by village, person by person."""
-    today = context.clock.today()
+    today = today or context.clock.today()
     born_14 = latest_birth_date(today, 14)
     counts: Counter[int] = Counter()
     with unit_of_work(context.database.sessions) as session:
@@ -307,6 +307,63 @@ def test_activated_and_no_card_equal_the_accounts_and_the_registry(
     )
     blockers = figures.as_dict()["commune"]["blockers"]
     assert blockers["no_card"] == figures.total.no_card == sum(direct_no_card(context, commune.code).values())
+
+    # A holder moves to the fourth village, another account is deactivated: the tally follows both.
+    with unit_of_work(context.database.sessions) as session:
+        moved, cancelled = session.scalars(
+            select(EidAccount).where(EidAccount.activated_at.is_not(None)).order_by(EidAccount.id).limit(2)
+        ).all()
+        person = session.get(Person, moved.person_id)
+        assert person is not None
+        person.village_id = commune.villages[3]
+        cancelled.activated_at = None
+    figures = figures_of(context, campaign)
+    assert {v.village_id: v.activated for v in figures.villages if v.activated} == dict(direct_activated(context))
+    assert figures.total.activated == 2
+    with unit_of_work(context.database.sessions) as session:
+        tally.rebuild_activations(session=session)
+    assert figures_of(context, campaign).as_dict() == figures.as_dict()
+
+
+def card_gaps(context: Context) -> dict[int, tuple[int, dt.date]]:
+    with unit_of_work(context.database.sessions) as session:
+        return {g.person_id: (g.village_id, g.blocked_from) for g in session.scalars(select(CardGap))}
+
+
+def test_no_card_follows_the_registry_and_the_calendar(
+    context: Context, commune: SmallCommune, campaign: Campaign
+) -> None:
+    with unit_of_work(context.database.sessions) as session:
+        adult_ids = session.scalars(
+            select(Person.id)
+            .where(Person.village_id == commune.villages[0], Person.residence_status == "present")
+            .where(Person.date_of_birth <= latest_birth_date(context.clock.today(), 14))
+            .order_by(Person.id)
+            .limit(3)
+        ).all()
+        moving, away, dead = (session.get(Person, i) for i in adult_ids)
+        assert moving is not None
+        assert away is not None
+        assert dead is not None
+        moving.village_id = commune.villages[1]
+        dead.residence_status = ResidenceStatus.DECEASED
+        for card in session.scalars(select(IdCard).where(IdCard.person_id == away.id)):
+            session.delete(card)
+    # Children turn 14 and cards expire as the days pass: the same rows answer every date.
+    for years in (0, 1, 3):
+        later = context.clock.today() + dt.timedelta(days=365 * years + 11)
+        with unit_of_work(context.database.sessions) as session:
+            (figures,) = province_figures(
+                session=session,
+                clock=FixedClock(dt.datetime.combine(later, dt.time(20), tzinfo=VIETNAM_TZ)),
+                campaigns=[campaign],
+            )
+        direct = direct_no_card(context, commune.code, later)
+        assert {v.village_id: v.no_card for v in figures.villages if v.no_card} == dict(direct), later
+    kept = card_gaps(context)
+    with unit_of_work(context.database.sessions) as session:
+        tally.rebuild_card_gaps(session=session)
+    assert card_gaps(context) == kept
 
 
 def test_the_province_report_reads_the_same_village_figures_as_the_commune_page(

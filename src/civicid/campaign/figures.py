@@ -36,7 +36,6 @@ from civicid.campaign import repository, tally
 from civicid.campaign.models import Campaign, KitState, Team, VisitOutcome
 from civicid.campaign.service import targets_in_force
 from civicid.core.clock import Clock
-from civicid.registry import service as registry
 from civicid.wallet import service as wallet
 
 PACE_DAYS = 7
@@ -238,11 +237,7 @@ def province_figures(
     _set(figures, "activated", repository.activated_by_village(session, codes))
     _set(figures, "documents_integrated", documents_integrated(session=session, commune_codes=codes))
     _set(figures, "signatures_activated", signatures_activated(session=session, commune_codes=codes))
-    _set(
-        figures,
-        "no_card",
-        registry.adults_without_valid_card(session=session, commune_codes=codes, reference_date=today),
-    )
+    _set(figures, "no_card", repository.no_card_by_village(session, codes, today))
     for village_id, outcome, n in tally.visit_outcomes(session, codes, list(figures)):
         if village_id in figures:
             figures[village_id].visits[VisitOutcome(outcome).value] = n

@@ -23,7 +23,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -31,7 +30,6 @@ from civicid.accounts.models import EidAccount
 from civicid.core.database import Base
 from civicid.core.types import UTCDateTime, str_enum
 from civicid.enrollment.models import Application
-from civicid.registry.models import IdCard
 
 # Monday to Saturday: the commune's teams rest on Sunday. Python's weekday numbers (Monday is 0).
 DEFAULT_WORKING_DAYS = "012345"
@@ -286,6 +284,39 @@ class VisitTotal(Base):
     n: Mapped[int] = mapped_column(Integer)
 
 
+class ActivationTotal(Base):
+    """Activated level-2 accounts by the holder's village (decision 0016).
+
+    Kept by database triggers that migration 0006 puts on ``eid_account`` (an account activated,
+    deactivated, re-levelled, deleted) and ``person`` (a holder moving village), in the
+    transaction that makes the change: the accounts capability stays unaware of the campaign, and
+    the count equals the records at every commit. ``tally.rebuild_activations`` recounts it.
+    """
+
+    __tablename__ = "campaign_activation_total"
+
+    village_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class CardGap(Base):
+    """A resident from whose ``blocked_from`` day on has no valid ID card while 14 or over (decision 0016).
+
+    One row per resident who is, or will be, in that state: the day they turn 14 if they hold no
+    valid card, the day after their valid card expires if that is later, no row if a valid card
+    never expires. "No card" on a day is then ``blocked_from <= day``, an index range per village,
+    however the date moves. Kept by triggers of migration 0006 on ``person`` and ``id_card`` in the
+    registry's own transactions; ``tally.rebuild_card_gaps`` recounts it.
+    """
+
+    __tablename__ = "campaign_card_gap"
+    __table_args__ = (Index("ix_campaign_card_gap_village", "village_id", "blocked_from"),)
+
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    village_id: Mapped[int] = mapped_column(Integer)
+    blocked_from: Mapped[dt.date] = mapped_column(Date)
+
+
 class VillageHead(Base):
     """A committee login bound to one village: the village head sees that village only."""
 
@@ -298,29 +329,14 @@ class VillageHead(Base):
 # The missing list reads a village's applications; activations are counted by the holder's village.
 Index("ix_application_village", Application.village_id)
 Index("ix_eid_account_activated", EidAccount.activated_at)
-# Activated level-2 accounts by holder: the activation count joins a commune's residents to this
-# small index alone (index-only), never to the account table's rows.
-Index(
-    "ix_eid_account_activated_level2",
-    EidAccount.person_id,
-    postgresql_where=text("activated_at IS NOT NULL AND level = 2"),
-    sqlite_where=text("activated_at IS NOT NULL AND level = 2"),
-)
-# Valid ID cards by holder, with the expiry the "no card" blocker compares with today: the registry's
-# count of residents without one (``registry.service.adults_without_valid_card``) probes this alone.
-Index(
-    "ix_id_card_valid_person",
-    IdCard.person_id,
-    IdCard.expiry_date,
-    postgresql_where=text("status = 'valid'"),
-    sqlite_where=text("status = 'valid'"),
-)
 
 __all__ = [
+    "ActivationTotal",
     "ApplicationCell",
     "ApplicationTotal",
     "Assignment",
     "Campaign",
+    "CardGap",
     "CountedApplication",
     "KitState",
     "Organisation",

@@ -16,8 +16,7 @@ from sqlalchemy import Date, case, cast, func, literal_column, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from civicid.accounts.models import EidAccount
-from civicid.campaign.models import ApplicationCell, ApplicationTotal, Visit
+from civicid.campaign.models import ActivationTotal, ApplicationCell, ApplicationTotal, CardGap, Visit
 from civicid.enrollment.models import Application, ApplicationStatus
 from civicid.registry.models import Person, Village
 
@@ -117,21 +116,25 @@ def reached_since(session: Session, commune_codes: Sequence[str], since: dt.date
 
 
 def activated_by_village(session: Session, commune_codes: Sequence[str]) -> dict[int, int]:
-    """Level-2 accounts activated, by the holder's village.
+    """Level-2 accounts activated, by the holder's village: the triggers' tally (decision 0016)."""
+    villages = select(Village.id).where(Village.commune_code.in_(list(commune_codes)))
+    query = select(ActivationTotal.village_id, ActivationTotal.n).where(ActivationTotal.village_id.in_(villages))
+    return {int(village_id): int(n) for village_id, n in session.execute(query).all() if n}
 
-    The condition is the partial index ``ix_eid_account_activated_level2``'s own, so PostgreSQL
-    joins the communes' residents (index-only, by village) to that index alone, never reading the
-    account rows: a commune costs its residents, not the province's accounts.
+
+def no_card_by_village(session: Session, commune_codes: Sequence[str], today: dt.date) -> dict[int, int]:
+    """Residents of 14 and over without a valid ID card on ``today``, by village (decision 0016).
+
+    Reads ``campaign_card_gap``'s index range ``blocked_from <= today`` of each village: only the
+    people blocked, not the village's residents or their cards.
     """
     villages = select(Village.id).where(Village.commune_code.in_(list(commune_codes)))
     query = (
-        select(Person.village_id, func.count())
-        .select_from(EidAccount)
-        .join(Person, Person.id == EidAccount.person_id)
-        .where(Person.village_id.in_(villages), EidAccount.activated_at.is_not(None), EidAccount.level == 2)
-        .group_by(Person.village_id)
+        select(CardGap.village_id, func.count())
+        .where(CardGap.village_id.in_(villages), CardGap.blocked_from <= today)
+        .group_by(CardGap.village_id)
     )
-    return {village_id: int(n) for village_id, n in session.execute(query).all()}
+    return {int(village_id): int(n) for village_id, n in session.execute(query).all()}
 
 
 def villages_of(session: Session, commune_codes: Sequence[str]) -> Sequence[Any]:

@@ -27,13 +27,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal, select, update
+from sqlalchemy import Date, case, cast, delete, func, insert, literal, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
+from civicid.accounts.models import EidAccount
 from civicid.campaign.models import (
+    ActivationTotal,
     ApplicationCell,
     ApplicationTotal,
+    CardGap,
     CountedApplication,
     TallyMark,
     Visit,
@@ -45,7 +49,8 @@ from civicid.campaign.repository import as_date, local_day
 from civicid.core.clock import VIETNAM_TZ, Clock
 from civicid.core.database import insert_if_absent
 from civicid.enrollment.models import Application, ChangeCounter
-from civicid.registry.models import Village
+from civicid.registry.eligibility import RESIDENT
+from civicid.registry.models import CardStatus, IdCard, Person, Village
 
 APPLICATIONS = "application"  # the mark's name, and the enrollment counter's
 HOUSEHOLDS = "households"  # the visit cell measure counting doors, beside the outcomes
@@ -294,6 +299,55 @@ def rebuild_visits(*, session: Session) -> None:
     )
 
 
+def rebuild_activations(*, session: Session) -> None:
+    """Count every activated level-2 account again by its holder's village (a repair).
+
+    The triggers of migration 0006 keep this tally at every commit (decision 0016); a rebuild is
+    for a database where they were disabled, such as a bulk load with triggers off.
+    """
+    session.execute(delete(ActivationTotal))
+    session.execute(
+        insert(ActivationTotal).from_select(
+            ["village_id", "n"],
+            select(Person.village_id, func.count())
+            .join(EidAccount, EidAccount.person_id == Person.id)
+            .where(EidAccount.activated_at.is_not(None), EidAccount.level == 2)
+            .group_by(Person.village_id),
+        )
+    )
+
+
+def rebuild_card_gaps(*, session: Session) -> None:
+    """Work out again, for every resident, the first day they are 14 or over without a valid card.
+
+    The triggers of migration 0006 keep ``campaign_card_gap`` at every commit (decision 0016); this
+    is the repair, and the set-based build after a load with the triggers off. The 14th birthday
+    follows ``country.age.birthday``: 1 March for 29 February in a common year.
+    """
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    born = Person.date_of_birth
+    birthday: ColumnElement[Any]
+    if postgresql:
+        plain = cast(born + literal_column("interval '14 years'"), Date)
+        birthday = case((func.to_char(born, "MM-DD") == "02-29", plain + literal_column("1")), else_=plain)
+    else:
+        birthday = func.date(born, "+14 years")
+    valid = (IdCard.person_id == Person.id) & (IdCard.status == CardStatus.VALID)
+    last_expiry = select(func.max(IdCard.expiry_date)).where(valid).scalar_subquery()
+    after = last_expiry + literal_column("1") if postgresql else func.date(last_expiry, "+1 day")
+    latest = func.greatest if postgresql else func.max
+    never_expires = select(IdCard.id).where(valid, IdCard.expiry_date.is_(None)).exists()
+    session.execute(delete(CardGap))
+    session.execute(
+        insert(CardGap).from_select(
+            ["person_id", "village_id", "blocked_from"],
+            select(Person.id, Person.village_id, latest(birthday, func.coalesce(after, birthday))).where(
+                Person.residence_status.in_(RESIDENT), ~never_expires
+            ),
+        )
+    )
+
+
 def visit_outcomes(
     session: Session, commune_codes: Sequence[str], village_ids: Sequence[int]
 ) -> list[tuple[int, str, int]]:
@@ -330,7 +384,9 @@ __all__ = [
     "StoredVisit",
     "add_visits",
     "households_by_day",
+    "rebuild_activations",
     "rebuild_applications",
+    "rebuild_card_gaps",
     "rebuild_visits",
     "refresh_applications",
     "visit_outcomes",

@@ -8,17 +8,7 @@ from collections.abc import Iterator, Sequence
 from sqlalchemy import RowMapping, case, func, select
 from sqlalchemy.orm import Session
 
-from civicid.registry.eligibility import RESIDENT
-from civicid.registry.models import (
-    CardStatus,
-    Commune,
-    GuardianLink,
-    Household,
-    IdCard,
-    Person,
-    ResidenceStatus,
-    Village,
-)
+from civicid.registry.models import Commune, GuardianLink, Household, IdCard, Person, ResidenceStatus, Village
 
 # "~" sorts after every character a folded name can hold, so [prefix, prefix + "~") is exactly
 # the names that start with prefix (folded names are ASCII; see models.FoldedName).
@@ -174,33 +164,6 @@ def adults_with_phone(session: Session, commune_code: str, born_by: dt.date) -> 
         .order_by(Person.id)
     )
     return session.scalars(query).all()
-
-
-def count_adults_without_valid_card(
-    session: Session, commune_codes: Sequence[str], born_by: dt.date, today: dt.date
-) -> dict[int, int]:
-    """Village -> residents born on or before ``born_by`` holding no valid, unexpired card on ``today``."""
-    valid_card = (
-        select(IdCard.id)
-        .where(
-            IdCard.person_id == Person.id,
-            IdCard.status == CardStatus.VALID,
-            (IdCard.expiry_date.is_(None)) | (IdCard.expiry_date >= today),
-        )
-        .exists()
-    )
-    villages = select(Village.id).where(Village.commune_code.in_(list(commune_codes)))
-    query = (
-        select(Person.village_id, func.count())
-        .where(
-            Person.village_id.in_(villages),
-            Person.residence_status.in_(RESIDENT),
-            Person.date_of_birth <= born_by,
-            ~valid_card,
-        )
-        .group_by(Person.village_id)
-    )
-    return {int(village_id): int(n) for village_id, n in session.execute(query).all()}
 
 
 def cards_of(session: Session, person_id: int) -> Sequence[IdCard]:

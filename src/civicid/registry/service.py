@@ -7,7 +7,7 @@ caller's transaction (DESIGN.md decision 13). Searches record which records they
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -349,20 +349,6 @@ def link_guardian(
 
 def guardians_of(*, session: Session, child_id: int) -> list[int]:
     return [link.guardian_id for link in repository.guardians_of(session, child_id)]
-
-
-def adults_without_valid_card(
-    *, session: Session, commune_codes: Sequence[str], reference_date: dt.date
-) -> dict[int, int]:
-    """Village -> residents of 14 and over with no valid ID card on ``reference_date``.
-
-    Level 2 is enrolled from the chip card (DOMAIN.md), so these people cannot enroll until the
-    police issue them one: the campaign counts them as a blocker. Set-based, one statement for
-    any number of communes; villages where everyone holds a card are absent.
-    """
-    return repository.count_adults_without_valid_card(
-        session, commune_codes, latest_birth_date(reference_date, 14), reference_date
-    )
 
 
 def enrollable_adults(*, session: Session, commune_code: str, reference_date: dt.date) -> list[int]:

@@ -17,6 +17,7 @@ from civicid.core.audit import AuditEntry, verify_chain
 from civicid.core.clock import FixedClock
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
+from civicid.notify import service as notify
 
 from .support import ANSWERS, PASSWORD, Phone, codes_sent, issue
 
@@ -182,3 +183,12 @@ class TestCompleteActivation:
         assert isinstance(ticket, str)
         with pytest.raises(InvalidHolderInput, match="device key"):
             phone.complete(ticket, device_public_jwk={"kty": "EC", "crv": "P-256", "x": "AA", "y": "AA"})
+
+
+def test_staff_see_the_sms_with_the_code_masked(context: Context, phone: Phone) -> None:
+    code = phone.request_code()
+    with unit_of_work(context.database.sessions) as session:
+        (sms,) = notify.list_sms(session=session, related_type="account", related_id=phone.account.id)
+    assert code not in sms.text
+    assert code not in sms.text_en
+    assert "••••••" in sms.text_en

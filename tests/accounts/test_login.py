@@ -19,6 +19,7 @@ from civicid.accounts.errors import (
     LoginLocked,
 )
 from civicid.accounts.hashing import FAST
+from civicid.core import audit
 from civicid.core.clock import FixedClock
 from civicid.core.database import unit_of_work
 from civicid.core.errors import CivicIDError
@@ -123,14 +124,12 @@ class TestLogin:
 
     def test_another_device_cannot_log_in(self, context: Context, phone: Phone) -> None:
         other = Phone(context, phone.person, phone.account)
-        with pytest.raises(DeviceNotBound):
-            _login(phone, proof=other.proof())
+        assert isinstance(_login(phone, proof=other.proof()), DeviceNotBound)
 
     def test_a_stale_proof_is_refused(self, clock: FixedClock, phone: Phone) -> None:
         proof = phone.proof()
         clock.advance(dt.timedelta(minutes=3))
-        with pytest.raises(InvalidDeviceProof):
-            _login(phone, proof=proof)
+        assert isinstance(_login(phone, proof=proof), InvalidDeviceProof)
 
     def test_a_session_is_for_its_device_and_expires(self, context: Context, clock: FixedClock, phone: Phone) -> None:
         done = _login(phone)
@@ -152,16 +151,14 @@ class TestNewDevice:
         assert _resolve(context, moved.token, moved.device_id).account_id == phone.account.id
         with pytest.raises(HolderSessionInvalid):
             _resolve(context, old_session.token, old_session.device_id)
-        with pytest.raises(DeviceNotBound):
-            _login(phone)
+        assert isinstance(_login(phone), DeviceNotBound)
         assert isinstance(_login(new), login.HolderLogin)
 
     def test_a_wrong_code_binds_nothing(self, context: Context, phone: Phone) -> None:
         new = Phone(context, phone.person, phone.account)
         assert isinstance(_move_to(phone, new, wrong_code=True), InvalidCode)
         assert isinstance(_login(phone), login.HolderLogin)
-        with pytest.raises(DeviceNotBound):
-            _login(new)
+        assert isinstance(_login(new), DeviceNotBound)
 
     def test_the_code_needs_the_password(self, phone: Phone) -> None:
         with unit_of_work(phone.context.database.sessions) as session, pytest.raises(InvalidHolderCredentials):
@@ -173,3 +170,13 @@ class TestNewDevice:
                 hasher=FAST,
             )
         assert len(codes_sent(phone.context, phone.account.id)) == 1  # the activation code only
+
+
+def test_refused_logins_are_audited_with_ids_only(context: Context, phone: Phone) -> None:
+    _login(phone, password="Sai-mat-khau-1")
+    _login(phone, proof=Phone(context, phone.person, phone.account).proof())
+    with unit_of_work(context.database.sessions) as session:
+        entries = audit.entries_for_subject(session=session, subject_type="person", subject_id=str(phone.person.id))
+    refusals = [e.details for e in entries if e.action == "account.login_refuse"]
+    assert [d["reason"] for d in refusals] == ["password", "device_not_bound"]
+    assert all(phone.person.id_number not in str(d) for d in refusals)

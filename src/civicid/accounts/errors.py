@@ -59,8 +59,8 @@ class HolderSessionInvalid(NotAuthenticated):
     title = "The session is unknown, expired or belongs to another device"
 
 
-RECORDED_REFUSALS = (InvalidCode, InvalidHolderCredentials, LoginLocked)
-"""Refusals whose counters must outlive the refused request: the edge commits, then raises."""
+RECORDED_REFUSALS = (InvalidCode, InvalidHolderCredentials, LoginLocked, DeviceNotBound, InvalidDeviceProof)
+"""Refusals whose counters and audit entries must outlive the refused request: the edge commits, then raises."""
 
 
 class InvalidHolderInput(InvalidInput):

@@ -24,7 +24,13 @@ from sqlalchemy.orm import Session
 from civicid.accounts import codes, repository
 from civicid.accounts.activation import PUBLIC, CodeRequested, confirm_wallet, holder_actor
 from civicid.accounts.devices import BIND, LOGIN, device_key, proof_device_id, verify_proof
-from civicid.accounts.errors import DeviceNotBound, HolderSessionInvalid, InvalidHolderCredentials, LoginLocked
+from civicid.accounts.errors import (
+    DeviceNotBound,
+    HolderSessionInvalid,
+    InvalidDeviceProof,
+    InvalidHolderCredentials,
+    LoginLocked,
+)
 from civicid.accounts.hashing import PRODUCTION, SecretHasher, new_token, token_digest
 from civicid.accounts.models import AccountCredential, AccountDevice, AccountStatus, CodePurpose, EidAccount
 from civicid.accounts.models import HolderSession as HolderSessionRow
@@ -71,7 +77,11 @@ def login(
     if device is None or proof_device_id(device_proof) != device.device_id:
         audit_account(session, clock, PUBLIC, "account.login_refuse", account, {"reason": "device_not_bound"})
         raise DeviceNotBound("this device is not the account's bound device")
-    verify_proof(device_proof, load_public_jwk(device.public_jwk), purpose=LOGIN, id_number=id_number, clock=clock)
+    try:
+        verify_proof(device_proof, load_public_jwk(device.public_jwk), purpose=LOGIN, id_number=id_number, clock=clock)
+    except InvalidDeviceProof:
+        audit_account(session, clock, PUBLIC, "account.login_refuse", account, {"reason": "device_proof"})
+        raise
     confirm_wallet(session, clock, account, authority)
     return _open_session(session, clock, account, device.device_id, "account.login")
 

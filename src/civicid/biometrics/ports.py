@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -107,11 +107,54 @@ class Extractor(Protocol):
     def extract(self, image: bytes) -> Template: ...
 
 
-@runtime_checkable
-class Verifier(Protocol):
-    """1:1 comparison: a similarity score, higher is more alike. Refuses templates of different models."""
+@dataclass(frozen=True)
+class MinutiaeTemplate:
+    """A fingerprint template that is not a vector: one finger's minutiae and the model that found them.
 
-    def score(self, a: Template, b: Template) -> float: ...
+    ``record`` is an ISO/IEC 19794-2:2005 finger minutiae record, the interchange format every
+    minutiae matcher reads; ``minutiae`` is how many it holds (few minutiae, weak evidence). Minutiae
+    matchers score on their own scale (bozorth3: about 40 and above is a match), so, like vectors,
+    templates of another model or version are never compared.
+    """
+
+    model: str
+    model_version: str
+    record: bytes
+    minutiae: int
+    modality: Modality = "finger"
+
+    def require_same_model(self, other: MinutiaeTemplate) -> None:
+        """Raise :class:`TemplateMismatch` unless ``other`` comes from the same model and version."""
+        mine, theirs = self.describe(), other.describe()
+        if mine != theirs:
+            raise TemplateMismatch(f"cannot compare {theirs} with {mine}", expected=mine, given=theirs)
+
+    def describe(self) -> str:
+        return f"{self.modality}/{self.model}@{self.model_version}[minutiae]"
+
+
+TemplateT = TypeVar("TemplateT", Template, MinutiaeTemplate, contravariant=True)
+
+
+@runtime_checkable
+class Verifier(Protocol[TemplateT]):
+    """1:1 comparison: a similarity score, higher is more alike. Refuses templates of different models.
+
+    ``Verifier[Template]`` compares vectors (cosine); ``Verifier[MinutiaeTemplate]`` compares
+    fingerprint minutiae with a minutiae matcher, on that matcher's scale.
+    """
+
+    def score(self, a: TemplateT, b: TemplateT) -> float: ...
+
+
+@runtime_checkable
+class MinutiaeVerifier(Verifier[MinutiaeTemplate], Protocol):
+    """A fingerprint verifier that reads its own templates from images (minutiae need the matcher's extractor)."""
+
+    model: str
+    model_version: str
+
+    def extract(self, image: bytes) -> MinutiaeTemplate: ...
 
 
 @runtime_checkable
@@ -138,7 +181,7 @@ class Gallery(Protocol):
     def __contains__(self, reference_id: object) -> bool: ...
 
 
-class CosineVerifier:
+class CosineVerifier(Verifier[Template]):
     """The verifier for every vector template: cosine similarity of unit vectors (a dot product)."""
 
     def score(self, a: Template, b: Template) -> float:

@@ -4,7 +4,8 @@ Pages call the same services as the API (``router.py``) with the same commune sc
 refused by the service (maker-checker, an application no longer waiting) is shown on the form as one
 readable sentence. The adjudication view puts both records side by side: portraits opened from the
 sealed parts and embedded as ``data:`` URIs (nothing is fetched), the registry's records of both
-persons (audited reads) and the similarity score.
+persons (audited reads) and the similarity score, and the fingerprint 1:1 of the two applications'
+scanned images when both have them and the matcher extra is installed ("not available" otherwise).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from civicid.biometrics.fingerprint import FingerprintComparison, compare_images, installed_verifier
 from civicid.core.audit import Actor
 from civicid.core.clock import VIETNAM_TZ, Clock
 from civicid.core.errors import CivicIDError
@@ -286,11 +288,13 @@ def _detail(
         for modality in ("face", "finger")
         if candidate is not None
     }
+    fingerprints = _fingerprints(session, pipeline, this, other) if other is not None else None
     values: dict[str, Any] = {
         "application": application,
         "this": this,
         "other": other,
         "scores": scores,
+        "fingerprints": fingerprints,
         "events": staff_timeline(session, application.id),
         "village_names": _village_names_of(session, [side.application.village_id for side in (this, other) if side]),
         "can_decide": allows(principal.role, Permission.ENROLLMENT_DECIDE),
@@ -338,20 +342,61 @@ def _envelope(session: Session, application: Application) -> Envelope | None:
 
 def _portrait(session: Session, pipeline: Pipeline, application: Application, envelope: Envelope) -> str | None:
     """The ``portrait`` part opened with the server's key, as a ``data:`` URI; None when there is none."""
-    ref = next((r for r in envelope.manifest if r.kind is PartKind.PORTRAIT), None)
+    plain = _open_part(session, pipeline, application, envelope, PartKind.PORTRAIT)
+    media_type = image_type(plain) if plain is not None else None
+    if plain is None or media_type is None:
+        return None
+    return f"data:{media_type};base64,{base64.b64encode(plain).decode('ascii')}"
+
+
+def _open_part(
+    session: Session, pipeline: Pipeline, application: Application, envelope: Envelope, kind: PartKind
+) -> bytes | None:
+    """The first part of ``kind`` opened with the server's key; None when absent, not arrived or not opening."""
+    ref = next((r for r in envelope.manifest if r.kind is kind), None)
     if ref is None:
         return None
     part = session.get(ApplicationPart, (application.id, ref.name))
     if part is None or part.blob is None:
         return None
     try:
-        plain = packet.unseal_part(envelope, ref.name, pipeline.blobs.get(part.blob), server_key=pipeline.server_key)
+        return packet.unseal_part(envelope, ref.name, pipeline.blobs.get(part.blob), server_key=pipeline.server_key)
     except CivicIDError:
         return None
-    media_type = image_type(plain)
-    if media_type is None:
-        return None
-    return f"data:{media_type};base64,{base64.b64encode(plain).decode('ascii')}"
+
+
+@dataclass(frozen=True)
+class Fingerprints:
+    """The fingerprint 1:1 of the adjudication view: a comparison, or why there is none (``missing``)."""
+
+    comparison: FingerprintComparison | None = None
+    missing: str | None = None
+
+
+def _fingerprints(session: Session, pipeline: Pipeline, this: Side, other: Side) -> Fingerprints:
+    """Both applications' fingerprint images compared by the installed matcher, finger by finger.
+
+    Computed on demand for the one pair a supervisor is looking at: the images stay sealed in the
+    blob store, and no fingerprint template is stored.
+    """
+    verifier = installed_verifier()
+    if verifier is None:
+        return Fingerprints(missing="not_installed")
+    images = [
+        _open_part(session, pipeline, side.application, side.envelope, PartKind.FINGERPRINT_IMAGES)
+        if side.envelope is not None
+        else None
+        for side in (this, other)
+    ]
+    if images[0] is None or images[1] is None:
+        return Fingerprints(missing="no_images")
+    try:
+        comparison = compare_images(images[0], images[1], verifier=verifier)
+    except ValueError:
+        return Fingerprints(missing="unreadable")
+    if comparison.best is None:
+        return Fingerprints(missing="unreadable")
+    return Fingerprints(comparison=comparison)
 
 
 def image_type(data: bytes) -> str | None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, Page, Request, expect
+from playwright.sync_api import Browser, Page, expect
+from tests.browser.test_campaign_pages import PHONE, _committee_page
 
 from civicid.campaign import service
 from civicid.campaign.assignments import assign
@@ -17,13 +17,12 @@ from civicid.core.clock import SystemClock
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import open_context
 from civicid.core.settings import Settings
-from civicid.sim.demo import DEMO_LOGINS, build_demo
+from civicid.sim.demo import build_demo
 from civicid.web.app import create_app
 from civicid.web.server import ServerThread
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 360, "height": 740}
 COMMITTEE = Actor("staff", "committee")
 
 
@@ -63,23 +62,6 @@ def campaign_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     context.database.close()
 
 
-def _committee_page(browser: Browser, url: str, outside: list[str]) -> Page:
-    page = browser.new_context(viewport=PHONE, locale="vi-VN").new_page()
-
-    def remember_outside(request: Request) -> None:
-        if urlparse(request.url).hostname not in {"127.0.0.1", "localhost"}:
-            outside.append(request.url)
-
-    page.on("request", remember_outside)
-    committee = next(login for login in DEMO_LOGINS if login.username == "committee")
-    page.goto(f"{url}/login")
-    page.fill("#username", committee.username)
-    page.fill("#password", committee.password)
-    page.locator("form.form button[type=submit], form.form input[type=submit]").first.click()
-    page.wait_for_url(lambda u: "/login" not in u)
-    return page
-
-
 def _fits_the_phone(page: Page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
@@ -88,7 +70,7 @@ def test_the_committee_creates_a_team_assigns_it_and_reassigns_on_a_phone(
     browser: Browser, campaign_url: str, screenshot_dir: Path
 ) -> None:
     outside: list[str] = []
-    page = _committee_page(browser, campaign_url, outside)
+    page = _committee_page(browser, campaign_url, outside, "vi-VN")
     page.goto(f"{campaign_url}/campaign/teams")
     expect(page.locator("ul.teams li")).to_have_count(1)
     _fits_the_phone(page)
@@ -143,7 +125,7 @@ def test_the_committee_creates_a_team_assigns_it_and_reassigns_on_a_phone(
 @pytest.mark.parametrize("path", ["/campaign/teams?lang=en", "/campaign/targets?lang=en"])
 def test_the_pages_fit_a_360_pixel_screen(browser: Browser, campaign_url: str, screenshot_dir: Path, path: str) -> None:
     outside: list[str] = []
-    page = _committee_page(browser, campaign_url, outside)
+    page = _committee_page(browser, campaign_url, outside, "vi-VN")
     page.goto(f"{campaign_url}{path}")
     expect(page.locator("h1")).to_be_visible()
     if "targets" in path:

@@ -214,6 +214,11 @@ class TestAssignments:
             assert page.status_code == 422, (start, end)
             assert says in page.text, (start, end)
             assert 'role="alert"' in page.text
+        vietnamese = await client.post(
+            f"/campaign/teams/{teams['Tổ 2']}/assignments?lang=vi",
+            data={"village_ids": str(commune.villages[2]), "start": "x", "end": "y"},
+        )
+        assert "Hãy nhập ngày, ví dụ 2026-12-31." in vietnamese.text  # the rule, in the page's language
         with unit_of_work(context.database.sessions) as session:
             assert session.scalars(select(Assignment).where(Assignment.team_id == teams["Tổ 2"])).all() == []
 

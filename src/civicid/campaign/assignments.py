@@ -99,13 +99,13 @@ def assign(
     gets a new assignment version.
     """
     if end < start:
-        raise InvalidCampaignInput("the assignment ends before it starts", field="end")
+        raise InvalidCampaignInput("the assignment ends before it starts", field="end", rule="ends_before_start")
     villages, households = sorted(set(village_ids)), sorted(set(household_ids))
     if not villages and not households:
-        raise InvalidCampaignInput("assign at least one village or household", field="village_ids")
+        raise InvalidCampaignInput("assign at least one village or household", field="village_ids", rule="no_place")
     team = session.get(Team, team_id)
     if team is None:
-        raise InvalidCampaignInput(f"no team {team_id}", field="team_id")
+        raise InvalidCampaignInput(f"no team {team_id}", field="team_id", rule="unknown_team")
     commune_code = session.scalar(select(Campaign.commune_code).where(Campaign.id == team.campaign_id))
     _check_places(session, str(commune_code), villages, households)
     now = clock.now()
@@ -176,7 +176,9 @@ def withdraw(*, session: Session, clock: Clock, actor: Actor, assignment_id: int
     """Take an assignment back whole; its kit drops the work at its next sync."""
     row = session.get(Assignment, assignment_id)
     if row is None or row.withdrawn_at is not None:
-        raise InvalidCampaignInput(f"no current assignment {assignment_id}", field="assignment_id")
+        raise InvalidCampaignInput(
+            f"no current assignment {assignment_id}", field="assignment_id", rule="unknown_assignment"
+        )
     row.withdrawn_at = clock.now()
     if row.device_id:
         kits.bump_assignment_version(session=session, device_id=row.device_id)
@@ -200,15 +202,17 @@ def reassign(
     """
     row = session.get(Assignment, assignment_id)
     if row is None or row.withdrawn_at is not None:
-        raise InvalidCampaignInput(f"no current assignment {assignment_id}", field="assignment_id")
+        raise InvalidCampaignInput(
+            f"no current assignment {assignment_id}", field="assignment_id", rule="unknown_assignment"
+        )
     old_team, new_team = session.get(Team, row.team_id), session.get(Team, team_id)
     if new_team is None or old_team is None or new_team.campaign_id != old_team.campaign_id:
-        raise InvalidCampaignInput(f"no team {team_id} in this campaign", field="team_id")
+        raise InvalidCampaignInput(f"no team {team_id} in this campaign", field="team_id", rule="unknown_team")
     if new_team.id == old_team.id:
-        raise InvalidCampaignInput("the work is already this team's", field="team_id")
+        raise InvalidCampaignInput("the work is already this team's", field="team_id", rule="same_team")
     begin = max(start, row.start_date)
     if begin > row.end_date:
-        raise InvalidCampaignInput("the assignment is over by then", field="start")
+        raise InvalidCampaignInput("the assignment is over by then", field="start", rule="over")
     ids = assign(
         session=session,
         clock=clock,
@@ -288,11 +292,15 @@ def check_days(*, campaign: Campaign, today: dt.date, start: dt.date, end: dt.da
     Past days cannot be worked any more, and days after the deadline are another campaign's.
     """
     if start < max(today, campaign.start_date):
-        raise InvalidCampaignInput("the assignment starts before today or before the campaign", field="start")
+        raise InvalidCampaignInput(
+            "the assignment starts before today or before the campaign", field="start", rule="before_today"
+        )
     if end < start:
-        raise InvalidCampaignInput("the assignment ends before it starts", field="end")
+        raise InvalidCampaignInput("the assignment ends before it starts", field="end", rule="ends_before_start")
     if end > campaign.deadline:
-        raise InvalidCampaignInput("the assignment ends after the campaign's deadline", field="end")
+        raise InvalidCampaignInput(
+            "the assignment ends after the campaign's deadline", field="end", rule="after_deadline"
+        )
 
 
 def _check_places(session: Session, commune_code: str, villages: list[int], households: list[int]) -> None:
@@ -302,7 +310,9 @@ def _check_places(session: Session, commune_code: str, villages: list[int], hous
             session.scalars(select(Village.id).where(Village.id.in_(villages), Village.commune_code == commune_code))
         )
         if missing := sorted(set(villages) - found):
-            raise InvalidCampaignInput(f"no village {missing[0]} in the commune", field="village_ids")
+            raise InvalidCampaignInput(
+                f"no village {missing[0]} in the commune", field="village_ids", rule="unknown_village"
+            )
     if households:
         found = set(
             session.scalars(
@@ -312,7 +322,9 @@ def _check_places(session: Session, commune_code: str, villages: list[int], hous
             )
         )
         if missing := sorted(set(households) - found):
-            raise InvalidCampaignInput(f"no household {missing[0]} in the commune", field="household_ids")
+            raise InvalidCampaignInput(
+                f"no household {missing[0]} in the commune", field="household_ids", rule="unknown_household"
+            )
 
 
 def _withdraw_overlaps(

@@ -264,7 +264,7 @@ def create_team(
     get_campaign(session=session, campaign_id=campaign_id)
     name = name.strip()
     if not name or len(name) > 80:
-        raise InvalidCampaignInput("the team name must have 1 to 80 characters", field="name")
+        raise InvalidCampaignInput("the team name must have 1 to 80 characters", field="name", rule="team_name")
     if device_id is not None and session.scalar(
         select(Team.id).where(Team.campaign_id == campaign_id, Team.device_id == device_id)
     ):
@@ -319,7 +319,9 @@ def add_member(
         raise TeamNotFound(f"no team {team_id}")
     name = name.strip()
     if not name or len(name) > NAME_MAX_LENGTH:
-        raise InvalidCampaignInput(f"the name must have 1 to {NAME_MAX_LENGTH} characters", field="name")
+        raise InvalidCampaignInput(
+            f"the name must have 1 to {NAME_MAX_LENGTH} characters", field="name", rule="member_name"
+        )
     member = TeamMember(team_id=team_id, name=name, organisation=Organisation(organisation), username=username)
     session.add(member)
     _audit(

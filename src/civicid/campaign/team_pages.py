@@ -14,166 +14,47 @@ and SameSite=Strict session cookies (``web/middleware.py``).
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from civicid.campaign import assignments, plan_pages, service
 from civicid.campaign.errors import (
-    DuplicateTeam,
     InvalidCampaignInput,
-    KitAlreadyInTeam,
     OutsideVillage,
     TeamNotFound,
 )
 from civicid.campaign.models import Campaign, Organisation, Team
 from civicid.campaign.scope import Scope, scope_of
-from civicid.core.audit import Actor
+from civicid.campaign.team_views import PlanningPage, free_kits, parse_count, parse_date, parse_ids
 from civicid.core.clock import Clock
-from civicid.core.errors import CivicIDError
 from civicid.core.runtime import Context
-from civicid.enrollment.devices import list_devices
 from civicid.registry.models import Village
 from civicid.web.deps import AppContext, DbSession
-from civicid.web.roles import Permission, allows, require
+from civicid.web.roles import Permission, require
 from civicid.web.staff import StaffAccount
-from civicid.web.staff_service import staff_actor
-from civicid.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 router.include_router(plan_pages.router)  # one include in the app serves the committee's planning pages
 Reader = Annotated[StaffAccount, Depends(require(Permission.CAMPAIGN_READ))]
 Manager = Annotated[StaffAccount, Depends(require(Permission.CAMPAIGN_MANAGE))]
-# The refusals shown on the form; anything else (403, 404 of a page) goes to the error page.
-FORM_ERRORS = (InvalidCampaignInput, DuplicateTeam, KitAlreadyInTeam)
-DONE = frozenset({"team", "member", "assigned", "reassigned", "withdrawn", "target"})
-TARGET_MAX = 100_000
 NOTE_MAX = 200
-
-
-@dataclass(frozen=True)
-class _Page:
-    """One request to these pages: who asks, in which scope, about which campaign.
-
-    It draws the three pages (again with the refusal and the values typed, after a refused change)
-    and applies a change in a savepoint, so every handler says only what it reads and what it does.
-    """
-
-    request: Request
-    session: Session
-    clock: Clock
-    principal: StaffAccount
-    scope: Scope
-    campaign: Campaign
-
-    @property
-    def actor(self) -> Actor:
-        return staff_actor(self.principal)
-
-    def submit(self, change: Callable[[], str], page: Callable[[CivicIDError], Response]) -> Response:
-        """Apply one change in a savepoint; a refusal undoes it and shows the form again with why."""
-        try:
-            with self.session.begin_nested():
-                target = change()
-        except FORM_ERRORS as exc:
-            return page(exc)
-        return RedirectResponse(target, status_code=303)
-
-    def teams(self, error: CivicIDError | None = None, form: dict[str, Any] | None = None) -> Response:
-        rows = assignments.list_assignments(
-            session=self.session,
-            campaign_id=self.campaign.id,
-            since=self.clock.today(),
-            village_id=self.scope.village_id,
-        )
-        teams = service.list_teams(session=self.session, campaign_id=self.campaign.id)
-        if self.scope.village_id is not None:
-            # A village head sees the teams sent to their village, nothing of the others'.
-            sent = {row.team_id for row in rows}
-            teams = [(team, members) for team, members in teams if team.id in sent]
-        by_team: dict[int, list[assignments.AssignmentRow]] = {}
-        for row in rows:
-            by_team.setdefault(row.team_id, []).append(row)
-        kits = _free_kits(self.session, self.campaign)
-        return self._render("teams.html", error, form, {"teams": teams, "by_team": by_team, "kits": kits})
-
-    def team(self, team: Team, error: CivicIDError | None = None, form: dict[str, Any] | None = None) -> Response:
-        today = self.clock.today()
-        teams = service.list_teams(session=self.session, campaign_id=self.campaign.id)
-        rows = assignments.list_assignments(
-            session=self.session,
-            campaign_id=self.campaign.id,
-            since=today,
-            team_id=team.id,
-            village_id=self.scope.village_id,
-        )
-        tomorrow = max(today + dt.timedelta(days=1), self.campaign.start_date)
-        defaults = {
-            "village_ids": [],
-            "households": "",
-            "start": tomorrow.isoformat(),
-            "end": min(tomorrow + dt.timedelta(days=6), self.campaign.deadline).isoformat(),
-            "name": "",
-            "organisation": "",
-            "username": "",
-            "reassign_id": "",
-            "team_id": "",
-            "reassign_start": tomorrow.isoformat(),
-        }
-        values = {
-            "team": team,
-            "members": next((m for t, m in teams if t.id == team.id), []),
-            "rows": rows,
-            "others": [t for t, _ in teams if t.id != team.id],
-            "villages": _villages(self.session, self.campaign),
-            "organisations": list(Organisation),
-        }
-        return self._render("team.html", error, defaults | (form or {}), values)
-
-    def targets(self, error: CivicIDError | None = None, form: dict[str, Any] | None = None) -> Response:
-        villages = _villages(self.session, self.campaign)
-        if self.scope.village_id is not None:
-            villages = [v for v in villages if v.id == self.scope.village_id]
-        targets = service.current_targets(session=self.session, campaign_id=self.campaign.id)
-        return self._render("targets.html", error, form, {"villages": villages, "targets": targets})
-
-    def _render(
-        self, name: str, error: CivicIDError | None, form: dict[str, Any] | None, values: dict[str, Any]
-    ) -> Response:
-        done = self.request.query_params.get("done")
-        return render(
-            self.request,
-            f"campaign/{name}",
-            {
-                "campaign": self.campaign,
-                "editable": self.scope.village_id is None and allows(self.principal.role, Permission.CAMPAIGN_MANAGE),
-                "error": _error_message(error),
-                "form": form or {},
-                "done": done if done in DONE else None,
-                **values,
-            },
-            principal=self.principal,
-            status_code=error.status if error is not None else 200,
-        )
 
 
 def _reader(
     request: Request, context: Context, session: Session, principal: StaffAccount, commune: str | None
-) -> _Page:
+) -> PlanningPage:
     scope = scope_of(session=session, staff_account_id=principal.id, commune_code=principal.commune_code)
-    return _Page(request, session, context.clock, principal, scope, _campaign(session, context.clock, scope, commune))
+    return PlanningPage(
+        request, session, context.clock, principal, scope, _campaign(session, context.clock, scope, commune)
+    )
 
 
 def _editor(
     request: Request, context: Context, session: Session, principal: StaffAccount, commune: str | None
-) -> _Page:
+) -> PlanningPage:
     """A page for a login that may change the plan: commune-wide, never a village head."""
     page = _reader(request, context, session, principal, commune)
     if page.scope.village_id is not None:
@@ -183,7 +64,7 @@ def _editor(
 
 def _team_editor(
     request: Request, context: Context, session: Session, principal: StaffAccount, team_id: int
-) -> tuple[_Page, Team]:
+) -> tuple[PlanningPage, Team]:
     scope = scope_of(session=session, staff_account_id=principal.id, commune_code=principal.commune_code)
     team = _team(session, scope, team_id)
     return _editor(request, context, session, principal, _commune_of(session, team)), team
@@ -242,8 +123,10 @@ def create_team_submit(
 
     def change() -> str:
         kit = device_id.strip() or None
-        if kit is not None and kit not in _free_kits(session, page.campaign):
-            raise InvalidCampaignInput("choose a registered kit of the commune not serving a team", field="device_id")
+        if kit is not None and kit not in free_kits(session, page.campaign):
+            raise InvalidCampaignInput(
+                "choose a registered kit of the commune not serving a team", field="device_id", rule="kit_not_free"
+            )
         team = service.create_team(
             session=session, clock=page.clock, actor=page.actor, campaign_id=page.campaign.id, name=name, device_id=kit
         )
@@ -267,7 +150,9 @@ def add_member_submit(
 
     def change() -> str:
         if organisation not in {o.value for o in Organisation}:
-            raise InvalidCampaignInput("choose where the member comes from", field="organisation")
+            raise InvalidCampaignInput(
+                "choose where the member comes from", field="organisation", rule="no_organisation"
+            )
         service.add_member(
             session=session,
             clock=page.clock,
@@ -298,7 +183,7 @@ def assign_submit(
     page, team = _team_editor(request, context, session, principal, team_id)
 
     def change() -> str:
-        first, last = _date(start, "start"), _date(end, "end")
+        first, last = parse_date(start, "start"), parse_date(end, "end")
         assignments.check_days(campaign=page.campaign, today=page.clock.today(), start=first, end=last)
         assignments.assign(
             session=session,
@@ -307,8 +192,8 @@ def assign_submit(
             team_id=team.id,
             start=first,
             end=last,
-            village_ids=_ids(village_ids or [], "village_ids"),
-            household_ids=_ids(households.replace(",", " ").split(), "household_ids"),
+            village_ids=parse_ids(village_ids or [], "village_ids"),
+            household_ids=parse_ids(households.replace(",", " ").split(), "household_ids"),
         )
         return f"/campaign/teams/{team.id}?done=assigned"
 
@@ -331,12 +216,14 @@ def reassign_submit(
     )
 
     def change() -> str:
-        first = _date(start, "start")
+        first = parse_date(start, "start")
         if first < page.clock.today():
-            raise InvalidCampaignInput("the assignment starts before today or before the campaign", field="start")
+            raise InvalidCampaignInput(
+                "the assignment starts before today or before the campaign", field="start", rule="before_today"
+            )
         if not team_id.strip():
-            raise InvalidCampaignInput("choose the team that takes the work", field="team_id")
-        to = _ids([team_id], "team_id")[0]
+            raise InvalidCampaignInput("choose the team that takes the work", field="team_id", rule="choose_team")
+        to = parse_ids([team_id], "team_id")[0]
         assignments.reassign(
             session=session, clock=page.clock, actor=page.actor, assignment_id=assignment_id, team_id=to, start=first
         )
@@ -379,10 +266,12 @@ def correct_target_submit(
     page = _editor(request, context, session, principal, village.commune_code)
 
     def change() -> str:
-        counts = [_count(adults, "adults"), _count(age_6_14, "age_6_14"), _count(under_6, "under_6")]
+        counts = [parse_count(adults, "adults"), parse_count(age_6_14, "age_6_14"), parse_count(under_6, "under_6")]
         text = note.strip()
         if len(text) > NOTE_MAX:
-            raise InvalidCampaignInput(f"the note has at most {NOTE_MAX} characters", field="note")
+            raise InvalidCampaignInput(
+                f"the note has at most {NOTE_MAX} characters", field="note", rule="note_too_long"
+            )
         service.correct_targets(
             session=session,
             clock=page.clock,
@@ -400,18 +289,6 @@ def correct_target_submit(
 # Helpers ---------------------------------------------------------------------------------------
 
 
-def _error_message(error: CivicIDError | None) -> dict[str, str] | None:
-    """The refusal as a translation key (by code and field) and the service's own sentence."""
-    if error is None:
-        return None
-    field = str(error.extensions.get("field", ""))
-    return {
-        "key": f"campaign.manage.error.{error.code}",
-        "field_key": f"campaign.manage.field.{field}",
-        "detail": error.detail,
-    }
-
-
 def _campaign(session: Session, clock: Clock, scope: Scope, commune: str | None) -> Campaign:
     return service.campaign_in_scope(session=session, day=clock.today(), commune_code=scope.commune_code or commune)
 
@@ -426,42 +303,6 @@ def _team(session: Session, scope: Scope, team_id: int) -> Team:
     if scope.commune_code is not None and _commune_of(session, team) != scope.commune_code:
         raise TeamNotFound(f"no team {team_id}")
     return team
-
-
-def _villages(session: Session, campaign: Campaign) -> list[Village]:
-    query = select(Village).where(Village.commune_code == campaign.commune_code).order_by(Village.name)
-    return list(session.scalars(query))
-
-
-def _free_kits(session: Session, campaign: Campaign) -> list[str]:
-    """Registered, unrevoked kits of the commune that serve no team of this campaign yet."""
-    taken = set(session.scalars(select(Team.device_id).where(Team.campaign_id == campaign.id)))
-    devices = list_devices(session=session, commune_code=campaign.commune_code)
-    return [d.id for d in devices if not d.revoked and d.id not in taken]
-
-
-def _date(value: str, field: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidCampaignInput(f"{field} must be a date like 2026-12-31", field=field) from None
-
-
-def _ids(values: list[str], field: str) -> list[int]:
-    try:
-        return [int(v) for v in values if v.strip()]
-    except ValueError:
-        raise InvalidCampaignInput(f"{field} takes numbers", field=field) from None
-
-
-def _count(value: str, field: str) -> int:
-    try:
-        number = int(value.strip())
-    except ValueError:
-        raise InvalidCampaignInput(f"{field} must be a whole number", field=field) from None
-    if not 0 <= number <= TARGET_MAX:
-        raise InvalidCampaignInput(f"{field} must lie between 0 and {TARGET_MAX}", field=field)
-    return number
 
 
 __all__ = ["router"]

@@ -211,6 +211,12 @@ class TestDeadline:
         assert (plan.day, plan.lines, plan.notes) == (None, [], (Why("over"),))
 
 
+def test_without_the_records_the_plan_still_skips_sunday() -> None:
+    plan = suggest_plan(figures([village(1)], [team(1)]))
+    assert plan.day == TOMORROW
+    assert plan.lines[0].households == ()
+
+
 def test_the_next_working_day_skips_the_day_of_rest(campaign: Campaign) -> None:
     assert next_working_day(campaign, TODAY) == TOMORROW
     assert next_working_day(campaign, campaign.deadline) is None

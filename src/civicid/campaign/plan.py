@@ -43,7 +43,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from civicid.campaign.figures import PACE_DAYS, CampaignFigures, TeamFigures, VillageFigures
-from civicid.campaign.models import Assignment, Campaign, Team, Visit, VisitOutcome
+from civicid.campaign.models import DEFAULT_WORKING_DAYS, Assignment, Campaign, Team, Visit, VisitOutcome
 from civicid.campaign.visits import REVISIT_OUTCOMES
 from civicid.core.clock import VIETNAM_TZ
 from civicid.registry.models import Village
@@ -185,9 +185,10 @@ def suggest_plan(figures: CampaignFigures, work: PlanWork | None = None) -> Plan
     """One line per (team, village) for the next working day, each with why (rules 1 to 8 above).
 
     Without ``work`` (the dashboard before it passes the records) the plan has no revisit lists,
-    no continuity and no past assignments: it falls back to the figures alone.
+    no continuity and no past assignments: it falls back to the figures alone, and to the default
+    working days (Monday to Saturday) for the day it plans.
     """
-    work = work or PlanWork(day=figures.today + dt.timedelta(days=1))
+    work = work or PlanWork(day=_next_default_working_day(figures))
     days_left = figures.working_days_left
     if work.day is None or days_left <= 0:
         return Plan(None, 0, [], (Why("over"),))
@@ -212,6 +213,13 @@ def suggest_plan(figures: CampaignFigures, work: PlanWork | None = None) -> Plan
     if skipped and not any(_sync_ready(t, figures.today) for t in teams if t.device_id):
         notes.append(Why("no_sync_ready", {"villages": ", ".join(skipped)}))
     return Plan(work.day, days_left, lines, tuple(notes))
+
+
+def _next_default_working_day(figures: CampaignFigures) -> dt.date | None:
+    day = figures.today + dt.timedelta(days=1)
+    while str(day.weekday()) not in DEFAULT_WORKING_DAYS:
+        day += dt.timedelta(days=1)
+    return day if day <= figures.deadline else None
 
 
 def _team_day(

@@ -102,10 +102,6 @@ def _gemm_seconds(matrix: np.ndarray, queries: np.ndarray, chunk: int, *, rows_f
     return time.perf_counter() - start
 
 
-def _best_of(runs: int, call: Any) -> float:
-    return float(min(call() for _ in range(runs)))
-
-
 def bench_dim(
     report: Report,
     size: int,
@@ -143,15 +139,14 @@ def bench_dim(
     flops = 2.0 * size * dim * batch
 
     # Batched: the gallery's search against a bare GEMM of the same chunks (its own chunk size), the
-    # faster of the two orientations (gallery rows × queries, or queries × gallery rows), best of 2.
+    # faster of the two orientations (gallery rows × queries, or queries × gallery rows). The three
+    # alternate, two rounds, best of each: the other work on this machine then weighs on both alike.
     chunk = chunk_rows(batch)
-    gemm_s = min(
-        _best_of(2, lambda: _gemm_seconds(matrix, queries, chunk, rows_first=True)),
-        _best_of(2, lambda: _gemm_seconds(matrix, queries, chunk, rows_first=False)),
-    )
-    exact_s = math.inf
+    gemm_s = exact_s = math.inf
     truth: np.ndarray | None = None
     for _ in range(2):
+        for rows_first in (True, False):
+            gemm_s = min(gemm_s, _gemm_seconds(matrix, queries, chunk, rows_first=rows_first))
         start = time.perf_counter()
         _scores, rows = gallery.search_rows(queries, 10)
         exact_s = min(exact_s, time.perf_counter() - start)

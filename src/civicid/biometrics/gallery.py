@@ -23,11 +23,12 @@ from civicid.biometrics.ports import Candidate, Template, TemplateKey, Vector, s
 from civicid.biometrics.topk import BLOCK, RunningTopK
 
 # Scores of one gallery chunk for a batch of queries are kept to about this many float32 values
-# (16 MiB): few enough to stay in the last-level cache between the multiply and the selection that
-# reads them, many enough that each multiply is long. Short multiplies cost more than their flops
-# on a loaded machine: every BLAS call waits for its threads to be scheduled (a single query in
-# 16,384-row chunks ran 5× slower than in one call, docs/benchmarks.md, 1:N).
-_CHUNK_SCORES = 1 << 22
+# (32 MiB): a 1,000-query batch never materialises the 4 GB score matrix of 1M templates, and each
+# multiply is long. Short multiplies cost more than their flops on a loaded machine: every BLAS call
+# waits for its threads to be scheduled, and the selection has a fixed cost per chunk. Measured at
+# 1M × 128-d, 1,000 queries, load ≈ 8 (docs/benchmarks.md, 1:N): best of two, 2^21 scores 15.5 s,
+# 2^22 16.2 s, 2^23 10.4 s; a single query in 16,384-row chunks ran 5× slower than in one call.
+_CHUNK_SCORES = 1 << 23
 
 
 def chunk_rows(queries: int) -> int:
@@ -135,9 +136,10 @@ class ExactGallery:
         """Scores and row numbers (m, k) of the top k per query, best first; k = min(top_k, count).
 
         Exact: the same rows as a brute-force sort by descending score, equal scores in row order.
-        The multiply runs chunk by chunk into one reused score buffer that stays in cache, and each
-        chunk's scores go straight to a :class:`RunningTopK`, whose threshold pre-filter makes the
-        selection a small fraction of the multiply (the batch × N score matrix never exists).
+        The multiply runs chunk by chunk into one reused score buffer, and each chunk's scores go
+        straight to a :class:`RunningTopK`, whose threshold pre-filter reads every score once and
+        little else, so the selection is a small fraction of the multiply (the batch × N score
+        matrix never exists). A single query is a matrix-vector product over the whole gallery.
         """
         if top_k < 1:
             raise ValueError("top_k must be at least 1")

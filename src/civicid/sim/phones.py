@@ -68,7 +68,10 @@ class SimulatedPhones:
         return None
 
     def _issued(self) -> list[tuple[str, str, str | None, bool]]:
-        """Accounts of the commune issued by now and still waiting for activation (the simulator reads tables)."""
+        """Accounts of the commune issued by now and still waiting for activation (the simulator reads tables).
+
+        In the order of issue, then of person (not of the random account ids), so that a seed gives the same demo.
+        """
         now = self.context.clock.now()
         with unit_of_work(self.context.database.sessions) as session:
             rows = session.execute(
@@ -80,7 +83,7 @@ class SimulatedPhones:
                     EidAccount.status == AccountStatus.PENDING_ACTIVATION,
                     EidAccount.issued_at <= now,
                 )
-                .order_by(EidAccount.issued_at, EidAccount.id)
+                .order_by(EidAccount.issued_at, EidAccount.person_id)
             ).all()
         return [(a, n, p, bool(s)) for a, n, p, s in rows]
 

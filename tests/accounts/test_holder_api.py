@@ -164,3 +164,27 @@ async def test_five_wrong_passwords_lock_login(client: AsyncClient, phone: Phone
     locked = await _login(client, phone)
     _problem(locked, 423, "login_locked")
     assert locked.json()["retry_after_seconds"] == 15 * 60 + 1
+
+
+async def test_a_new_phone_is_bound_with_an_sms_code_and_the_old_one_loses_its_session(
+    client: AsyncClient, context: Context, phone: Phone
+) -> None:
+    await _activate(client, phone)
+    old = (await _login(client, phone)).json()
+    credentials = {"id_number": phone.person.id_number, "password": PASSWORD}
+    assert (await client.post("/api/v1/accounts/devices/code", json=credentials)).status_code == 202
+    new = Phone(context, phone.person, phone.account)
+    bound = await client.post(
+        "/api/v1/accounts/devices/bind",
+        json={
+            **credentials,
+            "code": codes_sent(context, phone.account.id)[0],
+            "device_public_jwk": new.jwk,
+            "device_proof": new.proof("bind"),
+        },
+    )
+    assert bound.status_code == 200, bound.text
+    assert bound.json()["device_id"] != old["device_id"]
+    stale = {"Authorization": f"Bearer {old['token']}", "CivicID-Device": old["device_id"]}
+    _problem(await client.get("/api/v1/accounts/me/wallet", headers=stale), 401, "holder_session_invalid")
+    _problem(await _login(client, phone), 403, "device_not_bound")

@@ -154,9 +154,7 @@ def holder_login(body: LoginIn, context: AppContext, hasher: Hasher, authority: 
             hasher=hasher,
         ),
     )
-    return HolderSessionOut(
-        token=done.token, account_id=done.account_id, device_id=done.device_id, expires_at=done.expires_at
-    )
+    return _session_out(done)
 
 
 @router.post("/devices/code", status_code=202, responses=problem_responses(401, 422, 423))
@@ -187,9 +185,7 @@ def bind_device(body: DeviceBindIn, context: AppContext, hasher: Hasher) -> Hold
             hasher=hasher,
         ),
     )
-    return HolderSessionOut(
-        token=done.token, account_id=done.account_id, device_id=done.device_id, expires_at=done.expires_at
-    )
+    return _session_out(done)
 
 
 @router.get("/{person_id}", responses=problem_responses(401, 403, 404))

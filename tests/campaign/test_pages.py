@@ -61,6 +61,8 @@ async def test_the_dashboard_draws_every_part_in_vietnamese_and_english(client: 
     assert "Kế hoạch ngày mai" in vi.text
     for part in ("Burn-up", "Map of villages", "per village and day", "Teams and kits", "plan (suggested)"):
         assert part in en.text
+    assert "No valid ID card (14+)" in en.text  # the registry's blocker beside the visits'
+    assert "Chưa có thẻ căn cước hợp lệ" in vi.text
     assert en.text.count("<svg") >= 4
     assert "<script" not in en.text  # nothing to load, nothing to run
 

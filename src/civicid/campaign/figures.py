@@ -240,7 +240,7 @@ def province_figures(
     _set(figures, "no_card", repository.no_card_by_village(session, codes, today))
     for village_id, outcome, n in tally.visit_outcomes(session, codes, list(figures)):
         if village_id in figures:
-            figures[village_id].visits[VisitOutcome(outcome).value] = n
+            figures[village_id].visits[outcome] = n  # a VisitOutcome value: the column's CHECK says so
     by_commune: dict[str, list[VillageFigures]] = defaultdict(list)
     for f in figures.values():
         by_commune[f.commune_code].append(f)
@@ -267,20 +267,22 @@ def _campaign_result(
         working_days_between(campaign, max(campaign.start_date, today - dt.timedelta(days=PACE_DAYS - 1)), today), 1
     )
     total = VillageFigures(0, "", campaign.commune_code, 0.0, "", None, None)
+    finishes: dict[int, dt.date] = {}
     for f in villages:
-        _derive(f, campaign, today, days_left, worked)
+        _derive(f, campaign, today, days_left, worked, finishes)
         _accumulate(total, f)
-    _derive(total, campaign, today, days_left, worked)
+    _derive(total, campaign, today, days_left, worked, finishes)
     reached_by_day: dict[tuple[int, dt.date], int] = {}
     visited_by_day: dict[tuple[int, dt.date], int] = {}
     teams: list[TeamFigures] = []
     if with_days:
-        rows = repository.cell_days(session, campaign.commune_code)
-        for row in rows:
-            key = (row.village_id, repository.as_date(row.day))
-            reached_by_day[key] = reached_by_day.get(key, 0) + int(row.reached or 0)
+        cells = repository.cell_days(session, campaign.commune_code)
+        for village_id, _device, day, _captured, reached, _issued in cells:
+            if reached:
+                key = (village_id, day)
+                reached_by_day[key] = reached_by_day.get(key, 0) + int(reached)
         visited_by_day = tally.households_by_day(session, [f.village_id for f in villages])
-        teams = _teams(session, campaign, rows)
+        teams = _teams(session, campaign, cells)
     return CampaignFigures(
         campaign_id=campaign.id,
         commune_code=campaign.commune_code,
@@ -307,27 +309,28 @@ def _add_counts(f: VillageFigures, row: Any) -> None:
 
 
 def _accumulate(total: VillageFigures, f: VillageFigures) -> None:
-    for name in (
-        "target_adults",
-        "target_under_6",
-        "captured",
-        "reached",
-        "approved",
-        "issued",
-        "activated",
-        "documents_integrated",
-        "signatures_activated",
-        "child_cards",
-        "failed",
-        "recent",
-        "no_card",
-    ):
-        setattr(total, name, getattr(total, name) + getattr(f, name))
+    """Add a village into its commune's total (spelt out: the province report adds 6,400 villages)."""
+    total.target_adults += f.target_adults
+    total.target_under_6 += f.target_under_6
+    total.captured += f.captured
+    total.reached += f.reached
+    total.approved += f.approved
+    total.issued += f.issued
+    total.activated += f.activated
+    total.documents_integrated += f.documents_integrated
+    total.signatures_activated += f.signatures_activated
+    total.child_cards += f.child_cards
+    total.failed += f.failed
+    total.recent += f.recent
+    total.no_card += f.no_card
     for outcome, n in f.visits.items():
         total.visits[outcome] = total.visits.get(outcome, 0) + n
 
 
-def _derive(f: VillageFigures, campaign: Campaign, today: dt.date, days_left: int, worked: int) -> None:
+def _derive(
+    f: VillageFigures, campaign: Campaign, today: dt.date, days_left: int, worked: int, finishes: dict[int, dt.date]
+) -> None:
+    """Coverage, pace and projection of one village; ``finishes`` remembers the day n working days on."""
     if f.target_adults > 0:
         f.coverage = f.issued / f.target_adults
         f.target_error = f.issued > f.target_adults or f.reached > f.target_adults
@@ -339,7 +342,10 @@ def _derive(f: VillageFigures, campaign: Campaign, today: dt.date, days_left: in
     if f.remaining == 0:
         f.projected_finish = today
     elif f.pace > 0:
-        f.projected_finish = add_working_days(campaign, today, math.ceil(f.remaining / f.pace))
+        days = math.ceil(f.remaining / f.pace)
+        if days not in finishes:
+            finishes[days] = add_working_days(campaign, today, days)
+        f.projected_finish = finishes[days]
     else:
         f.projected_finish = None
     f.behind = f.remaining > 0 and (f.projected_finish is None or f.projected_finish > campaign.deadline)
@@ -349,15 +355,14 @@ def _teams(session: Session, campaign: Campaign, cells: Sequence[Any]) -> list[T
     """Each team's figures, from the commune's cells by kit: the work a kit did stays its team's."""
     teams = session.scalars(select(Team).where(Team.campaign_id == campaign.id).order_by(Team.name)).all()
     by_device = {t.device_id: TeamFigures(t.id, t.name, t.device_id) for t in teams if t.device_id}
-    for row in cells:
-        team = by_device.get(row.device_id)
+    for _village, device_id, day, captured, reached, issued in cells:
+        team = by_device.get(device_id)
         if team is None:
             continue
-        team.captured += int(row.captured or 0)
-        team.reached += int(row.reached or 0)
-        team.issued += int(row.issued or 0)
-        day = repository.as_date(row.day)
-        team.by_day[day] = team.by_day.get(day, 0) + int(row.reached or 0)
+        team.captured += int(captured or 0)
+        team.reached += int(reached or 0)
+        team.issued += int(issued or 0)
+        team.by_day[day] = team.by_day.get(day, 0) + int(reached or 0)
     states = session.scalars(select(KitState).where(KitState.device_id.in_(list(by_device)))).all()
     for state in states:
         team = by_device[state.device_id]

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -239,6 +240,17 @@ class VisitCell(Base):
     """
 
     __tablename__ = "campaign_visit_cell"
+    # The commune page's doors per day: 64 index-only ranges instead of every outcome's cells.
+    __table_args__ = (
+        Index(
+            "ix_campaign_visit_cell_households",
+            "village_id",
+            "day",
+            postgresql_include=["n"],
+            postgresql_where=text("measure = 'households'"),
+            sqlite_where=text("measure = 'households'"),
+        ),
+    )
 
     village_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)

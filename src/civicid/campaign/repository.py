@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import Date, case, cast, func, literal_column, select
+from sqlalchemy import Date, Row, Select, case, cast, func, literal_column, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -30,6 +30,7 @@ FAILED = (
     ApplicationStatus.REJECTED_DUPLICATE,
     ApplicationStatus.REJECTED,
 )
+_Ts = TypeVarTuple("_Ts")
 UTC_OFFSET_HOURS = 7  # The commune's days are Vietnam's (UTC+7, no daylight saving).
 
 
@@ -39,6 +40,14 @@ def local_day(column: Any, dialect: str) -> ColumnElement[Any]:
         shifted = func.timezone("UTC", column) + literal_column(f"interval '{UTC_OFFSET_HOURS} hours'")
         return cast(shifted, Date)
     return func.date(column, f"+{UTC_OFFSET_HOURS} hours")
+
+
+def rows(session: Session, query: Select[*_Ts]) -> Sequence[Row[*_Ts]]:
+    """Run a read on the session's connection: plain rows, without the ORM's per-row loading.
+
+    A commune page reads thousands of cells; the ORM's result machinery cost more than the SQL.
+    """
+    return session.connection().execute(query).all()
 
 
 def as_date(value: Any) -> dt.date:
@@ -76,14 +85,15 @@ def _failed(table: Counted) -> ColumnElement[bool]:
     return table.status.in_([s.value for s in FAILED])
 
 
-def cell_days(session: Session, commune_code: str) -> Sequence[Any]:
-    """(village, device, day, captured, reached, approved, issued, child_cards, failed) of the commune."""
+def cell_days(session: Session, commune_code: str) -> Sequence[Row[int, str, dt.date, Any, Any, Any]]:
+    """(village, device, day, captured, reached, issued) of the commune: what the days' charts and teams need."""
+    captured, reached, _approved, issued, *_ = _measures(ApplicationCell)
     query = (
-        select(ApplicationCell.village_id, ApplicationCell.device_id, ApplicationCell.day, *_measures(ApplicationCell))
+        select(ApplicationCell.village_id, ApplicationCell.device_id, ApplicationCell.day, captured, reached, issued)
         .where(ApplicationCell.commune_code == commune_code)
         .group_by(ApplicationCell.village_id, ApplicationCell.device_id, ApplicationCell.day)
     )
-    return session.execute(query).all()
+    return rows(session, query)
 
 
 def village_totals(session: Session, commune_codes: Sequence[str]) -> Sequence[Any]:
@@ -97,7 +107,7 @@ def village_totals(session: Session, commune_codes: Sequence[str]) -> Sequence[A
         .where(ApplicationTotal.commune_code.in_(commune_codes))
         .group_by(ApplicationTotal.village_id)
     )
-    return session.execute(query).all()
+    return rows(session, query)
 
 
 def reached_since(session: Session, commune_codes: Sequence[str], since: dt.date) -> dict[int, int]:
@@ -112,14 +122,14 @@ def reached_since(session: Session, commune_codes: Sequence[str], since: dt.date
         )
         .group_by(ApplicationCell.village_id)
     )
-    return {int(village_id): int(n or 0) for village_id, n in session.execute(query).all()}
+    return {int(village_id): int(n or 0) for village_id, n in rows(session, query)}
 
 
 def activated_by_village(session: Session, commune_codes: Sequence[str]) -> dict[int, int]:
     """Level-2 accounts activated, by the holder's village: the triggers' tally (decision 0016)."""
     villages = select(Village.id).where(Village.commune_code.in_(list(commune_codes)))
     query = select(ActivationTotal.village_id, ActivationTotal.n).where(ActivationTotal.village_id.in_(villages))
-    return {int(village_id): int(n) for village_id, n in session.execute(query).all() if n}
+    return {int(village_id): int(n) for village_id, n in rows(session, query) if n}
 
 
 def no_card_by_village(session: Session, commune_codes: Sequence[str], today: dt.date) -> dict[int, int]:
@@ -134,7 +144,7 @@ def no_card_by_village(session: Session, commune_codes: Sequence[str], today: dt
         .where(CardGap.village_id.in_(villages), CardGap.blocked_from <= today)
         .group_by(CardGap.village_id)
     )
-    return {int(village_id): int(n) for village_id, n in session.execute(query).all()}
+    return {int(village_id): int(n) for village_id, n in rows(session, query)}
 
 
 def villages_of(session: Session, commune_codes: Sequence[str]) -> Sequence[Any]:
@@ -155,7 +165,7 @@ def villages_of(session: Session, commune_codes: Sequence[str]) -> Sequence[Any]
         .where(Village.commune_code.in_(commune_codes))
         .order_by(Village.commune_code, Village.name)
     )
-    return session.execute(query).all()
+    return rows(session, query)
 
 
 def village_people(session: Session, village_id: int, born_by_14: dt.date, born_after_6: dt.date) -> Sequence[Any]:

@@ -45,7 +45,7 @@ from civicid.campaign.models import (
     VisitedHousehold,
     VisitTotal,
 )
-from civicid.campaign.repository import as_date, local_day
+from civicid.campaign.repository import as_date, local_day, rows
 from civicid.core.clock import VIETNAM_TZ, Clock
 from civicid.core.database import insert_if_absent
 from civicid.enrollment.models import Application, ChangeCounter
@@ -362,20 +362,22 @@ def visit_outcomes(
         if len(village_ids) <= MANY_VILLAGES
         else select(Village.id).where(Village.commune_code.in_(list(commune_codes)))
     )
-    rows = session.execute(
-        select(VisitTotal.village_id, VisitTotal.outcome, VisitTotal.n).where(VisitTotal.village_id.in_(villages))
-    ).all()
-    return [(int(v), str(m), int(n)) for v, m, n in rows if n]
+    found = rows(
+        session,
+        select(VisitTotal.village_id, VisitTotal.outcome, VisitTotal.n).where(VisitTotal.village_id.in_(villages)),
+    )
+    return [(int(v), str(m), int(n)) for v, m, n in found if n]
 
 
 def households_by_day(session: Session, village_ids: Sequence[int]) -> dict[tuple[int, dt.date], int]:
-    """(village, day) -> households visited that day."""
-    rows = session.execute(
+    """(village, day) -> households visited that day (typed columns: the database's dates as dates)."""
+    found = rows(
+        session,
         select(VisitCell.village_id, VisitCell.day, VisitCell.n).where(
             VisitCell.village_id.in_(village_ids), VisitCell.measure == HOUSEHOLDS
-        )
-    ).all()
-    return {(int(v), as_date(d)): int(n) for v, d, n in rows}
+        ),
+    )
+    return {(v, d): n for v, d, n in found}
 
 
 __all__ = [

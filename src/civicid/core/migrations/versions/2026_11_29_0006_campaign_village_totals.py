@@ -182,6 +182,15 @@ def upgrade() -> None:
         sa.Column("blocked_from", sa.Date(), nullable=False),
         sa.PrimaryKeyConstraint("person_id", name=op.f("pk_campaign_card_gap")),
     )
+    op.create_index(
+        "ix_campaign_visit_cell_households",
+        "campaign_visit_cell",
+        ["village_id", "day"],
+        unique=False,
+        postgresql_include=["n"],
+        postgresql_where=sa.text("measure = 'households'"),
+        sqlite_where=sa.text("measure = 'households'"),
+    )
     op.create_index("ix_campaign_card_gap_village", "campaign_card_gap", ["village_id", "blocked_from"], unique=False)
     # The totals are the cells summed over kits and days: a tally already built (mark >= 0) gets
     # its totals here; one not built yet gets them from its first refresh, with its cells.
@@ -216,6 +225,7 @@ def downgrade() -> None:
         for _table, name in SQLITE_TRIGGER_NAMES:
             op.execute(f"DROP TRIGGER {name}")
     op.drop_index("ix_campaign_card_gap_village", table_name="campaign_card_gap")
+    op.drop_index("ix_campaign_visit_cell_households", table_name="campaign_visit_cell")
     op.drop_table("campaign_card_gap")
     op.drop_table("campaign_activation_total")
     op.drop_table("campaign_visit_total")

@@ -89,7 +89,7 @@ def _hashed(content: dict[str, Any]) -> dict[str, Any]:
 
 
 # Built once: building and hashing a statement per append costs more than running it.
-_INSERT = insert(AuditEntry).returning(AuditEntry.seq)
+_INSERT = insert(AuditEntry)
 _LAST_HASH = select(AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
 _PG_APPEND = text(
     "SELECT out_seq, out_prev, out_hash FROM civicid_audit_append("
@@ -106,11 +106,12 @@ def record(
     subject_type: str,
     subject_id: str,
     details: dict[str, Any] | None = None,
-) -> AuditEntry:
+) -> None:
     """Append one entry to the chain, in the caller's transaction.
 
     This runs on every read of a record, so it is one round trip on PostgreSQL (a function that
-    takes the chain's advisory lock, reads the last hash and inserts) and goes past the ORM.
+    takes the chain's advisory lock, reads the last hash and inserts) and goes past the ORM: no
+    ``AuditEntry`` object is made for the row (read entries back with :func:`entries_for_subject`).
     """
     content = {
         "at": clock.now(),
@@ -123,14 +124,13 @@ def record(
     digest = content_digest(_hashed(content))
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        seq, prev_hash, entry_hash = connection.execute(_PG_APPEND, {**content, "digest": digest}).one()
+        connection.execute(_PG_APPEND, {**content, "digest": digest}).one()
     else:
         # Every SQLite write transaction begins IMMEDIATE (core/database.py): no other writer can
         # append between this read and the insert.
         prev_hash = connection.execute(_LAST_HASH).scalar() or GENESIS_HASH
         entry_hash = chain_hash(prev_hash, digest)
-        seq = connection.execute(_INSERT, {**content, "prev_hash": prev_hash, "entry_hash": entry_hash}).scalar_one()
-    return AuditEntry(seq=seq, **content, prev_hash=prev_hash, entry_hash=entry_hash)
+        connection.execute(_INSERT, {**content, "prev_hash": prev_hash, "entry_hash": entry_hash})
 
 
 _CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(202219729)")  # the key civicid_audit_append takes

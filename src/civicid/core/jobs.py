@@ -182,8 +182,12 @@ def complete_batch(*, session: Session, clock: Clock, jobs: list[ClaimedJob]) ->
 
 
 # ``INSERT … ON CONFLICT DO NOTHING`` per dialect, built once (enqueuing is on every stage's path).
+# On PostgreSQL with RETURNING, so that many rows go as one multi-row INSERT ("insertmanyvalues"),
+# not one query per row.
 _INSERT_IGNORING = {
-    "postgresql": postgresql.insert(Job).on_conflict_do_nothing(index_elements=["kind", "subject_id"]),
+    "postgresql": postgresql.insert(Job)
+    .on_conflict_do_nothing(index_elements=["kind", "subject_id"])
+    .returning(Job.id),
     "sqlite": sqlite.insert(Job).on_conflict_do_nothing(index_elements=["kind", "subject_id"]),
 }
 

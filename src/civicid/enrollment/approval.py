@@ -31,7 +31,8 @@ def approve(
     still awaiting approval (a concurrent decision leaves it nothing to move), then the timeline
     event, the audit entry and the issue job, as for every decision.
     """
-    row = session.execute(_DECIDABLE, {"id": application_id}).first()
+    session.flush()  # the checks below read with Core: what this transaction changed must be written
+    row = session.connection().execute(_DECIDABLE, {"id": application_id}).first()
     status, operator, commune = row if row is not None else (None, "", "")
     _check_decidable(
         supervisor, application_id, status, operator, commune, commune_code, ApplicationStatus.AWAITING_APPROVAL

@@ -23,6 +23,11 @@ from civicid.core.clock import Clock
 from civicid.enrollment.models import Application, ApplicationStatus, ProbeTemplate
 
 TOP_K = 5
+# PostgreSQL: RETURNING sends a batch's probes as one multi-row INSERT, not one query per row.
+_INSERT_PROBES = {
+    "postgresql": insert(ProbeTemplate).returning(ProbeTemplate.application_id),
+    "sqlite": insert(ProbeTemplate),
+}
 # Serialises 1:N searches on PostgreSQL, so that two duplicates processed at the same time by two
 # workers still see each other (SQLite serialises writers already).
 _DEDUP_LOCK = 202219730
@@ -65,7 +70,8 @@ class EnrollmentBiometrics:
 
     def insert_probes(self, session: Session, rows: Sequence[dict[str, object]]) -> None:
         if rows:
-            session.execute(insert(ProbeTemplate), list(rows))
+            connection = session.connection()
+            connection.execute(_INSERT_PROBES[connection.dialect.name], list(rows))
 
     def probes(self, session: Session, application_ids: Sequence[str], modality: str) -> dict[str, Template]:
         """The probes of ``modality`` of many applications, opened, by application id (one query)."""

@@ -203,7 +203,10 @@ def refused_devices(*, session: Session, device_ids: Collection[str]) -> dict[st
 
 def active_device(*, session: Session, device_id: str) -> DeviceRead:
     """A registered, unrevoked device; raises :class:`UnknownDevice` or :class:`RevokedDevice`."""
-    row = session.execute(_DEVICE, {"id": device_id}).first() if _DEVICE_ID.match(device_id) else None
+    row = None
+    if _DEVICE_ID.match(device_id):
+        session.flush()  # a revocation made earlier in this transaction counts (the read below is Core)
+        row = session.connection().execute(_DEVICE, {"id": device_id}).first()
     if row is None:
         raise UnknownDevice("signed by a device that is not registered", device_id=device_id[:64])
     found = DeviceRead.model_validate(row._mapping)

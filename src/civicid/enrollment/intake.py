@@ -21,8 +21,9 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import CompoundSelect, bindparam, delete, insert, literal_column, null, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
@@ -48,13 +49,36 @@ from civicid.enrollment.timeline import add_event, next_change_seq
 CHUNK_MAX_BYTES = 256 * 1024
 # Statements of the per-request path, built once: building one costs more than running it.
 _PART = ApplicationPart
-_STATE = (
-    select(Application.status, _PART.name, _PART.kind, _PART.size, _PART.priority, _PART.sha256, _PART.blob)
-    .outerjoin(_PART, _PART.application_id == Application.id)
-    .where(Application.id == bindparam("id"))
-)
 _CHUNKS = select(PartChunk.part_name, PartChunk.offset, PartChunk.size, PartChunk.sha256).where(
     PartChunk.application_id == bindparam("id")
+)
+# An application's whole state in one round trip: its declared parts (with its status; one row with
+# no part while only the envelope is in) tagged 0, then its chunks tagged 1.
+_STATE: CompoundSelect[Any] = union_all(
+    select(
+        literal_column("0").label("row"),
+        Application.status,
+        _PART.name,
+        _PART.kind,
+        _PART.size,
+        _PART.priority,
+        _PART.sha256,
+        _PART.blob,
+        null().label("chunk_offset"),
+    )
+    .outerjoin(_PART, _PART.application_id == Application.id)
+    .where(Application.id == bindparam("id")),
+    select(
+        literal_column("1"),
+        null(),
+        PartChunk.part_name,
+        null(),
+        PartChunk.size,
+        null(),
+        PartChunk.sha256,
+        null(),
+        PartChunk.offset,
+    ).where(PartChunk.application_id == bindparam("id")),
 )
 _INSERT_IGNORING = {
     name: {
@@ -65,7 +89,11 @@ _INSERT_IGNORING = {
     }
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
-_INSERT_PARTS = insert(ApplicationPart)
+# PostgreSQL: RETURNING sends the manifest's parts as one multi-row INSERT, not one query per part.
+_INSERT_PARTS = {
+    "postgresql": insert(ApplicationPart).returning(ApplicationPart.name),
+    "sqlite": insert(ApplicationPart),
+}
 _REPLACE_CHUNK = (
     update(PartChunk)
     .where(
@@ -242,9 +270,11 @@ class _State:
     @classmethod
     def load(cls, session: Session, application_id: str) -> _State:
         rows = session.connection().execute(_STATE, {"id": application_id}).all()
-        parts = {row[1]: _Part(*row[1:]) for row in rows if row[1] is not None}
-        status = rows[0][0] if rows else None
-        return cls(application_id, bool(rows), status, parts, _chunks(session, application_id))
+        declared = [row for row in rows if row[0] == 0]
+        parts = {row[2]: _Part(*row[2:8]) for row in declared if row[2] is not None}
+        chunks = [_Chunk(row[2], row[8], row[4], row[6]) for row in rows if row[0] == 1]
+        status = declared[0][1] if declared else None
+        return cls(application_id, bool(declared), status, parts, chunks)
 
     @classmethod
     def declared(cls, envelope: packet.Envelope, chunks: list[_Chunk]) -> _State:
@@ -323,7 +353,7 @@ def _insert_application(
             }
             for ref in envelope.manifest
         ]
-        connection.execute(_INSERT_PARTS, parts)
+        connection.execute(_INSERT_PARTS[connection.dialect.name], parts)
     add_event(session, clock, envelope.application_id, "received", "accepted", actor=f"device:{device_id}")
     return True
 

@@ -37,14 +37,25 @@ def canonical_json(value: Any) -> bytes:
 
 
 def _plain(value: Any) -> bool:
-    """True when the standard encoder's output is already canonical (see the module docstring)."""
+    """True when the standard encoder's output is already canonical (see the module docstring).
+
+    Loops, not generators: this walks every audit entry's details (lists of ids included).
+    """
     kind = type(value)
-    if kind is str or value is None or kind is bool:
+    if kind is str or kind is bool or value is None:
         return True
     if kind is int:
         return bool(-_INT_LIMIT <= value <= _INT_LIMIT)
     if kind is dict:
-        return all(type(k) is str and k.isascii() and _plain(v) for k, v in value.items())
+        for key, member in value.items():
+            if type(key) is not str or not key.isascii() or not _plain(member):
+                return False
+        return True
     if kind is list or kind is tuple:
-        return all(_plain(v) for v in value)
+        for item in value:
+            if type(item) is str or (type(item) is int and -_INT_LIMIT <= item <= _INT_LIMIT):
+                continue
+            if not _plain(item):
+                return False
+        return True
     return isinstance(value, str)  # a str subclass (StrEnum) is written as its value by both

@@ -15,8 +15,10 @@ from civicid.campaign.assignments import assign, kit_assignment
 from civicid.campaign.models import Assignment, Campaign, Team, TeamMember, VillageTarget
 from civicid.campaign.scope import bind_village_head
 from civicid.core.audit import AuditEntry
+from civicid.core.crypto import generate_signing_key, public_jwk
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
+from civicid.enrollment.devices import register_device
 from civicid.web.staff import StaffAccount, StaffRole
 
 from .conftest import COMMITTEE, SmallCommune
@@ -153,6 +155,34 @@ class TestTeams:
         )
         assert no_org.status_code == no_name.status_code == 422
         assert "where the member comes from" in no_org.text
+
+
+class TestKit:
+    async def test_a_new_kit_takes_the_work_from_today_and_the_old_kit_drops_it(
+        self, client: AsyncClient, context: Context, commune: SmallCommune, teams: dict[str, int]
+    ) -> None:
+        with unit_of_work(context.database.sessions) as session:
+            kit = register_device(
+                session=session,
+                clock=context.clock,
+                actor=COMMITTEE,
+                commune_code=commune.code,
+                public_jwk=public_jwk(generate_signing_key()),
+            ).id
+        await login(client, "chairman")
+        page = await client.get(f"/campaign/teams/{teams['Tổ 1']}")
+        assert f'<option value="{kit}">' in page.text  # registered and free
+        changed = await client.post(f"/campaign/teams/{teams['Tổ 1']}/kit", data={"device_id": kit})
+        assert changed.status_code == 303
+        with unit_of_work(context.database.sessions) as session:
+            old = kit_assignment(session=session, device_id="kit-a", day=TOMORROW)
+            new = kit_assignment(session=session, device_id=kit, day=TOMORROW)
+        assert old.village_ids == frozenset()
+        assert new.village_ids == {commune.villages[0]}
+        assert "campaign.kit" in _actions(context)
+        taken = await client.post(f"/campaign/teams/{teams['Tổ 2']}/kit?lang=en", data={"device_id": kit})
+        assert taken.status_code == 422  # the kit serves Tổ 1 now: not offered, refused
+        assert "registered kit of the commune" in taken.text
 
 
 class TestAssignments:

@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from civicid.campaign import kits
-from civicid.campaign.errors import InvalidCampaignInput, TeamNotFound
+from civicid.campaign.errors import InvalidCampaignInput, KitAlreadyInTeam, TeamNotFound
 from civicid.campaign.models import Assignment, Campaign, Team
 from civicid.campaign.service import ensure_campaign_for, get_or_create_team
 from civicid.core import audit
@@ -170,6 +170,58 @@ def assign_villages_to_kit(
         device_id=device_id,
     )
     assign(session=session, clock=clock, actor=actor, team_id=team.id, start=start, end=end, village_ids=villages)
+
+
+def change_kit(*, session: Session, clock: Clock, actor: Actor, team_id: int, device_id: str | None) -> None:
+    """Give a team another kit (a broken one replaced), or none: its work from today on moves with it.
+
+    The old kit drops the work at its next sync and the new one receives it; the days before today
+    stay the old kit's, as the work it did does (figures count work by the kit that did it).
+    """
+    team = session.get(Team, team_id)
+    if team is None:
+        raise TeamNotFound(f"no team {team_id}")
+    if device_id == team.device_id:
+        raise InvalidCampaignInput("the team already carries this kit", field="device_id", rule="same_kit")
+    if device_id is not None and session.scalar(
+        select(Team.id).where(Team.campaign_id == team.campaign_id, Team.device_id == device_id)
+    ):
+        raise KitAlreadyInTeam(f"kit {device_id} already serves a team of this campaign")
+    today, now = clock.today(), clock.now()
+    current = session.scalars(
+        select(Assignment)
+        .where(Assignment.team_id == team.id, Assignment.withdrawn_at.is_(None), Assignment.end_date >= today)
+        .with_for_update()
+    ).all()
+    for row in current:
+        if row.start_date < today:
+            session.add(
+                Assignment(
+                    team_id=row.team_id,
+                    device_id=device_id,
+                    village_id=row.village_id,
+                    household_id=row.household_id,
+                    start_date=today,
+                    end_date=row.end_date,
+                    created_at=now,
+                    created_by=str(actor),
+                )
+            )
+            row.end_date = today - ONE_DAY
+        else:
+            row.device_id = device_id
+    old, team.device_id = team.device_id, device_id
+    for kit in sorted(k for k in (old, device_id) if k):
+        kits.bump_assignment_version(session=session, device_id=kit)
+    audit.record(
+        session=session,
+        clock=clock,
+        actor=actor,
+        action="campaign.kit",
+        subject_type="campaign_team",
+        subject_id=str(team.id),
+        details={"from": old, "to": device_id, "assignments": len(current)},
+    )
 
 
 def withdraw(*, session: Session, clock: Clock, actor: Actor, assignment_id: int) -> None:
@@ -383,6 +435,7 @@ __all__ = [
     "KitAssignment",
     "assign",
     "assign_villages_to_kit",
+    "change_kit",
     "check_days",
     "kit_assignment",
     "list_assignments",

@@ -233,6 +233,29 @@ def reassign_submit(
     return page.submit(change, lambda exc: page.team(team, exc, form))
 
 
+@router.post("/teams/{team_id}/kit")
+def change_kit_submit(
+    request: Request,
+    team_id: int,
+    context: AppContext,
+    session: DbSession,
+    principal: Manager,
+    device_id: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    page, team = _team_editor(request, context, session, principal, team_id)
+
+    def change() -> str:
+        kit = device_id.strip() or None
+        if kit is not None and kit not in free_kits(session, page.campaign):
+            raise InvalidCampaignInput(
+                "choose a registered kit of the commune not serving a team", field="device_id", rule="kit_not_free"
+            )
+        assignments.change_kit(session=session, clock=page.clock, actor=page.actor, team_id=team.id, device_id=kit)
+        return f"/campaign/teams/{team.id}?done=kit"
+
+    return page.submit(change, lambda exc: page.team(team, exc, {"device_id": device_id}))
+
+
 @router.post("/assignments/{assignment_id}/withdraw")
 def withdraw_submit(
     request: Request, assignment_id: int, context: AppContext, session: DbSession, principal: Manager

@@ -34,7 +34,7 @@ from civicid.web.templating import render
 
 # The refusals shown on the form; anything else (403, 404 of a page) goes to the error page.
 FORM_ERRORS = (InvalidCampaignInput, DuplicateTeam, KitAlreadyInTeam)
-DONE = frozenset({"team", "member", "assigned", "reassigned", "withdrawn", "target"})
+DONE = frozenset({"team", "member", "kit", "assigned", "reassigned", "withdrawn", "target"})
 TARGET_MAX = 100_000
 
 
@@ -114,6 +114,7 @@ class PlanningPage:
             "others": [t for t, _ in teams if t.id != team.id],
             "villages": villages_of(self.session, self.campaign),
             "organisations": list(Organisation),
+            "kits": free_kits(self.session, self.campaign),
         }
         return self._render("team.html", error, defaults | (form or {}), values)
 

@@ -87,11 +87,17 @@ def refresh_applications(*, session: Session, clock: Clock) -> RefreshResult:
     Nothing is written when nothing changed (the usual page view in the evening). Otherwise the
     mark's row is locked first, so a concurrent refresh waits and then finds the work done.
     """
-    upto = _counter(session)
-    mark = session.scalar(select(TallyMark.seq).where(TallyMark.name == APPLICATIONS))
-    if mark is not None and mark >= upto:
+    # One statement, one round trip, for the usual case: nothing changed since the last view.
+    counter, mark = session.execute(
+        select(
+            select(ChangeCounter.value).where(ChangeCounter.name == APPLICATIONS).scalar_subquery(),
+            select(TallyMark.seq).where(TallyMark.name == APPLICATIONS).scalar_subquery(),
+        )
+    ).one()
+    if mark is not None and mark >= int(counter or 0):
         return RefreshResult(mark=int(mark), changes=0, rebuilt=False)
-    insert_if_absent(session, TallyMark, {"name": APPLICATIONS, "seq": -1})
+    if mark is None:
+        insert_if_absent(session, TallyMark, {"name": APPLICATIONS, "seq": -1})
     locked = session.execute(
         update(TallyMark)
         .where(TallyMark.name == APPLICATIONS)

@@ -380,6 +380,19 @@ class TestPlanPage:
         assert "its kit already holds this village" in page.text  # Tổ 1 keeps the village it was sent to
         assert "{" not in page.text.split("<main>")[1]  # every reason's values filled in
 
+    async def test_a_plan_line_opens_the_assignment_form_filled_in(
+        self, client: AsyncClient, commune: SmallCommune, teams: dict[str, int]
+    ) -> None:
+        await login(client, "chairman")
+        plan = await client.get("/campaign/plan?lang=en")
+        link = plan.text.split('class="assign-link" href="')[1].split('"')[0].replace("&amp;", "&")
+        assert "day=2026-11-30" in link
+        form = await client.get(link)
+        assert form.status_code == 200
+        village = link.split("village=")[1].split("&")[0]
+        assert f'<option value="{village}" selected>' in form.text
+        assert 'id="assign-start" name="start" type="date" required value="2026-11-30"' in form.text
+
     async def test_a_village_head_sees_the_lines_of_their_village_only(
         self, client: AsyncClient, commune: SmallCommune
     ) -> None:
@@ -388,3 +401,4 @@ class TestPlanPage:
         assert page.status_code == 200
         shown = {int(part.split('"')[0]) for part in page.text.split('href="/campaign/villages/')[1:]}
         assert shown <= {commune.villages[1]}
+        assert "assign-link" not in page.text  # nothing to change from a village head's login

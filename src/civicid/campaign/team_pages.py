@@ -14,9 +14,9 @@ and SameSite=Strict session cookies (``web/middleware.py``).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -82,8 +82,21 @@ def teams_page(
 
 
 @router.get("/teams/{team_id}")
-def team_page(request: Request, team_id: int, context: AppContext, session: DbSession, principal: Reader) -> Response:
-    """One team: members, assignments, and (for the committee) the forms to change them."""
+def team_page(
+    request: Request,
+    team_id: int,
+    context: AppContext,
+    session: DbSession,
+    principal: Reader,
+    village: Annotated[list[str] | None, Query(max_length=20)] = None,
+    households: Annotated[str, Query(max_length=2000)] = "",
+    day: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    """One team: members, assignments, and (for the committee) the forms to change them.
+
+    A line of tomorrow's plan links here with its village, households and day, so the assignment
+    form opens filled in with what the plan suggests; the committee only confirms.
+    """
     scope = scope_of(session=session, staff_account_id=principal.id, commune_code=principal.commune_code)
     team = _team(session, scope, team_id)
     page = _reader(request, context, session, principal, _commune_of(session, team))
@@ -95,7 +108,10 @@ def team_page(request: Request, team_id: int, context: AppContext, session: DbSe
         village_id=scope.village_id,
     ):
         raise OutsideVillage(f"team {team_id} is not sent to this village head's village")
-    return page.team(team)
+    suggested: dict[str, Any] = {"village_ids": village or [], "households": households}
+    if day:
+        suggested |= {"start": day, "end": day}
+    return page.team(team, form=suggested)
 
 
 @router.get("/targets")

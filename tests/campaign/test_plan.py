@@ -301,6 +301,10 @@ def test_civicid_campaign_plan_prints_the_plan_as_json(
     assert {"team", "village", "expected", "reason", "households", "why", "why_text"} <= set(line)
     assert line["why_text"]
     assert "{" not in line["why_text"]  # every value filled in
+    text = civicid("campaign", "plan", "--commune", commune.code)
+    assert text.exit_code == 0, text.output
+    assert "Plan for 2026-11-30" in text.output
+    assert f"{line['team']}: {line['village']}" in text.output
 
 
 def test_on_a_simulated_campaign_the_plan_keeps_every_rule(context: Context, commune: SmallCommune) -> None:

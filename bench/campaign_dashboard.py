@@ -49,6 +49,7 @@ from civicid.registry.bulk import load_population
 from civicid.registry.models import GuardianLink, Household, IdCard, Person, Village
 from civicid.sim.population import generate_commune
 from civicid.web.app import create_app
+from civicid.web.server import freeze_startup_objects
 from civicid.web.staff import StaffRole
 from civicid.web.staff_service import create_staff
 
@@ -378,7 +379,9 @@ def run(people: int, communes: int, days: int, queries: int, seed: int, reuse: b
         database=Database(engine=engine, sessions=sessions),
         clock=clock,
     )
-    client = TestClient(create_app(context))
+    app = create_app(context)
+    freeze_startup_objects()  # as run_server does before serving: the page "as served"
+    client = TestClient(app)
     response = client.post("/api/v1/auth/login", json={"username": "bench.committee", "password": PASSWORD})
     response.raise_for_status()
 

@@ -6,6 +6,7 @@ workers beside it when a deployment needs them.
 
 from __future__ import annotations
 
+import gc
 import socket
 import threading
 import time
@@ -22,6 +23,18 @@ from civicid.web.app import create_app
 KEEP_ALIVE_S = 75
 
 
+def freeze_startup_objects() -> None:
+    """Move everything allocated so far into the collector's permanent generation (``gc.freeze``).
+
+    The app's modules, routes, models and templates live as long as the process; left in the
+    collector's reach, every full collection walks them all: a 200 ms pause every eighth view of
+    the commune dashboard under load, which made its p95 (docs/benchmarks.md). Call it once, when
+    the app is built and before it serves.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def run_server(context: Context, *, host: str, port: int, worker: bool = True) -> None:
     background = BackgroundWorker(context) if worker else None
     if background is not None:
@@ -29,8 +42,10 @@ def run_server(context: Context, *, host: str, port: int, worker: bool = True) -
     try:
         # No access log: request lines carry query strings, and a search query is a person's name or
         # ID number. Personal data never goes to logs (DESIGN.md decision 10).
+        app = create_app(context)
+        freeze_startup_objects()
         uvicorn.run(
-            create_app(context),
+            app,
             host=host,
             port=port,
             proxy_headers=True,

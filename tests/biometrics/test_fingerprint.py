@@ -135,6 +135,13 @@ class TestNbisMatcher:
         with pytest.raises(TemplateMismatch):
             verifier.score(template, older)
 
+    @pytest.mark.parametrize("data", [b"", b"not an image", b"\x89PNG\r\n\x1a\ncut"])
+    def test_unreadable_image_fails_extraction(self, data: bytes) -> None:
+        verifier = installed_verifier()
+        assert verifier is not None
+        with pytest.raises(ExtractionFailed):
+            verifier.extract(data)
+
     def test_blank_image_has_no_minutiae(self) -> None:
         verifier = installed_verifier()
         assert verifier is not None

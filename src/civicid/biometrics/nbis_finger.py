@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import threading
 from typing import Any
 
 from civicid.biometrics.errors import ExtractionFailed
@@ -49,6 +50,8 @@ class NbisFingerprintVerifier(MinutiaeVerifier):
         )
         self._nbis = nbis
         self._extractor = nbis.new_nbis_extractor(settings)
+        # NIST's C code keeps state in globals; pages are served from a thread pool: one call at a time.
+        self._lock = threading.Lock()
         # The model version is the binding's release: it pins both mindtct and bozorth3 as built.
         self.model = MODEL
         self.model_version = importlib.metadata.version(DISTRIBUTION)
@@ -56,9 +59,10 @@ class NbisFingerprintVerifier(MinutiaeVerifier):
     def extract(self, image: bytes) -> MinutiaeTemplate:
         """The minutiae of one fingerprint image; :class:`ExtractionFailed` when none can be read."""
         try:
-            minutiae = self._extractor.extract_minutiae(image)
-            record = bytes(minutiae.to_iso_19794_2_2005())
-            count = len(minutiae.get())
+            with self._lock:
+                minutiae = self._extractor.extract_minutiae(image)
+                record = bytes(minutiae.to_iso_19794_2_2005())
+                count = len(minutiae.get())
         except self._nbis.NbisError as exc:
             raise ExtractionFailed("no fingerprint could be read from the image") from exc
         if count == 0:
@@ -70,6 +74,7 @@ class NbisFingerprintVerifier(MinutiaeVerifier):
         expected = MinutiaeTemplate(self.model, self.model_version, b"", 0)
         expected.require_same_model(a)
         expected.require_same_model(b)
-        first = self._extractor.load_iso_19794_2_2005(a.record)
-        second = self._extractor.load_iso_19794_2_2005(b.record)
-        return float(first.compare(second))
+        with self._lock:
+            first = self._extractor.load_iso_19794_2_2005(a.record)
+            second = self._extractor.load_iso_19794_2_2005(b.record)
+            return float(first.compare(second))

@@ -72,6 +72,13 @@ def capture(
     build_worker(context, pipeline, name="test-worker").run_until_idle()
 
 
+def issue_waiting(context: Context, pipeline: Pipeline, commune_code: str) -> int:
+    """The supervisor approves what waits, and the pipeline issues the accounts; returns how many."""
+    approved = approve_waiting(context, commune_code, "supervisor")
+    build_worker(context, pipeline, name="test-worker").run_until_idle()
+    return approved
+
+
 def direct_counts(context: Context, commune_code: str) -> dict[str, Counter[object]]:
     """The same figures, counted row by row in Python from every application of the commune."""
     failed = {
@@ -159,8 +166,7 @@ def test_figures_equal_the_records_after_reassignment_and_a_late_sync(
         )
     capture(context, pipeline, kit_a, adults_of(context, first, 4), dt.date(2026, 11, 23))
     capture(context, pipeline, kit_a, adults_of(context, second, 3), dt.date(2026, 11, 24))
-    approve_waiting(context, commune.code, "supervisor")
-    build_worker(context, pipeline, name="test-worker").run_until_idle()
+    issue_waiting(context, pipeline, commune.code)
     assert_figures_match_records(context, campaign)
 
     # The second village moves to kit B; kit B works there, kit A keeps what it captured.
@@ -195,8 +201,7 @@ def test_a_corrected_target_is_in_force_and_coverage_above_it_is_a_target_error(
     village = commune.villages[0]
     kit = kit_for(context, commune, "operator.a")
     capture(context, pipeline, kit, adults_of(context, village, 3), dt.date(2026, 11, 27))
-    approve_waiting(context, commune.code, "supervisor")
-    build_worker(context, pipeline, name="test-worker").run_until_idle()
+    issue_waiting(context, pipeline, commune.code)
     with unit_of_work(context.database.sessions) as session:
         service.correct_targets(
             session=session,
@@ -266,8 +271,7 @@ def test_activated_and_no_card_equal_the_accounts_and_the_registry(
     first, second = commune.villages[:2]
     kit = kit_for(context, commune, "operator.a")
     capture(context, pipeline, kit, adults_of(context, first, 3) + adults_of(context, second, 2), dt.date(2026, 11, 26))
-    approve_waiting(context, commune.code, "supervisor")
-    build_worker(context, pipeline, name="test-worker").run_until_idle()
+    issue_waiting(context, pipeline, commune.code)
     figures = assert_figures_match_records(context, campaign)
     assert figures.total.activated == 0  # issuing is not activating
     assert {v.village_id: v.no_card for v in figures.villages if v.no_card} == dict(
@@ -371,8 +375,7 @@ def test_the_province_report_reads_the_same_village_figures_as_the_commune_page(
 ) -> None:
     kit = kit_for(context, commune, "operator.a")
     capture(context, pipeline, kit, adults_of(context, commune.villages[0], 3), dt.date(2026, 11, 24))
-    approve_waiting(context, commune.code, "supervisor")
-    build_worker(context, pipeline, name="test-worker").run_until_idle()
+    issue_waiting(context, pipeline, commune.code)
     capture(context, pipeline, kit, adults_of(context, commune.villages[1], 2), dt.date(2026, 11, 27))
     page = assert_figures_match_records(context, campaign).as_dict()
     with unit_of_work(context.database.sessions) as session:

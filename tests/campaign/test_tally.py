@@ -9,7 +9,14 @@ from collections import Counter
 from alembic import command
 from sqlalchemy import func, select, text
 from tests.campaign.conftest import COMMITTEE, START, SmallCommune
-from tests.campaign.test_figures import adults_of, assert_figures_match_records, capture, figures_of, kit_for
+from tests.campaign.test_figures import (
+    adults_of,
+    assert_figures_match_records,
+    capture,
+    figures_of,
+    issue_waiting,
+    kit_for,
+)
 
 from civicid.campaign import service, tally
 from civicid.campaign.assignments import assign_villages_to_kit
@@ -30,9 +37,7 @@ from civicid.core.database import unit_of_work
 from civicid.core.ids import new_id
 from civicid.core.runtime import Context
 from civicid.enrollment.models import Application
-from civicid.enrollment.runtime import build_worker
 from civicid.enrollment.tasks import Pipeline
-from civicid.sim.enrollment import approve_waiting
 
 
 def refresh(context: Context) -> tally.RefreshResult:
@@ -102,8 +107,7 @@ def test_the_first_refresh_builds_then_later_ones_read_only_the_changes(
     assert refresh(context).changes == 0  # nothing changed: nothing read, nothing written
     assert_cells_are_the_counted_applications(context)
 
-    decided = approve_waiting(context, commune.code, "supervisor")
-    build_worker(context, pipeline, name="test-worker").run_until_idle()
+    decided = issue_waiting(context, pipeline, commune.code)
     after = refresh(context)
     assert not after.rebuilt
     assert decided <= after.changes <= 2 * decided  # approval, then issuing: each a change
@@ -276,8 +280,7 @@ def test_migration_0006_sums_the_cells_already_counted_into_village_totals(
     village = commune.villages[0]
     kit = kit_for(context, commune, "operator.a")
     capture(context, pipeline, kit, adults_of(context, village, 3), dt.date(2026, 11, 25))
-    approve_waiting(context, commune.code, "supervisor")
-    build_worker(context, pipeline, name="test-worker").run_until_idle()
+    issue_waiting(context, pipeline, commune.code)
     refresh(context)
     at = dt.datetime(2026, 11, 26, 1, 0, tzinfo=dt.UTC)
     with unit_of_work(context.database.sessions) as session:
@@ -303,8 +306,7 @@ def test_two_refreshes_at_once_count_each_change_once(
     kit = kit_for(context, commune, "operator.a")
     capture(context, pipeline, kit, adults_of(context, commune.villages[0], 3), dt.date(2026, 11, 25))
     refresh(context)
-    approve_waiting(context, commune.code, "supervisor")
-    build_worker(context, pipeline, name="test-worker").run_until_idle()
+    issue_waiting(context, pipeline, commune.code)
     results: list[tally.RefreshResult] = []
     first_in = threading.Event()
     release = threading.Event()

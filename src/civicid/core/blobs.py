@@ -102,11 +102,18 @@ _TEMPORARY = itertools.count()
 def _create_temporary(folder: str) -> tuple[int, str]:
     """A new file only this call opened (``O_EXCL``): named by process, thread and a counter.
 
-    ``tempfile.mkstemp`` draws random names for the same guarantee, at several times the cost.
+    ``tempfile.mkstemp`` draws random names for the same guarantee, at several times the cost. A
+    name left behind by a crashed process that had the same id is skipped, as mkstemp skips a taken
+    name.
     """
-    name = f"{folder}/.incoming-{os.getpid()}-{threading.get_ident()}-{next(_TEMPORARY)}"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-    return os.open(name, flags, 0o600), name
+    for _ in range(100):
+        name = f"{folder}/.incoming-{os.getpid()}-{threading.get_ident()}-{next(_TEMPORARY)}"
+        try:
+            return os.open(name, flags, 0o600), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name in {folder}")
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -319,7 +319,12 @@ def _complete(engine: Engine) -> None:
 
 
 def _change(engine: Engine, commune_code: str, count: int, round_: int) -> None:
-    """``count`` applications of the commune change status, numbered like the pipeline's changes."""
+    """``count`` applications of the commune change status, numbered like the pipeline's changes.
+
+    The numbers are the counter's last ``count`` (the row number is taken after the offset: taken
+    before it, as until 2026-11-29, it numbered changes above the counter, so every other view
+    counted none and the next one two rounds).
+    """
     with engine.begin() as connection:
         last = connection.execute(
             text("UPDATE change_counter SET value = value + :n WHERE name = 'application' RETURNING value"),
@@ -331,8 +336,9 @@ def _change(engine: Engine, commune_code: str, count: int, round_: int) -> None:
                 UPDATE application a SET
                     status = CASE WHEN a.status = 'issued' THEN 'awaiting_approval' ELSE 'issued' END,
                     change_seq = :last - :n + c.k
-                FROM (SELECT id, row_number() OVER (ORDER BY id) AS k FROM application
-                      WHERE commune_code = :commune ORDER BY id OFFSET :offset LIMIT :n) c
+                FROM (SELECT id, row_number() OVER (ORDER BY id) AS k
+                      FROM (SELECT id FROM application WHERE commune_code = :commune
+                            ORDER BY id OFFSET :offset LIMIT :n) chosen) c
                 WHERE a.id = c.id
                 """
             ),

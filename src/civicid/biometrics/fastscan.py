@@ -69,7 +69,7 @@ class FastScanGallery(RerankedGallery):
         self._subquantizers = subquantizers
         self._seed = seed
         self._exact = ExactGallery(key, capacity=capacity)
-        self._index: Any = self._faiss.IndexPQFastScan(key.dim, subquantizers, 4, self._faiss.METRIC_INNER_PRODUCT)
+        self._index: Any = self._new_index()
         self._index.pq.cp.seed = seed
         self._stale = False
         self.recall: float | None = None
@@ -98,7 +98,7 @@ class FastScanGallery(RerankedGallery):
         matrix = np.ascontiguousarray(vectors, dtype=np.float32)
         self._exact.insert_matrix(reference_ids, matrix)
         if not self._index.is_trained:
-            if self._exact.count() < _MIN_TRAINING_ROWS:
+            if self._exact.count() < self._min_training_rows():
                 self._stale = True  # trained and coded at the first search, once there are enough rows
                 return
             self._train(self._exact.vectors)
@@ -111,7 +111,7 @@ class FastScanGallery(RerankedGallery):
         self._stale = True
 
     def _search_rows(self, queries: Vector, top_k: int) -> tuple[Vector, npt.NDArray[np.int64]]:
-        if 0 < self._exact.count() < _MIN_TRAINING_ROWS:
+        if 0 < self._exact.count() < self._min_training_rows():
             # Too few rows to quantise: exact search is cheap.
             return self._exact.search_rows(np.ascontiguousarray(queries, dtype=np.float32), top_k)
         return super()._search_rows(queries, top_k)
@@ -121,13 +121,22 @@ class FastScanGallery(RerankedGallery):
         _distances, rows = self._index.search(queries, wide)
         return np.asarray(rows, dtype=np.int64)
 
+    def _new_index(self) -> Any:
+        """The empty first-stage index; a subclass may put a coarse quantiser in front of the codes."""
+        return self._faiss.IndexPQFastScan(self._key.dim, self._subquantizers, 4, self._faiss.METRIC_INNER_PRODUCT)
+
+    def _training_rows(self) -> int:
+        """Rows sampled for training: enough for every k-means, few enough to keep the build short."""
+        return _TRAINING_ROWS
+
+    def _min_training_rows(self) -> int:
+        """Below this many rows the gallery is not quantised but searched exactly."""
+        return _MIN_TRAINING_ROWS
+
     def _train(self, vectors: Vector) -> None:
         rng = np.random.default_rng(self._seed)
-        sample = (
-            vectors
-            if vectors.shape[0] <= _TRAINING_ROWS
-            else vectors[rng.choice(vectors.shape[0], _TRAINING_ROWS, replace=False)]
-        )
+        limit = self._training_rows()
+        sample = vectors if vectors.shape[0] <= limit else vectors[rng.choice(vectors.shape[0], limit, replace=False)]
         self._index.train(np.ascontiguousarray(sample))
 
     def _refresh(self) -> None:

@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event, inspect
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, MetaData, create_engine, event, inspect, make_url
+from sqlalchemy.dialects import postgresql, registry, sqlite
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -29,7 +30,7 @@ class Base(DeclarativeBase):
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy's "begin" event issue BEGIN itself (see _sqlite_begin_immediate).
+    # Let the dialect issue BEGIN itself (see ImmediateSQLiteDialect), not the sqlite3 module.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -39,18 +40,37 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(connection: Any) -> None:
-    # Take SQLite's write lock when the transaction begins, not at its first write: the audit
-    # chain reads its last hash and then appends, which must not interleave with another writer.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+class ImmediateSQLiteDialect(SQLiteDialect_pysqlite):
+    """pysqlite whose transactions begin ``IMMEDIATE``: SQLite's write lock is taken at BEGIN.
+
+    The audit chain reads its last hash and then appends, which must not interleave with another
+    writer, so no transaction may start as a reader and upgrade later. This was an engine "begin"
+    listener; but any engine listener makes SQLAlchemy dispatch its engine events around every
+    statement (about a quarter of a simple statement's CPU), while ``do_begin`` is the dialect's own
+    hook, called once per transaction with the same error handling.
+    """
+
+    supports_statement_cache = True  # a subclass must say so, or SQLAlchemy stops caching its SQL
+    driver = "civicid"
+
+    def do_begin(self, dbapi_connection: Any) -> None:
+        dbapi_connection.execute("BEGIN IMMEDIATE")
+
+
+_SQLITE_DRIVER = "sqlite+civicid"
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url`` with CivicID's connection settings for each dialect."""
+    """An engine for ``url`` with CivicID's connection settings for each dialect.
+
+    A ``sqlite`` URL gets :class:`ImmediateSQLiteDialect` (driver name ``sqlite+civicid``).
+    """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        # Registering is idempotent; done here, not at import, so that importing does no work.
+        registry.register(_SQLITE_DRIVER.replace("+", "."), __name__, ImmediateSQLiteDialect.__name__)
+        sqlite_url = make_url(url).set(drivername=_SQLITE_DRIVER)
+        engine = create_engine(sqlite_url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)  # a pool event: no per-statement dispatch
         return engine
     # No pre-ping: it costs a round trip on every request; a connection the server closed is
     # detected on use, invalidated and replaced, and connections are recycled hourly.

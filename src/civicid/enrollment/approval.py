@@ -16,7 +16,7 @@ from civicid.core.clock import Clock
 from civicid.enrollment.biometric_steps import EnrollmentBiometrics
 from civicid.enrollment.errors import ApplicationNotFound, MakerCheckerViolation, NotAwaitingDecision
 from civicid.enrollment.models import Application, ApplicationStatus
-from civicid.enrollment.timeline import add_event, bump_change_seq, next_change_seq
+from civicid.enrollment.timeline import NumberedUpdate, add_event, bump_change_seq
 
 ISSUE_STAGE = "enrollment.issue"
 
@@ -38,8 +38,7 @@ def approve(
         supervisor, application_id, status, operator, commune, commune_code, ApplicationStatus.AWAITING_APPROVAL
     )
     now = clock.now()
-    values = {"b_id": application_id, "b_by": supervisor.name, "b_at": now, "b_seq": next_change_seq(session)}
-    if session.connection().execute(_APPROVE, values).rowcount != 1:
+    if not _APPROVE.execute(session, {"b_id": application_id, "b_by": supervisor.name, "b_at": now}):
         raise NotAwaitingDecision("the application was decided meanwhile", status=ApplicationStatus.PROCESSING.value)
     loaded = session.identity_map.get(identity_key(Application, application_id))
     if loaded is not None:  # an Application this session holds must not show the old decision
@@ -168,13 +167,13 @@ def _record_decision(
 _DECIDABLE = select(Application.status, Application.operator, Application.commune_code).where(
     Application.id == bindparam("id")
 )
-_APPROVE = (
+_APPROVE = NumberedUpdate(
     update(Application)
     .where(Application.id == bindparam("b_id"), Application.status == ApplicationStatus.AWAITING_APPROVAL)
     .values(
         status=ApplicationStatus.PROCESSING,  # until the issue stage has run
         decided_by=bindparam("b_by"),
         decided_at=bindparam("b_at"),
-        change_seq=bindparam("b_seq"),
+        change_seq=bindparam("b_change_seq"),
     )
 )

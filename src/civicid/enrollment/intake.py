@@ -21,9 +21,9 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import CompoundSelect, bindparam, delete, insert, literal_column, null, select, union_all, update
+from sqlalchemy import CompoundSelect, Table, bindparam, delete, insert, literal_column, null, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
@@ -44,7 +44,7 @@ from civicid.enrollment.errors import (
     UnknownPart,
 )
 from civicid.enrollment.models import Application, ApplicationPart, ApplicationStatus, PartChunk
-from civicid.enrollment.timeline import add_event, next_change_seq
+from civicid.enrollment.timeline import NEXT_CHANGE, NumberedUpdate, add_event, next_change_seq
 
 CHUNK_MAX_BYTES = 256 * 1024
 # Statements of the per-request path, built once: building one costs more than running it.
@@ -89,6 +89,36 @@ _INSERT_IGNORING = {
     }
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
+# PostgreSQL: the application's INSERT takes its change number from the counter's bump in the same
+# statement (one round trip, not two). No row back: the id was taken, or the counter's row does not
+# exist yet; the two-statement path (_insert_application_row) then decides which.
+_APPLICATION_COLUMNS = (
+    "id",
+    "envelope_jws",
+    "envelope_hash",
+    "application_type",
+    "id_number",
+    "commune_code",
+    "village_id",
+    "device_id",
+    "operator",
+    "captured_at",
+    "received_at",
+    "status",
+)
+_APPLICATION = cast(Table, Application.__table__)
+_INSERT_NUMBERED = (
+    postgresql.insert(Application)
+    .from_select(
+        [*_APPLICATION_COLUMNS, "change_seq"],
+        select(
+            *(bindparam(name, type_=_APPLICATION.c[name].type) for name in _APPLICATION_COLUMNS), NEXT_CHANGE.c.value
+        ),
+    )
+    .on_conflict_do_nothing()
+    .returning(Application.id)
+    .add_cte(NEXT_CHANGE)
+)
 # PostgreSQL: RETURNING sends the manifest's parts as one multi-row INSERT, not one query per part.
 _INSERT_PARTS = {
     "postgresql": insert(ApplicationPart).returning(ApplicationPart.name),
@@ -108,7 +138,7 @@ _SET_PART_BLOB = (
     .where(ApplicationPart.application_id == bindparam("b_application"), ApplicationPart.name == bindparam("b_part"))
     .values(blob=bindparam("b_blob"))
 )
-_TO_PROCESSING = (
+_TO_PROCESSING = NumberedUpdate(
     update(Application)
     .where(Application.id == bindparam("b_application"))
     .values(status=ApplicationStatus.PROCESSING, change_seq=bindparam("b_change_seq"))
@@ -322,8 +352,7 @@ def _insert_application(
     ``INSERT … ON CONFLICT DO NOTHING`` on the primary key decides between two concurrent first
     deliveries without a savepoint; the loser then compares hashes like any replay.
     """
-    change = next_change_seq(session)
-    values = {
+    values: dict[str, Any] = {
         "id": envelope.application_id,
         "envelope_jws": envelope_jws,
         "envelope_hash": digest,
@@ -336,10 +365,9 @@ def _insert_application(
         "captured_at": envelope.captured_at,
         "received_at": clock.now(),
         "status": ApplicationStatus.RECEIVING,
-        "change_seq": change,
     }
     connection = session.connection()
-    if connection.execute(_INSERT_IGNORING[connection.dialect.name]["application"], values).first() is None:
+    if not _insert_application_row(session, values):
         return False
     if envelope.manifest:
         parts = [
@@ -356,6 +384,15 @@ def _insert_application(
         connection.execute(_INSERT_PARTS[connection.dialect.name], parts)
     add_event(session, clock, envelope.application_id, "received", "accepted", actor=f"device:{device_id}")
     return True
+
+
+def _insert_application_row(session: Session, values: dict[str, Any]) -> bool:
+    """Insert the application's row with the next change number; False if the id was taken."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql" and connection.execute(_INSERT_NUMBERED, values).first():
+        return True
+    numbered = {**values, "change_seq": next_change_seq(session)}
+    return connection.execute(_INSERT_IGNORING[connection.dialect.name]["application"], numbered).first() is not None
 
 
 def _store_chunk(session: Session, clock: Clock, state: _State, chunk: _Chunk, existing: _Chunk | None) -> None:
@@ -472,8 +509,7 @@ def _complete_if_whole(session: Session, clock: Clock, state: _State) -> None:
         return
     if all(p.blob is not None for p in state.parts.values() if p.priority == packet.PRIORITY_FIRST):
         state.status = ApplicationStatus.PROCESSING
-        change = next_change_seq(session)
-        session.connection().execute(_TO_PROCESSING, {"b_application": state.application_id, "b_change_seq": change})
+        _TO_PROCESSING.execute(session, {"b_application": state.application_id})
         loaded = session.identity_map.get(identity_key(Application, state.application_id))
         if loaded is not None:  # an Application this session holds must not show the old status
             session.expire(loaded, ["status", "change_seq"])

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, Update, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from civicid.core.clock import Clock
@@ -109,6 +109,47 @@ def _bump(session: Session, count: int) -> int:
     return int(value)
 
 
+# The counter's bump as a data-modifying CTE (PostgreSQL): the number rides in the statement that uses it.
+NEXT_CHANGE = (
+    update(ChangeCounter)
+    .where(ChangeCounter.name == _COUNTER)
+    .values(value=ChangeCounter.value + 1)
+    .returning(ChangeCounter.value)
+    .cte("next_change")
+)
+
+
+class NumberedUpdate:
+    """An UPDATE of one application that also gives it the next change number; built once.
+
+    ``statement`` sets ``change_seq`` from the parameter ``b_change_seq``. On PostgreSQL the
+    counter's bump rides in the same statement (``WITH next_change AS (UPDATE change_counter …
+    RETURNING value) UPDATE application SET change_seq = (SELECT value FROM next_change) …``): one
+    round trip, not two, under the same row lock on the counter. SQLite cannot modify two tables in
+    one statement, so it takes the number first (:func:`next_change_seq`), as before. Only for a
+    statement that matches at most one row: every row it matched would get the same number.
+    """
+
+    def __init__(self, statement: Update) -> None:
+        self.statement = statement
+        # The number as a scalar subquery, not ``UPDATE … FROM next_change`` (a FROM not joined to
+        # the application); the EXISTS leaves the row alone when the counter's row is missing.
+        number = select(NEXT_CHANGE.c.value)
+        numbered = statement.add_cte(NEXT_CHANGE).values(change_seq=number.scalar_subquery())
+        self.combined = numbered.where(number.exists())
+
+    def execute(self, session: Session, values: dict[str, Any]) -> bool:
+        """Run it with ``values`` (less ``b_change_seq``); True if it updated the row."""
+        connection = session.connection()
+        combined = connection.dialect.name == "postgresql"
+        if combined and connection.execute(self.combined, values).rowcount == 1:
+            return True
+        # Otherwise either the statement matched no row, or (PostgreSQL) the counter's row does not
+        # exist yet and the CTE updated nothing: the two-statement path creates it and says which.
+        numbered = {**values, "b_change_seq": next_change_seq(session)}
+        return bool(connection.execute(self.statement, numbered).rowcount == 1)
+
+
 def bump_change_seqs(session: Session, applications: Sequence[Application]) -> None:
     """:func:`bump_change_seq` for many applications with one counter update, numbered in order."""
     if not applications:
@@ -124,4 +165,14 @@ def timeline(session: Session, application_id: str) -> list[ApplicationEvent]:
     return list(session.scalars(query.order_by(ApplicationEvent.id)).all())
 
 
-__all__ = ["Event", "add_event", "add_events", "bump_change_seq", "bump_change_seqs", "next_change_seq", "timeline"]
+__all__ = [
+    "NEXT_CHANGE",
+    "Event",
+    "NumberedUpdate",
+    "add_event",
+    "add_events",
+    "bump_change_seq",
+    "bump_change_seqs",
+    "next_change_seq",
+    "timeline",
+]

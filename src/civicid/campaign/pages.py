@@ -17,7 +17,6 @@ from civicid.campaign import charts, service
 from civicid.campaign.errors import CampaignNotFound
 from civicid.campaign.figures import CampaignFigures, campaign_figures
 from civicid.campaign.missing import missing_people, reason_counts
-from civicid.campaign.models import Campaign
 from civicid.campaign.plan import suggest_plan
 from civicid.campaign.reports import report_rows, to_csv, to_pdf, to_xlsx
 from civicid.campaign.scope import Scope, check_village, scope_of
@@ -39,24 +38,11 @@ MEDIA = {
 }
 
 
-def _campaign(session: Session, clock: Clock, scope: Scope, commune: str | None) -> Campaign:
-    code = scope.commune_code or commune
-    if code is None:
-        campaigns = service.list_campaigns(session=session)
-        if not campaigns:
-            raise CampaignNotFound("no campaign yet")
-        code = campaigns[-1].commune_code
-    campaign = service.current_campaign(session=session, commune_code=code, day=clock.today())
-    if campaign is None:
-        raise CampaignNotFound(f"commune {code} has no campaign")
-    return campaign
-
-
 def _figures(
     session: Session, clock: Clock, principal: StaffAccount, commune: str | None
 ) -> tuple[Scope, CampaignFigures]:
     scope = scope_of(session=session, staff_account_id=principal.id, commune_code=principal.commune_code)
-    campaign = _campaign(session, clock, scope, commune)
+    campaign = service.campaign_in_scope(session=session, day=clock.today(), commune_code=scope.commune_code or commune)
     return scope, campaign_figures(session=session, clock=clock, campaign=campaign)
 
 
@@ -98,7 +84,9 @@ def village_page(
 ) -> Response:
     scope = scope_of(session=session, staff_account_id=principal.id, commune_code=principal.commune_code)
     village = check_village(session=session, scope=scope, village_id=village_id)
-    campaign = _campaign(session, context.clock, scope, village.commune_code)
+    campaign = service.campaign_in_scope(
+        session=session, day=context.clock.today(), commune_code=scope.commune_code or village.commune_code
+    )
     figures = campaign_figures(session=session, clock=context.clock, campaign=campaign)
     v = next(v for v in figures.villages if v.village_id == village_id)
     lang = request_language(request)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from tests.biometrics.conftest import sim_matrix, sim_template
+from tests.biometrics.conftest import MATED_SIZE, sim_exact, sim_ids, sim_matrix, sim_template
 
 from civicid.biometrics.errors import ApproximateSearchUnavailable, TemplateMismatch
 from civicid.biometrics.fastscan import FastScanGallery
@@ -16,14 +16,7 @@ from civicid.biometrics.simulated import SIM_FACE, SIM_FINGER
 
 pytestmark = pytest.mark.skipif(not faiss_available(), reason="faiss-cpu is not installed")
 
-SIZE = 20_000
-
-
-@pytest.fixture(scope="module")
-def exact() -> ExactGallery:
-    gallery = ExactGallery(SIM_FACE.key, capacity=SIZE)
-    gallery.insert_matrix([f"p{i}" for i in range(SIZE)], sim_matrix(range(SIZE), 1))
-    return gallery
+SIZE = MATED_SIZE
 
 
 def test_recall_at_1_on_the_simulated_mated_set_with_exact_scores(exact: ExactGallery) -> None:
@@ -57,8 +50,7 @@ def test_refuses_to_search_until_enabled() -> None:
 )
 def test_a_delete_re_codes_the_rows_so_every_reference_is_still_found(make: Callable[[], FastScanGallery]) -> None:
     size = 3_000
-    exact = ExactGallery(SIM_FACE.key)
-    exact.insert_matrix([f"p{i}" for i in range(size)], sim_matrix(range(size), 1))
+    exact = sim_exact(size)
     gallery = make()
     gallery.insert_matrix(exact.reference_ids, exact.vectors)
     gallery.enable(exact, sim_matrix(range(0, size, 10), 2))
@@ -73,9 +65,8 @@ def test_a_delete_re_codes_the_rows_so_every_reference_is_still_found(make: Call
 
 def test_a_small_gallery_is_searched_exactly_until_it_can_be_quantised() -> None:
     gallery = FastScanGallery(SIM_FACE.key)
-    gallery.insert_matrix([f"p{i}" for i in range(100)], sim_matrix(range(100), 1))
-    exact = ExactGallery(SIM_FACE.key)
-    exact.insert_matrix([f"p{i}" for i in range(100)], sim_matrix(range(100), 1))
+    gallery.insert_matrix(sim_ids(range(100)), sim_matrix(range(100), 1))
+    exact = sim_exact(100)
     assert gallery.enable(exact, sim_matrix(range(100), 2)) == 1.0
     assert gallery.identify(sim_template(7, 2), 1)[0].reference_id == "p7"
 

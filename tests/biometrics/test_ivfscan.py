@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.biometrics.conftest import sim_matrix, sim_template
+from tests.biometrics.conftest import MATED_SIZE, sim_exact, sim_ids, sim_matrix, sim_template
 
 from civicid.biometrics.errors import ApproximateSearchUnavailable, TemplateMismatch
 from civicid.biometrics.gallery import ExactGallery, faiss_available
@@ -13,19 +13,8 @@ from civicid.biometrics.simulated import SIM_FACE, SIM_FINGER
 
 pytestmark = pytest.mark.skipif(not faiss_available(), reason="faiss-cpu is not installed")
 
-SIZE = 20_000
+SIZE = MATED_SIZE
 NLIST = 64
-
-
-def _ids(identities: range) -> list[str]:
-    return [f"p{i}" for i in identities]
-
-
-@pytest.fixture(scope="module")
-def exact() -> ExactGallery:
-    gallery = ExactGallery(SIM_FACE.key, capacity=SIZE)
-    gallery.insert_matrix(_ids(range(SIZE)), sim_matrix(range(SIZE), 1))
-    return gallery
 
 
 def _built(exact: ExactGallery, *, nprobe: int = NLIST // 2) -> IVFFastScanGallery:
@@ -63,7 +52,7 @@ def test_rows_inserted_after_the_build_are_coded_into_the_lists(exact: ExactGall
     gallery = _built(exact, nprobe=NLIST)  # every list scanned: a row missing from the lists is never found
     gallery.enable(exact, sim_matrix(range(0, SIZE, 40), 2))
     later = range(SIZE, SIZE + 1_000)
-    gallery.insert_matrix(_ids(later), sim_matrix(later, 1))
+    gallery.insert_matrix(sim_ids(later), sim_matrix(later, 1))
     gallery.insert(f"p{SIZE + 1_000}", sim_template(SIZE + 1_000, 1))
     assert gallery.count() == SIZE + 1_001
     probes = sim_matrix(range(SIZE, SIZE + 1_001), 2)
@@ -85,9 +74,8 @@ def test_a_rebuild_from_the_same_rows_answers_the_same(exact: ExactGallery) -> N
 
 def test_a_gallery_too_small_for_its_lists_is_searched_exactly() -> None:
     gallery = IVFFastScanGallery(SIM_FACE.key, nlist=NLIST, nprobe=1)
-    gallery.insert_matrix(_ids(range(500)), sim_matrix(range(500), 1))
-    exact = ExactGallery(SIM_FACE.key)
-    exact.insert_matrix(_ids(range(500)), sim_matrix(range(500), 1))
+    gallery.insert_matrix(sim_ids(range(500)), sim_matrix(range(500), 1))
+    exact = sim_exact(500)
     assert gallery.enable(exact, sim_matrix(range(500), 2)) == 1.0
     assert gallery.identify(sim_template(7, 2), 1)[0].reference_id == "p7"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.biometrics.conftest import sim_matrix, sim_template
+from tests.biometrics.conftest import MATED_SIZE, sim_matrix, sim_template
 
 from civicid.biometrics.errors import ApproximateSearchUnavailable, TemplateMismatch, UnknownReference
 from civicid.biometrics.gallery import ExactGallery, faiss_available
@@ -14,14 +14,7 @@ from civicid.biometrics.sketch import SketchGallery, default_bits
 
 pytestmark = pytest.mark.skipif(not faiss_available(), reason="faiss-cpu is not installed")
 
-SIZE = 20_000
-
-
-@pytest.fixture(scope="module")
-def exact() -> ExactGallery:
-    gallery = ExactGallery(SIM_FACE.key, capacity=SIZE)
-    gallery.insert_matrix([f"p{i}" for i in range(SIZE)], sim_matrix(range(SIZE), 1))
-    return gallery
+SIZE = MATED_SIZE
 
 
 def test_recall_at_1_on_the_simulated_mated_set(exact: ExactGallery) -> None:

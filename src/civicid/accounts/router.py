@@ -34,7 +34,6 @@ from civicid.accounts.schemas import (
 from civicid.core.database import unit_of_work
 from civicid.core.errors import CivicIDError
 from civicid.registry import service as registry
-from civicid.wallet import router as wallet_router
 from civicid.wallet.adapters import default_authority
 from civicid.wallet.ports import DocumentAuthority
 from civicid.web.deps import AppContext, DbSession
@@ -44,8 +43,6 @@ from civicid.web.staff import StaffAccount
 from civicid.web.staff_service import staff_actor
 
 router = APIRouter(tags=["accounts"])
-# The holder's wallet lives under their account: /api/v1/accounts/me/wallet.
-router.include_router(wallet_router.router, prefix="/me/wallet")
 
 Reader = Annotated[StaffAccount, Depends(require(Permission.REGISTRY_READ_PERSON))]
 T = TypeVar("T")

@@ -26,6 +26,7 @@ from civicid.notify import pages as notify_pages
 from civicid.notify import router as notify_router
 from civicid.registry import pages as registry_pages
 from civicid.registry import router as registry_router
+from civicid.wallet import router as wallet_router
 from civicid.web import pages, problems, router
 from civicid.web.middleware import EdgeMiddleware
 from civicid.web.templating import build_environment
@@ -53,6 +54,8 @@ def create_app(context: Context) -> FastAPI:
     app.include_router(registry_router.router, prefix=f"{API_PREFIX}/registry")
     app.include_router(notify_router.router, prefix=f"{API_PREFIX}/notify")
     app.include_router(accounts_router.router, prefix=f"{API_PREFIX}/accounts")
+    # The holder's wallet lives under their account.
+    app.include_router(wallet_router.router, prefix=f"{API_PREFIX}/accounts/me/wallet")
     app.include_router(enrollment_router.router, prefix=f"{API_PREFIX}/enrollment")
     app.include_router(campaign_router.router, prefix=f"{API_PREFIX}/campaign")
     app.include_router(field_router.router, prefix=f"{API_PREFIX}/field")

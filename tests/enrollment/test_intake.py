@@ -34,9 +34,18 @@ from civicid.enrollment.errors import (
     PartHashMismatch,
     RevokedDevice,
     UnknownDevice,
+    UnknownPart,
 )
 from civicid.enrollment.models import Application, ApplicationEvent, ApplicationPart, PartChunk
-from civicid.enrollment.packet import ApplicationType, Packet, PartIn, PartKind, build_packet, envelope_hash
+from civicid.enrollment.packet import (
+    ApplicationType,
+    Packet,
+    PartIn,
+    PartKind,
+    build_packet,
+    envelope_hash,
+    parts_to_send_inline,
+)
 from civicid.enrollment.runtime import blobs_of, keystore_of
 from civicid.registry.bulk import load_population
 from civicid.registry.schemas import PersonRead
@@ -73,13 +82,17 @@ class Uplink:
             person=self.person, clock=self.context.clock, server_public_key=server, capture_seed=capture_seed
         )
 
-    def envelope(self, packet: Packet, *, jws: str | None = None) -> intake.Receipt:
+    def envelope(
+        self, packet: Packet, *, jws: str | None = None, inline: dict[str, bytes] | None = None
+    ) -> intake.Receipt:
+        """Send the envelope; ``inline`` parts go whole in the same request."""
         with unit_of_work(self.context.database.sessions) as session:
             return intake.receive_envelope(
                 session=session,
                 clock=self.context.clock,
                 blobs=self.blobs,
                 envelope_jws=jws or packet.envelope_jws,
+                parts=inline,
             )
 
     def chunk(
@@ -310,6 +323,89 @@ def test_an_application_with_no_parts_is_complete_on_its_envelope(uplink: Uplink
     assert packet.sealed_parts == {}
     assert uplink.envelope(packet).status == "processing"
     assert uplink.jobs(packet) == [(intake.FIRST_STAGE, "queued")]
+
+
+# Parts inline with the envelope (decision 0030) ---------------------------------------------------
+
+
+def test_an_envelope_with_its_parts_inline_is_complete_in_one_request(uplink: Uplink) -> None:
+    packet = uplink.capture()
+
+    receipt = uplink.envelope(packet, inline=packet.sealed_parts)
+
+    assert (receipt.known, receipt.replay, receipt.status) == (True, False, "processing")
+    assert all(p.complete for p in receipt.parts)
+    _complete(uplink, packet)
+    assert uplink.count(PartChunk, application_id=packet.envelope.application_id) == 0
+    events = uplink.count(ApplicationEvent, application_id=packet.envelope.application_id)
+    assert events == 2  # received, complete
+
+
+def test_some_parts_inline_and_the_rest_in_chunks_complete_the_application(uplink: Uplink) -> None:
+    packet = uplink.capture()
+
+    receipt = uplink.envelope(packet, inline={"face": packet.sealed_parts["face"]})
+
+    assert receipt.status == "receiving"
+    assert {p.name for p in receipt.parts if p.complete} == {"face"}
+    uplink.part(packet, "fingers")
+    uplink.part(packet, "portrait")
+    _complete(uplink, packet)
+
+
+def test_an_envelope_replayed_with_parts_inline_completes_what_chunks_left_unfinished(uplink: Uplink) -> None:
+    packet = uplink.capture()
+    uplink.envelope(packet)
+    uplink.part(packet, "face")
+    uplink.part(packet, "portrait", offsets=[0])  # the link dropped after one chunk
+
+    again = uplink.envelope(packet, inline=packet.sealed_parts)
+
+    assert (again.replay, again.status) == (True, "processing")
+    _complete(uplink, packet)
+    assert uplink.envelope(packet, inline=packet.sealed_parts).replay  # and again: nothing changes
+    _complete(uplink, packet)
+
+
+def test_an_inline_part_with_wrong_bytes_refuses_the_whole_request_and_keeps_nothing(uplink: Uplink) -> None:
+    packet = uplink.capture()
+    wrong = bytearray(packet.sealed_parts["portrait"])
+    wrong[7] ^= 0xFF
+
+    with pytest.raises(PartHashMismatch) as refused:
+        uplink.envelope(packet, inline={**packet.sealed_parts, "portrait": bytes(wrong)})
+
+    assert refused.value.extensions == {"part": "portrait"}
+    assert uplink.status(packet).known is False
+    assert uplink.count(Application, id=packet.envelope.application_id) == 0
+    uplink.envelope(packet, inline=packet.sealed_parts)  # the right bytes, sent again
+    _complete(uplink, packet)
+
+
+def test_an_inline_part_the_manifest_does_not_declare_is_refused(uplink: Uplink) -> None:
+    packet = uplink.capture()
+
+    with pytest.raises(UnknownPart):
+        uplink.envelope(packet, inline={"passport_scan": b"not declared"})
+
+    assert uplink.count(Application, id=packet.envelope.application_id) == 0
+
+
+def test_parts_inline_hold_at_most_one_chunk_together(uplink: Uplink) -> None:
+    packet = uplink.capture()
+    too_much = {name: data * (intake.INLINE_MAX_BYTES // len(data) + 1) for name, data in packet.sealed_parts.items()}
+
+    with pytest.raises(ChunkOutOfRange):
+        uplink.envelope(packet, inline=too_much)
+
+    assert uplink.count(Application, id=packet.envelope.application_id) == 0
+
+
+def test_a_kit_sends_inline_the_first_parts_that_fit_smallest_first() -> None:
+    parts = [("portrait_full", 1, 10), ("portrait", 0, 900), ("face", 0, 300), ("fingers", 0, 500)]
+    assert parts_to_send_inline(parts, budget=1000) == {"face", "fingers"}
+    assert parts_to_send_inline(parts, budget=2000) == {"face", "fingers", "portrait"}
+    assert parts_to_send_inline(parts, budget=0) == set()
 
 
 # Missing and wrong bytes ------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Whatever the network does to the deliveries of a packet, intake ends in one and the same state.
 
 A kit on a bad link sends the envelope and each chunk, perhaps several times, in any order, possibly
-in two chunk sizes (it restarted a part with smaller chunks). Hypothesis draws such a sequence — a
+in two chunk sizes (it restarted a part with smaller chunks), and perhaps the envelope with every
+part inline as well (decision 0030). Hypothesis draws such a sequence — a
 permutation of a multiset of deliveries of a few packets — and each example checks the end state
 against what the packets declare. Each example captures fresh packets (new UUIDv7 application ids),
 so the examples share one SQLite database without seeing one another.
@@ -35,6 +36,7 @@ CHUNK_SIZES = (90, 128, 600)  # the sealed parts are ~140 and ~530 bytes long
 
 # (packet index, part name or None for the envelope, offset, chunk size)
 Delivery = tuple[int, str | None, int, int]
+INLINE = "+inline"  # the part name of a delivery of the envelope with every part inline
 
 
 @pytest.fixture
@@ -61,8 +63,11 @@ def _deliver(context: Context, packet: Packet, part: str | None, offset: int, si
     """One request, in its own transaction, as the router would run it."""
     blobs = blobs_of(context)
     with unit_of_work(context.database.sessions) as session:
-        if part is None:
-            intake.receive_envelope(session=session, clock=context.clock, blobs=blobs, envelope_jws=packet.envelope_jws)
+        if part is None or part == INLINE:
+            inline = packet.sealed_parts if part == INLINE else None
+            intake.receive_envelope(
+                session=session, clock=context.clock, blobs=blobs, envelope_jws=packet.envelope_jws, parts=inline
+            )
             return
         data = packet.sealed_parts[part][offset : offset + size]
         intake.receive_chunk(
@@ -122,8 +127,10 @@ def test_any_interleaving_and_repetition_of_deliveries_ends_in_the_same_state(
         ]
         distinct = _deliveries(packets, chunkings)
         repeats = data.draw(st.lists(st.integers(1, 2), min_size=len(distinct), max_size=len(distinct)))
+        inline = [(index, INLINE, 0, 0) for index in range(PACKETS) for _ in range(data.draw(st.integers(0, 2)))]
         sequence = data.draw(
-            st.permutations([d for d, n in zip(distinct, repeats, strict=True) for _ in range(n)]), label="order"
+            st.permutations([d for d, n in zip(distinct, repeats, strict=True) for _ in range(n)] + inline),
+            label="order",
         )
 
         for index, part, offset, size in sequence:

@@ -142,6 +142,55 @@ class TestIntake:
         assert problem["stored_status"] == "receiving"
         assert len(problem["stored_envelope_hash"]) == 64
 
+    async def test_an_envelope_with_its_parts_inline_goes_to_the_pipeline_in_one_request(
+        self, client: AsyncClient, context: Context, kit: SimulatedKit, people: PeopleOf, run_pipeline: RunPipeline
+    ) -> None:
+        (adult,) = people("14_plus", 1)
+        packet = capture(context, kit, adult)
+        inline = {name: base64.b64encode(data).decode() for name, data in packet.sealed_parts.items()}
+        url = f"{API}/intake/applications/{packet.envelope.application_id}"
+
+        response = await client.put(url, json={"envelope": packet.envelope_jws, "parts": inline})
+        again = await client.put(url, json={"envelope": packet.envelope_jws, "parts": inline})
+
+        assert response.status_code == 201, response.text
+        assert response.json()["status"] == "processing"
+        assert all(part["complete"] for part in response.json()["parts"])
+        assert (again.status_code, again.json()["replay"]) == (200, True)
+        run_pipeline()
+        status = await client.get(url, headers=device_headers(context, kit))
+        assert status.json()["status"] == "awaiting_approval"
+
+    @pytest.mark.parametrize(
+        ("parts", "code"),
+        [
+            ({"face": "not base64!"}, "validation_error"),
+            ({"Face": "AAAA"}, "validation_error"),
+            ({"face": "AAAA"}, "part_hash_mismatch"),
+            ({"scan": "AAAA"}, "unknown_part"),
+        ],
+    )
+    async def test_a_bad_inline_part_is_refused_and_nothing_is_kept(
+        self,
+        client: AsyncClient,
+        context: Context,
+        kit: SimulatedKit,
+        people: PeopleOf,
+        parts: dict[str, str],
+        code: str,
+    ) -> None:
+        (adult,) = people("14_plus", 1)
+        packet = capture(context, kit, adult)
+        url = f"{API}/intake/applications/{packet.envelope.application_id}"
+
+        response = await client.put(url, json={"envelope": packet.envelope_jws, "parts": parts})
+
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] == code
+        status = await client.get(url, headers=device_headers(context, kit))
+        assert status.json()["known"] is False
+
     async def test_envelope_under_another_id_in_the_path_is_refused(
         self, client: AsyncClient, context: Context, kit: SimulatedKit, people: PeopleOf
     ) -> None:

@@ -86,6 +86,27 @@ def test_captures_reach_the_server_once_and_their_outcome_comes_back(
     assert not any((kit.root / "sealed").glob("*/*.sealed")), day.captured
 
 
+def test_a_capture_whose_first_parts_fit_in_one_chunk_goes_up_in_one_request(
+    context: Context, make_kit: MakeKit, villages: list[int], kit_clock: FixedClock, server: LiveServer
+) -> None:
+    kit = make_kit("a", villages=villages[:1])
+    sync(kit, kit_clock, server)
+    capture_from_sim(kit=kit, clock=kit_clock, count=3)
+    sent: list[str] = []
+
+    with client_for(server.url) as client:
+        client.event_hooks["request"].append(lambda request: sent.append(request.url.path))
+        report = KitSync(kit=kit, clock=kit_clock, client=client).run()
+
+    assert report.complete, report.errors
+    uploads = [path for path in sent if "/intake/" in path]
+    assert len(uploads) == 3  # one request a packet: the envelope with its templates and portrait inline
+    assert not any("/parts/" in path for path in uploads)
+    assert outbox_states(kit) == {"uploaded": 3}
+    with unit_of_work(context.database.sessions) as session:
+        assert {s.value for s in session.scalars(select(Application.status))} == {"processing"}
+
+
 def test_a_village_reassigned_to_another_kit_leaves_the_old_one_at_its_next_sync(
     make_kit: MakeKit, villages: list[int], kit_clock: FixedClock, server: LiveServer
 ) -> None:

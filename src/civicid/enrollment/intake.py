@@ -5,6 +5,10 @@
 - Chunks are byte ranges of a sealed part, each with its SHA-256. A chunk sent again with the same
   bytes is a replay; with other bytes it replaces the old one while the part is incomplete (the
   manifest's hash is the arbiter) and is refused once the part is complete.
+- Small parts may come whole, inline with their envelope: one request instead of one per part, for
+  the kit's round trips on a slow link and for the server's statements
+  (docs/decisions/0030-parts-inline-with-the-envelope.md). They are checked against the manifest
+  before anything is written; with a replayed envelope they are taken as chunks at offset 0.
 - Parts may arrive before their envelope. A part is complete when its chunks cover it and the bytes
   hash to the manifest's SHA-256. The application goes to the pipeline when every part it needs
   first (priority 0: templates, compressed portrait) is complete; parts of a later priority
@@ -19,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -44,9 +48,11 @@ from civicid.enrollment.errors import (
     UnknownPart,
 )
 from civicid.enrollment.models import Application, ApplicationPart, ApplicationStatus, PartChunk
-from civicid.enrollment.timeline import NEXT_CHANGE, NumberedUpdate, add_event, next_change_seq
+from civicid.enrollment.timeline import NEXT_CHANGE, Event, NumberedUpdate, add_event, add_events, next_change_seq
 
 CHUNK_MAX_BYTES = 256 * 1024
+INLINE_MAX_BYTES = CHUNK_MAX_BYTES
+"""Parts sent inline with an envelope hold at most this many bytes together: one chunk's worth."""
 # Statements of the per-request path, built once: building one costs more than running it.
 _PART = ApplicationPart
 _CHUNKS = select(PartChunk.part_name, PartChunk.offset, PartChunk.size, PartChunk.sha256).where(
@@ -144,6 +150,7 @@ _TO_PROCESSING = NumberedUpdate(
     .values(status=ApplicationStatus.PROCESSING, change_seq=bindparam("b_change_seq"))
 )
 FIRST_STAGE = "enrollment.integrity"
+_INTAKE_ACTOR = "system:intake"
 _PART_NAME = re.compile(r"^[a-z0-9_]{1,40}$")
 
 
@@ -167,21 +174,34 @@ class Receipt:
 
 
 def receive_envelope(
-    *, session: Session, clock: Clock, blobs: BlobStore, envelope_jws: str, application_id: str | None = None
+    *,
+    session: Session,
+    clock: Clock,
+    blobs: BlobStore,
+    envelope_jws: str,
+    application_id: str | None = None,
+    parts: Mapping[str, bytes] | None = None,
 ) -> Receipt:
-    """Accept a signed envelope from a registered, unrevoked device; idempotent on its hash."""
+    """Accept a signed envelope from a registered, unrevoked device; idempotent on its hash.
+
+    ``parts`` are whole sealed parts sent inline with it: each must be declared by the manifest
+    and hash to its SHA-256, or nothing of the request is kept.
+    """
     envelope, device = devices.verify_envelope_from_device(session=session, envelope_jws=envelope_jws)
     if application_id is not None and envelope.application_id != application_id:
         raise ApplicationIdMismatch("the envelope names another application id than the request")
+    inline = _inline_parts(envelope, parts or {})
     # The envelope hash is the SHA-256 of the JWS payload (decision 0004), which open_envelope has
     # just checked is the envelope's canonical form: no need to canonicalise it a second time.
     digest = hashlib.sha256(b64url_decode(envelope_jws.split(".")[1])).hexdigest()
-    if _insert_application(session, clock, envelope, envelope_jws, digest, device.id):
-        state = _State.declared(envelope, _chunks(session, envelope.application_id))
-        if state.chunks:
-            # Parts came before their envelope: assemble what they cover, drop what disagrees.
-            _assemble_early_chunks(session, blobs, state)
-        _complete_if_whole(session, clock, state)
+    state = _State.declared(envelope, [], whole=inline.keys())
+    if _insert_application(session, clock, blobs, envelope, envelope_jws, digest, device.id, state, inline):
+        if len(inline) < len(state.parts):
+            # Parts may have come before their envelope: assemble what they cover, drop what disagrees.
+            state.chunks = _chunks(session, envelope.application_id)
+            if state.chunks:
+                _assemble_early_chunks(session, blobs, state)
+            _complete_if_whole(session, clock, state)
         return state.receipt()
     stored = session.execute(
         select(Application.envelope_hash, Application.status, Application.envelope_jws).where(
@@ -194,6 +214,17 @@ def receive_envelope(
             stored_envelope_hash=stored.envelope_hash,
             stored_status=stored.status.value,
             stored_envelope=stored.envelope_jws,
+        )
+    for name, data in inline.items():
+        receive_chunk(
+            session=session,
+            clock=clock,
+            blobs=blobs,
+            application_id=envelope.application_id,
+            part_name=name,
+            offset=0,
+            data=data,
+            sha256=state.parts[name].sha256,
         )
     receipt = status_of(session=session, application_id=envelope.application_id)
     return Receipt(receipt.application_id, True, receipt.status, replay=True, parts=receipt.parts)
@@ -269,6 +300,20 @@ def _check_chunk(part_name: str, offset: int, data: bytes, sha256: str) -> None:
         raise ChunkChecksumMismatch("the chunk's bytes do not match its SHA-256: resend it")
 
 
+def _inline_parts(envelope: packet.Envelope, parts: Mapping[str, bytes]) -> dict[str, bytes]:
+    """Whole parts sent with the envelope, each checked against the manifest before anything is written."""
+    declared = {ref.name: ref for ref in envelope.manifest}
+    if sum(len(data) for data in parts.values()) > INLINE_MAX_BYTES:
+        raise ChunkOutOfRange(f"parts sent inline hold at most {INLINE_MAX_BYTES} bytes together; send the rest apart")
+    for name, data in parts.items():
+        ref = declared.get(name)
+        if ref is None:
+            raise UnknownPart(f"the manifest declares no part {name}", part=name)
+        if len(data) != ref.size or hashlib.sha256(data).hexdigest() != ref.sha256:
+            raise PartHashMismatch(f"part {name} does not hash to the manifest's SHA-256", part=name)
+    return dict(parts)
+
+
 @dataclass
 class _Part:
     name: str
@@ -307,12 +352,25 @@ class _State:
         return cls(application_id, bool(declared), status, parts, chunks)
 
     @classmethod
-    def declared(cls, envelope: packet.Envelope, chunks: list[_Chunk]) -> _State:
+    def declared(cls, envelope: packet.Envelope, chunks: list[_Chunk], *, whole: Collection[str] = ()) -> _State:
+        """A new application's state: its manifest's parts, those named in ``whole`` already stored.
+
+        Its status is processing as soon as every part needed first is whole.
+        """
         parts = {
-            ref.name: _Part(ref.name, ref.kind.value, ref.size, ref.priority, ref.sha256, None)
+            ref.name: _Part(
+                ref.name, ref.kind.value, ref.size, ref.priority, ref.sha256, ref.sha256 if ref.name in whole else None
+            )
             for ref in envelope.manifest
         }
-        return cls(envelope.application_id, True, ApplicationStatus.RECEIVING, parts, chunks)
+        state = cls(envelope.application_id, True, ApplicationStatus.RECEIVING, parts, chunks)
+        if state.first_parts_whole():
+            state.status = ApplicationStatus.PROCESSING
+        return state
+
+    def first_parts_whole(self) -> bool:
+        """Every part the pipeline needs first is whole: the application can go to the pipeline."""
+        return all(p.blob is not None for p in self.parts.values() if p.priority == packet.PRIORITY_FIRST)
 
     def chunks_of(self, part_name: str) -> list[_Chunk]:
         return sorted((c for c in self.chunks if c.part_name == part_name), key=lambda c: c.offset)
@@ -345,12 +403,21 @@ def _chunks(session: Session, application_id: str) -> list[_Chunk]:
 
 
 def _insert_application(
-    session: Session, clock: Clock, envelope: packet.Envelope, envelope_jws: str, digest: str, device_id: str
+    session: Session,
+    clock: Clock,
+    blobs: BlobStore,
+    envelope: packet.Envelope,
+    envelope_jws: str,
+    digest: str,
+    device_id: str,
+    state: _State,
+    inline: Mapping[str, bytes],
 ) -> bool:
-    """Insert the application and its declared parts; False if the id was already there.
+    """Insert the application, its declared parts and its inline parts' blobs; False if the id was taken.
 
     ``INSERT … ON CONFLICT DO NOTHING`` on the primary key decides between two concurrent first
-    deliveries without a savepoint; the loser then compares hashes like any replay.
+    deliveries without a savepoint; the loser then compares hashes like any replay. An application
+    whose first parts all came inline goes to the pipeline in the same statements.
     """
     values: dict[str, Any] = {
         "id": envelope.application_id,
@@ -364,25 +431,32 @@ def _insert_application(
         "operator": envelope.operator,
         "captured_at": envelope.captured_at,
         "received_at": clock.now(),
-        "status": ApplicationStatus.RECEIVING,
+        "status": state.status,
     }
     connection = session.connection()
     if not _insert_application_row(session, values):
         return False
-    if envelope.manifest:
-        parts = [
+    for data in inline.values():
+        blobs.put(data, session=session)  # fsynced before the rows naming it commit
+    if state.parts:
+        rows = [
             {
-                "application_id": envelope.application_id,
-                "name": ref.name,
-                "kind": ref.kind.value,
-                "sha256": ref.sha256,
-                "size": ref.size,
-                "priority": ref.priority,
+                "application_id": state.application_id,
+                "name": part.name,
+                "kind": part.kind,
+                "sha256": part.sha256,
+                "size": part.size,
+                "priority": part.priority,
+                "blob": part.blob,
             }
-            for ref in envelope.manifest
+            for part in state.parts.values()
         ]
-        connection.execute(_INSERT_PARTS[connection.dialect.name], parts)
-    add_event(session, clock, envelope.application_id, "received", "accepted", actor=f"device:{device_id}")
+        connection.execute(_INSERT_PARTS[connection.dialect.name], rows)
+    events = [Event(state.application_id, "received", "accepted", actor=f"device:{device_id}")]
+    if state.status == ApplicationStatus.PROCESSING:
+        events.append(Event(state.application_id, "complete", "all_parts_received", actor=_INTAKE_ACTOR))
+        jobs.enqueue(session=session, clock=clock, kind=FIRST_STAGE, subject_id=state.application_id)
+    add_events(session, clock, events)
     return True
 
 
@@ -507,11 +581,11 @@ def _assemble_early_chunks(session: Session, blobs: BlobStore, state: _State) ->
 def _complete_if_whole(session: Session, clock: Clock, state: _State) -> None:
     if state.status != ApplicationStatus.RECEIVING:
         return
-    if all(p.blob is not None for p in state.parts.values() if p.priority == packet.PRIORITY_FIRST):
+    if state.first_parts_whole():
         state.status = ApplicationStatus.PROCESSING
         _TO_PROCESSING.execute(session, {"b_application": state.application_id})
         loaded = session.identity_map.get(identity_key(Application, state.application_id))
         if loaded is not None:  # an Application this session holds must not show the old status
             session.expire(loaded, ["status", "change_seq"])
-        add_event(session, clock, state.application_id, "complete", "all_parts_received", actor="system:intake")
+        add_event(session, clock, state.application_id, "complete", "all_parts_received", actor=_INTAKE_ACTOR)
         jobs.enqueue(session=session, clock=clock, kind=FIRST_STAGE, subject_id=state.application_id)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal, NamedTuple, Self
@@ -97,6 +97,22 @@ PRIORITY_FIRST = 0
 """Needed by the pipeline first (templates, compressed portrait): uploaded before anything else."""
 PRIORITY_LATER = 1
 """May follow later (full-resolution images, scans), for instance once the kit has a better signal."""
+
+
+def parts_to_send_inline(parts: Iterable[tuple[str, int, int]], budget: int) -> set[str]:
+    """Of a packet's parts, given as (name, priority, size), those a kit sends whole with the envelope.
+
+    The parts needed first, smallest first, while they fit in ``budget`` bytes together: one request
+    carries what the pipeline needs in the common case, and a part too big for it still goes in
+    resumable chunks (docs/decisions/0030-parts-inline-with-the-envelope.md).
+    """
+    chosen: set[str] = set()
+    for name, _priority, size in sorted((p for p in parts if p[1] == PRIORITY_FIRST), key=lambda p: (p[2], p[0])):
+        if size > budget:
+            break
+        chosen.add(name)
+        budget -= size
+    return chosen
 
 
 class Document(BaseModel):

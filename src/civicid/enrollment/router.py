@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -29,7 +29,7 @@ from civicid.enrollment import approval, devices, intake
 from civicid.enrollment.device_tokens import device_from_authorization
 from civicid.enrollment.devices import DeviceRead
 from civicid.enrollment.errors import ApplicationNotFound, DeviceNotFound
-from civicid.enrollment.intake import CHUNK_MAX_BYTES, Receipt
+from civicid.enrollment.intake import CHUNK_MAX_BYTES, INLINE_MAX_BYTES, Receipt
 from civicid.enrollment.models import Application, ApplicationEvent, ApplicationStatus
 from civicid.enrollment.packet import PART_NAME_PATTERN, UUID7_PATTERN
 from civicid.enrollment.runtime import build_pipeline
@@ -90,11 +90,37 @@ SigningDevice = Annotated[DeviceRead, Depends(signing_device)]
 # Schemas -----------------------------------------------------------------------------------------
 
 
+def _strict_base64(value: object) -> bytes:
+    """Standard base64 (RFC 4648 §4), padded; anything else is refused rather than skipped over."""
+    if not isinstance(value, str) or len(value) > INLINE_MAX_CHARS:
+        raise ValueError(f"a part sent inline is a base64 string of at most {INLINE_MAX_CHARS} characters")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("a part sent inline must be standard base64 (RFC 4648 §4)") from exc
+
+
+INLINE_MAX_CHARS = 4 * ((INLINE_MAX_BYTES + 2) // 3)
+InlinePart = Annotated[
+    bytes, BeforeValidator(_strict_base64), WithJsonSchema({"type": "string", "contentEncoding": "base64"})
+]
+InlinePartName = Annotated[str, StringConstraints(pattern=PART_NAME_PATTERN)]
+
+
 class EnvelopeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     envelope: str = Field(
         min_length=1, max_length=ENVELOPE_MAX_CHARS, description="The signed envelope, a compact JWS (RFC 7515 §7.1)."
+    )
+    parts: dict[InlinePartName, InlinePart] = Field(
+        default_factory=dict,
+        max_length=16,
+        description=(
+            "Whole sealed parts sent with the envelope, by name, in base64: at most "
+            f"{INLINE_MAX_BYTES} bytes together. Each must hash to the manifest's SHA-256, or nothing "
+            "of the request is kept. Larger parts go in chunks (docs/decisions/0030)."
+        ),
     )
 
 
@@ -318,7 +344,8 @@ def put_envelope(
 ) -> ReceiptRead:
     """Deliver a packet's signed envelope: 201 when new, 200 with ``replay`` when received before.
 
-    Another envelope under the same id is a 409 ``different_packet`` carrying the stored version.
+    Its small parts may come inline, whole, in the same request. Another envelope under the same id
+    is a 409 ``different_packet`` carrying the stored version.
     """
     receipt = intake.receive_envelope(
         session=session,
@@ -326,6 +353,7 @@ def put_envelope(
         blobs=pipeline.blobs,
         envelope_jws=body.envelope,
         application_id=application_id,
+        parts=body.parts,
     )
     if receipt.replay:
         response.status_code = status.HTTP_200_OK

@@ -3,9 +3,10 @@
 Order of work, chosen for a link that may die at any moment:
 
 1. **Packets**, oldest capture first, several at a time (a 2G link's round trips overlap, its
-   bandwidth is shared). For each: ``PUT`` the envelope (a replay returns where every part resumes),
-   then each part's missing byte ranges in chunks, priority-0 parts before priority-1 ones
-   (``decision 0008``). What the server's receipt says is the truth: parts it holds whole are
+   bandwidth is shared). For each: ``PUT`` the envelope with the small priority-0 parts not yet
+   begun inline, as long as they fit in one chunk together (decision 0030: one round trip where
+   there were four), then each other part's missing byte ranges in chunks, priority-0 parts before
+   priority-1 ones (``decision 0008``). What the server's receipt says is the truth: parts it holds whole are
    marked and their sealed files removed; the rest resume from its ``received_bytes`` next time.
 2. **Exchange** (``POST /api/v1/field/sync``): visits and the outbox report up; assignment, registry
    extract and the statuses of this kit's applications down (``extract.py``).
@@ -32,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from civicid.core.clock import Clock
 from civicid.enrollment.device_tokens import device_token
+from civicid.enrollment.packet import parts_to_send_inline
 from civicid.field.capture import unsent_captures
 from civicid.field.kit import Kit
 from civicid.field.models import (
@@ -51,6 +53,9 @@ INTAKE = "/api/v1/enrollment/intake/applications"
 SYNC = "/api/v1/field/sync"
 CHUNK_BYTES = 32 * 1024
 _FATAL = {"unknown_device", "revoked_device", "invalid_device_token"}
+# Refusals of parts sent inline (bytes damaged on the kit, or a server that takes no parts inline):
+# the envelope goes again alone, and the parts in chunks, whose refusals say what to resend.
+_INLINE_REFUSED = {"part_hash_mismatch", "unknown_part", "chunk_out_of_range", "validation_error"}
 
 
 class LinkDown(Exception):
@@ -236,13 +241,19 @@ class _Upload:
         self.server_reason: str | None = None
 
     def run(self) -> None:
+        inline = self._inline_parts()
         try:
-            receipt = self.sync._call(
-                "PUT", f"{INTAKE}/{self.application_id}", signed=False, json={"envelope": self.envelope}
-            )
+            try:
+                receipt = self._put_envelope(inline)
+            except _Refused as refused:
+                if not inline or refused.code not in _INLINE_REFUSED:
+                    raise
+                inline = {}
+                receipt = self._put_envelope(inline)
         except _Refused as refused:
             self._refused(refused)
             return
+        self.sent += sum(len(data) for data in inline.values())
         self._learn(receipt)
         order = sorted(self.parts.values(), key=lambda p: (p.priority, p.name))
         for part in order:
@@ -251,6 +262,18 @@ class _Upload:
             if not keeps_parts(after_server_status(self.state, self.server_status)):
                 break
             self._send_part(part)
+
+    def _inline_parts(self) -> dict[str, bytes]:
+        """The parts needed first, not yet begun, that fit in one chunk together: they go with the envelope."""
+        fresh = [(p.name, p.priority, p.size) for p in self.parts.values() if not p.on_server and p.sent_bytes == 0]
+        names = parts_to_send_inline(fresh, self.sync.chunk_bytes)
+        return {name: self.kit.read_sealed(self.application_id, name) for name in sorted(names)}
+
+    def _put_envelope(self, inline: dict[str, bytes]) -> Any:
+        body: dict[str, Any] = {"envelope": self.envelope}
+        if inline:
+            body["parts"] = {name: base64.b64encode(data).decode("ascii") for name, data in inline.items()}
+        return self.sync._call("PUT", f"{INTAKE}/{self.application_id}", signed=False, json=body)
 
     def _send_part(self, part: OutboxPart) -> None:
         offset = part.sent_bytes

@@ -35,6 +35,7 @@ from civicid.enrollment.packet import (
     PartIn,
     PartKind,
     build_packet,
+    parts_to_send_inline,
 )
 from civicid.registry.schemas import PersonRead
 
@@ -99,11 +100,26 @@ class SimulatedKit:
 
 
 def deliver(
-    *, session: Session, clock: Clock, blobs: BlobStore, packet: Packet, chunk_bytes: int = CHUNK_BYTES
+    *,
+    session: Session,
+    clock: Clock,
+    blobs: BlobStore,
+    packet: Packet,
+    chunk_bytes: int = CHUNK_BYTES,
+    inline_bytes: int = CHUNK_BYTES,
 ) -> intake.Receipt:
-    """Upload a packet as a kit would online: the envelope, then each part in chunks."""
-    receipt = intake.receive_envelope(session=session, clock=clock, blobs=blobs, envelope_jws=packet.envelope_jws)
+    """Upload a packet as a kit would online: the envelope with the small first parts inline, the rest in chunks.
+
+    ``inline_bytes=0`` sends every part in chunks, as a kit did before parts could come inline.
+    """
+    sizes = [(ref.name, ref.priority, ref.size) for ref in packet.envelope.manifest]
+    inline = {name: packet.sealed_parts[name] for name in parts_to_send_inline(sizes, inline_bytes)}
+    receipt = intake.receive_envelope(
+        session=session, clock=clock, blobs=blobs, envelope_jws=packet.envelope_jws, parts=inline
+    )
     for name, data in packet.sealed_parts.items():
+        if name in inline:
+            continue
         for offset in range(0, len(data), chunk_bytes):
             chunk = data[offset : offset + chunk_bytes]
             receipt = intake.receive_chunk(

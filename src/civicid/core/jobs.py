@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import Index, Integer, String, UniqueConstraint, select, update
+from sqlalchemy import Index, Integer, Select, String, UniqueConstraint, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
@@ -114,55 +114,94 @@ def claim_batch(
     """Take up to ``limit`` jobs in one short transaction: expired leases first, then the oldest ready.
 
     Both queries are prefix scans of ``ix_job_ready`` (state, run_after): done jobs, however many,
-    are never read. Each job still runs and completes in a transaction of its own.
+    are never read. The claimed jobs get their lease in one UPDATE (Core, prebuilt statements: a
+    claim is on every batch's path, and loading and flushing a hundred ``Job`` objects cost more
+    than the stages' own work). Each job still runs and completes in a transaction of its own.
     """
     now = clock.now()
     with unit_of_work(sessions) as session:
-        locking = session.get_bind().dialect.name == "postgresql"
-        expired = (
-            select(Job)
-            .where(Job.state == JobState.RUNNING, Job.lease_until < now, Job.kind.in_(kinds))
-            .order_by(Job.id)
-            .limit(limit)
-        )
-        ready = (
-            select(Job)
-            .where(Job.state == JobState.QUEUED, Job.run_after <= now, Job.kind.in_(kinds))
-            .order_by(Job.run_after, Job.id)
-            .limit(limit)
-        )
-        if locking:
-            expired, ready = expired.with_for_update(skip_locked=True), ready.with_for_update(skip_locked=True)
-        jobs = list(session.scalars(expired).all())
-        if len(jobs) < limit:
-            jobs += session.scalars(ready.limit(limit - len(jobs))).all()
-        claimed = []
-        for job in jobs:
-            if max_attempts is not None and job.attempts >= max_attempts:
-                # Its worker died on every try (a job that kills its process): give up on it.
-                job.state, job.finished_at, job.lease_until = JobState.FAILED, now, None
-                job.last_error = job.last_error or "worker_lost"
-                continue
-            job.state = JobState.RUNNING
-            job.attempts += 1
-            job.worker = worker
-            job.lease_until = now + lease
-            claimed.append(
-                ClaimedJob(id=job.id, kind=job.kind, subject_id=job.subject_id, attempt=job.attempts, worker=worker)
-            )
+        connection = session.connection()
+        expired, ready = _CLAIMABLE[connection.dialect.name]
+        rows = list(connection.execute(expired, {"now": now, "kinds": kinds, "limit": limit}))
+        if len(rows) < limit:
+            rows += connection.execute(ready, {"now": now, "kinds": kinds, "limit": limit - len(rows)})
+        given_up = [row.id for row in rows if max_attempts is not None and row.attempts >= max_attempts]
+        claimed = [
+            ClaimedJob(id=row.id, kind=row.kind, subject_id=row.subject_id, attempt=row.attempts + 1, worker=worker)
+            for row in rows
+            if row.id not in given_up
+        ]
+        if given_up:
+            # Their worker died on every try (a job that kills its process): give up on them.
+            connection.execute(_GIVE_UP, {"ids": given_up, "now": now})
+        if claimed:
+            values = {"ids": [job.id for job in claimed], "b_worker": worker, "b_lease_until": now + lease}
+            connection.execute(_LEASE, values)
         return claimed
+
+
+_Claimable = Select[int, str, str, int]
+
+
+def _claimable_queries(*, locking: bool) -> tuple[_Claimable, _Claimable]:
+    """The expired-lease and the ready queries of :func:`claim_batch`; ``FOR UPDATE SKIP LOCKED`` on PostgreSQL."""
+    columns = select(Job.id, Job.kind, Job.subject_id, Job.attempts)
+    kinds = Job.kind.in_(bindparam("kinds", expanding=True))
+    expired = (
+        columns.where(Job.state == JobState.RUNNING, Job.lease_until < bindparam("now"), kinds)
+        .order_by(Job.id)
+        .limit(bindparam("limit"))
+    )
+    ready = (
+        columns.where(Job.state == JobState.QUEUED, Job.run_after <= bindparam("now"), kinds)
+        .order_by(Job.run_after, Job.id)
+        .limit(bindparam("limit"))
+    )
+    if locking:
+        return expired.with_for_update(skip_locked=True), ready.with_for_update(skip_locked=True)
+    return expired, ready
+
+
+# Built once: on the path of every batch, building a statement costs more than running it. (A
+# bindparam may not take a column's name in an UPDATE, hence the ``b_`` prefixes.)
+_CLAIMABLE = {"postgresql": _claimable_queries(locking=True), "sqlite": _claimable_queries(locking=False)}
+_IDS = Job.id.in_(bindparam("ids", expanding=True))
+_LEASE = (
+    update(Job)
+    .where(_IDS)
+    .values(
+        state=JobState.RUNNING,
+        attempts=Job.attempts + 1,
+        worker=bindparam("b_worker"),
+        lease_until=bindparam("b_lease_until"),
+    )
+)
+_GIVE_UP = (
+    update(Job)
+    .where(_IDS)
+    .values(
+        state=JobState.FAILED,
+        finished_at=bindparam("now"),
+        lease_until=None,
+        last_error=func.coalesce(Job.last_error, "worker_lost"),
+    )
+)
+# Only a job this worker still holds, at the attempt it claimed, is marked done.
+_COMPLETE = (
+    update(Job)
+    .where(
+        _IDS,
+        Job.worker == bindparam("b_worker"),
+        Job.attempts == bindparam("b_attempt"),
+        Job.state == JobState.RUNNING,
+    )
+    .values(state=JobState.DONE, finished_at=bindparam("now"), lease_until=None, last_error=None)
+)
 
 
 def complete(*, session: Session, clock: Clock, job: ClaimedJob) -> None:
     """Mark the job done in the handler's transaction, only if this worker still holds it."""
-    result = session.execute(
-        update(Job)
-        .where(Job.id == job.id, Job.worker == job.worker, Job.attempts == job.attempt, Job.state == JobState.RUNNING)
-        .values(state=JobState.DONE, finished_at=clock.now(), lease_until=None, last_error=None)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise LeaseLost(f"job {job.id} was taken over by another worker")
+    complete_batch(session=session, clock=clock, jobs=[job])
 
 
 def complete_batch(*, session: Session, clock: Clock, jobs: list[ClaimedJob]) -> None:
@@ -170,15 +209,14 @@ def complete_batch(*, session: Session, clock: Clock, jobs: list[ClaimedJob]) ->
     by_attempt: dict[tuple[str, int], list[int]] = {}
     for job in jobs:
         by_attempt.setdefault((job.worker, job.attempt), []).append(job.id)
+    connection = session.connection()
+    now = clock.now()
     for (worker, attempt), ids in by_attempt.items():
-        result = session.execute(
-            update(Job)
-            .where(Job.id.in_(ids), Job.worker == worker, Job.attempts == attempt, Job.state == JobState.RUNNING)
-            .values(state=JobState.DONE, finished_at=clock.now(), lease_until=None, last_error=None)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != len(ids):  # type: ignore[attr-defined]
-            raise LeaseLost(f"{len(ids) - result.rowcount} of jobs {ids[:3]}… were taken over")  # type: ignore[attr-defined]
+        result = connection.execute(_COMPLETE, {"ids": ids, "b_worker": worker, "b_attempt": attempt, "now": now})
+        if result.rowcount != len(ids):
+            if len(ids) == 1:
+                raise LeaseLost(f"job {ids[0]} was taken over by another worker")
+            raise LeaseLost(f"{len(ids) - result.rowcount} of jobs {ids[:3]}… were taken over")
 
 
 # ``INSERT … ON CONFLICT DO NOTHING`` per dialect, built once (enqueuing is on every stage's path).
@@ -336,8 +374,6 @@ class Worker:
 
 
 def counts_by_state(*, session: Session, kind_prefix: str = "") -> dict[str, int]:
-    from sqlalchemy import func
-
     query = select(Job.state, func.count()).group_by(Job.state)
     if kind_prefix:
         query = query.where(Job.kind.startswith(kind_prefix))

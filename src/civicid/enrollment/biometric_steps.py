@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 from sqlalchemy import insert, select, text
@@ -31,6 +32,16 @@ _INSERT_PROBES = {
 # Serialises 1:N searches on PostgreSQL, so that two duplicates processed at the same time by two
 # workers still see each other (SQLite serialises writers already).
 _DEDUP_LOCK = 202219730
+
+
+class Applicant(Protocol):
+    """What 1:1 and 1:N need of an application: an ORM ``Application`` or the stages' lighter row."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def person_id(self) -> int | None: ...
 
 
 @dataclass
@@ -134,7 +145,7 @@ class EnrollmentBiometrics:
         limits = thresholds_for(probe.model, probe.model_version)
         return decide(others, duplicate_at=limits.duplicate_at, review_at=limits.review_at)
 
-    def screen(self, session: Session, applications: Sequence[Application]) -> list[Screening]:
+    def screen(self, session: Session, applications: Sequence[Applicant]) -> list[Screening]:
         """1:1 and 1:N for a batch, in order, as if each were searched and admitted in turn.
 
         One gallery search for the whole batch, plus the batch's own probes against each other: an
@@ -268,7 +279,7 @@ def _persons_of(session: Session, application_ids: set[str]) -> dict[str, int | 
     return {application_id: person_id for application_id, person_id in session.execute(query)}
 
 
-def _earlier_issued(session: Session, applications: Sequence[Application]) -> dict[str, list[str]]:
+def _earlier_issued(session: Session, applications: Sequence[Applicant]) -> dict[str, list[str]]:
     """For each application, the person's other applications already issued (their faces are references)."""
     persons = {a.person_id for a in applications if a.person_id is not None}
     if not persons:

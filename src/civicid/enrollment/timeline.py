@@ -160,6 +160,14 @@ def bump_change_seqs(session: Session, applications: Sequence[Application]) -> N
         application.change_seq = last - count + 1 + offset
 
 
+def change_seqs(session: Session, count: int) -> range:
+    """``count`` change numbers in order, taken with one counter update (nothing when ``count`` is 0)."""
+    if count == 0:
+        return range(0)
+    last = _bump(session, count)
+    return range(last - count + 1, last + 1)
+
+
 def timeline(session: Session, application_id: str) -> list[ApplicationEvent]:
     query = select(ApplicationEvent).where(ApplicationEvent.application_id == application_id)
     return list(session.scalars(query.order_by(ApplicationEvent.id)).all())
@@ -173,6 +181,7 @@ __all__ = [
     "add_events",
     "bump_change_seq",
     "bump_change_seqs",
+    "change_seqs",
     "next_change_seq",
     "timeline",
 ]

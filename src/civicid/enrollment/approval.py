@@ -6,6 +6,8 @@ role. Every decision is audited and appears on the application's timeline with i
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
@@ -27,24 +29,32 @@ def approve(
     """Approve a unique application; the account is issued by the next job, in its own transaction.
 
     A supervisor approves one application per request, so this is a few prebuilt statements and
-    no ORM unit of work: a column read for the checks, an UPDATE that only moves an application
-    still awaiting approval (a concurrent decision leaves it nothing to move), then the timeline
-    event, the audit entry and the issue job, as for every decision.
+    no ORM unit of work: an UPDATE that moves the application only if it is still awaiting
+    approval, in the supervisor's commune, and captured by someone else (maker-checker), then the
+    timeline event, the audit entry and the issue job, as for every decision. Only when the UPDATE
+    moves nothing is the application read, to say why.
     """
-    session.flush()  # the checks below read with Core: what this transaction changed must be written
-    row = session.connection().execute(_DECIDABLE, {"id": application_id}).first()
-    status, operator, commune = row if row is not None else (None, "", "")
-    _check_decidable(
-        supervisor, application_id, status, operator, commune, commune_code, ApplicationStatus.AWAITING_APPROVAL
-    )
+    session.flush()  # the UPDATE's conditions read what this transaction changed: it must be written
     now = clock.now()
-    if not _APPROVE.execute(session, {"b_id": application_id, "b_by": supervisor.name, "b_at": now}):
-        raise NotAwaitingDecision("the application was decided meanwhile", status=ApplicationStatus.PROCESSING.value)
+    values = {"b_id": application_id, "b_by": supervisor.name, "b_at": now, "b_commune": commune_code}
+    if not _APPROVE[commune_code is not None].execute(session, values):
+        _explain_refusal(session, supervisor, application_id, commune_code)
     loaded = session.identity_map.get(identity_key(Application, application_id))
     if loaded is not None:  # an Application this session holds must not show the old decision
         session.expire(loaded, ["status", "decided_by", "decided_at", "change_seq"])
     _record_decision(session, clock, supervisor, application_id, "approval", "approved", None)
     jobs.enqueue(session=session, clock=clock, kind=ISSUE_STAGE, subject_id=application_id)
+
+
+def _explain_refusal(session: Session, supervisor: Actor, application_id: str, commune_code: str | None) -> NoReturn:
+    """Raise why the approval's UPDATE moved nothing: not found, not awaiting approval, or maker-checker."""
+    row = session.connection().execute(_DECIDABLE, {"id": application_id}).first()
+    status, operator, commune = row if row is not None else (None, "", "")
+    _check_decidable(
+        supervisor, application_id, status, operator, commune, commune_code, ApplicationStatus.AWAITING_APPROVAL
+    )
+    # Every check passes now: another decision got there between the UPDATE and this read.
+    raise NotAwaitingDecision("the application was decided meanwhile", status=ApplicationStatus.PROCESSING.value)
 
 
 def reject(
@@ -167,13 +177,28 @@ def _record_decision(
 _DECIDABLE = select(Application.status, Application.operator, Application.commune_code).where(
     Application.id == bindparam("id")
 )
-_APPROVE = NumberedUpdate(
-    update(Application)
-    .where(Application.id == bindparam("b_id"), Application.status == ApplicationStatus.AWAITING_APPROVAL)
-    .values(
-        status=ApplicationStatus.PROCESSING,  # until the issue stage has run
-        decided_by=bindparam("b_by"),
-        decided_at=bindparam("b_at"),
-        change_seq=bindparam("b_change_seq"),
+
+
+def _approval(*, in_commune: bool) -> NumberedUpdate:
+    """The approval's UPDATE: it moves only an application that passes every check of :func:`_check_decidable`."""
+    decidable = [
+        Application.id == bindparam("b_id"),
+        Application.status == ApplicationStatus.AWAITING_APPROVAL,
+        Application.operator != bindparam("b_by"),  # maker-checker
+    ]
+    if in_commune:
+        decidable.append(Application.commune_code == bindparam("b_commune"))
+    return NumberedUpdate(
+        update(Application)
+        .where(*decidable)
+        .values(
+            status=ApplicationStatus.PROCESSING,  # until the issue stage has run
+            decided_by=bindparam("b_by"),
+            decided_at=bindparam("b_at"),
+            change_seq=bindparam("b_change_seq"),
+        )
     )
-)
+
+
+# By whether the supervisor is limited to a commune.
+_APPROVE = {False: _approval(in_commune=False), True: _approval(in_commune=True)}

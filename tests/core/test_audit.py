@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from civicid.core import audit
 from civicid.core.clock import FixedClock
@@ -49,3 +56,41 @@ def test_a_removed_entry_breaks_the_chain(database: Database, clock: FixedClock)
         report = audit.verify_chain(session=session)
     assert not report.intact
     assert report.entries == 1
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    texts=st.fixed_dictionaries({m: st.text() for m in ("at", "actor", "action", "subject_type", "subject_id")}),
+    details=st.dictionaries(st.text(max_size=8), _json, max_size=4),
+)
+def test_an_entrys_digest_is_the_sha256_of_its_canonical_json(texts: dict[str, str], details: dict[str, Any]) -> None:
+    """The digest written member by member is the one the generic RFC 8785 path gives, or its same refusal."""
+    content = {**texts, "details": details}
+    try:
+        expected = hashlib.sha256(rfc8785.dumps({"format": audit.AUDIT_FORMAT, **content})).hexdigest()
+    except rfc8785.CanonicalizationError:
+        with pytest.raises(rfc8785.CanonicalizationError):
+            audit.content_digest(content)
+        return
+    assert audit.content_digest(content) == expected
+
+
+def test_an_entry_of_another_shape_is_digested_by_the_generic_path() -> None:
+    content = {"at": "2026-11-29T00:00:00.000000+00:00", "actor": "system:x", "action": 1, "details": {"n": 1.5}}
+    expected = hashlib.sha256(rfc8785.dumps({"format": audit.AUDIT_FORMAT, **content})).hexdigest()
+    assert audit.content_digest(content) == expected
+
+
+def test_an_entry_with_a_lone_surrogate_is_refused_as_the_generic_path_refuses_it() -> None:
+    content = {m: "x" for m in ("at", "action", "subject_type", "subject_id")} | {"actor": "\ud800", "details": {}}
+    with pytest.raises(rfc8785.CanonicalizationError):
+        rfc8785.dumps(content)
+    with pytest.raises(rfc8785.CanonicalizationError):
+        audit.content_digest(content)

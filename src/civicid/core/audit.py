@@ -13,11 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Integer, String, bindparam, func, insert, select, text
+from sqlalchemy import JSON, BigInteger, Connection, Integer, String, bindparam, func, insert, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from civicid.core.clock import Clock
@@ -59,7 +60,51 @@ SYSTEM = Actor("system", "civicid")
 
 def content_digest(content: dict[str, Any]) -> str:
     """SHA-256 of the entry's RFC 8785 canonical JSON, so it does not depend on key order or spacing."""
-    return hashlib.sha256(canonical_json({"format": AUDIT_FORMAT, **content})).hexdigest()
+    canonical = _canonical_entry(content)
+    if canonical is None:
+        canonical = canonical_json({"format": AUDIT_FORMAT, **content})
+    return hashlib.sha256(canonical).hexdigest()
+
+
+_MEMBERS = frozenset({"at", "actor", "action", "subject_type", "subject_id", "details"})
+_TEXT_MEMBERS = ("action", "actor", "at", "subject_id", "subject_type")
+# The standard library's JSON string encoder (C), without ASCII escaping: RFC 8785's form of a string.
+_encode_string = json.encoder.encode_basestring
+
+
+def _canonical_entry(content: dict[str, Any]) -> bytes | None:
+    """The same bytes as ``canonical_json`` for an entry as hashed, written member by member; None otherwise.
+
+    An entry is hashed about four times per application on the enrollment path, and the generic
+    canonicaliser walks every member to check it needs no special form. Here only ``details`` is
+    walked: the other members are the entry's own strings, which RFC 8785 writes as the standard
+    library's C string encoder does (the escapes of §3.2.2.2, everything else as UTF-8), and the keys
+    are laid out in their code-point order. Anything else (another member, a non-``str`` value, a
+    lone surrogate) goes to ``canonical_json`` as before. The tests compare both.
+    """
+    if content.keys() != _MEMBERS or any(type(content[member]) is not str for member in _TEXT_MEMBERS):
+        return None
+    try:
+        text = {member: _encode_string(content[member]).encode("utf-8") for member in _TEXT_MEMBERS}
+    except UnicodeEncodeError:  # a lone surrogate: canonical_json refuses it with its own error
+        return None
+    return b"".join(
+        (
+            b'{"action":',
+            text["action"],
+            b',"actor":',
+            text["actor"],
+            b',"at":',
+            text["at"],
+            b',"details":',
+            canonical_json(content["details"]),
+            b',"format":"' + AUDIT_FORMAT.encode("ascii") + b'","subject_id":',
+            text["subject_id"],
+            b',"subject_type":',
+            text["subject_type"],
+            b"}",
+        )
+    )
 
 
 def chain_hash(prev_hash: str, digest: str) -> str:
@@ -127,10 +172,36 @@ def record(
         connection.execute(_PG_APPEND, {**content, "digest": digest}).one()
     else:
         # Every SQLite write transaction begins IMMEDIATE (core/database.py): no other writer can
-        # append between this read and the insert.
-        prev_hash = connection.execute(_LAST_HASH).scalar() or GENESIS_HASH
-        entry_hash = chain_hash(prev_hash, digest)
-        connection.execute(_INSERT, {**content, "prev_hash": prev_hash, "entry_hash": entry_hash})
+        # append between this statement's read of the last hash and its insert.
+        _with_chain_function(connection)
+        connection.execute(_SQLITE_APPEND, {**content, "digest": digest})
+
+
+# SQLite's append in one statement, as PostgreSQL's function does it: the last hash read and the link
+# computed inside the INSERT, the link by ``chain_hash`` registered on the connection (SQLite has no SHA-256).
+_SQLITE_CHAIN = "civicid_audit_chain_hash"
+_PREV = select(func.coalesce(_LAST_HASH.scalar_subquery(), GENESIS_HASH).label("hash")).subquery("prev")
+_SQLITE_APPEND = insert(AuditEntry).from_select(
+    ["at", "actor", "action", "subject_type", "subject_id", "details", "prev_hash", "entry_hash"],
+    select(
+        bindparam("at", type_=UTCDateTime()),
+        bindparam("actor", type_=String()),
+        bindparam("action", type_=String()),
+        bindparam("subject_type", type_=String()),
+        bindparam("subject_id", type_=String()),
+        bindparam("details", type_=JSON()),
+        _PREV.c.hash,
+        getattr(func, _SQLITE_CHAIN)(_PREV.c.hash, bindparam("digest", type_=String()), type_=String()),
+    ),
+)
+
+
+def _with_chain_function(connection: Connection) -> None:
+    """Register :func:`chain_hash` on this SQLite connection, once per connection the pool holds."""
+    if _SQLITE_CHAIN not in connection.info:
+        driver = connection.connection.driver_connection
+        driver.create_function(_SQLITE_CHAIN, 2, chain_hash, deterministic=True)  # type: ignore[union-attr]
+        connection.info[_SQLITE_CHAIN] = True
 
 
 _CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(202219729)")  # the key civicid_audit_append takes

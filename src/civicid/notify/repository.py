@@ -24,10 +24,19 @@ def insert_if_new(session: Session, values: dict[str, Any]) -> None:
 
 
 def insert_many_if_new(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """:func:`insert_if_new` for many rows in one statement (executemany)."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(Notification).on_conflict_do_nothing(index_elements=["idempotency_key"])
-    session.execute(statement, list(rows))
+    """:func:`insert_if_new` for many rows in one statement (Core, on the connection, built once)."""
+    connection = session.connection()
+    connection.execute(_INSERT_MANY_IF_NEW[connection.dialect.name], list(rows))
+
+
+# Per dialect, built once (the pipeline's issue stage queues its SMS with it). On PostgreSQL with
+# RETURNING, so that the rows go as one multi-row INSERT ("insertmanyvalues"), not one query each.
+_INSERT_MANY_IF_NEW = {
+    "postgresql": postgresql.insert(Notification)
+    .on_conflict_do_nothing(index_elements=["idempotency_key"])
+    .returning(Notification.id),
+    "sqlite": sqlite.insert(Notification).on_conflict_do_nothing(index_elements=["idempotency_key"]),
+}
 
 
 def get_by_key(session: Session, idempotency_key: str) -> Notification:

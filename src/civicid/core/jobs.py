@@ -220,12 +220,10 @@ def complete_batch(*, session: Session, clock: Clock, jobs: list[ClaimedJob]) ->
 
 
 # ``INSERT … ON CONFLICT DO NOTHING`` per dialect, built once (enqueuing is on every stage's path).
-# On PostgreSQL with RETURNING, so that many rows go as one multi-row INSERT ("insertmanyvalues"),
-# not one query per row.
+# Many rows go as one executemany, which psycopg pipelines with one parsed query: cheaper than the
+# multi-row INSERT that RETURNING would make of it (docs/decisions/0029-executemany-on-postgresql.md).
 _INSERT_IGNORING = {
-    "postgresql": postgresql.insert(Job)
-    .on_conflict_do_nothing(index_elements=["kind", "subject_id"])
-    .returning(Job.id),
+    "postgresql": postgresql.insert(Job).on_conflict_do_nothing(index_elements=["kind", "subject_id"]),
     "sqlite": sqlite.insert(Job).on_conflict_do_nothing(index_elements=["kind", "subject_id"]),
 }
 

@@ -24,11 +24,8 @@ from civicid.core.clock import Clock
 from civicid.enrollment.models import Application, ApplicationStatus, ProbeTemplate
 
 TOP_K = 5
-# PostgreSQL: RETURNING sends a batch's probes as one multi-row INSERT, not one query per row.
-_INSERT_PROBES = {
-    "postgresql": insert(ProbeTemplate).returning(ProbeTemplate.application_id),
-    "sqlite": insert(ProbeTemplate),
-}
+# A batch's probes go as one executemany (on PostgreSQL, psycopg pipelines it: docs/decisions/0029).
+_INSERT_PROBES = insert(ProbeTemplate)
 # Serialises 1:N searches on PostgreSQL, so that two duplicates processed at the same time by two
 # workers still see each other (SQLite serialises writers already).
 _DEDUP_LOCK = 202219730
@@ -81,8 +78,7 @@ class EnrollmentBiometrics:
 
     def insert_probes(self, session: Session, rows: Sequence[dict[str, object]]) -> None:
         if rows:
-            connection = session.connection()
-            connection.execute(_INSERT_PROBES[connection.dialect.name], list(rows))
+            session.connection().execute(_INSERT_PROBES, list(rows))
 
     def probes(self, session: Session, application_ids: Sequence[str], modality: str) -> dict[str, Template]:
         """The probes of ``modality`` of many applications, opened, by application id (one query)."""

@@ -18,9 +18,6 @@ _COUNTER = "application"
 # INSERT is a Core statement on the table, run on the connection: the ORM's bulk-insert path cost
 # three times the statement itself, for rows that no ORM object stands for.
 _INSERT_EVENT = insert(cast(Table, ApplicationEvent.__table__))
-# Many rows: on PostgreSQL, RETURNING makes SQLAlchemy send one multi-row INSERT ("insertmanyvalues")
-# where psycopg would send one query per row; SQLite's executemany is one call into C already.
-_INSERT_EVENTS = {"postgresql": _INSERT_EVENT.returning(ApplicationEvent.__table__.c.id), "sqlite": _INSERT_EVENT}
 _BUMP = (
     update(ChangeCounter)
     .where(ChangeCounter.name == _COUNTER)
@@ -82,8 +79,10 @@ def add_events(session: Session, clock: Clock, events: Sequence[Event]) -> None:
         }
         for e in events
     ]
-    connection = session.connection()
-    connection.execute(_INSERT_EVENTS[connection.dialect.name], rows)
+    # One executemany: one call into C on SQLite, one pipeline on PostgreSQL, where psycopg parses the
+    # query once; the multi-row INSERT that RETURNING made of it had hundreds of placeholders for
+    # psycopg to parse on every run (docs/decisions/0029-executemany-on-postgresql.md).
+    session.connection().execute(_INSERT_EVENT, rows)
 
 
 def bump_change_seq(session: Session, application: Application) -> None:

@@ -29,12 +29,10 @@ def insert_many_if_new(session: Session, rows: Sequence[dict[str, Any]]) -> None
     connection.execute(_INSERT_MANY_IF_NEW[connection.dialect.name], list(rows))
 
 
-# Per dialect, built once (the pipeline's issue stage queues its SMS with it). On PostgreSQL with
-# RETURNING, so that the rows go as one multi-row INSERT ("insertmanyvalues"), not one query each.
+# Per dialect, built once (the pipeline's issue stage queues its SMS with it); an executemany, which
+# psycopg pipelines on PostgreSQL (docs/decisions/0029-executemany-on-postgresql.md).
 _INSERT_MANY_IF_NEW = {
-    "postgresql": postgresql.insert(Notification)
-    .on_conflict_do_nothing(index_elements=["idempotency_key"])
-    .returning(Notification.id),
+    "postgresql": postgresql.insert(Notification).on_conflict_do_nothing(index_elements=["idempotency_key"]),
     "sqlite": sqlite.insert(Notification).on_conflict_do_nothing(index_elements=["idempotency_key"]),
 }
 

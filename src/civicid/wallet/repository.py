@@ -31,11 +31,11 @@ def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     connection.execute(_INSERT_NEW[connection.dialect.name], list(rows))
 
 
-# On PostgreSQL with RETURNING, so that the rows go as one multi-row INSERT ("insertmanyvalues").
+# An executemany, which psycopg pipelines on PostgreSQL (docs/decisions/0029-executemany-on-postgresql.md).
 _INSERT_NEW = {
-    "postgresql": postgresql.insert(WalletDocument)
-    .on_conflict_do_nothing(index_elements=["person_id", "kind", "number"])
-    .returning(WalletDocument.id),
+    "postgresql": postgresql.insert(WalletDocument).on_conflict_do_nothing(
+        index_elements=["person_id", "kind", "number"]
+    ),
     "sqlite": sqlite.insert(WalletDocument).on_conflict_do_nothing(index_elements=["person_id", "kind", "number"]),
 }
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import CursorResult, delete, insert, select
+from sqlalchemy import CursorResult, Table, delete, insert, select
 from sqlalchemy.orm import Session
 
 from civicid.biometrics.cipher import TemplateCipher
@@ -105,7 +105,11 @@ def store_templates(
         }
         for reference_id, template in templates
     ]
-    session.execute(insert(BiometricTemplate), rows)
+    session.connection().execute(_INSERT_TEMPLATES, rows)
+
+
+# Core, built once: the dedup stage admits a batch's faces with one executemany.
+_INSERT_TEMPLATES = insert(cast(Table, BiometricTemplate.__table__))
 
 
 def delete_templates(*, session: Session, reference_id: str, now: dt.datetime) -> int:

@@ -48,6 +48,9 @@ class EnrollmentBiometrics:
     extractors: dict[str, Extractor]
     cipher: TemplateCipher
     cache: GalleryCache = field(init=False)
+    # The person of each application this process has seen in 1:N (a gallery reference or a probe).
+    # An application's person is set by the registry match, before any search, and never changes.
+    persons: dict[str, int | None] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.cache = GalleryCache(self.cipher)
@@ -154,8 +157,7 @@ class EnrollmentBiometrics:
         probes = self.probes(session, [a.id for a in applications], "face")
         self.cache.refresh(session)
         found = self._search(probes)
-        persons = _persons_of(session, {c.reference_id for cs in found.values() for c in cs})
-        persons.update({a.id: a.person_id for a in applications})
+        persons = self._persons_of(session, {c.reference_id for cs in found.values() for c in cs}, applications)
         references = _earlier_issued(session, applications)
         admitted = _Admitted(len(applications))
         screenings = []
@@ -187,6 +189,21 @@ class EnrollmentBiometrics:
             results = gallery.identify_batch([probes[i] for i in ids], top_k=TOP_K)
             found.update(zip(ids, results, strict=True))
         return found
+
+    def _persons_of(
+        self, session: Session, references: set[str], applications: Sequence[Applicant]
+    ) -> dict[str, int | None]:
+        """The persons of the candidates' applications and of the batch's: read only when not known yet.
+
+        Without the memo every batch read the persons of some five hundred candidates, nearly all
+        of them applications this process had already searched or admitted.
+        """
+        self.persons.update({a.id: a.person_id for a in applications})
+        unknown = [r for r in references if r not in self.persons]
+        if unknown:
+            query = select(Application.id, Application.person_id).where(Application.id.in_(unknown))
+            self.persons.update({application_id: person_id for application_id, person_id in session.execute(query)})
+        return self.persons
 
     def _reference_score(self, probe: Template, references: list[str]) -> float | None:
         gallery = self.cache.gallery(probe.key)
@@ -266,13 +283,6 @@ class _Admitted:
 
 def _same_person(candidate: int | None, person_id: int | None) -> bool:
     return person_id is not None and candidate == person_id
-
-
-def _persons_of(session: Session, application_ids: set[str]) -> dict[str, int | None]:
-    if not application_ids:
-        return {}
-    query = select(Application.id, Application.person_id).where(Application.id.in_(application_ids))
-    return {application_id: person_id for application_id, person_id in session.execute(query)}
 
 
 def _earlier_issued(session: Session, applications: Sequence[Applicant]) -> dict[str, list[str]]:

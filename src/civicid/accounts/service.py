@@ -23,6 +23,7 @@ from civicid.core import audit
 from civicid.core.audit import Actor
 from civicid.core.clock import Clock
 from civicid.core.ids import new_id
+from civicid.core.lists import one_of, per_dialect
 from civicid.registry.errors import PersonNotFound
 from civicid.registry.schemas import normalise_phone
 
@@ -89,13 +90,11 @@ def issue_accounts(
     caller then retries one account at a time (docs/decisions/0020-set-based-stages.md).
     """
     checked = [_checked(r) for r in requests]
+    dialect = session.get_bind().dialect.name
     persons = [r.person_id for r in checked]
-    accounts = {
-        a.person_id: a
-        for a in session.scalars(select(EidAccount).where(EidAccount.person_id.in_(persons)).with_for_update())
-    }
+    accounts = {a.person_id: a for a in session.scalars(_ACCOUNTS_OF[dialect], {"persons": persons})}
     phones = [r.phone for r in checked if r.phone is not None]
-    taken = set(session.scalars(select(EidAccount.phone).where(EidAccount.phone.in_(phones)))) if phones else set()
+    taken = set(session.scalars(_PHONES_TAKEN[dialect], {"phones": phones})) if phones else set()
     results: list[AccountRead | None] = []
     created: dict[int, dict[str, Any]] = {}
     for request in checked:
@@ -166,7 +165,12 @@ def _new_account(clock: Clock, request: AccountRequest) -> dict[str, Any]:
     }
 
 
-# Core, built once: the set-based issue stage inserts its accounts with one executemany.
+# Built once: the set-based issue stage reads its persons' accounts and phones by lists (one array
+# parameter on PostgreSQL, core/lists.py) and inserts its accounts with one Core executemany.
+_ACCOUNTS_OF = per_dialect(
+    lambda dialect: select(EidAccount).where(one_of(EidAccount.person_id, "persons", dialect)).with_for_update()
+)
+_PHONES_TAKEN = per_dialect(lambda dialect: select(EidAccount.phone).where(one_of(EidAccount.phone, "phones", dialect)))
 _INSERT_ACCOUNTS = insert(cast(Table, EidAccount.__table__))
 
 

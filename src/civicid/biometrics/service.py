@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import CursorResult, Table, delete, insert, select
+from sqlalchemy import CursorResult, Row, Table, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from civicid.biometrics.cipher import TemplateCipher
@@ -21,6 +21,7 @@ from civicid.biometrics.errors import DuplicateReference
 from civicid.biometrics.gallery import ExactGallery
 from civicid.biometrics.models import BiometricTemplate
 from civicid.biometrics.ports import Modality, Template, TemplateKey
+from civicid.core.lists import one_of, per_dialect
 
 # A transaction may commit a lower seq after a reader has seen a higher one (two concurrent
 # writers). Each refresh therefore re-reads this many seqs below its cursor and skips the ones it
@@ -75,14 +76,7 @@ def store_templates(
     references = [reference_id for reference_id, _ in templates]
     if len(set(references)) != len(references):
         raise DuplicateReference("the same reference appears twice in one bulk store")
-    existing = session.execute(
-        select(
-            BiometricTemplate.reference_id,
-            BiometricTemplate.modality,
-            BiometricTemplate.model,
-            BiometricTemplate.model_version,
-        ).where(BiometricTemplate.reference_id.in_(references), BiometricTemplate.vector.is_not(None))
-    ).all()
+    existing = session.execute(_LIVE_KEYS[session.get_bind().dialect.name], {"references": references}).all()
     keys = {
         (reference_id, template.key.modality, template.key.model, template.key.model_version)
         for reference_id, template in templates
@@ -108,8 +102,33 @@ def store_templates(
     session.connection().execute(_INSERT_TEMPLATES, rows)
 
 
-# Core, built once: the dedup stage admits a batch's faces with one executemany.
+# Core, built once: the dedup stage admits a batch's faces with one executemany, and its refresh
+# and checks read by lists of ids (one array parameter on PostgreSQL, core/lists.py).
 _INSERT_TEMPLATES = insert(cast(Table, BiometricTemplate.__table__))
+_LIVE_KEYS = per_dialect(
+    lambda dialect: select(
+        BiometricTemplate.reference_id,
+        BiometricTemplate.modality,
+        BiometricTemplate.model,
+        BiometricTemplate.model_version,
+    ).where(one_of(BiometricTemplate.reference_id, "references", dialect), BiometricTemplate.vector.is_not(None))
+)
+_SEQS_ABOVE = select(BiometricTemplate.seq).where(BiometricTemplate.seq > bindparam("low"))
+_TEMPLATES_OF_SEQS = per_dialect(
+    lambda dialect: (
+        select(
+            BiometricTemplate.seq,
+            BiometricTemplate.reference_id,
+            BiometricTemplate.modality,
+            BiometricTemplate.model,
+            BiometricTemplate.model_version,
+            BiometricTemplate.dim,
+            BiometricTemplate.vector,
+        )
+        .where(one_of(BiometricTemplate.seq, "seqs", dialect))
+        .order_by(BiometricTemplate.seq)
+    )
+)
 
 
 def delete_templates(*, session: Session, reference_id: str, now: dt.datetime) -> int:
@@ -178,16 +197,12 @@ class GalleryCache:
         alone, so a refresh costs the same with a thousand templates as with a million.
         """
         low = max(0, self._cursor - _LOOKBACK)
-        seqs = session.scalars(select(BiometricTemplate.seq).where(BiometricTemplate.seq > low)).all()
+        seqs = session.scalars(_SEQS_ABOVE, {"low": low}).all()
         unseen = [seq for seq in seqs if seq not in self._applied]
         applied = 0
+        load = _TEMPLATES_OF_SEQS[session.get_bind().dialect.name]
         for start in range(0, len(unseen), _LOAD_BATCH):
-            rows = session.scalars(
-                select(BiometricTemplate)
-                .where(BiometricTemplate.seq.in_(unseen[start : start + _LOAD_BATCH]))
-                .order_by(BiometricTemplate.seq)
-            )
-            for row in rows:
+            for row in session.execute(load, {"seqs": unseen[start : start + _LOAD_BATCH]}):
                 self._apply(row)
                 self._applied.add(row.seq)
                 self._cursor = max(self._cursor, row.seq)
@@ -196,7 +211,8 @@ class GalleryCache:
         self._applied = {seq for seq in self._applied if seq > floor}
         return applied
 
-    def _apply(self, row: BiometricTemplate) -> None:
+    def _apply(self, row: Row[int, str, str, str, str, int, bytes | None]) -> None:
+        """One stored row (the columns of ``_TEMPLATES_OF_SEQS``) into its gallery, or out of it."""
         key = TemplateKey(cast(Modality, row.modality), row.model, row.model_version, row.dim)
         gallery = self.gallery(key)
         if row.reference_id in gallery:

@@ -20,14 +20,28 @@ import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Index, Integer, Select, String, UniqueConstraint, bindparam, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Index,
+    Integer,
+    Select,
+    String,
+    UniqueConstraint,
+    Update,
+    bindparam,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from civicid.core.clock import Clock
 from civicid.core.database import Base, unit_of_work
 from civicid.core.errors import CivicIDError
+from civicid.core.lists import one_of, per_dialect
 from civicid.core.types import UTCDateTime, str_enum
 
 Handler = Callable[[Session, Clock, str], None]
@@ -133,10 +147,10 @@ def claim_batch(
         ]
         if given_up:
             # Their worker died on every try (a job that kills its process): give up on them.
-            connection.execute(_GIVE_UP, {"ids": given_up, "now": now})
+            connection.execute(_GIVE_UP[connection.dialect.name], {"ids": given_up, "now": now})
         if claimed:
             values = {"ids": [job.id for job in claimed], "b_worker": worker, "b_lease_until": now + lease}
-            connection.execute(_LEASE, values)
+            connection.execute(_LEASE[connection.dialect.name], values)
         return claimed
 
 
@@ -165,21 +179,25 @@ def _claimable_queries(*, locking: bool) -> tuple[_Claimable, _Claimable]:
 # Built once: on the path of every batch, building a statement costs more than running it. (A
 # bindparam may not take a column's name in an UPDATE, hence the ``b_`` prefixes.)
 _CLAIMABLE = {"postgresql": _claimable_queries(locking=True), "sqlite": _claimable_queries(locking=False)}
-_IDS = Job.id.in_(bindparam("ids", expanding=True))
-_LEASE = (
-    update(Job)
-    .where(_IDS)
-    .values(
+
+
+def _listed(dialect: str, *conditions: ColumnElement[bool], **values: Any) -> Update:
+    """``UPDATE job SET values WHERE id`` is one of the list ``ids`` (and ``conditions``)."""
+    return update(Job).where(one_of(Job.id, "ids", dialect), *conditions).values(**values)
+
+
+_LEASE = per_dialect(
+    lambda dialect: _listed(
+        dialect,
         state=JobState.RUNNING,
         attempts=Job.attempts + 1,
         worker=bindparam("b_worker"),
         lease_until=bindparam("b_lease_until"),
     )
 )
-_GIVE_UP = (
-    update(Job)
-    .where(_IDS)
-    .values(
+_GIVE_UP = per_dialect(
+    lambda dialect: _listed(
+        dialect,
         state=JobState.FAILED,
         finished_at=bindparam("now"),
         lease_until=None,
@@ -187,15 +205,17 @@ _GIVE_UP = (
     )
 )
 # Only a job this worker still holds, at the attempt it claimed, is marked done.
-_COMPLETE = (
-    update(Job)
-    .where(
-        _IDS,
+_COMPLETE = per_dialect(
+    lambda dialect: _listed(
+        dialect,
         Job.worker == bindparam("b_worker"),
         Job.attempts == bindparam("b_attempt"),
         Job.state == JobState.RUNNING,
+        state=JobState.DONE,
+        finished_at=bindparam("now"),
+        lease_until=None,
+        last_error=None,
     )
-    .values(state=JobState.DONE, finished_at=bindparam("now"), lease_until=None, last_error=None)
 )
 
 
@@ -211,8 +231,9 @@ def complete_batch(*, session: Session, clock: Clock, jobs: list[ClaimedJob]) ->
         by_attempt.setdefault((job.worker, job.attempt), []).append(job.id)
     connection = session.connection()
     now = clock.now()
+    complete = _COMPLETE[connection.dialect.name]
     for (worker, attempt), ids in by_attempt.items():
-        result = connection.execute(_COMPLETE, {"ids": ids, "b_worker": worker, "b_attempt": attempt, "now": now})
+        result = connection.execute(complete, {"ids": ids, "b_worker": worker, "b_attempt": attempt, "now": now})
         if result.rowcount != len(ids):
             if len(ids) == 1:
                 raise LeaseLost(f"job {ids[0]} was taken over by another worker")

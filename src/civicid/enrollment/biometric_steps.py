@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
-from sqlalchemy import insert, select, text
+from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.orm import Session
 
 from civicid.biometrics import service as gallery_store
@@ -21,11 +21,23 @@ from civicid.biometrics.dedup import DedupKind, DedupOutcome, decide, thresholds
 from civicid.biometrics.ports import Candidate, CosineVerifier, Extractor, Template, TemplateKey
 from civicid.biometrics.service import GalleryCache
 from civicid.core.clock import Clock
+from civicid.core.lists import one_of, per_dialect
 from civicid.enrollment.models import Application, ApplicationStatus, ProbeTemplate
 
 TOP_K = 5
 # A batch's probes go as one executemany (on PostgreSQL, psycopg pipelines it: docs/decisions/0029).
 _INSERT_PROBES = insert(ProbeTemplate)
+# Built once per dialect: a batch's ids are one array parameter on PostgreSQL (core/lists.py).
+_PROBES = per_dialect(
+    lambda dialect: select(ProbeTemplate.application_id, ProbeTemplate.model, ProbeTemplate.sealed).where(
+        one_of(ProbeTemplate.application_id, "ids", dialect), ProbeTemplate.modality == bindparam("modality")
+    )
+)
+_ISSUED_OF = per_dialect(
+    lambda dialect: select(Application.id, Application.person_id).where(
+        one_of(Application.person_id, "persons", dialect), Application.status == ApplicationStatus.ISSUED
+    )
+)
 # Serialises 1:N searches on PostgreSQL, so that two duplicates processed at the same time by two
 # workers still see each other (SQLite serialises writers already).
 _DEDUP_LOCK = 202219730
@@ -85,12 +97,13 @@ class EnrollmentBiometrics:
 
     def probes(self, session: Session, application_ids: Sequence[str], modality: str) -> dict[str, Template]:
         """The probes of ``modality`` of many applications, opened, by application id (one query)."""
-        query = select(ProbeTemplate.application_id, ProbeTemplate.model, ProbeTemplate.sealed).where(
-            ProbeTemplate.application_id.in_(application_ids), ProbeTemplate.modality == modality
+        connection = session.connection()
+        rows = connection.execute(
+            _PROBES[connection.dialect.name], {"ids": list(application_ids), "modality": modality}
         )
         return {
             application_id: self._open_probe(application_id, modality, model, sealed)
-            for application_id, model, sealed in session.execute(query)
+            for application_id, model, sealed in rows
         }
 
     def probe(self, session: Session, application_id: str, modality: str) -> Template | None:
@@ -290,11 +303,11 @@ def _earlier_issued(session: Session, applications: Sequence[Applicant]) -> dict
     persons = {a.person_id for a in applications if a.person_id is not None}
     if not persons:
         return {}
-    query = select(Application.id, Application.person_id).where(
-        Application.person_id.in_(persons), Application.status == ApplicationStatus.ISSUED
-    )
+    connection = session.connection()
     issued: dict[int, list[str]] = {}
-    for application_id, person_id in session.execute(query):
+    for application_id, person_id in connection.execute(
+        _ISSUED_OF[connection.dialect.name], {"persons": list(persons)}
+    ):
         if person_id is not None:
             issued.setdefault(person_id, []).append(application_id)
     return {

@@ -31,6 +31,7 @@ from civicid.core.blobs import BlobStore
 from civicid.core.clock import Clock
 from civicid.core.crypto import InvalidSeal, SealingKey, unseal
 from civicid.core.jobs import BatchHandler, Handler
+from civicid.core.lists import one_of, per_dialect
 from civicid.country.age import AgeGroup, age_group, birthday
 from civicid.country.names import fold
 from civicid.country.sex import Sex
@@ -361,12 +362,11 @@ def _read_persons(
     person_ids: list[int] | None = None,
 ) -> list[PersonFacts]:
     """Read a batch's registry records in one query, audited by one entry that lists their ids."""
-    columns = select(Person.id, Person.id_number, Person.full_name, Person.date_of_birth, Person.sex)
-    if id_numbers is not None:
-        query = columns.where(Person.id_number.in_(set(id_numbers)))
-    else:
-        query = columns.where(Person.id.in_(set(person_ids or [])))
-    persons = [PersonFacts(i, n, name, born, Sex(sex).value) for i, n, name, born, sex in session.execute(query)]
+    connection = session.connection()
+    query = (_PERSONS_BY_ID if id_numbers is None else _PERSONS_BY_NUMBER)[connection.dialect.name]
+    keys = list(set(person_ids or [])) if id_numbers is None else list(set(id_numbers))
+    rows = connection.execute(query, {"keys": keys})
+    persons = [PersonFacts(i, n, name, born, Sex(sex).value) for i, n, name, born, sex in rows]
     if persons:
         audit.record(
             session=session,
@@ -454,19 +454,33 @@ def _one_at_a_time(stage: BatchHandler) -> Handler:
     return handler
 
 
-_CASES = select(
-    Application.id,
-    Application.application_type,
-    Application.device_id,
-    Application.envelope_jws,
-    Application.envelope_hash,
-    Application.person_id,
-).where(Application.id.in_(bindparam("ids", expanding=True)))
+# Built once per dialect: a batch's ids are one array parameter on PostgreSQL (core/lists.py).
+_CASES = per_dialect(
+    lambda dialect: select(
+        Application.id,
+        Application.application_type,
+        Application.device_id,
+        Application.envelope_jws,
+        Application.envelope_hash,
+        Application.person_id,
+    ).where(one_of(Application.id, "ids", dialect))
+)
+_ARRIVED_PARTS = per_dialect(
+    lambda dialect: select(
+        ApplicationPart.application_id, ApplicationPart.name, ApplicationPart.kind, ApplicationPart.blob
+    ).where(one_of(ApplicationPart.application_id, "ids", dialect), ApplicationPart.blob.is_not(None))
+)
+_PERSON_FACTS = select(Person.id, Person.id_number, Person.full_name, Person.date_of_birth, Person.sex)
+_PERSONS_BY_NUMBER = per_dialect(lambda dialect: _PERSON_FACTS.where(one_of(Person.id_number, "keys", dialect)))
+_PERSONS_BY_ID = per_dialect(lambda dialect: _PERSON_FACTS.where(one_of(Person.id, "keys", dialect)))
 
 
 def _applications(session: Session, application_ids: list[str]) -> list[Case]:
     """The batch's applications in the order given (one query)."""
-    found = {row.id: Case(*row) for row in session.connection().execute(_CASES, {"ids": application_ids})}
+    connection = session.connection()
+    found = {
+        row.id: Case(*row) for row in connection.execute(_CASES[connection.dialect.name], {"ids": application_ids})
+    }
     missing = [i for i in application_ids if i not in found]
     if missing:
         raise LookupError(f"no application {missing[0]}")
@@ -475,11 +489,11 @@ def _applications(session: Session, application_ids: list[str]) -> list[Case]:
 
 def _arrived_parts(session: Session, application_ids: list[str]) -> dict[str, list[tuple[str, str, str]]]:
     """(name, kind, blob) of every assembled part of the batch's applications, by application."""
-    query = select(
-        ApplicationPart.application_id, ApplicationPart.name, ApplicationPart.kind, ApplicationPart.blob
-    ).where(ApplicationPart.application_id.in_(application_ids), ApplicationPart.blob.is_not(None))
+    connection = session.connection()
     arrived: dict[str, list[tuple[str, str, str]]] = {}
-    for application_id, name, kind, blob in session.execute(query):
+    for application_id, name, kind, blob in connection.execute(
+        _ARRIVED_PARTS[connection.dialect.name], {"ids": application_ids}
+    ):
         arrived.setdefault(application_id, []).append((name, kind, blob or ""))
     return arrived
 

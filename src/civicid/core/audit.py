@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Connection, Integer, String, bindparam, func, insert, select, text
+from sqlalchemy import JSON, BigInteger, Connection, Integer, String, TextClause, bindparam, func, insert, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from civicid.core.clock import Clock
@@ -136,10 +136,39 @@ def _hashed(content: dict[str, Any]) -> dict[str, Any]:
 # Built once: building and hashing a statement per append costs more than running it.
 _INSERT = insert(AuditEntry)
 _LAST_HASH = select(AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
-_PG_APPEND = text(
-    "SELECT out_seq, out_prev, out_hash FROM civicid_audit_append("
-    ":at, :actor, :action, :subject_type, :subject_id, :details, :digest)"
-).bindparams(bindparam("at", type_=UTCDateTime()), bindparam("details", type_=JSON()))
+
+
+def pg_append_after(writes: str = "") -> TextClause:
+    """PostgreSQL's append (``civicid_audit_append``), after the data-modifying CTEs ``writes`` if any.
+
+    A command whose other writes are single-row INSERTs can make them and the append one round
+    trip (``WITH <writes> SELECT … FROM civicid_audit_append(…)``), with the parameters of
+    :func:`entry` and its own. Built once by the caller.
+    """
+    prefix = f"WITH {writes} " if writes else ""
+    # ``writes`` is the caller's constant SQL, built at import; every value is bound.
+    return text(
+        f"{prefix}SELECT out_seq, out_prev, out_hash FROM civicid_audit_append("  # noqa: S608
+        ":at, :actor, :action, :subject_type, :subject_id, :details, :digest)"
+    ).bindparams(bindparam("at", type_=UTCDateTime()), bindparam("details", type_=JSON()))
+
+
+_PG_APPEND = pg_append_after()
+
+
+def entry(
+    *, clock: Clock, actor: Actor, action: str, subject_type: str, subject_id: str, details: dict[str, Any] | None
+) -> dict[str, Any]:
+    """An entry's content and its ``digest``: what an append binds (:func:`record`, :func:`pg_append_after`)."""
+    content = {
+        "at": clock.now(),
+        "actor": str(actor),
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "details": details or {},
+    }
+    return {**content, "digest": content_digest(_hashed(content))}
 
 
 def record(
@@ -158,23 +187,17 @@ def record(
     takes the chain's advisory lock, reads the last hash and inserts) and goes past the ORM: no
     ``AuditEntry`` object is made for the row (read entries back with :func:`entries_for_subject`).
     """
-    content = {
-        "at": clock.now(),
-        "actor": str(actor),
-        "action": action,
-        "subject_type": subject_type,
-        "subject_id": subject_id,
-        "details": details or {},
-    }
-    digest = content_digest(_hashed(content))
+    values = entry(
+        clock=clock, actor=actor, action=action, subject_type=subject_type, subject_id=subject_id, details=details
+    )
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        connection.execute(_PG_APPEND, {**content, "digest": digest}).one()
+        connection.execute(_PG_APPEND, values).one()
     else:
         # Every SQLite write transaction begins IMMEDIATE (core/database.py): no other writer can
         # append between this statement's read of the last hash and its insert.
         _with_chain_function(connection)
-        connection.execute(_SQLITE_APPEND, {**content, "digest": digest})
+        connection.execute(_SQLITE_APPEND, values)
 
 
 # SQLite's append in one statement, as PostgreSQL's function does it: the last hash read and the link

@@ -149,16 +149,6 @@ class NumberedUpdate:
         return bool(connection.execute(self.statement, numbered).rowcount == 1)
 
 
-def bump_change_seqs(session: Session, applications: Sequence[Application]) -> None:
-    """:func:`bump_change_seq` for many applications with one counter update, numbered in order."""
-    if not applications:
-        return
-    count = len(applications)
-    last = _bump(session, count)
-    for offset, application in enumerate(applications):
-        application.change_seq = last - count + 1 + offset
-
-
 def change_seqs(session: Session, count: int) -> range:
     """``count`` change numbers in order, taken with one counter update (nothing when ``count`` is 0)."""
     if count == 0:
@@ -179,7 +169,6 @@ __all__ = [
     "add_event",
     "add_events",
     "bump_change_seq",
-    "bump_change_seqs",
     "change_seqs",
     "next_change_seq",
     "timeline",

@@ -194,7 +194,7 @@ def receive_envelope(
     # The envelope hash is the SHA-256 of the JWS payload (decision 0004), which open_envelope has
     # just checked is the envelope's canonical form: no need to canonicalise it a second time.
     digest = hashlib.sha256(b64url_decode(envelope_jws.split(".")[1])).hexdigest()
-    state = _State.declared(envelope, [], whole=inline.keys())
+    state = _State.declared(envelope, whole=inline.keys())
     if _insert_application(session, clock, blobs, envelope, envelope_jws, digest, device.id, state, inline):
         if len(inline) < len(state.parts):
             # Parts may have come before their envelope: assemble what they cover, drop what disagrees.
@@ -352,8 +352,8 @@ class _State:
         return cls(application_id, bool(declared), status, parts, chunks)
 
     @classmethod
-    def declared(cls, envelope: packet.Envelope, chunks: list[_Chunk], *, whole: Collection[str] = ()) -> _State:
-        """A new application's state: its manifest's parts, those named in ``whole`` already stored.
+    def declared(cls, envelope: packet.Envelope, *, whole: Collection[str] = ()) -> _State:
+        """A new application's state: its manifest's parts, those named in ``whole`` already stored, no chunks yet.
 
         Its status is processing as soon as every part needed first is whole.
         """
@@ -363,7 +363,7 @@ class _State:
             )
             for ref in envelope.manifest
         }
-        state = cls(envelope.application_id, True, ApplicationStatus.RECEIVING, parts, chunks)
+        state = cls(envelope.application_id, True, ApplicationStatus.RECEIVING, parts, [])
         if state.first_parts_whole():
             state.status = ApplicationStatus.PROCESSING
         return state

@@ -218,20 +218,9 @@ def bench_sketch(
     size, dim = gallery.count(), gallery.key.dim
     bits = default_bits(dim) if bits is None else bits
     name = f"{tag} sketch {bits} bits, k'={candidates}"
-    before = _rss()
-    start = time.perf_counter()
     sketch = SketchGallery(gallery.key, bits=bits, candidates=candidates, capacity=size)
-    sketch.insert_matrix(gallery.reference_ids, gallery.vectors)
-    report.add(f"{name}: build (copy + sketch)", time.perf_counter() - start, "s")
-    per_million = 1_000_000 / size
-    report.add(
-        f"{name}: memory / 1M, RSS growth",
-        (_rss() - before) * per_million / 2**20,
-        "MiB",
-        baseline=sketch.nbytes * per_million / 2**20,
-        target="≈ computed + ids",
-    )
-    report.add(f"{name}: sketches alone / 1M", size * bits / 8 * per_million / 2**20, "MiB")
+    _build(report, name, sketch, gallery, steps="copy + sketch")
+    report.add(f"{name}: sketches alone / 1M", bits / 8 * 1_000_000 / 2**20, "MiB")
     _measure_first_stage(report, name, f"{tag} sketch", sketch, gallery, queries, mates, truth, exact_s, exact_single)
 
 
@@ -254,12 +243,19 @@ def bench_fastscan(
     _measure_first_stage(report, name, f"{tag} fast-scan", fast, gallery, queries, mates, truth, exact_s, exact_single)
 
 
-def _build(report: Report, name: str, approximate: FastScanGallery, gallery: ExactGallery) -> None:
-    """Fill ``approximate`` from ``gallery`` (copy, train, code), timing it and measuring its memory."""
+def _build(
+    report: Report,
+    name: str,
+    approximate: FastScanGallery | SketchGallery,
+    gallery: ExactGallery,
+    *,
+    steps: str = "copy + train + code",
+) -> None:
+    """Fill ``approximate`` from ``gallery`` (``steps``), timing it and measuring its memory."""
     before = _rss()
     start = time.perf_counter()
     approximate.insert_matrix(gallery.reference_ids, gallery.vectors)
-    report.add(f"{name}: build (copy + train + code)", time.perf_counter() - start, "s")
+    report.add(f"{name}: build ({steps})", time.perf_counter() - start, "s")
     per_million = 1_000_000 / gallery.count()
     report.add(
         f"{name}: memory / 1M, RSS growth",

@@ -5,7 +5,10 @@ Targets (DESIGN.md decision 6, research/biometrics.md §4):
   work. Baselines measured in the same run: a bare chunked float32 GEMM of the same shapes into a
   preallocated buffer (batched) and a bare ``np.dot`` matrix-vector product (single);
 - approximate (IVFFastScanGallery: an inverted file of ``--ivf-nlist`` lists in front of the 4-bit PQ
-  fast scan, ``--ivf-nprobe`` lists scanned, exact re-rank, docs/decisions/0028; FastScanGallery: the
+  fast scan, ``--ivf-nprobe`` lists scanned, exact re-rank, docs/decisions/0028; each ``nprobe`` in
+  one round and in two, where a glance at the best sixth of the lists settles a probe whose best
+  candidate reaches ``--settle-at``, docs/decisions/0031, with non-mated probes shown beside the
+  mated ones because they never settle; FastScanGallery: the
   flat 4-bit PQ fast scan of every code, docs/decisions/0022; and SketchGallery: sign-projection
   sketches, Hamming top-k', exact re-rank) ≥ 10× exact,
   batched and single, with recall@1 ≥ 0.99 against exact on a mated set: queries are gallery vectors
@@ -28,6 +31,7 @@ import importlib
 import math
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +39,7 @@ import numpy as np
 import psutil
 
 from bench.figures import Report, console, latencies_ms, percentile
+from civicid.biometrics.dedup import thresholds_for
 from civicid.biometrics.errors import ApproximateSearchUnavailable
 from civicid.biometrics.fastscan import FastScanGallery
 from civicid.biometrics.gallery import ApproximateGallery, ExactGallery, chunk_rows, faiss_available
@@ -122,6 +127,7 @@ def bench_dim(
     exact_only: bool = False,
     ivf_nlist: int | None = None,
     ivf_nprobes: list[int] | None = None,
+    settle_at: float | None = None,
 ) -> None:
     tag = f"{dim}-d"
     console.print(f"[bold]{tag}[/]: generating {size:,} unit vectors")
@@ -195,7 +201,10 @@ def bench_dim(
         return
     if not skip_sketch:
         bench_sketch(report, tag, gallery, queries, mates, truth, exact_s, exact, bits=bits, candidates=candidates)
-    bench_ivfscan(report, tag, gallery, queries, mates, truth, exact_s, exact, ivf_nlist, ivf_nprobes or [])
+    nonmated = _unit_rows(batch, dim, seed + 2)  # probes of people not in the gallery: the enrollment case
+    bench_ivfscan(
+        report, tag, gallery, queries, mates, truth, exact_s, exact, ivf_nlist, ivf_nprobes or [], nonmated, settle_at
+    )
     if not skip_flat_scan:
         bench_fastscan(report, tag, gallery, queries, mates, truth, exact_s, exact)
     if nprobes:
@@ -277,15 +286,52 @@ def bench_ivfscan(
     exact_single: list[float],
     nlist: int | None,
     nprobes: list[int],
+    nonmated: np.ndarray,
+    settle_at: float | None,
 ) -> None:
-    """The inverted-file fast scan (docs/decisions/0028): one build, then each ``nprobe`` measured."""
+    """The inverted-file fast scan (decisions 0028, 0031): one build, then each ``nprobe`` measured.
+
+    Each ``nprobe`` is measured in one round, and with ``settle_at`` also in two (its first sixth of
+    lists, the rest only for probes not settled). Non-mated probes are measured too: they never
+    settle, so the second rows show what the first-round stop does not buy for new enrollees.
+    """
     ivf = IVFFastScanGallery(gallery.key, nlist=nlist, capacity=gallery.count())
     label = f"{tag} IVF{ivf.nlist} PQ{ivf.subquantizers}x4fs"
     _build(report, label, ivf, gallery)
     for nprobe in nprobes or [ivf.nprobe]:
         ivf.nprobe = nprobe
-        name = f"{label}, nprobe={nprobe}, k'={ivf.candidates}"
-        _measure_first_stage(report, name, f"{name}", ivf, gallery, queries, mates, truth, exact_s, exact_single)
+        for settle in (None, settle_at) if settle_at is not None else (None,):
+            ivf.settle_at = settle
+            rounds = "" if settle is None else f" (first {ivf.first_nprobe}, settled at {settle:.2f})"
+            name = f"{label}, nprobe={nprobe}{rounds}, k'={ivf.candidates}"
+            _measure_first_stage(report, name, name, ivf, gallery, queries, mates, truth, exact_s, exact_single)
+            _measure_nonmated(report, name, ivf, nonmated, exact_s)
+
+
+def _measure_nonmated(
+    report: Report, name: str, approximate: RerankedGallery, nonmated: np.ndarray, exact_s: float
+) -> None:
+    """Batched speed on probes with no mate in the gallery, against exact search of the mated batch."""
+    _add_batched(report, f"{name}: non-mated", approximate._search_rows, nonmated, exact_s, "(not a target: shown)")
+
+
+def _add_batched(
+    report: Report,
+    name: str,
+    search: Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray]],
+    queries: np.ndarray,
+    exact_s: float,
+    target: str,
+) -> np.ndarray:
+    """Add the faster of two batched searches (top 10) as queries a second against exact; the rows found."""
+    best_s, rows = math.inf, np.zeros((0, 1), dtype=np.int64)
+    for _ in range(2):
+        start = time.perf_counter()
+        _scores, rows = search(queries, 10)
+        best_s = min(best_s, time.perf_counter() - start)
+    m = len(queries)
+    report.add(f"{name} batched ({m} queries)", m / best_s, "q/s", baseline=m / exact_s, target=target)
+    return rows
 
 
 def _measure_first_stage(
@@ -313,21 +359,9 @@ def _measure_first_stage(
         report.context[f"{gate_label} gate"] = f"refused: {refused}"
         name = f"{name} (gate refused)"
         search = approximate._search_rows
-    best_s = math.inf
-    rows = np.zeros((0, 1), dtype=np.int64)
-    for _ in range(2):
-        start = time.perf_counter()
-        _scores, rows = search(queries, 10)
-        best_s = min(best_s, time.perf_counter() - start)
+    rows = _add_batched(report, f"{name}:", search, queries, exact_s, "≥ 10× exact")
     report.add(f"{name}: recall@1 vs exact", float(np.mean(rows[:, 0] == truth)), "share", target="≥ 0.99")
     report.add(f"{name}: mate found at rank 1", float(np.mean(rows[:, 0] == mates)), "share", target="≥ 0.99")
-    report.add(
-        f"{name}: batched ({len(queries)} queries)",
-        len(queries) / best_s,
-        "q/s",
-        baseline=len(queries) / exact_s,
-        target="≥ 10× exact",
-    )
     single = queries[: len(exact_single)]
     search(single[:1], 10)
     latencies = latencies_ms(lambda i: search(single[i : i + 1], 10), len(single))
@@ -391,6 +425,13 @@ def main() -> None:
     parser.add_argument(
         "--ivf-nprobe", default="", help="IVF lists scanned, comma-separated (default: 768 of 4096, 384 of 1024)"
     )
+    parser.add_argument(
+        "--settle-at",
+        type=float,
+        default=thresholds_for(SIM_FACE.model, SIM_FACE.version).duplicate_at,
+        help="IVF two-round search: settle a probe at this score (default: the simulated face model's "
+        "duplicate threshold; a negative value measures one round only)",
+    )
     parser.add_argument("--exact-only", action="store_true", help="only the exact rows (and memory)")
     parser.add_argument("--ivf", action="store_true", help="also measure faiss IVF-Flat (minutes at 1M)")
     parser.add_argument("--nprobe", default="16,64,256,1024", help="comma-separated IVF nprobe values (with --ivf)")
@@ -424,6 +465,7 @@ def main() -> None:
             exact_only=args.exact_only,
             ivf_nlist=args.ivf_nlist,
             ivf_nprobes=[int(n) for n in args.ivf_nprobe.split(",") if n],
+            settle_at=args.settle_at if args.settle_at >= 0 else None,
         )
     report.context["load average at end"] = _load()
     report.print()

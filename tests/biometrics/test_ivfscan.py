@@ -1,6 +1,11 @@
-"""The inverted-file fast-scan gallery: recall with exact scores, the gate, inserts after the build, rebuilds."""
+"""The inverted-file fast-scan gallery: recall with exact scores, the gate, inserts after the build, rebuilds,
+the probed lists, and the two-round search that stops at a settling score."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 import pytest
@@ -8,7 +13,14 @@ from tests.biometrics.conftest import MATED_SIZE, sim_exact, sim_ids, sim_matrix
 
 from civicid.biometrics.errors import ApproximateSearchUnavailable, TemplateMismatch
 from civicid.biometrics.gallery import ExactGallery, faiss_available
-from civicid.biometrics.ivfscan import IVFFastScanGallery, default_nlist, default_nprobe
+from civicid.biometrics.ivfscan import (
+    GLANCE,
+    IVFFastScanGallery,
+    best_lists,
+    default_first_nprobe,
+    default_nlist,
+    default_nprobe,
+)
 from civicid.biometrics.simulated import SIM_FACE, SIM_FINGER
 
 pytestmark = pytest.mark.skipif(not faiss_available(), reason="faiss-cpu is not installed")
@@ -101,3 +113,86 @@ def test_other_key_refused() -> None:
     gallery = IVFFastScanGallery(SIM_FACE.key, nlist=NLIST)
     with pytest.raises(TemplateMismatch):
         gallery.insert("f1", sim_template(1, 1, SIM_FINGER))
+
+
+def test_best_lists_are_the_highest_scoring_columns() -> None:
+    scores = np.random.default_rng(7).standard_normal((50, 64)).astype(np.float32)
+    ranked = np.argsort(-scores, axis=1)
+    assert [set(row) for row in best_lists(scores, 12)] == [set(row) for row in ranked[:, :12]]
+
+
+def test_best_lists_with_ties_at_the_cut_still_pick_exactly_count() -> None:
+    scores = np.array([[0.5, 0.9, 0.5, 0.1, 0.5], [0.3, 0.2, 0.8, 0.7, 0.1]], dtype=np.float32)
+    lists = best_lists(scores, 3)  # row 0: three columns tie for the 2nd and 3rd places
+    assert lists.tolist() == [[0, 1, 2], [0, 2, 3]]  # a tie goes to the lower columns
+    assert best_lists(scores, 9).shape == (2, 5)  # more than there are: every column
+
+
+@pytest.fixture(scope="module")
+def ivf(exact: ExactGallery) -> IVFFastScanGallery:
+    """One gallery for the settling tests, which change its knobs and put them back."""
+    gallery = _built(exact)
+    gallery.enable(exact, sim_matrix(range(0, SIZE, 20), 2))
+    return gallery
+
+
+@contextmanager
+def knobs(gallery: IVFFastScanGallery, **settings: Any) -> Iterator[IVFFastScanGallery]:
+    saved = {name: getattr(gallery, name) for name in settings}
+    for name, value in settings.items():
+        setattr(gallery, name, value)
+    try:
+        yield gallery
+    finally:
+        for name, value in saved.items():
+            setattr(gallery, name, value)
+
+
+def test_a_probe_settled_by_its_glance_is_not_searched_further(ivf: IVFFastScanGallery) -> None:
+    """Settling at any score (here -1) stops every probe after the glance: a one-round search of its first lists."""
+    queries = sim_matrix(range(0, SIZE, 40), 2)
+    with knobs(ivf, settle_at=-1.0):
+        _scores, settled = ivf.search_rows(queries, 5)
+    with knobs(ivf, nprobe=ivf.first_nprobe, candidates=GLANCE):
+        _scores, glance = ivf.search_rows(queries, 5)
+    np.testing.assert_array_equal(settled, glance)
+
+
+def test_an_unsettled_probe_gets_the_one_round_answer(ivf: IVFFastScanGallery) -> None:
+    """No score settles (above 1): every probe is searched through all its lists, as without settling."""
+    queries = sim_matrix(range(0, SIZE, 20), 2)
+    with knobs(ivf, settle_at=1.01):
+        never_scores, never_rows = ivf.search_rows(queries, 5)
+    plain_scores, plain_rows = ivf.search_rows(queries, 5)
+    np.testing.assert_array_equal(never_rows, plain_rows)
+    np.testing.assert_array_equal(never_scores, plain_scores)
+
+
+def test_settling_at_the_duplicate_threshold_keeps_recall_and_exact_scores(
+    ivf: IVFFastScanGallery, exact: ExactGallery
+) -> None:
+    queries = sim_matrix(range(0, SIZE, 20), 2)
+    with knobs(ivf, settle_at=0.60):  # SIM_FACE's duplicate_at: most mated probes settle at the glance
+        scores, rows = ivf.search_rows(queries, 5)
+    assert float(np.mean(rows[:, 0] == np.arange(0, SIZE, 20))) >= 0.99
+    np.testing.assert_allclose(scores[:, 0], np.einsum("qd,qd->q", queries, exact.vectors[rows[:, 0]]), rtol=1e-5)
+    assert np.all(np.diff(scores, axis=1) <= 0)
+
+
+def test_asking_for_more_than_the_probed_lists_hold_returns_only_real_candidates(ivf: IVFFastScanGallery) -> None:
+    with knobs(ivf, nprobe=1):  # one list of about 20,000 / 64 templates
+        found = ivf.identify(sim_template(3, 2), 1_000)
+    assert 0 < len(found) < 1_000
+    assert len({candidate.reference_id for candidate in found}) == len(found)
+    assert all(np.isfinite(candidate.score) for candidate in found)
+
+
+def test_first_nprobe_defaults_to_a_sixth_and_never_exceeds_nprobe() -> None:
+    assert default_first_nprobe(768) == 128
+    assert default_first_nprobe(3) == 1
+    gallery = IVFFastScanGallery(SIM_FACE.key, nlist=NLIST, nprobe=12)
+    assert gallery.first_nprobe == 2
+    gallery.first_nprobe = 40
+    assert gallery.first_nprobe == 12
+    with pytest.raises(ValueError, match="first_nprobe"):
+        IVFFastScanGallery(SIM_FACE.key, nlist=NLIST, first_nprobe=0)

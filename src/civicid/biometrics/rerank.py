@@ -34,7 +34,7 @@ def rerank(
     step = max(1, _RERANK_CELLS // (wide * vectors.shape[1]))
     for start in range(0, m, step):
         stop = min(start + step, m)
-        gathered = vectors[safe[start:stop]]  # (queries, wide, dim)
+        gathered = np.take(vectors, safe[start:stop], axis=0)  # (queries, wide, dim)
         scores[start:stop] = np.matmul(gathered, queries[start:stop, :, None])[:, :, 0]
     scores[rows < 0] = -np.inf
     order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
@@ -80,7 +80,10 @@ class RerankedGallery(RecallGate):
         return self._search(queries, top_k)
 
     def search_rows(self, queries: Vector, top_k: int) -> tuple[Vector, npt.NDArray[np.int64]]:
-        """Scores and rows (m, k) of the re-ranked top k, best first; k = min(top_k, count). Gated."""
+        """Scores and rows (m, k) of the re-ranked top k, best first; k = min(top_k, count). Gated.
+
+        A row is -1 (score -inf) where the first stage proposed fewer than k candidates.
+        """
         self._require_enabled()
         return self._search_rows(queries, top_k)
 
@@ -88,7 +91,7 @@ class RerankedGallery(RecallGate):
         scores, rows = self._search_rows(queries, top_k)
         reference_at = self._exact.reference_at
         return [
-            [Candidate(reference_at(int(r)), float(s)) for s, r in zip(score_row, row_row, strict=True)]
+            [Candidate(reference_at(int(r)), float(s)) for s, r in zip(score_row, row_row, strict=True) if r >= 0]
             for score_row, row_row in zip(scores, rows, strict=True)
         ]
 
@@ -100,8 +103,11 @@ class RerankedGallery(RecallGate):
         k = min(top_k, size)
         if k == 0 or m == 0:
             return np.zeros((m, k), dtype=np.float32), np.zeros((m, k), dtype=np.int64)
-        rows = self._first_stage(queries, min(max(self.candidates, top_k), size))
-        return rerank(self._exact.vectors, queries, rows, k)
+        return self._rank(queries, min(max(self.candidates, top_k), size), k)
+
+    def _rank(self, queries: Vector, wide: int, k: int) -> tuple[Vector, npt.NDArray[np.int64]]:
+        """The first stage's ``wide`` candidates, re-ranked exactly; a subclass may search in rounds."""
+        return rerank(self._exact.vectors, queries, self._first_stage(queries, wide), k)
 
     def _first_stage(self, queries: Vector, wide: int) -> npt.NDArray[np.int64]:
         """Candidate rows (m, wide) per query; -1 where fewer were found."""

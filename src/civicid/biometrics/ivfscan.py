@@ -66,7 +66,7 @@ def default_nprobe(nlist: int) -> int:
 
 GLANCE = 16
 """Codes of the glance re-ranked exactly: a mate in its lists is among them (PQ32x4 at 1M × 128-d
-ranked the mate within 8 of 187,500 codes as often as within 64, decision 0031)."""
+ranked the mate within 8 of 187,500 codes nearly as often as within 64, decision 0031)."""
 
 
 def default_first_nprobe(nprobe: int) -> int:

@@ -128,7 +128,6 @@ class IVFFastScanGallery(FastScanGallery):
         self.first_nprobe = first_nprobe
         self.settle_at = settle_at
         """A score that settles a query at the glance (the model's duplicate threshold), or None: one round."""
-        self._centroids: Vector | None = None
 
     @property
     def nlist(self) -> int:
@@ -182,10 +181,15 @@ class IVFFastScanGallery(FastScanGallery):
         return scores, best
 
     def _centroid_scores(self, queries: Vector) -> Vector:
-        """Inner products with the centroids: faiss assigns each row to the list of the highest."""
-        if self._centroids is None:
-            self._centroids = self._coarse.reconstruct_n(0, self._nlist)
-        return queries @ self._centroids.T
+        """Inner products with the centroids: faiss assigns each row to the list of the highest.
+
+        The centroids are read in place, as a view of the coarse index's rows (no copy to keep in
+        step or to count in ``nbytes``); they do not change after training.
+        """
+        dim = self._key.dim
+        rows = self._faiss.rev_swig_ptr(self._coarse.get_xb(), self._nlist * dim)
+        centroids: Vector = np.asarray(rows, dtype=np.float32).reshape(self._nlist, dim)
+        return queries @ centroids.T
 
     def _scan(self, queries: Vector, lists: Lists, wide: int) -> npt.NDArray[np.int64]:
         """The ``wide`` best codes of each query within its given lists.

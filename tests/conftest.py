@@ -25,6 +25,7 @@ from typer.testing import CliRunner, Result
 from civicid.cli import app
 from civicid.core import migrate
 from civicid.core.clock import VIETNAM_TZ, FixedClock
+from civicid.core.console import Invocation
 from civicid.core.database import make_engine, make_session_factory, unit_of_work
 from civicid.core.runtime import Context, Database
 from civicid.core.schema import metadata
@@ -128,7 +129,7 @@ def worker_id(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def civicid(context: Context) -> Callable[..., Result]:
-    """Run ``civicid ARGS`` against the test's database, as a person would at a terminal."""
+    """Run ``civicid ARGS`` against the test's database and on its clock, as a person would at a terminal."""
     runner = CliRunner()
     env = {
         "CIVICID_DATABASE_URL": context.settings.database_url or "",
@@ -136,7 +137,7 @@ def civicid(context: Context) -> Callable[..., Result]:
     }
 
     def run(*args: str, stdin: str | None = None) -> Result:
-        return runner.invoke(app, list(args), input=stdin, env=env)
+        return runner.invoke(app, list(args), input=stdin, env=env, obj=Invocation(clock=context.clock))
 
     return run
 

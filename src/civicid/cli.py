@@ -7,17 +7,20 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from civicid.core.console import fail
+from civicid.core.console import Invocation, fail, invoked_as
 from civicid.core.errors import CivicIDError
 
 
 class _Root(TyperGroup):
-    """Reports any domain error from any sub-command as one line and exit status 2."""
+    """Runs every sub-command with its caller's :class:`Invocation` (the clock), and reports any domain
+    error from any sub-command as one line and exit status 2."""
 
     # Typer vendors its own click, whose Context is not public: hence Any.
     def invoke(self, ctx: Any) -> Any:
+        invocation = ctx.obj if isinstance(ctx.obj, Invocation) else Invocation()
         try:
-            return super().invoke(ctx)
+            with invoked_as(invocation):
+                return super().invoke(ctx)
         except CivicIDError as exc:
             fail(f"{exc.detail} ({exc.code})")
 

@@ -12,7 +12,6 @@ from click.testing import Result
 from sqlalchemy import func, select
 
 from civicid.campaign.assignments import kit_assignment
-from civicid.core.clock import SystemClock
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.enrollment.models import Application
@@ -105,9 +104,7 @@ def test_a_kit_is_sent_to_villages_from_the_command_line(
     done = civicid("campaign", "assign", "--device", status["device_id"], "--villages", str(village), "--days", "3")
     assert done.exit_code == 0, done.output
     with unit_of_work(context.database.sessions) as session:
-        held = kit_assignment(
-            session=session, device_id=status["device_id"], day=SystemClock().today()
-        )  # the CLI's own clock
+        held = kit_assignment(session=session, device_id=status["device_id"], day=context.clock.today())
     assert held.village_ids == {village}
 
 

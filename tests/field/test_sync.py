@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import func, select
 
 from civicid.campaign.models import Visit
@@ -17,11 +18,19 @@ from civicid.enrollment.models import Application
 from civicid.enrollment.runtime import blobs_of, keystore_of
 from civicid.field.households import record_visit
 from civicid.field.kit import Kit
-from civicid.field.models import KitHousehold, KitOperator, KitPerson, KitVisit, OutboxItem
+from civicid.field.models import (
+    KitHousehold,
+    KitOperator,
+    KitPerson,
+    KitVisit,
+    OutboxItem,
+    OutboxPart,
+    OutboxState,
+)
 from civicid.field.outbox import Review
 from civicid.field.review import review
 from civicid.field.status import kit_status
-from civicid.field.sync import KitSync
+from civicid.field.sync import KitSync, SyncReport
 from civicid.registry import service as registry
 from civicid.sim.captures import SimulatedKit, deliver
 from civicid.sim.enrollment import approve_waiting
@@ -255,3 +264,89 @@ def registered_office_kit(context: Context, commune: str) -> SimulatedKit:
         return SimulatedKit.register(
             session=session, clock=context.clock, actor=ADMIN, commune_code=commune, operator="office"
         )
+
+
+def forget_acknowledgements(kit: Kit, application_id: str) -> None:
+    """What a sync killed between removing a part's file and committing "the server holds it" leaves."""
+    with kit.transaction() as session:
+        for part in session.scalars(select(OutboxPart).where(OutboxPart.application_id == application_id)):
+            part.on_server, part.sent_bytes = False, 0
+        item = session.get(OutboxItem, application_id)
+        assert item is not None
+        item.state = OutboxState.UPLOADING
+
+
+def captured_on_a_kit(make_kit: MakeKit, village: int, clock: FixedClock, server: LiveServer) -> tuple[Kit, list[str]]:
+    """A kit that received its village and captured three adults, approved on the kit, not sent."""
+    kit = make_kit("a", villages=[village])
+    sync(kit, clock, server)
+    return kit, capture_from_sim(kit=kit, clock=clock, count=3).captured
+
+
+def sync_report(kit: Kit, clock: FixedClock, server: LiveServer) -> SyncReport:
+    with client_for(server.url) as client:
+        return KitSync(kit=kit, clock=clock, client=client).run()
+
+
+def test_a_part_the_kit_lost_after_the_server_took_it_is_settled_by_the_servers_receipt(
+    context: Context, make_kit: MakeKit, villages: list[int], kit_clock: FixedClock, server: LiveServer
+) -> None:
+    kit, captured = captured_on_a_kit(make_kit, villages[0], kit_clock, server)
+    sync(kit, kit_clock, server)
+    lost = captured[0]
+    forget_acknowledgements(kit, lost)  # its files are gone (the server holds them), the rows say otherwise
+
+    report = sync_report(kit, kit_clock, server)
+
+    assert report.complete, report.errors
+    assert report.anomalies == []
+    with kit.transaction() as session:
+        assert all(session.scalars(select(OutboxPart.on_server).where(OutboxPart.application_id == lost)))
+        assert kit_status(kit=kit, session=session, clock=kit_clock)["outbox"]["unsent"] == 0
+    assert server_applications(context) == 3
+
+
+def test_a_part_neither_the_kit_nor_the_server_holds_is_an_anomaly_and_the_rest_still_go(
+    context: Context, make_kit: MakeKit, villages: list[int], kit_clock: FixedClock, server: LiveServer
+) -> None:
+    kit, captured = captured_on_a_kit(make_kit, villages[0], kit_clock, server)
+    broken = captured[0]
+    template = next(p for p in (kit.root / "sealed" / broken).glob("*.sealed"))
+    template.unlink()
+
+    report = sync_report(kit, kit_clock, server)
+
+    assert report.complete, report.errors  # the sync did not die on the kit's own state
+    assert len(report.anomalies) == 1
+    assert broken in report.anomalies[0]
+    assert template.name.removesuffix(".sealed") in report.anomalies[0]
+    assert server_applications(context) == 3  # the envelope told the server; the other two arrived whole
+    assert outbox_states(kit) == {"uploading": 1, "uploaded": 2}
+    with kit.transaction() as session:
+        item = session.get(OutboxItem, broken)
+        assert item is not None
+        assert item.last_error is not None
+        assert "missing on the kit" in item.last_error
+
+
+def test_a_parts_file_goes_only_once_the_server_holding_it_is_committed(
+    make_kit: MakeKit, villages: list[int], kit_clock: FixedClock, server: LiveServer
+) -> None:
+    kit, captured = captured_on_a_kit(make_kit, villages[0], kit_clock, server)
+    application_id = captured[0]
+    files = list((kit.root / "sealed" / application_id).glob("*.sealed"))
+    assert files
+
+    def killed_before_the_commit() -> None:
+        with kit.transaction() as session:
+            kit.remove_sealed_after_commit(session, application_id)
+            raise RuntimeError("the sync is killed before its commit")
+
+    with pytest.raises(RuntimeError):
+        killed_before_the_commit()
+    assert all(f.exists() for f in files)
+
+    with kit.transaction() as session:
+        kit.remove_sealed_after_commit(session, application_id)
+        assert all(f.exists() for f in files)
+    assert not any(f.exists() for f in files)

@@ -14,10 +14,8 @@ from civicid.campaign.figures import province_figures
 from civicid.campaign.plan import Plan, tomorrow_plan
 from civicid.campaign.reports import report_rows, to_csv, to_pdf, to_xlsx
 from civicid.core.audit import Actor
-from civicid.core.console import DataOption, JsonOption, console, emit, fail
+from civicid.core.console import DataOption, JsonOption, command_context, console, emit, fail
 from civicid.core.database import unit_of_work
-from civicid.core.runtime import open_context
-from civicid.core.settings import load_settings
 from civicid.registry.models import Commune
 from civicid.web.i18n import translate
 
@@ -45,7 +43,7 @@ def create_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Create a campaign; its first targets come from the registry and the age rules."""
-    context = open_context(load_settings(data))
+    context = command_context(data)
     with unit_of_work(context.database.sessions) as session:
         campaign = service.create_campaign(
             session=session,
@@ -77,7 +75,7 @@ def assign_command(
         village_ids = [int(v) for v in villages.split(",") if v.strip()]
     except ValueError:
         fail(f"--villages takes village ids separated by commas, not {villages!r}")
-    context = open_context(load_settings(data))
+    context = command_context(data)
     today = context.clock.today()
     with unit_of_work(context.database.sessions) as session:
         active_device(session=session, device_id=device)  # an unknown or revoked kit is refused
@@ -110,7 +108,7 @@ def report_command(
         fail(f"--format must be one of {', '.join(FORMATS)}")
     if output_format is not None and out is None:
         fail("--format needs --out FILE")
-    context = open_context(load_settings(data))
+    context = command_context(data)
     with unit_of_work(context.database.sessions) as session:
         codes = _communes(session, commune, province)
         campaigns = [
@@ -139,7 +137,7 @@ def plan_command(
     """Tomorrow's suggested plan: which team goes where, and why (remaining work, pace, distance, signal)."""
     from civicid.campaign.figures import campaign_figures
 
-    context = open_context(load_settings(data))
+    context = command_context(data)
     with unit_of_work(context.database.sessions) as session:
         campaign = service.current_campaign(session=session, commune_code=commune, day=context.clock.today())
         if campaign is None:

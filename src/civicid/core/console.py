@@ -11,18 +11,60 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
 
+from civicid.core.clock import Clock, SystemClock
 from civicid.core.errors import CivicIDError
+from civicid.core.runtime import Context, open_context
+from civicid.core.settings import load_settings
 
 console = Console()
 error_console = Console(stderr=True)
 
 JsonOption = typer.Option(False, "--json", help="Print one JSON document instead of text.")
 DataOption = typer.Option(None, "--data", help="Data folder (default ./civicid-data, or $CIVICID_DATA_DIR).")
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """What the caller of the ``civicid`` command hands every sub-command (click's ``obj``).
+
+    A person at a terminal gets the system clock; tests pass their frozen clock
+    (``CliRunner.invoke(app, args, obj=Invocation(clock))``), so that nothing a command prints
+    depends on the day the suite runs.
+    """
+
+    clock: Clock = field(default_factory=SystemClock)
+
+
+_invocation: ContextVar[Invocation] = ContextVar("civicid_invocation")
+
+
+@contextmanager
+def invoked_as(invocation: Invocation) -> Iterator[None]:
+    """Run one command with ``invocation`` (the root command group does this once per call)."""
+    token = _invocation.set(invocation)
+    try:
+        yield
+    finally:
+        _invocation.reset(token)
+
+
+def command_clock() -> Clock:
+    """The running command's clock: the system's, unless its caller injected another."""
+    invocation = _invocation.get(None)
+    return SystemClock() if invocation is None else invocation.clock
+
+
+def command_context(data: Path | None, *, upgrade: bool = True) -> Context:
+    """Settings, the database and the clock of the running command: how every data command starts."""
+    return open_context(load_settings(data), clock=command_clock(), upgrade=upgrade)
 
 
 def _default(value: Any) -> Any:

@@ -16,8 +16,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from civicid.core.clock import SystemClock
-from civicid.core.console import JsonOption, console, emit, fail, read_text_argument
+from civicid.core.console import JsonOption, command_clock, console, emit, fail, read_text_argument
 from civicid.country.admin_units import list_communes, list_provinces
 from civicid.country.card_qr import parse_card_qr
 from civicid.country.errors import InvalidMrz
@@ -60,7 +59,7 @@ def parse_mrz_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Read a card's MRZ (ICAO 9303 TD1) and show which check digits hold; exit 2 if any fails."""
-    mrz = parse_mrz(_read_file(file), reference_date=SystemClock().today(), strict=False)
+    mrz = parse_mrz(_read_file(file), reference_date=command_clock().today(), strict=False)
     emit({**dataclasses.asdict(mrz), "valid": mrz.valid}, as_json=as_json, render=_render_fields)
     if not mrz.valid:
         raise InvalidMrz(

@@ -8,10 +8,8 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from civicid.core.console import DataOption, JsonOption, console, emit, fail
+from civicid.core.console import DataOption, JsonOption, command_context, console, emit, fail
 from civicid.core.database import unit_of_work
-from civicid.core.runtime import open_context
-from civicid.core.settings import load_settings
 from civicid.enrollment.runtime import build_pipeline
 from civicid.enrollment.stats import enrollment_stats
 from civicid.enrollment.worker import BackgroundWorker
@@ -31,7 +29,7 @@ def stats_command(
     commune: str | None = CommuneOption, data: Path | None = DataOption, as_json: bool = JsonOption
 ) -> None:
     """Applications by status, with suspected_duplicates, rejected_duplicates and issued."""
-    context = open_context(load_settings(data))
+    context = command_context(data)
     with unit_of_work(context.database.sessions) as session:
         stats = enrollment_stats(session=session, commune_code=commune)
     emit(stats, as_json=as_json, render=_render)
@@ -49,7 +47,7 @@ def simulate_command(
     from civicid.registry import service as registry
     from civicid.sim.enrollment import simulate_round
 
-    context = open_context(load_settings(data))
+    context = command_context(data)
     with unit_of_work(context.database.sessions) as session:
         communes = [c.code for c in registry.list_communes(session=session)]
     code = commune or (communes[0] if communes else None)
@@ -63,7 +61,7 @@ def simulate_command(
 
 def worker(once: bool = OnceOption, data: Path | None = DataOption) -> None:
     """Run the enrollment pipeline and the SMS outbox (the server runs one in-process already)."""
-    context = open_context(load_settings(data))
+    context = command_context(data)
     background = BackgroundWorker(context)
     if once:
         while background.round():

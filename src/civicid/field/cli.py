@@ -15,11 +15,8 @@ import httpx
 import typer
 from rich.table import Table
 
-from civicid.core.clock import SystemClock
-from civicid.core.console import DataOption, JsonOption, console, emit, fail, tell
+from civicid.core.console import DataOption, JsonOption, command_clock, command_context, console, emit, fail, tell
 from civicid.core.database import unit_of_work
-from civicid.core.runtime import open_context
-from civicid.core.settings import load_settings
 from civicid.field import setup
 from civicid.field.guardrails import GuardRails
 from civicid.field.kit import Kit
@@ -57,7 +54,7 @@ def init_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Register this kit with the server: online (--server, --commune, --admin) or offline (--enrollment-file)."""
-    clock = SystemClock()
+    clock = command_clock()
     if enrollment_file is not None:
         passphrase = os.environ.get(PASSPHRASE_ENV) or typer.prompt("Enrollment passphrase", hide_input=True)
         try:
@@ -132,7 +129,7 @@ def serve_command(
     from civicid.field.sources import SimulatedSource
 
     kit = Kit.open(data)
-    app_ = create_kit_app(kit, SystemClock(), source=SimulatedSource(), auto_sync_every=sync_every or None)
+    app_ = create_kit_app(kit, command_clock(), source=SimulatedSource(), auto_sync_every=sync_every or None)
     tell(f"kit pages on http://127.0.0.1:{port}/")
     # No access log: request lines name households and persons (DESIGN.md decision 10).
     uvicorn.run(app_, host="127.0.0.1", port=port, server_header=False, access_log=False)
@@ -152,7 +149,7 @@ def sync_command(
         server = identity.server_url
     with httpx.Client(base_url=server, timeout=httpx.Timeout(60, connect=15)) as client:
         report = KitSync(
-            kit=kit, clock=SystemClock(), client=client, rng=random.SystemRandom(), send_later_parts=not weak_link
+            kit=kit, clock=command_clock(), client=client, rng=random.SystemRandom(), send_later_parts=not weak_link
         ).run()
     result = {**report.__dict__, "complete": report.complete}
     emit(result, as_json=as_json, render=_render_sync)
@@ -165,7 +162,7 @@ def status_command(data: Path = KitOption, as_json: bool = JsonOption) -> None:
     """The outbox by state, what is unsent, and whether the guard-rails allow new captures."""
     kit = Kit.open(data)
     with kit.transaction() as session:
-        status = kit_status(kit=kit, session=session, clock=SystemClock())
+        status = kit_status(kit=kit, session=session, clock=command_clock())
     emit(status, as_json=as_json, render=_render_status)
 
 
@@ -182,7 +179,7 @@ def capture_command(
 
     kit = Kit.open(data)
     day = capture_from_sim(
-        kit=kit, clock=SystemClock(), count=from_sim, photos=photos, supervisor="sim-supervisor" if review else None
+        kit=kit, clock=command_clock(), count=from_sim, photos=photos, supervisor="sim-supervisor" if review else None
     )
     emit(
         {"captured": len(day.captured), "approved": day.approved, "application_ids": day.captured},
@@ -199,7 +196,7 @@ def export_command(
     """Write every approved packet still on the kit to one signed, still-sealed relay bundle."""
     kit = Kit.open(data)
     with kit.transaction() as session:
-        bundle, count = write_bundle(kit=kit, session=session, clock=SystemClock())
+        bundle, count = write_bundle(kit=kit, session=session, clock=command_clock())
     try:
         out.write_bytes(bundle)
     except OSError as exc:
@@ -218,7 +215,7 @@ def enrollment_file_command(
     from civicid.core.audit import cli_actor
     from civicid.enrollment.runtime import keystore_of
 
-    context = open_context(load_settings(data))
+    context = command_context(data)
     with unit_of_work(context.database.sessions) as session:
         content, passphrase, device_id = setup.make_enrollment_file(
             session=session,
@@ -249,7 +246,7 @@ def import_command(
         content = bundle.read_bytes()
     except OSError as exc:
         fail(f"cannot read {bundle}: {exc.strerror}")
-    context = open_context(load_settings(data))
+    context = command_context(data)
     report = import_bundle(
         data=content,
         transaction=lambda: unit_of_work(context.database.sessions),
@@ -266,6 +263,8 @@ def _render_sync(result: dict[str, Any]) -> None:
     )
     for error in result["errors"]:
         console.print(f"  [yellow]{error}[/yellow]")
+    for anomaly in result["anomalies"]:
+        console.print(f"  [red]needs a look: {anomaly}[/red]")
 
 
 def _render_status(status: dict[str, Any]) -> None:

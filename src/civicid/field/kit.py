@@ -9,7 +9,9 @@ Layout::
 A sealed part is written to a temporary file, flushed to disk and renamed into place before the
 database transaction that records the capture commits; "saved" is shown only after that commit. A
 crash in between leaves a file no row names, which :meth:`Kit.sweep_orphans` removes; never a row
-without its file.
+without its file. The other way round, a part's file goes only *after* the transaction that says
+the server holds it has committed (:meth:`Kit.remove_sealed_after_commit`): a sync killed in between
+leaves a file the sweep removes, never a row that points at a file already gone.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import base64
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,16 +28,24 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from civicid.core.database import make_engine, make_session_factory, unit_of_work
 from civicid.core.keystore import FileKeystore, fsync_dir, master_key_from_environment
 from civicid.field.errors import KitAlreadyInitialised, KitNotInitialised
-from civicid.field.models import KIT_SCHEMA_VERSION, KitBase, KitIdentity, OutboxItem
+from civicid.field.models import KIT_SCHEMA_VERSION, KitBase, KitIdentity, OutboxItem, OutboxPart, OutboxState
+from civicid.field.outbox import keeps_parts
 
 DATABASE_FILE = "kit.db"
 SEALED_DIR = "sealed"
+# A folder no row names yet may be a capture being saved right now (its files are written before
+# its row commits): the sweep leaves folders younger than this alone.
+ORPHAN_GRACE_S = 15 * 60
+
+
+class SealedPartMissing(LookupError):
+    """A part the kit's database still lists has no sealed file on disk (the kit's own state is off)."""
 
 
 @dataclass
@@ -116,9 +127,16 @@ class Kit:
         fsync_dir(path.parent)
 
     def read_sealed(self, application_id: str, part_name: str, offset: int = 0, size: int | None = None) -> bytes:
-        with self.sealed_path(application_id, part_name).open("rb") as file:
-            file.seek(offset)
-            return file.read() if size is None else file.read(size)
+        """The sealed bytes of a part; :class:`SealedPartMissing` if its file is not on disk."""
+        try:
+            with self.sealed_path(application_id, part_name).open("rb") as file:
+                file.seek(offset)
+                return file.read() if size is None else file.read(size)
+        except FileNotFoundError:
+            raise SealedPartMissing(f"the sealed part {part_name} of {application_id} is not on this kit") from None
+
+    def has_sealed(self, application_id: str, part_name: str) -> bool:
+        return self.sealed_path(application_id, part_name).is_file()
 
     def remove_sealed(self, application_id: str, part_name: str | None = None) -> None:
         """Forget a part (or every part of an application) the server acknowledged or no longer wants."""
@@ -128,15 +146,49 @@ class Kit:
             return
         self.sealed_path(application_id, part_name).unlink(missing_ok=True)
 
+    def remove_sealed_after_commit(self, session: Session, application_id: str, part_name: str | None = None) -> None:
+        """Remove a part's file (or an application's) once ``session`` commits what makes it unwanted.
+
+        Never before: a kit killed between the removal and the commit would otherwise list a part it
+        can no longer send. A rolled-back transaction removes nothing.
+        """
+        event.listen(session, "after_commit", lambda _: self.remove_sealed(application_id, part_name), once=True)
+
     def sweep_orphans(self, session: Session) -> int:
-        """Remove sealed folders no outbox row names (a crash between the file and the commit)."""
+        """Remove sealed files the database no longer wants; returns how many folders or files went.
+
+        Two crashes leave such files: one between a capture's file and its commit (a folder no outbox
+        row names), one between the commit that marked a part as held by the server and its removal.
+        """
         folder = self.root / SEALED_DIR
         if not folder.exists():
             return 0
-        known = set(session.scalars(select(OutboxItem.application_id)))
+        states: dict[str, OutboxState] = {
+            row[0]: row[1] for row in session.execute(select(OutboxItem.application_id, OutboxItem.state))
+        }
+        acknowledged = {
+            (row[0], row[1])
+            for row in session.execute(select(OutboxPart.application_id, OutboxPart.name).where(OutboxPart.on_server))
+        }
         removed = 0
         for child in folder.iterdir():
-            if child.name not in known:
+            state = states.get(child.name)
+            if state is None and _younger_than(child, ORPHAN_GRACE_S):
+                continue
+            if state is None or not keeps_parts(state):
                 shutil.rmtree(child, ignore_errors=True)
                 removed += 1
+                continue
+            for sealed in child.glob("*.sealed"):
+                if (child.name, sealed.name.removesuffix(".sealed")) in acknowledged:
+                    sealed.unlink(missing_ok=True)
+                    removed += 1
         return removed
+
+
+def _younger_than(path: Path, seconds: float) -> bool:
+    """File ages are the file system's business: its own time, not the domain's clock."""
+    try:
+        return time.time() - path.stat().st_mtime < seconds
+    except FileNotFoundError:
+        return False

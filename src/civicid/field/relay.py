@@ -59,6 +59,9 @@ def write_bundle(*, kit: Kit, session: Session, clock: Clock) -> tuple[bytes, in
                     OutboxPart.application_id == item.application_id, OutboxPart.on_server.is_(False)
                 )
             ).all()
+            # A part whose sealed file the kit lost goes without it: the server asks for it at the
+            # next sync, which reports the anomaly (sync.py); the bundle still carries the rest.
+            parts = [p for p in parts if kit.has_sealed(item.application_id, p.name)]
             if not parts and item.state is not OutboxState.APPROVED_ON_DEVICE:
                 continue
             folder = f"packets/{item.application_id}"

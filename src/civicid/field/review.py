@@ -43,6 +43,6 @@ def review(
         if len(reason) < 3:
             raise InvalidCapture("a rejection needs a reason the operator can act on", field="reason")
         item.server_message = reason
-        kit.remove_sealed(item.application_id)
+        kit.remove_sealed_after_commit(session, item.application_id)
     item.state, item.reviewed_by, item.reviewed_at = target, supervisor.username, clock.now()
     return item

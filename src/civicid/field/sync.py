@@ -14,7 +14,11 @@ Order of work, chosen for a link that may die at any moment:
 A failure of one packet (a cut connection, a 5xx) schedules that packet's retry with growing,
 jittered delays (``outbox.RetrySchedule``) and moves on; a failure of the link itself ends the sync
 with the kit's own retry scheduled. Nothing here deletes an outbox row; sealed files go only when
-the server holds the part or refused the application.
+the server holds the part or refused the application, and only once that is committed.
+
+A sync never dies on the kit's own state: a part whose sealed file is missing is left out, the
+envelope alone asks the server what it holds, and a part neither side has is reported as an
+anomaly of that packet (``SyncReport.anomalies``) while the other packets go on.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from civicid.core.clock import Clock
 from civicid.enrollment.device_tokens import device_token
 from civicid.enrollment.packet import parts_to_send_inline
 from civicid.field.capture import unsent_captures
-from civicid.field.kit import Kit
+from civicid.field.kit import Kit, SealedPartMissing
 from civicid.field.models import (
     KitHousehold,
     KitIdentity,
@@ -76,6 +80,9 @@ class SyncReport:
     visits_refused: int = 0
     persons_received: int = 0
     errors: list[str] = field(default_factory=list)
+    # Packets the kit cannot finish from its own state (a sealed file lost): no retry will help, the
+    # operator must look; they do not make the sync incomplete.
+    anomalies: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -123,28 +130,29 @@ class KitSync:
         if not due:
             return
         with ThreadPoolExecutor(max_workers=max(1, self.concurrency)) as pool:
-            outcomes = list(pool.map(self._send_one, due))
-        for sent, on_server, error in outcomes:
+            uploads = list(pool.map(self._send_one, due))
+        for upload in uploads:
             report.packets_tried += 1
-            report.bytes_sent += sent
-            report.packets_on_server += on_server
-            if error is not None:
-                report.errors.append(str(error))
-        refused = next((error for _, _, error in outcomes if isinstance(error, DeviceRefused)), None)
+            report.bytes_sent += upload.sent
+            report.packets_on_server += int(upload.on_server and upload.failure is None)
+            if upload.failure is not None:
+                report.errors.append(str(upload.failure))
+            if upload.anomaly is not None:
+                report.anomalies.append(f"{upload.application_id}: {upload.anomaly}")
+        refused = next((u.failure for u in uploads if isinstance(u.failure, DeviceRefused)), None)
         if refused is not None:
             raise refused  # every other packet would be refused too: the sync stops here
 
-    def _send_one(self, application_id: str) -> tuple[int, int, LinkDown | DeviceRefused | None]:
-        """Send one packet's missing bytes; returns (bytes sent, 1 if the server holds it, the failure)."""
+    def _send_one(self, application_id: str) -> _Upload:
+        """Send one packet's missing bytes; the upload says what was sent, what the server holds, what failed."""
         upload = _Upload(self, application_id)
         try:
             upload.run()
         except (LinkDown, DeviceRefused) as exc:
-            upload.error = str(exc)
-            return upload.sent, 0, exc
+            upload.failure = exc
         finally:
             upload.save()
-        return upload.sent, int(upload.on_server), None
+        return upload
 
     # Exchange -----------------------------------------------------------------------------------
 
@@ -226,7 +234,8 @@ class _Upload:
     def __init__(self, sync: KitSync, application_id: str) -> None:
         self.sync, self.kit, self.application_id = sync, sync.kit, application_id
         self.sent, self.on_server = 0, False
-        self.error: str | None = None
+        self.failure: LinkDown | DeviceRefused | None = None
+        self.missing: set[str] = set()  # parts whose sealed file is not on the kit
         with self.kit.transaction() as session:
             item = session.get(OutboxItem, application_id)
             assert item is not None  # noqa: S101 - selected just before
@@ -266,8 +275,27 @@ class _Upload:
     def _inline_parts(self) -> dict[str, bytes]:
         """The parts needed first, not yet begun, that fit in one chunk together: they go with the envelope."""
         fresh = [(p.name, p.priority, p.size) for p in self.parts.values() if not p.on_server and p.sent_bytes == 0]
-        names = parts_to_send_inline(fresh, self.sync.chunk_bytes)
-        return {name: self.kit.read_sealed(self.application_id, name) for name in sorted(names)}
+        inline = {}
+        for name in sorted(parts_to_send_inline(fresh, self.sync.chunk_bytes)):
+            data = self._read(name)
+            if data is None:
+                return {}  # the envelope goes alone: its receipt says what the server already holds
+            inline[name] = data
+        return inline
+
+    def _read(self, part_name: str, offset: int = 0, size: int | None = None) -> bytes | None:
+        """A part's sealed bytes, or None (noted in :attr:`missing`) when its file is not on the kit."""
+        try:
+            return self.kit.read_sealed(self.application_id, part_name, offset, size)
+        except SealedPartMissing:
+            self.missing.add(part_name)
+            return None
+
+    @property
+    def anomaly(self) -> str | None:
+        """What the kit cannot finish from its own state: parts neither its disk nor the server holds."""
+        lost = sorted(name for name in self.missing if not self.parts[name].on_server)
+        return f"sealed parts missing on the kit and not on the server: {', '.join(lost)}" if lost else None
 
     def _put_envelope(self, inline: dict[str, bytes]) -> Any:
         body: dict[str, Any] = {"envelope": self.envelope}
@@ -278,7 +306,9 @@ class _Upload:
     def _send_part(self, part: OutboxPart) -> None:
         offset = part.sent_bytes
         while not part.on_server and offset < part.size:
-            data = self.kit.read_sealed(self.application_id, part.name, offset, self.sync.chunk_bytes)
+            data = self._read(part.name, offset, self.sync.chunk_bytes)
+            if data is None:
+                return  # an anomaly of this packet (see ``anomaly``); its other parts still go
             digest = base64.b64encode(hashlib.sha256(data).digest()).decode()
             try:
                 receipt = self.sync._call(
@@ -336,20 +366,21 @@ class _Upload:
                 assert stored is not None  # noqa: S101
                 stored.sent_bytes, stored.on_server = part.sent_bytes, part.on_server
                 if part.on_server:
-                    self.kit.remove_sealed(self.application_id, part.name)
-            if self.error is None:
+                    self.kit.remove_sealed_after_commit(session, self.application_id, part.name)
+            problem = str(self.failure) if self.failure is not None else self.anomaly
+            if problem is None:
                 item.attempts, item.next_attempt_at, item.last_error = 0, None, None
             else:
                 item.attempts += 1
                 item.next_attempt_at = self.sync.clock.now() + self.sync.schedule.delay(item.attempts, self.sync.rng)
-                item.last_error = self.error[:300]
+                item.last_error = problem[:300]
             settle(self.kit, session, item, self.sync.clock.now())
 
 
 def settle(kit: Kit, session: Session, item: OutboxItem, now: dt.datetime) -> None:
     """Drop sealed parts the server no longer wants; note when the server acknowledged everything."""
     if not keeps_parts(item.state):
-        kit.remove_sealed(item.application_id)
+        kit.remove_sealed_after_commit(session, item.application_id)
         return
     if item.state is OutboxState.ACCEPTED and item.acknowledged_at is None:
         left = session.scalar(

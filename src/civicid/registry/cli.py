@@ -11,10 +11,8 @@ import typer
 from rich.table import Table
 
 from civicid.core.audit import cli_actor, record
-from civicid.core.console import DataOption, JsonOption, console, emit, fail, tell
+from civicid.core.console import DataOption, JsonOption, command_context, console, emit, fail, tell
 from civicid.core.database import unit_of_work
-from civicid.core.runtime import open_context
-from civicid.core.settings import load_settings
 from civicid.registry import importing, service
 
 app = typer.Typer(no_args_is_help=True)
@@ -33,7 +31,7 @@ OutOption = typer.Option(None, "--out", help="Write to this file instead of stan
 @app.command("stats")
 def stats_command(data: Path | None = DataOption, as_json: bool = JsonOption) -> None:
     """Villages, households, persons, and persons by age group (under 6, 6 to 13, 14 and over)."""
-    context = open_context(load_settings(data))
+    context = command_context(data)
     with unit_of_work(context.database.sessions) as session:
         stats = service.registry_stats(session=session, reference_date=context.clock.today())
     emit(stats.model_dump(), as_json=as_json, render=_render_stats)
@@ -51,7 +49,7 @@ def search_command(
     """Find persons by ID number or by name; every search is audited."""
     if not (query or id_number or village_id):
         fail("give a name, --id-number or --village")
-    context = open_context(load_settings(data))
+    context = command_context(data)
     with unit_of_work(context.database.sessions) as session:
         found = service.search_persons(
             session=session,
@@ -73,7 +71,7 @@ def villages_command(
     as_json: bool = JsonOption,
 ) -> None:
     """The villages with their distance, signal, households and persons."""
-    context = open_context(load_settings(data))
+    context = command_context(data)
     with unit_of_work(context.database.sessions) as session:
         villages = service.list_villages(session=session, commune_code=commune)
     emit([v.model_dump(mode="json") for v in villages], as_json=as_json, render=_render_villages)
@@ -88,7 +86,7 @@ def import_command(
     """Import persons from CSV: all rows or none; every bad row is reported with its line number."""
     if not file.is_file():
         fail(f"{file} is not a readable file")
-    context = open_context(load_settings(data))
+    context = command_context(data)
     try:
         with file.open(encoding="utf-8-sig", newline="") as stream:
             rows = importing.read_rows(stream)
@@ -115,7 +113,7 @@ def export_command(
     data: Path | None = DataOption,
 ) -> None:
     """Export persons in the import format (registry-csv/1). The export is audited."""
-    context = open_context(load_settings(data))
+    context = command_context(data)
     with unit_of_work(context.database.sessions) as session:
         if out is None:
             count = importing.write_rows(session=session, out=sys.stdout, commune_code=commune)

@@ -8,9 +8,8 @@ from typing import Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from civicid.core.console import DataOption, JsonOption, console, emit, error_console
-from civicid.core.runtime import Context, open_context
-from civicid.core.settings import load_settings
+from civicid.core.console import DataOption, JsonOption, command_context, console, emit, error_console
+from civicid.core.runtime import Context
 from civicid.sim.demo import DEFAULT_SEED, DEMO_LOGINS, DemoReport, build_demo
 from civicid.sim.population import DEFAULT_PEOPLE
 
@@ -34,7 +33,7 @@ def demo(
     as_json: bool = JsonOption,
 ) -> None:
     """Build the demo commune (unless the data folder already holds one), print the logins, serve."""
-    context = open_context(load_settings(data))
+    context = command_context(data)
     try:
         # The bar goes to stderr, so that --json leaves exactly one document on stdout.
         with Progress(

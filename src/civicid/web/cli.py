@@ -10,10 +10,8 @@ import typer
 from rich.table import Table
 
 from civicid.core.audit import cli_actor
-from civicid.core.console import DataOption, JsonOption, console, emit, fail
+from civicid.core.console import DataOption, JsonOption, command_context, console, emit, fail
 from civicid.core.database import unit_of_work
-from civicid.core.runtime import open_context
-from civicid.core.settings import load_settings
 from civicid.web import staff_service
 from civicid.web.schemas import StaffRead
 from civicid.web.staff import StaffRole
@@ -45,7 +43,7 @@ def create_command(
     password = _read_password(password_stdin)
     if not password:
         fail("the password is empty")
-    context = open_context(load_settings(data))
+    context = command_context(data)
     with unit_of_work(context.database.sessions) as session:
         account = staff_service.create_staff(
             session=session,
@@ -67,7 +65,7 @@ def create_command(
 @staff_app.command("list")
 def list_command(data: Path | None = DataOption, as_json: bool = JsonOption) -> None:
     """Every staff account with its role, commune and state."""
-    context = open_context(load_settings(data))
+    context = command_context(data)
     with unit_of_work(context.database.sessions) as session:
         accounts = [
             StaffRead.model_validate(a).model_dump(mode="json") for a in staff_service.list_staff(session=session)
@@ -96,7 +94,7 @@ def serve(
     """Open the deployment (applying pending migrations) and serve the API and pages with uvicorn."""
     from civicid.web.server import run_server
 
-    context = open_context(load_settings(data))
+    context = command_context(data)
     try:
         run_server(context, host=host, port=port)
     finally:

@@ -7,7 +7,7 @@ Targets (issue 4): under 40 KB per application with a compressed portrait and te
 Set-up (not timed): a central server on SQLite with the demo commune, a kit set up from an enrollment
 file, its village assigned, its morning down-sync done on a good link, then 60 captures with
 camera-sized JPEG portraits (``sim.field.synthetic_photo``), approved on the kit. Timed: one
-``KitSync`` through ``sim.network.ShapedLink`` sending what the pipeline needs first (the weak-link
+``KitSync`` through ``tests.support.network.ShapedLink`` sending what the pipeline needs first (the weak-link
 mode: full-resolution portraits stay on the kit for a better link).
 
 Baseline, in the same run: the payload's bytes (signed envelopes and priority-0 sealed parts) over
@@ -28,6 +28,7 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import func, select
+from tests.support.network import LinkProfile, ShapedLink, raw_transfer_seconds
 
 from bench.figures import Report, console
 from civicid.campaign.assignments import assign_villages_to_kit
@@ -45,7 +46,6 @@ from civicid.field.sync import KitSync
 from civicid.registry import service as registry
 from civicid.sim.demo import build_demo
 from civicid.sim.field import capture_from_sim
-from civicid.sim.network import LinkProfile, ShapedLink, raw_transfer_seconds
 from civicid.web.app import create_app
 from civicid.web.server import ServerThread
 
@@ -134,7 +134,7 @@ def run(folder: Path, applications: int, concurrency: int, seed: int) -> None:
                 "received_by_server": received,
                 "sync_complete": result.complete,
                 "errors": result.errors[:3],
-                "link": "40 kbit/s, 300 ms round trip, 5 % segment loss, Linux RTO (sim/network.py)",
+                "link": "40 kbit/s, 300 ms round trip, 5 % segment loss, Linux RTO (tests/support/network.py)",
                 "segments_lost": f"{stats.segments_lost} of {stats.segments_up + stats.segments_down}",
                 "concurrency": concurrency,
             }

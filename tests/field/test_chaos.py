@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from tests.support.network import FaultPlan, FaultyProxy
 
 from civicid.campaign.assignments import assign_villages_to_kit
 from civicid.core.clock import SystemClock
@@ -31,7 +32,6 @@ from civicid.field.sync import KitSync, SyncReport
 from civicid.registry import service as registry
 from civicid.sim.demo import build_demo
 from civicid.sim.field import capture_from_sim
-from civicid.sim.network import FaultPlan, FaultyProxy
 
 from .conftest import device_of
 from .support import ADMIN, LiveServer, client_for, kit_from_enrollment_file

@@ -17,8 +17,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-
-from civicid.sim.network import FaultPlan, FaultyProxy, LinkProfile, ShapedLink, raw_transfer_seconds
+from tests.support.network import FaultPlan, FaultyProxy, LinkProfile, ShapedLink, raw_transfer_seconds
 
 # --- A tiny upstream -------------------------------------------------------------------------------------
 

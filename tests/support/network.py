@@ -132,7 +132,7 @@ _MAX_BACKOFF_RTO_S = 60.0
 class _LoopServer:
     """A TCP server on its own asyncio loop in a daemon thread; a context manager."""
 
-    _thread_name = "civicid-sim-network"
+    _thread_name = "civicid-test-network"
 
     def __init__(self, upstream: Address, host: str, port: int) -> None:
         self._upstream: Address = (upstream[0], int(upstream[1]))

@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 help:
 	@echo "make demo   - install and run the demo commune on http://127.0.0.1:8000"
 	@echo "make test   - install with test extras and run the whole suite (SQLite and PostgreSQL)"
-	@echo "make lint   - ruff and mypy"
+	@echo "make lint   - ruff, mypy and the layer contracts (lint-imports)"
 	@echo "make bench  - the benchmarks in bench/"
 
 $(STAMP): pyproject.toml
@@ -34,6 +34,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

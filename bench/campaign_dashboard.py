@@ -32,6 +32,7 @@ from sqlalchemy import Engine, select, text
 from starlette.testclient import TestClient
 
 from bench.figures import Report, console, latencies_ms
+from civicid.app import create_app
 from civicid.campaign import service, tally
 from civicid.campaign.figures import province_figures
 from civicid.campaign.missing import missing_people
@@ -41,15 +42,14 @@ from civicid.core.audit import Actor
 from civicid.core.clock import VIETNAM_TZ, FixedClock
 from civicid.core.database import make_engine, make_session_factory, unit_of_work
 from civicid.core.runtime import Context, Database
-from civicid.core.schema import metadata
 from civicid.core.settings import Settings
 from civicid.country import admin_units
 from civicid.registry import service as registry
 from civicid.registry.bulk import load_population
 from civicid.registry.models import GuardianLink, Household, IdCard, Person, Village
+from civicid.schema import metadata
 from civicid.sim.population import generate_commune
-from civicid.web.app import create_app
-from civicid.web.server import freeze_startup_objects
+from civicid.web.serving import freeze_startup_objects
 from civicid.web.staff import StaffRole
 from civicid.web.staff_service import create_staff
 

@@ -30,12 +30,13 @@ from sqlalchemy import Engine, create_engine, event, text
 
 from bench.figures import Report, console
 from civicid.biometrics.ports import Extractor, Template, TemplateKey
+from civicid.biometrics.simulated import simulated_extractors
 from civicid.core import migrate
 from civicid.core.clock import SystemClock
 from civicid.core.database import make_engine, make_session_factory, unit_of_work
 from civicid.core.runtime import Context, Database
 from civicid.core.settings import Settings, normalise_database_url
-from civicid.enrollment.runtime import build_pipeline, build_worker, keystore_of, simulated_extractors
+from civicid.enrollment.runtime import build_pipeline, build_worker, keystore_of
 from civicid.enrollment.stats import enrollment_stats
 from civicid.sim.captures import CHUNK_BYTES, SimulatedKit, deliver, sample_documents
 from civicid.sim.demo import build_demo

@@ -31,12 +31,14 @@ from sqlalchemy import func, select
 from tests.support.network import LinkProfile, ShapedLink, raw_transfer_seconds
 
 from bench.figures import Report, console
+from civicid.app import create_app
 from civicid.campaign.assignments import assign_villages_to_kit
 from civicid.core.audit import Actor
 from civicid.core.clock import FixedClock
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import open_context
 from civicid.core.settings import Settings
+from civicid.devices import enrollment_file
 from civicid.enrollment.models import Application
 from civicid.enrollment.runtime import keystore_of
 from civicid.field import setup
@@ -46,8 +48,7 @@ from civicid.field.sync import KitSync
 from civicid.registry import service as registry
 from civicid.sim.demo import build_demo
 from civicid.sim.field import capture_from_sim
-from civicid.web.app import create_app
-from civicid.web.server import ServerThread
+from civicid.web.serving import ServerThread
 
 ACTOR = Actor("system", "bench")
 
@@ -68,7 +69,7 @@ def run(folder: Path, applications: int, concurrency: int, seed: int) -> None:
     commune = build_demo(context=context, people=max(600, applications * 4)).commune_code
     with unit_of_work(context.database.sessions) as session:
         villages = [v.id for v in registry.list_villages(session=session, commune_code=commune)]
-        content, passphrase, device_id = setup.make_enrollment_file(
+        content, passphrase, device_id = enrollment_file.make_enrollment_file(
             session=session,
             clock=clock,
             actor=ACTOR,

@@ -28,12 +28,12 @@ from civicid.core.clock import VIETNAM_TZ, FixedClock
 from civicid.core.console import Invocation
 from civicid.core.database import make_engine, make_session_factory, unit_of_work
 from civicid.core.runtime import Context, Database
-from civicid.core.schema import metadata
 from civicid.core.settings import Settings, normalise_database_url
 from civicid.country.sex import Sex
 from civicid.registry import service as registry
 from civicid.registry.models import SignalQuality
 from civicid.registry.schemas import HouseholdIn, PersonRead, VillageIn
+from civicid.schema import metadata
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 # The reference instant of the suite: a Saturday morning in the commune.

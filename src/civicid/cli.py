@@ -43,12 +43,12 @@ def _mount() -> None:
     from civicid.core.cli import db_app
     from civicid.country.cli import app as country_app
     from civicid.enrollment.cli import app as enrollment_app
-    from civicid.enrollment.cli import worker
     from civicid.field.cli import app as field_app
-    from civicid.field.cli import intake_app
+    from civicid.fieldsync.cli import enrollment_file_command, intake_app
     from civicid.registry.cli import app as registry_app
-    from civicid.sim.cli import demo
-    from civicid.web.cli import serve, staff_app
+    from civicid.server import serve, serve_kit, worker
+    from civicid.sim.cli import capture_command, demo, simulate_command
+    from civicid.web.cli import staff_app
 
     app.add_typer(country_app, name="country", help="Vietnam's country profile: ID numbers, card QR, MRZ, places.")
     app.add_typer(db_app, name="db", help="Database migrations.")
@@ -56,6 +56,10 @@ def _mount() -> None:
     app.add_typer(enrollment_app, name="enrollment", help="Level-2 applications: figures and simulated rounds.")
     app.add_typer(staff_app, name="staff", help="Staff accounts and roles.")
     app.add_typer(campaign_app, name="campaign", help="The campaign: targets, teams, figures and the daily report.")
+    field_app.command("enrollment-file")(enrollment_file_command)
+    field_app.command("serve")(serve_kit)
+    field_app.command("capture")(capture_command)
+    enrollment_app.command("simulate")(simulate_command)
     app.add_typer(field_app, name="field", help="The field kit: set-up, capture, sync, relay bundles.")
     app.add_typer(intake_app, name="intake", help="Intake at the commune office: relay bundles from kits.")
     app.command("serve", help="Run the central server (API, pages).")(serve)

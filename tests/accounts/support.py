@@ -21,6 +21,7 @@ from civicid.core.errors import CivicIDError
 from civicid.core.runtime import Context
 from civicid.notify import service as notify
 from civicid.registry.schemas import PersonRead
+from civicid.wallet import service as wallet
 from civicid.wallet.adapters import SimulatedDocumentAuthority
 
 from .test_service import issue as issue  # re-exported: one way to issue an account in tests
@@ -32,7 +33,7 @@ ANSWERS = (
     activation.SecurityAnswer("first_school", "Trường Tiểu học Cao Minh"),
     activation.SecurityAnswer("mother_village", "Nà Pục"),
 )
-AUTHORITY = SimulatedDocumentAuthority()
+ARRIVAL = wallet.holder_arrival(SimulatedDocumentAuthority())
 
 
 def attempt(context: Context, work: Callable[[Session], T]) -> T | CivicIDError:
@@ -105,7 +106,7 @@ class Phone:
                 session=session,
                 clock=self.context.clock,
                 ticket=ticket,
-                authority=AUTHORITY,
+                on_arrival=ARRIVAL,
                 hasher=FAST,
                 **arguments,
             )

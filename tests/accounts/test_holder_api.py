@@ -11,12 +11,12 @@ from tests.factories import MakePerson
 
 from civicid.accounts import service
 from civicid.accounts.hashing import FAST
+from civicid.app import create_app
 from civicid.core.audit import SYSTEM
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.wallet import service as wallet
 from civicid.wallet.schemas import DocumentIn
-from civicid.web.app import create_app
 
 from .support import PASSCODE, PASSWORD, Phone, codes_sent, issue
 

@@ -25,7 +25,7 @@ from civicid.core.database import unit_of_work
 from civicid.core.errors import CivicIDError
 from civicid.core.runtime import Context
 
-from .support import AUTHORITY, PASSWORD, Phone, attempt, codes_sent, issue
+from .support import ARRIVAL, PASSWORD, Phone, attempt, codes_sent, issue
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def _login(phone: Phone, password: str = PASSWORD, proof: str | None = None) -> 
             id_number=phone.person.id_number,
             password=password,
             device_proof=proof or phone.proof(),
-            authority=AUTHORITY,
+            on_arrival=ARRIVAL,
             hasher=FAST,
         ),
     )

@@ -14,11 +14,12 @@ from civicid.biometrics.simulated import simulated_capture
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.enrollment import pages
-from civicid.enrollment.models import Application, ApplicationStatus
-from civicid.enrollment.packet import PRIORITY_LATER, Capture, PartIn, PartKind, build_packet
+from civicid.enrollment.models import Application
 from civicid.enrollment.runtime import keystore_of
 from civicid.enrollment.tasks import Pipeline
 from civicid.field.sources import join_fingerprint_images
+from civicid.protocol.codes import ApplicationStatus
+from civicid.protocol.packet import PRIORITY_LATER, Capture, PartIn, PartKind, build_packet
 from civicid.registry.schemas import PersonRead
 from civicid.sim.captures import SimulatedKit, deliver, portrait_svg
 from civicid.sim.demo import DEMO_LOGINS

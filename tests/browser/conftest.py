@@ -15,14 +15,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
+from civicid.app import create_app
+from civicid.biometrics.simulated import simulated_extractors
 from civicid.core.clock import SystemClock
 from civicid.core.runtime import open_context
 from civicid.core.settings import Settings
 from civicid.enrollment.runtime import build_pipeline
 from civicid.sim.demo import build_demo
 from civicid.sim.enrollment import simulate_round
-from civicid.web.app import create_app
-from civicid.web.server import ServerThread
+from civicid.web.serving import ServerThread
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -55,7 +56,7 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     # A day's captures left for the supervisor, with one suspected duplicate to adjudicate.
     simulate_round(
         context=context,
-        pipeline=build_pipeline(context),
+        pipeline=build_pipeline(context, simulated_extractors()),
         commune_code=demo.commune_code,
         captures=4,
         suspected=1,

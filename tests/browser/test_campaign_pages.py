@@ -9,13 +9,13 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import Browser, Page, Request, expect
 
+from civicid.app import create_app
 from civicid.core.clock import SystemClock
 from civicid.core.runtime import open_context
 from civicid.core.settings import Settings
 from civicid.sim.campaign import simulate_campaign
 from civicid.sim.demo import DEMO_LOGINS, build_demo
-from civicid.web.app import create_app
-from civicid.web.server import ServerThread
+from civicid.web.serving import ServerThread
 
 pytestmark = pytest.mark.browser
 

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from tests.browser.test_campaign_pages import PHONE, _committee_page
 
+from civicid.app import create_app
 from civicid.campaign import service
 from civicid.campaign.assignments import assign
 from civicid.core.audit import Actor
@@ -18,8 +19,7 @@ from civicid.core.database import unit_of_work
 from civicid.core.runtime import open_context
 from civicid.core.settings import Settings
 from civicid.sim.demo import build_demo
-from civicid.web.app import create_app
-from civicid.web.server import ServerThread
+from civicid.web.serving import ServerThread
 
 pytestmark = pytest.mark.browser
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
+from civicid.biometrics.simulated import simulated_extractors
 from civicid.campaign import service
 from civicid.campaign.models import Campaign
 from civicid.core.audit import Actor
@@ -44,7 +45,7 @@ def commune(context: Context) -> SmallCommune:
 
 @pytest.fixture
 def pipeline(context: Context, commune: SmallCommune) -> Pipeline:
-    return build_pipeline(context)
+    return build_pipeline(context, simulated_extractors())
 
 
 @pytest.fixture

@@ -21,9 +21,10 @@ from civicid.core.clock import VIETNAM_TZ, FixedClock
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.country.age import latest_birth_date
-from civicid.enrollment.models import Application, ApplicationStatus
+from civicid.enrollment.models import Application
 from civicid.enrollment.runtime import build_worker, keystore_of
 from civicid.enrollment.tasks import Pipeline
+from civicid.protocol.codes import ApplicationStatus
 from civicid.registry import service as registry
 from civicid.registry.eligibility import RESIDENT, eligible_by_village
 from civicid.registry.models import CardStatus, IdCard, Person, ResidenceStatus, Village

@@ -12,7 +12,7 @@ from typer.testing import Result
 from civicid.campaign import service
 from civicid.campaign.assignments import assign
 from civicid.campaign.figures import CampaignFigures, TeamFigures, VillageFigures, campaign_figures
-from civicid.campaign.models import Campaign, VisitOutcome
+from civicid.campaign.models import Campaign
 from civicid.campaign.plan import (
     DEFAULT_TEAM_PACE,
     FAR_KM,
@@ -29,6 +29,7 @@ from civicid.core.clock import VIETNAM_TZ
 from civicid.core.database import unit_of_work
 from civicid.core.ids import new_id
 from civicid.core.runtime import Context
+from civicid.protocol.codes import VisitOutcome
 
 from .conftest import COMMITTEE, SmallCommune
 

@@ -27,7 +27,6 @@ from civicid.campaign.models import (
     CountedApplication,
     TallyMark,
     VisitCell,
-    VisitOutcome,
     VisitTotal,
 )
 from civicid.campaign.visits import VisitReport, record_visits
@@ -38,6 +37,7 @@ from civicid.core.ids import new_id
 from civicid.core.runtime import Context
 from civicid.enrollment.models import Application
 from civicid.enrollment.tasks import Pipeline
+from civicid.protocol.codes import VisitOutcome
 
 
 def refresh(context: Context) -> tally.RefreshResult:

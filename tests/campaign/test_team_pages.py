@@ -18,7 +18,7 @@ from civicid.core.audit import AuditEntry
 from civicid.core.crypto import generate_signing_key, public_jwk
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
-from civicid.enrollment.devices import register_device
+from civicid.devices.service import register_device
 from civicid.web.staff import StaffAccount, StaffRole
 
 from .conftest import COMMITTEE, SmallCommune

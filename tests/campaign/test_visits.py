@@ -12,10 +12,11 @@ from tests.campaign.conftest import SmallCommune
 from civicid.campaign.errors import InvalidVisit
 from civicid.campaign.kits import record_kit_sync
 from civicid.campaign.models import KitState, Visit
-from civicid.campaign.visits import VisitOutcome, VisitReport, record_visits
+from civicid.campaign.visits import VisitReport, record_visits
 from civicid.core.database import unit_of_work
 from civicid.core.ids import new_id
 from civicid.core.runtime import Context
+from civicid.protocol.codes import VisitOutcome
 from civicid.registry.models import Person
 
 AT = dt.datetime(2026, 11, 28, 2, 30, tzinfo=dt.UTC)

@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 
 from civicid.core import migrate
 from civicid.core.runtime import Database
-from civicid.core.schema import metadata
+from civicid.schema import metadata
 
 
 def test_migrated_database_matches_the_models(database: Database) -> None:

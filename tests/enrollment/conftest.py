@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select
 
+from civicid.biometrics.simulated import simulated_extractors
 from civicid.core.audit import Actor
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
@@ -32,7 +33,7 @@ def commune(context: Context) -> str:
 
 @pytest.fixture
 def pipeline(context: Context, commune: str) -> Pipeline:
-    return build_pipeline(context)
+    return build_pipeline(context, simulated_extractors())
 
 
 @pytest.fixture

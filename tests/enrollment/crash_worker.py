@@ -15,6 +15,7 @@ import sys
 
 from sqlalchemy.orm import Session
 
+from civicid.biometrics.simulated import simulated_extractors
 from civicid.core.clock import Clock, FixedClock
 from civicid.core.runtime import open_context
 from civicid.core.settings import load_settings
@@ -28,7 +29,7 @@ def main() -> None:
     crash_at = os.environ["CRASH_AT"]
     clock = FixedClock(dt.datetime.fromisoformat(os.environ["CRASH_CLOCK"]))
     context = open_context(load_settings(), clock=clock, upgrade=False)
-    worker = build_worker(context, build_pipeline(context), name=NAME)
+    worker = build_worker(context, build_pipeline(context, simulated_extractors()), name=NAME)
     worker.lease = LEASE
     stage = worker.handlers[crash_at]
 

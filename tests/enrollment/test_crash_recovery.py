@@ -26,11 +26,12 @@ from civicid.core.jobs import Job, JobState
 from civicid.core.runtime import Context
 from civicid.enrollment import approval
 from civicid.enrollment.approval import ISSUE_STAGE
-from civicid.enrollment.models import Application, ApplicationEvent, ApplicationStatus
-from civicid.enrollment.packet import Packet
+from civicid.enrollment.models import Application, ApplicationEvent
 from civicid.enrollment.runtime import build_worker, keystore_of
 from civicid.enrollment.tasks import BIOMETRICS, Pipeline
 from civicid.notify.models import Notification
+from civicid.protocol.codes import ApplicationStatus
+from civicid.protocol.packet import Packet
 from civicid.registry.bulk import load_population
 from civicid.sim.captures import SimulatedKit, deliver
 from civicid.sim.population import generate_commune

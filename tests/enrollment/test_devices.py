@@ -16,20 +16,19 @@ from civicid.core.database import unit_of_work
 from civicid.core.ids import new_id
 from civicid.core.runtime import Context
 from civicid.country.sex import Sex
-from civicid.enrollment import devices
-from civicid.enrollment.errors import (
+from civicid.devices import service as devices
+from civicid.devices.errors import (
     CommuneNotServed,
     DeviceAlreadyRevoked,
     DeviceNotFound,
     DuplicateDevice,
     InvalidDeviceId,
     InvalidDeviceKey,
-    InvalidEnvelope,
-    InvalidPacketSignature,
     RevokedDevice,
     UnknownDevice,
 )
-from civicid.enrollment.packet import (
+from civicid.protocol.errors import InvalidEnvelope, InvalidPacketSignature
+from civicid.protocol.packet import (
     PACKET_JWS_TYPE,
     ApplicationType,
     Capture,

@@ -23,21 +23,20 @@ from civicid.core.crypto.signing import generate_signing_key
 from civicid.core.database import unit_of_work
 from civicid.core.jobs import Job
 from civicid.core.runtime import Context
-from civicid.enrollment import devices, intake
+from civicid.devices import service as devices
+from civicid.devices.errors import RevokedDevice, UnknownDevice
+from civicid.enrollment import intake
 from civicid.enrollment.errors import (
     ApplicationIdMismatch,
     ChunkChecksumMismatch,
     ChunkOutOfRange,
     DifferentPacket,
-    InvalidPacketSignature,
     PartAlreadyComplete,
-    PartHashMismatch,
-    RevokedDevice,
-    UnknownDevice,
-    UnknownPart,
 )
 from civicid.enrollment.models import Application, ApplicationEvent, ApplicationPart, PartChunk
-from civicid.enrollment.packet import (
+from civicid.enrollment.runtime import blobs_of, keystore_of
+from civicid.protocol.errors import InvalidPacketSignature, PartHashMismatch, UnknownPart
+from civicid.protocol.packet import (
     ApplicationType,
     Packet,
     PartIn,
@@ -46,7 +45,6 @@ from civicid.enrollment.packet import (
     envelope_hash,
     parts_to_send_inline,
 )
-from civicid.enrollment.runtime import blobs_of, keystore_of
 from civicid.registry.bulk import load_population
 from civicid.registry.schemas import PersonRead
 from civicid.sim.captures import SimulatedKit, portrait_svg

@@ -23,8 +23,8 @@ from civicid.core.jobs import Job
 from civicid.core.runtime import Context
 from civicid.enrollment import intake
 from civicid.enrollment.models import Application, ApplicationEvent, ApplicationPart
-from civicid.enrollment.packet import Packet
 from civicid.enrollment.runtime import blobs_of, keystore_of
+from civicid.protocol.packet import Packet
 from civicid.registry.bulk import load_population
 from civicid.sim.captures import SimulatedKit
 from civicid.sim.population import generate_commune

@@ -15,21 +15,21 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from civicid.core.crypto import generate_sealing_key, generate_signing_key, seal, sign_jws
 from civicid.core.ids import new_id
+from civicid.country.documents import DocumentKind
 from civicid.country.sex import Sex
-from civicid.enrollment.errors import (
+from civicid.protocol.errors import (
     InvalidEnvelope,
     InvalidPacketSignature,
     InvalidSealedPart,
     PartHashMismatch,
     UnknownPart,
 )
-from civicid.enrollment.packet import (
+from civicid.protocol.packet import (
     ENVELOPE_JSON_SCHEMA,
     PACKET_JWS_TYPE,
     ApplicationType,
     Capture,
     Document,
-    DocumentKind,
     Envelope,
     PartIn,
     PartKind,

@@ -12,11 +12,12 @@ from tests.web.support import client_for, login
 
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
-from civicid.enrollment.models import Application, ApplicationStatus
-from civicid.enrollment.packet import Packet
+from civicid.enrollment.models import Application
 from civicid.enrollment.pages import image_type
 from civicid.enrollment.runtime import keystore_of
 from civicid.enrollment.tasks import Pipeline
+from civicid.protocol.codes import ApplicationStatus
+from civicid.protocol.packet import Packet
 from civicid.registry.schemas import PersonRead
 from civicid.sim.captures import SimulatedKit, deliver
 from civicid.sim.demo import DEMO_LOGINS

@@ -12,15 +12,17 @@ from civicid.core import audit
 from civicid.core.audit import AuditEntry
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
-from civicid.enrollment import approval, devices, intake
+from civicid.devices import service as devices
+from civicid.enrollment import approval, intake
 from civicid.enrollment.errors import MakerCheckerViolation
-from civicid.enrollment.models import Application, ApplicationStatus
-from civicid.enrollment.packet import ApplicationType, Packet
+from civicid.enrollment.models import Application
 from civicid.enrollment.runtime import keystore_of
 from civicid.enrollment.stats import enrollment_stats
 from civicid.enrollment.tasks import Pipeline
 from civicid.enrollment.timeline import timeline
 from civicid.notify import service as notify
+from civicid.protocol.codes import ApplicationStatus
+from civicid.protocol.packet import ApplicationType, Packet
 from civicid.registry import service as registry
 from civicid.registry.schemas import PersonRead
 from civicid.sim.captures import SimulatedKit, deliver, sample_documents

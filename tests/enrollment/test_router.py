@@ -13,11 +13,12 @@ from tests.web.support import add_staff, client_for, login
 from civicid.core.crypto.signing import generate_signing_key, public_jwk
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
-from civicid.enrollment.device_tokens import device_token
-from civicid.enrollment.models import Application, ApplicationStatus
-from civicid.enrollment.packet import Capture, Packet, PartIn, PartKind, build_packet
+from civicid.enrollment.models import Application
 from civicid.enrollment.runtime import keystore_of
 from civicid.enrollment.tasks import Pipeline
+from civicid.protocol.codes import ApplicationStatus
+from civicid.protocol.device_token import device_token
+from civicid.protocol.packet import Capture, Packet, PartIn, PartKind, build_packet
 from civicid.registry.schemas import PersonRead
 from civicid.sim.captures import SimulatedKit
 from civicid.sim.demo import DEMO_LOGINS

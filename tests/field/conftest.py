@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from civicid.biometrics.simulated import simulated_extractors
 from civicid.campaign.assignments import assign_villages_to_kit
 from civicid.core.clock import FixedClock
 from civicid.core.database import unit_of_work
@@ -80,7 +81,9 @@ def make_kit(
 
 @pytest.fixture
 def run_pipeline(context: Context, commune: str) -> Callable[[], int]:
-    return build_worker(context, build_pipeline(context), name="field-test-worker").run_until_idle
+    return build_worker(
+        context, build_pipeline(context, simulated_extractors()), name="field-test-worker"
+    ).run_until_idle
 
 
 def device_of(kit: Kit) -> str:

@@ -29,7 +29,7 @@ from civicid.field.models import KitIdentity, KitPerson
 from civicid.field.sync import KitSync
 from civicid.registry import service as registry
 from civicid.sim.demo import build_demo
-from civicid.web.server import ServerThread
+from civicid.web.serving import ServerThread
 
 from .support import ADMIN, kit_from_enrollment_file
 

@@ -8,17 +8,18 @@ from pathlib import Path
 
 import httpx
 
+from civicid.app import create_app
 from civicid.core.audit import Actor
 from civicid.core.clock import Clock
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
+from civicid.devices import enrollment_file
 from civicid.enrollment.runtime import keystore_of
 from civicid.field import setup
 from civicid.field.kit import Kit
 from civicid.field.models import OperatorRole
 from civicid.field.operators import add_operator
-from civicid.web.app import create_app
-from civicid.web.server import ServerThread
+from civicid.web.serving import ServerThread
 
 ADMIN = Actor("system", "tests")
 OPERATOR, SUPERVISOR = "op-lan", "sup-hoa"
@@ -46,7 +47,7 @@ def live_server(context: Context) -> Iterator[LiveServer]:
 def kit_from_enrollment_file(context: Context, root: Path, clock: Clock, commune_code: str, server_url: str) -> Kit:
     """A kit set up the offline way, with an operator and a supervisor who can log in on it."""
     with unit_of_work(context.database.sessions) as session:
-        content, passphrase, _ = setup.make_enrollment_file(
+        content, passphrase, _ = enrollment_file.make_enrollment_file(
             session=session,
             clock=context.clock,
             actor=ADMIN,

@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from civicid.biometrics.simulated import simulated_capture
 from civicid.core.clock import FixedClock
-from civicid.enrollment.packet import ApplicationType
 from civicid.field.capture import CaptureForm, capture_application
 from civicid.field.errors import CaptureRefused, InvalidCapture
 from civicid.field.kit import Kit
 from civicid.field.models import KitIdentity, KitPerson, OutboxPart
 from civicid.field.sources import SimulatedSource
+from civicid.protocol.packet import ApplicationType
 from civicid.sim.field import synthetic_photo
 
 from .conftest import MakeKit

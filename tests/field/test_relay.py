@@ -13,9 +13,10 @@ from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.enrollment.models import Application, ApplicationPart
 from civicid.enrollment.runtime import blobs_of
-from civicid.field.errors import InvalidRelayBundle
 from civicid.field.kit import Kit
-from civicid.field.relay import ImportReport, import_bundle, write_bundle
+from civicid.field.relay import write_bundle
+from civicid.fieldsync.relay_import import ImportReport, import_bundle
+from civicid.protocol.errors import InvalidRelayBundle
 from civicid.sim.field import capture_from_sim
 
 from .conftest import MakeKit

@@ -11,11 +11,14 @@ from civicid.core.clock import FixedClock
 from civicid.core.crypto.signing import public_jwk
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
-from civicid.enrollment import devices
+from civicid.devices import enrollment_file
+from civicid.devices import service as devices
 from civicid.enrollment.runtime import keystore_of
 from civicid.field import setup
-from civicid.field.errors import InvalidEnrollmentFile, KitAlreadyInitialised, ServerUnreachable
+from civicid.field.errors import KitAlreadyInitialised, ServerUnreachable
 from civicid.field.kit import Kit
+from civicid.protocol.enrollment_file import sealing_key_text
+from civicid.protocol.errors import InvalidEnrollmentFile
 from civicid.sim.demo import DEMO_LOGINS
 
 from .support import LiveServer, client_for
@@ -42,7 +45,7 @@ def test_online_set_up_registers_the_kits_own_key(
         )
     kit = Kit.open(tmp_path / "kit")
     assert registered_key(context, enrollment.device_id) == public_jwk(kit.device_key())
-    assert enrollment.sealing_key == setup.sealing_key_text(keystore_of(context).sealing_public_key())
+    assert enrollment.sealing_key == sealing_key_text(keystore_of(context).sealing_public_key())
 
 
 def test_online_set_up_with_a_wrong_password_registers_nothing(
@@ -60,7 +63,7 @@ def test_an_enrollment_file_opens_only_with_its_passphrase(
     context: Context, commune: str, tmp_path: Path, kit_clock: FixedClock
 ) -> None:
     with unit_of_work(context.database.sessions) as session:
-        content, passphrase, device_id = setup.make_enrollment_file(
+        content, passphrase, device_id = enrollment_file.make_enrollment_file(
             session=session,
             clock=context.clock,
             actor=Actor("system", "tests"),

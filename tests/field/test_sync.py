@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select
 
 from civicid.campaign.models import Visit
-from civicid.campaign.visits import VisitOutcome
 from civicid.core.clock import FixedClock
 from civicid.core.database import unit_of_work
 from civicid.core.ids import uuid7
@@ -31,6 +30,7 @@ from civicid.field.outbox import Review
 from civicid.field.review import review
 from civicid.field.status import kit_status
 from civicid.field.sync import KitSync, SyncReport
+from civicid.protocol.codes import VisitOutcome
 from civicid.registry import service as registry
 from civicid.sim.captures import SimulatedKit, deliver
 from civicid.sim.enrollment import approve_waiting

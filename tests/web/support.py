@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from httpx import ASGITransport, AsyncClient
 
+from civicid.app import create_app
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.web import staff_service
-from civicid.web.app import create_app
 from civicid.web.staff import StaffRole
 
 PASSWORD = "mật khẩu đủ dài 2026"

@@ -7,8 +7,8 @@ import logging
 import pytest
 from httpx import ASGITransport, AsyncClient
 
+from civicid.app import create_app
 from civicid.core.runtime import Context
-from civicid.web.app import create_app
 from civicid.web.middleware import CONTENT_SECURITY_POLICY
 
 pytestmark = pytest.mark.anyio

@@ -2,7 +2,8 @@
 
 ID number + phone number → a 6-digit code by SMS → (the code, verified, opens a ticket) → password,
 passcode, two security questions and the device's key, set together → the account is ``active``,
-bound to that device, and its wallet's documents are put to their agencies.
+bound to that device, and what arriving calls for is done (the wallet puts the documents to their
+agencies, ``ports.HolderArrival``).
 
 Nothing here tells whether an ID number and phone number belong to an account: a code request
 gets the same answer either way (and sends an SMS only to an account's own phone), and a wrong
@@ -36,15 +37,12 @@ from civicid.accounts.models import (
     CodePurpose,
     EidAccount,
 )
+from civicid.accounts.ports import Arrival, HolderArrival
 from civicid.accounts.service import audit_account
 from civicid.core import audit
 from civicid.core.audit import Actor
 from civicid.core.clock import Clock
-from civicid.registry.schemas import normalise_phone
-from civicid.wallet import service as wallet
-from civicid.wallet.models import DocumentStatus
-from civicid.wallet.ports import DocumentAuthority
-from civicid.wallet.schemas import WalletDocumentRead
+from civicid.country.phone import normalise_phone
 
 PUBLIC = Actor("public", "-")
 QUESTION_MAX = 40
@@ -127,7 +125,7 @@ def complete_activation(
     passcode: str,
     answers: Sequence[SecurityAnswer],
     device_public_jwk: Mapping[str, Any],
-    authority: DocumentAuthority,
+    on_arrival: HolderArrival,
     hasher: SecretHasher = PRODUCTION,
 ) -> Activated:
     """Set the password, passcode and security answers, bind the device, activate; all or nothing.
@@ -165,22 +163,14 @@ def complete_activation(
     account.status, account.activated_at, account.updated_at = AccountStatus.ACTIVE, now, now
     actor = holder_actor(account.id)
     audit_account(session, clock, actor, "account.activate", account, {"device_id": device_id})
-    documents = confirm_wallet(session, clock, account, authority)
-    integrated = sum(1 for d in documents if d.status is DocumentStatus.INTEGRATED)
-    return Activated(account.id, device_id, integrated, len(documents) - integrated)
+    arrived = arrive(session, clock, account, on_arrival)
+    return Activated(account.id, device_id, arrived.documents_integrated, arrived.documents_refused)
 
 
-def confirm_wallet(
-    session: Session, clock: Clock, account: EidAccount, authority: DocumentAuthority
-) -> list[WalletDocumentRead]:
-    """Put the holder's requested documents to their agencies: the wallet is usable from activation on."""
-    return wallet.confirm_documents(
-        session=session,
-        clock=clock,
-        actor=holder_actor(account.id),
-        person_id=account.person_id,
-        id_number=account.id_number,
-        authority=authority,
+def arrive(session: Session, clock: Clock, account: EidAccount, on_arrival: HolderArrival) -> Arrival:
+    """The holder is here (activated, or logged in): the wallet puts their requested documents to the agencies."""
+    return on_arrival(
+        session=session, clock=clock, account_id=account.id, person_id=account.person_id, id_number=account.id_number
     )
 
 

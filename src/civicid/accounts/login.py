@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from civicid.accounts import codes, repository
-from civicid.accounts.activation import PUBLIC, CodeRequested, confirm_wallet, holder_actor
+from civicid.accounts.activation import PUBLIC, CodeRequested, arrive, holder_actor
 from civicid.accounts.devices import BIND, LOGIN, device_key, proof_device_id, verify_proof
 from civicid.accounts.errors import (
     DeviceNotBound,
@@ -34,10 +34,10 @@ from civicid.accounts.errors import (
 from civicid.accounts.hashing import PRODUCTION, SecretHasher, new_token, token_digest
 from civicid.accounts.models import AccountCredential, AccountDevice, AccountStatus, CodePurpose, EidAccount
 from civicid.accounts.models import HolderSession as HolderSessionRow
+from civicid.accounts.ports import HolderArrival
 from civicid.accounts.service import audit_account
 from civicid.core.clock import Clock
 from civicid.core.crypto import load_public_jwk
-from civicid.wallet.ports import DocumentAuthority
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
@@ -68,7 +68,7 @@ def login(
     id_number: str,
     password: str,
     device_proof: str,
-    authority: DocumentAuthority,
+    on_arrival: HolderArrival,
     hasher: SecretHasher = PRODUCTION,
 ) -> HolderLogin:
     """A session on the bound device; documents requested since the last visit are put to their agencies."""
@@ -82,7 +82,7 @@ def login(
     except InvalidDeviceProof:
         audit_account(session, clock, PUBLIC, "account.login_refuse", account, {"reason": "device_proof"})
         raise
-    confirm_wallet(session, clock, account, authority)
+    arrive(session, clock, account, on_arrival)
     return _open_session(session, clock, account, device.device_id, "account.login")
 
 

@@ -18,6 +18,7 @@ from civicid.accounts.codes import TICKET_LIFETIME
 from civicid.accounts.errors import RECORDED_REFUSALS
 from civicid.accounts.hashing import PRODUCTION, SecretHasher
 from civicid.accounts.models import AccountStatus
+from civicid.accounts.ports import HolderArrival, nothing_on_arrival
 from civicid.accounts.schemas import (
     AccountRead,
     ActivationCodeIn,
@@ -34,8 +35,6 @@ from civicid.accounts.schemas import (
 from civicid.core.database import unit_of_work
 from civicid.core.errors import CivicIDError
 from civicid.registry import service as registry
-from civicid.wallet.adapters import default_authority
-from civicid.wallet.ports import DocumentAuthority
 from civicid.web.deps import AppContext, DbSession
 from civicid.web.problems import problem_responses
 from civicid.web.roles import Permission, commune_scope, require
@@ -54,13 +53,14 @@ def secret_hasher(request: Request) -> SecretHasher:
     return hasher if isinstance(hasher, SecretHasher) else PRODUCTION
 
 
-def document_authority(request: Request) -> DocumentAuthority:
-    authority: DocumentAuthority | None = getattr(request.app.state, "document_authority", None)
-    return authority or default_authority()
+def holder_arrival(request: Request) -> HolderArrival:
+    """What the app factory plugged in for a holder's arrival (the wallet's agencies); nothing otherwise."""
+    arrival: HolderArrival | None = getattr(request.app.state, "holder_arrival", None)
+    return arrival or nothing_on_arrival
 
 
 Hasher = Annotated[SecretHasher, Depends(secret_hasher)]
-Authority = Annotated[DocumentAuthority, Depends(document_authority)]
+OnArrival = Annotated[HolderArrival, Depends(holder_arrival)]
 
 
 def _recorded(context: AppContext, work: Callable[[Session], T]) -> T:
@@ -111,7 +111,7 @@ def verify_activation_code(body: ActivationVerifyIn, context: AppContext, hasher
 
 @router.post("/activation/complete", responses=problem_responses(401, 422))
 def complete_activation(
-    body: ActivationCompleteIn, context: AppContext, session: DbSession, hasher: Hasher, authority: Authority
+    body: ActivationCompleteIn, context: AppContext, session: DbSession, hasher: Hasher, on_arrival: OnArrival
 ) -> ActivationOut:
     """Step 3: password, passcode, two security questions and the device's key; the account becomes active
     and the wallet's documents are put to their agencies."""
@@ -123,7 +123,7 @@ def complete_activation(
         passcode=body.passcode,
         answers=[activation.SecurityAnswer(a.question, a.answer) for a in body.security_answers],
         device_public_jwk=body.device_public_jwk,
-        authority=authority,
+        on_arrival=on_arrival,
         hasher=hasher,
     )
     return ActivationOut(
@@ -136,7 +136,7 @@ def complete_activation(
 
 
 @router.post("/login", responses=problem_responses(401, 403, 422, 423))
-def holder_login(body: LoginIn, context: AppContext, hasher: Hasher, authority: Authority) -> HolderSessionOut:
+def holder_login(body: LoginIn, context: AppContext, hasher: Hasher, on_arrival: OnArrival) -> HolderSessionOut:
     """ID number and password from the bound device (its proof of possession); five wrong passwords lock
     login for 15 minutes."""
     done = _recorded(
@@ -147,7 +147,7 @@ def holder_login(body: LoginIn, context: AppContext, hasher: Hasher, authority: 
             id_number=body.id_number,
             password=body.password,
             device_proof=body.device_proof,
-            authority=authority,
+            on_arrival=on_arrival,
             hasher=hasher,
         ),
     )

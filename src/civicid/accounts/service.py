@@ -24,8 +24,8 @@ from civicid.core.audit import Actor
 from civicid.core.clock import Clock
 from civicid.core.ids import new_id
 from civicid.core.lists import one_of, per_dialect
+from civicid.country.phone import normalise_phone
 from civicid.registry.errors import PersonNotFound
-from civicid.registry.schemas import normalise_phone
 
 SOURCE_MAX_LENGTH = 100
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from civicid.biometrics.errors import ExtractionFailed
-from civicid.biometrics.ports import Modality, Template, TemplateKey, Vector
+from civicid.biometrics.ports import Extractor, Modality, Template, TemplateKey, Vector
 
 
 @dataclass(frozen=True)
@@ -117,3 +117,8 @@ class SimulatedFingerExtractor(SimulatedExtractor):
 
 def simulated_model(modality: Modality) -> SimulatedModel:
     return _MODELS[modality]
+
+
+def simulated_extractors() -> dict[str, Extractor]:
+    """The simulator's deterministic extractors: the demo's and the tests' captures are made for them."""
+    return {"face": SimulatedFaceExtractor(), "finger": SimulatedFingerExtractor()}

@@ -69,7 +69,7 @@ def assign_command(
 ) -> None:
     """Send a kit's team to villages for some days; the kit receives them at its next sync."""
     from civicid.campaign.assignments import assign_villages_to_kit
-    from civicid.enrollment.devices import active_device
+    from civicid.devices.service import active_device
 
     try:
         village_ids = [int(v) for v in villages.split(",") if v.strip()]

@@ -33,9 +33,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicid.campaign import repository, tally
-from civicid.campaign.models import Campaign, KitState, Team, VisitOutcome
+from civicid.campaign.models import Campaign, KitState, Team
 from civicid.campaign.service import targets_in_force
 from civicid.core.clock import Clock
+from civicid.protocol.codes import VisitOutcome
 from civicid.wallet import service as wallet
 
 PACE_DAYS = 7

@@ -14,13 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicid.campaign import repository
-from civicid.campaign.models import Assignment, VisitOutcome
+from civicid.campaign.models import Assignment
 from civicid.campaign.visits import REVISIT_OUTCOMES
 from civicid.core import audit
 from civicid.core.audit import Actor
 from civicid.core.clock import Clock
 from civicid.country.age import latest_birth_date
-from civicid.enrollment.models import ApplicationStatus
+from civicid.protocol.codes import ApplicationStatus, VisitOutcome
 from civicid.registry.models import ResidenceStatus
 
 

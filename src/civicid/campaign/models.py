@@ -31,6 +31,7 @@ from civicid.accounts.models import EidAccount
 from civicid.core.database import Base
 from civicid.core.types import UTCDateTime, str_enum
 from civicid.enrollment.models import Application
+from civicid.protocol.codes import VisitOutcome
 
 # Monday to Saturday: the commune's teams rest on Sunday. Python's weekday numbers (Monday is 0).
 DEFAULT_WORKING_DAYS = "012345"
@@ -44,17 +45,6 @@ class Organisation(StrEnum):
     WOMENS_UNION = "womens_union"
     VILLAGE_HEAD = "village_head"
     LOCAL_SECURITY = "local_security"
-
-
-class VisitOutcome(StrEnum):
-    DONE = "done"
-    ABSENT = "absent"
-    REFUSED = "refused"
-    NO_SMARTPHONE = "no_smartphone"
-    NO_SIGNAL = "no_signal"
-    MOVED = "moved"
-    DECEASED = "deceased"
-    OTHER = "other"
 
 
 class Campaign(Base):
@@ -359,7 +349,6 @@ __all__ = [
     "VillageTarget",
     "Visit",
     "VisitCell",
-    "VisitOutcome",
     "VisitTotal",
     "VisitedHousehold",
 ]

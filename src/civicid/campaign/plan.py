@@ -43,9 +43,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from civicid.campaign.figures import PACE_DAYS, CampaignFigures, TeamFigures, VillageFigures
-from civicid.campaign.models import DEFAULT_WORKING_DAYS, Assignment, Campaign, Team, Visit, VisitOutcome
+from civicid.campaign.models import DEFAULT_WORKING_DAYS, Assignment, Campaign, Team, Visit
 from civicid.campaign.visits import REVISIT_OUTCOMES
 from civicid.core.clock import VIETNAM_TZ
+from civicid.protocol.codes import VisitOutcome
 from civicid.registry.models import Village
 
 DEFAULT_TEAM_PACE = 25  # people a team reaches in a day before it has any history

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from civicid.campaign.models import ActivationTotal, ApplicationCell, ApplicationTotal, CardGap, Visit
-from civicid.enrollment.models import Application, ApplicationStatus
+from civicid.enrollment.models import Application
+from civicid.protocol.codes import ApplicationStatus
 from civicid.registry.models import Person, Village
 
 LEVEL2_TYPES = ("level2", "level2_child")

@@ -25,7 +25,7 @@ from civicid.campaign.scope import Scope
 from civicid.core.audit import Actor
 from civicid.core.clock import Clock
 from civicid.core.errors import CivicIDError
-from civicid.enrollment.devices import list_devices
+from civicid.devices.service import list_devices
 from civicid.registry.models import Village
 from civicid.web.roles import Permission, allows
 from civicid.web.staff import StaffAccount

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from civicid.campaign import tally
 from civicid.campaign.errors import InvalidVisit
-from civicid.campaign.models import Visit, VisitOutcome
+from civicid.campaign.models import Visit
 from civicid.core.clock import Clock
 from civicid.core.database import insert_if_absent
+from civicid.protocol.codes import VisitOutcome
 from civicid.registry.models import Household, Person
 
 NOTE_MAX_LENGTH = 500
@@ -125,4 +126,4 @@ def _households_of(session: Session, person_ids: set[int]) -> dict[int, int]:
     return {p: h for p, h in rows}
 
 
-__all__ = ["FINAL_OUTCOMES", "REVISIT_OUTCOMES", "VisitOutcome", "VisitReport", "record_visits"]
+__all__ = ["FINAL_OUTCOMES", "REVISIT_OUTCOMES", "VisitReport", "record_visits"]

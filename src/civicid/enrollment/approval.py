@@ -17,8 +17,9 @@ from civicid.core.audit import Actor
 from civicid.core.clock import Clock
 from civicid.enrollment.biometric_steps import EnrollmentBiometrics
 from civicid.enrollment.errors import ApplicationNotFound, MakerCheckerViolation, NotAwaitingDecision
-from civicid.enrollment.models import Application, ApplicationStatus
+from civicid.enrollment.models import Application
 from civicid.enrollment.timeline import NumberedUpdate, add_event, bump_change_seq
+from civicid.protocol.codes import ApplicationStatus
 
 ISSUE_STAGE = "enrollment.issue"
 

@@ -22,7 +22,8 @@ from civicid.biometrics.ports import Candidate, CosineVerifier, Extractor, Templ
 from civicid.biometrics.service import GalleryCache
 from civicid.core.clock import Clock
 from civicid.core.lists import one_of, per_dialect
-from civicid.enrollment.models import Application, ApplicationStatus, ProbeTemplate
+from civicid.enrollment.models import Application, ProbeTemplate
+from civicid.protocol.codes import ApplicationStatus
 
 TOP_K = 5
 # A batch's probes go as one executemany (on PostgreSQL, psycopg pipelines it: docs/decisions/0029).

@@ -1,79 +1,8 @@
-"""Errors of enrollment: packets, devices, intake and the pipeline."""
+"""Errors of enrollment: intake and the pipeline (packets: protocol/errors.py; devices: devices/errors.py)."""
 
 from __future__ import annotations
 
-from civicid.core.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
-
-# Packets (packet.py) ---------------------------------------------------------------------------
-
-
-class InvalidPacketSignature(InvalidInput):
-    code = "invalid_packet_signature"
-    title = "The packet's envelope is not signed by the device it names"
-
-
-class InvalidEnvelope(InvalidInput):
-    code = "invalid_envelope"
-    title = "The packet's envelope is not a valid civicid-packet/1 envelope"
-
-
-class UnknownPart(InvalidInput):
-    code = "unknown_part"
-    title = "The envelope's manifest declares no part of this name"
-
-
-class PartHashMismatch(InvalidInput):
-    code = "part_hash_mismatch"
-    title = "The part's bytes do not match the manifest's SHA-256 and size"
-
-
-class InvalidSealedPart(InvalidInput):
-    code = "invalid_sealed_part"
-    title = "The sealed part does not open with the server's key and the envelope"
-
-
-# Field devices (devices.py) --------------------------------------------------------------------
-
-
-class UnknownDevice(Forbidden):
-    code = "unknown_device"
-    title = "The packet comes from a device that is not registered"
-
-
-class RevokedDevice(Forbidden):
-    code = "revoked_device"
-    title = "The packet comes from a revoked device"
-
-
-class DeviceNotFound(NotFound):
-    code = "device_not_found"
-    title = "No such field device"
-
-
-class DuplicateDevice(Conflict):
-    code = "duplicate_device"
-    title = "This device id or key is already registered"
-
-
-class DeviceAlreadyRevoked(Conflict):
-    code = "device_already_revoked"
-    title = "This device is already revoked"
-
-
-class InvalidDeviceId(InvalidInput):
-    code = "invalid_device_id"
-    title = "A device id is 3 to 64 lower-case letters, digits or hyphens"
-
-
-class CommuneNotServed(InvalidInput):
-    code = "commune_not_served"
-    title = "The registry does not serve this commune"
-
-
-class InvalidDeviceKey(InvalidInput):
-    code = "invalid_device_key"
-    title = "The device's public key is not a P-256 public JWK"
-
+from civicid.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 # Intake -----------------------------------------------------------------------------------------
 
@@ -119,8 +48,3 @@ class NotAwaitingDecision(Conflict):
 class MakerCheckerViolation(Forbidden):
     code = "maker_checker_violation"
     title = "Whoever captured an application cannot decide on it"
-
-
-class InvalidDeviceToken(NotAuthenticated):
-    code = "invalid_device_token"
-    title = "The request is not signed by a registered, unrevoked field device"

@@ -36,7 +36,7 @@ from civicid.core import jobs
 from civicid.core.blobs import BlobStore
 from civicid.core.clock import Clock
 from civicid.core.crypto._b64 import b64url_decode
-from civicid.enrollment import devices, packet
+from civicid.devices import service as devices
 from civicid.enrollment.errors import (
     ApplicationIdMismatch,
     ApplicationNotFound,
@@ -44,11 +44,12 @@ from civicid.enrollment.errors import (
     ChunkOutOfRange,
     DifferentPacket,
     PartAlreadyComplete,
-    PartHashMismatch,
-    UnknownPart,
 )
-from civicid.enrollment.models import Application, ApplicationPart, ApplicationStatus, PartChunk
+from civicid.enrollment.models import Application, ApplicationPart, PartChunk
 from civicid.enrollment.timeline import NEXT_CHANGE, Event, NumberedUpdate, add_event, add_events, next_change_seq
+from civicid.protocol import packet
+from civicid.protocol.codes import ApplicationStatus
+from civicid.protocol.errors import PartHashMismatch, UnknownPart
 
 CHUNK_MAX_BYTES = 256 * 1024
 INLINE_MAX_BYTES = CHUNK_MAX_BYTES

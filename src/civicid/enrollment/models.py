@@ -9,7 +9,6 @@ not tied to an application row by a foreign key.
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -17,20 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from civicid.core.database import Base
 from civicid.core.types import UTCDateTime, str_enum
-
-
-class ApplicationStatus(StrEnum):
-    RECEIVING = "receiving"  # the envelope is in; some declared parts are not
-    PROCESSING = "processing"  # complete; the pipeline is at work
-    NEEDS_CORRECTION = "needs_correction"  # the data disagree with the registry: back to the operator
-    INELIGIBLE = "ineligible"  # the age rules or the guardian do not allow this application
-    REJECTED_INTEGRITY = "rejected_integrity"  # a part does not open or does not match its hash
-    SUSPECTED_DUPLICATE = "suspected_duplicate"  # in the adjudication queue
-    REJECTED_DUPLICATE = "rejected_duplicate"  # the same person already holds an identity
-    AWAITING_APPROVAL = "awaiting_approval"  # unique; waits for the supervisor (maker-checker)
-    REJECTED = "rejected"  # the supervisor said no
-    ISSUED = "issued"  # account issued at level 2, pending activation (or the child's card)
-
+from civicid.protocol.codes import ApplicationStatus
 
 FINAL_STATUSES = frozenset(
     {

@@ -24,14 +24,17 @@ from civicid.biometrics.fingerprint import FingerprintComparison, compare_images
 from civicid.core.audit import Actor
 from civicid.core.clock import VIETNAM_TZ, Clock
 from civicid.core.errors import CivicIDError
-from civicid.enrollment import approval, devices, packet
+from civicid.devices import service as devices
+from civicid.enrollment import approval
 from civicid.enrollment.errors import MakerCheckerViolation, NotAwaitingDecision
-from civicid.enrollment.models import Application, ApplicationPart, ApplicationStatus
-from civicid.enrollment.packet import Envelope, PartKind
+from civicid.enrollment.models import Application, ApplicationPart
 from civicid.enrollment.router import PipelineDep, staff_timeline, visible_application
 from civicid.enrollment.service import list_applications
 from civicid.enrollment.stats import enrollment_stats
 from civicid.enrollment.tasks import Pipeline
+from civicid.protocol import packet
+from civicid.protocol.codes import ApplicationStatus
+from civicid.protocol.packet import Envelope, PartKind
 from civicid.registry import service as registry
 from civicid.registry.errors import PersonNotFound
 from civicid.registry.schemas import PersonRead

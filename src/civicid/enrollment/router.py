@@ -1,11 +1,10 @@
-"""The enrollment API (``/api/v1/enrollment``): intake from field kits, the supervisor's decisions, devices.
+"""The enrollment API (``/api/v1/enrollment``): intake from field kits and the supervisor's decisions.
 
 - Intake (``/intake/…``) is called by field kits. It needs no staff login: an envelope is authenticated
   by its device signature (DESIGN.md decision 3), and chunks are bytes that count for nothing until a
   signed envelope's manifest names their hash (decision 4).
 - Applications, decisions and statistics need a staff login with an enrollment permission, scoped to
   the staff member's commune: an application of another commune answers 404, as if it did not exist.
-- Field devices are registered and revoked by administrators (``device:manage``).
 
 Errors are the services' domain exceptions, rendered once by ``web/problems.py``.
 """
@@ -16,7 +15,7 @@ import base64
 import binascii
 import datetime as dt
 import threading
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
@@ -24,19 +23,17 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from civicid.core.errors import Forbidden
-from civicid.enrollment import approval, devices, intake
-from civicid.enrollment.device_tokens import device_from_authorization
-from civicid.enrollment.devices import DeviceRead
-from civicid.enrollment.errors import ApplicationNotFound, DeviceNotFound
+from civicid.devices.router import SigningDevice
+from civicid.enrollment import approval, intake
+from civicid.enrollment.errors import ApplicationNotFound
 from civicid.enrollment.intake import CHUNK_MAX_BYTES, INLINE_MAX_BYTES, Receipt
-from civicid.enrollment.models import Application, ApplicationEvent, ApplicationStatus
-from civicid.enrollment.packet import PART_NAME_PATTERN, UUID7_PATTERN
-from civicid.enrollment.runtime import build_pipeline
+from civicid.enrollment.models import Application, ApplicationEvent
 from civicid.enrollment.service import list_applications
 from civicid.enrollment.stats import enrollment_stats
 from civicid.enrollment.tasks import Pipeline
 from civicid.enrollment.timeline import timeline
+from civicid.protocol.codes import ApplicationStatus
+from civicid.protocol.packet import PART_NAME_PATTERN, UUID7_PATTERN
 from civicid.web.deps import AppContext, DbSession
 from civicid.web.problems import problem_responses
 from civicid.web.roles import Permission, commune_scope, require
@@ -47,7 +44,6 @@ router = APIRouter(tags=["enrollment"])
 
 Reader = Annotated[StaffAccount, Depends(require(Permission.ENROLLMENT_READ))]
 Decider = Annotated[StaffAccount, Depends(require(Permission.ENROLLMENT_DECIDE))]
-DeviceManager = Annotated[StaffAccount, Depends(require(Permission.DEVICE_MANAGE))]
 
 ApplicationId = Annotated[str, Path(pattern=UUID7_PATTERN, description="The UUIDv7 the field kit gave it.")]
 StaffApplicationId = Annotated[str, Path(max_length=36)]
@@ -61,30 +57,18 @@ _PIPELINE_LOCK = threading.Lock()
 
 
 def pipeline_of(request: Request) -> Pipeline:
-    """The deployment's pipeline (keys, blob store, biometrics), built on first use and kept on the app."""
+    """The deployment's pipeline (keys, blob store, biometrics), built by the app's composition on first use."""
     pipeline: Pipeline | None = getattr(request.app.state, "enrollment_pipeline", None)
     if pipeline is None:
         with _PIPELINE_LOCK:
             pipeline = getattr(request.app.state, "enrollment_pipeline", None)
             if pipeline is None:
-                pipeline = build_pipeline(request.app.state.context)
+                pipeline = request.app.state.build_enrollment_pipeline()
                 request.app.state.enrollment_pipeline = pipeline
     return pipeline
 
 
 PipelineDep = Annotated[Pipeline, Depends(pipeline_of)]
-
-
-def signing_device(
-    context: AppContext,
-    session: DbSession,
-    authorization: Annotated[str | None, Header(description="Bearer <the kit's device token>")] = None,
-) -> DeviceRead:
-    """The field kit whose device token (``enrollment/device_tokens.py``) authorises this request."""
-    return device_from_authorization(session=session, clock=context.clock, authorization=authorization)
-
-
-SigningDevice = Annotated[DeviceRead, Depends(signing_device)]
 
 
 # Schemas -----------------------------------------------------------------------------------------
@@ -212,20 +196,6 @@ class EnrollmentStatsRead(BaseModel):
     suspected_duplicates: int
     rejected_duplicates: int
     issued: int
-
-
-class DeviceIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    commune_code: str = Field(pattern=r"^\d{5}$")
-    public_jwk: dict[str, Any] = Field(description="The kit's P-256 public JWK (RFC 7517); never a private one.")
-    device_id: str | None = Field(default=None, description="Chosen by the server when absent.")
-
-
-class RevokeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: Reason
 
 
 # Helpers shared with pages.py --------------------------------------------------------------------
@@ -492,50 +462,3 @@ def adjudicate_application(
 def get_stats(session: DbSession, principal: Reader) -> EnrollmentStatsRead:
     """Applications counted by status (the commune's, for staff bound to one)."""
     return EnrollmentStatsRead.model_validate(enrollment_stats(session=session, commune_code=commune_scope(principal)))
-
-
-# Field devices (administrators) ------------------------------------------------------------------
-
-
-def _visible_device(session: Session, principal: StaffAccount, device_id: str) -> DeviceRead:
-    device = devices.get_device(session=session, device_id=device_id)
-    scope = commune_scope(principal)
-    if scope is not None and device.commune_code != scope:
-        raise DeviceNotFound(f"no device {device_id}", device_id=device_id)
-    return device
-
-
-@router.get("/devices", responses=problem_responses(401, 403))
-def get_devices(session: DbSession, principal: DeviceManager) -> list[DeviceRead]:
-    return devices.list_devices(session=session, commune_code=commune_scope(principal))
-
-
-@router.post("/devices", status_code=status.HTTP_201_CREATED, responses=problem_responses(401, 403, 409, 422))
-def post_device(body: DeviceIn, context: AppContext, session: DbSession, principal: DeviceManager) -> DeviceRead:
-    """Register a field kit's public key for a commune; its envelopes are accepted from then on."""
-    scope = commune_scope(principal)
-    if scope is not None and body.commune_code != scope:
-        raise Forbidden(f"this account registers devices for commune {scope} only", commune_code=scope)
-    return devices.register_device(
-        session=session,
-        clock=context.clock,
-        actor=staff_actor(principal),
-        commune_code=body.commune_code,
-        public_jwk=body.public_jwk,
-        device_id=body.device_id,
-    )
-
-
-@router.post("/devices/{device_id}/revoke", responses=problem_responses(401, 403, 404, 409, 422))
-def revoke_device(
-    device_id: Annotated[str, Path(max_length=64)],
-    body: RevokeIn,
-    context: AppContext,
-    session: DbSession,
-    principal: DeviceManager,
-) -> DeviceRead:
-    """Refuse every packet the device signed from now on (a lost or stolen kit)."""
-    _visible_device(session, principal, device_id)
-    return devices.revoke_device(
-        session=session, clock=context.clock, actor=staff_actor(principal), device_id=device_id, reason=body.reason
-    )

@@ -1,21 +1,15 @@
-"""Wiring the pipeline to a deployment: keys, blob store, extractors, the worker's handlers."""
+"""Wiring the pipeline to a deployment: keys, blob store, the chosen extractors, the worker's handlers."""
 
 from __future__ import annotations
 
 from civicid.biometrics.cipher import AesGcmTemplateCipher
 from civicid.biometrics.ports import Extractor
-from civicid.biometrics.simulated import SimulatedFaceExtractor, SimulatedFingerExtractor
 from civicid.core.blobs import BlobStore
 from civicid.core.jobs import Worker
 from civicid.core.keystore import Keystore, master_key_from_environment
 from civicid.core.runtime import Context
 from civicid.enrollment.biometric_steps import EnrollmentBiometrics
 from civicid.enrollment.tasks import Pipeline
-
-
-def simulated_extractors() -> dict[str, Extractor]:
-    """The simulator's deterministic extractors: the demo's and the tests' captures are made for them."""
-    return {"face": SimulatedFaceExtractor(), "finger": SimulatedFingerExtractor()}
 
 
 def keystore_of(context: Context) -> Keystore:
@@ -26,11 +20,10 @@ def blobs_of(context: Context) -> BlobStore:
     return BlobStore(context.settings.data_dir / "blobs")
 
 
-def build_pipeline(context: Context, extractors: dict[str, Extractor] | None = None) -> Pipeline:
+def build_pipeline(context: Context, extractors: dict[str, Extractor]) -> Pipeline:
+    """The pipeline of a deployment, with the extractors its composition chose (``civicid/plugins.py``)."""
     keystore = keystore_of(context)
-    biometrics = EnrollmentBiometrics(
-        extractors=extractors or simulated_extractors(), cipher=AesGcmTemplateCipher(keystore.template_key())
-    )
+    biometrics = EnrollmentBiometrics(extractors=extractors, cipher=AesGcmTemplateCipher(keystore.template_key()))
     return Pipeline(blobs=blobs_of(context), server_key=keystore.sealing_key(), biometrics=biometrics)
 
 

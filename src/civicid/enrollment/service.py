@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from civicid.enrollment.models import FINAL_STATUSES, Application, ApplicationStatus
+from civicid.enrollment.models import FINAL_STATUSES, Application
+from civicid.protocol.codes import ApplicationStatus
 
 
 def list_applications(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from civicid.enrollment.models import Application, ApplicationStatus
+from civicid.enrollment.models import Application
+from civicid.protocol.codes import ApplicationStatus
 
 
 def enrollment_stats(*, session: Session, commune_code: str | None = None) -> dict[str, object]:

@@ -35,21 +35,18 @@ from civicid.core.lists import one_of, per_dialect
 from civicid.country.age import AgeGroup, age_group, birthday
 from civicid.country.names import fold
 from civicid.country.sex import Sex
-from civicid.enrollment import devices, packet
+from civicid.devices import service as devices
+from civicid.devices.errors import RevokedDevice, UnknownDevice
 from civicid.enrollment.approval import ISSUE_STAGE
 from civicid.enrollment.biometric_steps import EnrollmentBiometrics
-from civicid.enrollment.errors import (
-    InvalidPacketSignature,
-    InvalidSealedPart,
-    PartHashMismatch,
-    RevokedDevice,
-    UnknownDevice,
-)
 from civicid.enrollment.intake import FIRST_STAGE
-from civicid.enrollment.models import Application, ApplicationPart, ApplicationStatus
-from civicid.enrollment.packet import ApplicationType, Envelope, PartKind
+from civicid.enrollment.models import Application, ApplicationPart
 from civicid.enrollment.timeline import Event, add_events, change_seqs
 from civicid.notify import service as notify
+from civicid.protocol import packet
+from civicid.protocol.codes import ApplicationStatus
+from civicid.protocol.errors import InvalidPacketSignature, InvalidSealedPart, PartHashMismatch
+from civicid.protocol.packet import ApplicationType, Envelope, PartKind
 from civicid.registry import service as registry
 from civicid.registry.errors import PersonNotFound
 from civicid.registry.models import Person

@@ -9,9 +9,10 @@ from __future__ import annotations
 import threading
 
 from civicid.core.runtime import Context
-from civicid.enrollment.runtime import build_pipeline, build_worker
-from civicid.notify.adapters import file_gateway
+from civicid.enrollment.runtime import build_worker
+from civicid.enrollment.tasks import Pipeline
 from civicid.notify.dispatcher import dispatch_pending
+from civicid.notify.ports import SmsGateway
 
 IDLE_SECONDS = 1.0
 
@@ -19,11 +20,13 @@ IDLE_SECONDS = 1.0
 class BackgroundWorker:
     """Runs rounds until stopped; one per process is enough (jobs are claimed with leases)."""
 
-    def __init__(self, context: Context, *, idle_seconds: float = IDLE_SECONDS) -> None:
+    def __init__(
+        self, context: Context, pipeline: Pipeline, gateway: SmsGateway, *, idle_seconds: float = IDLE_SECONDS
+    ) -> None:
         self.context = context
         self.idle_seconds = idle_seconds
-        self.worker = build_worker(context, build_pipeline(context))
-        self.gateway = file_gateway(context.settings, clock=context.clock)
+        self.worker = build_worker(context, pipeline)
+        self.gateway = gateway
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 

@@ -17,7 +17,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from civicid import __version__, web
+from civicid import __version__
 from civicid.core.clock import Clock
 from civicid.field import pages
 from civicid.field.kit import Kit
@@ -26,10 +26,9 @@ from civicid.field.sources import BiometricSource, SimulatedSource
 from civicid.field.syncing import SyncRunner, default_client_factory
 from civicid.web import problems
 from civicid.web.middleware import EdgeMiddleware
-from civicid.web.templating import build_environment
+from civicid.web.templating import STATIC_DIR, build_environment
 
 KIT_STATIC_DIR = Path(__file__).resolve().parent / "static"
-WEB_STATIC_DIR = Path(web.__file__).resolve().parent / "static"
 
 
 def create_kit_app(
@@ -66,6 +65,6 @@ def create_kit_app(
     app.add_middleware(EdgeMiddleware)
     # The kit's own script and styles first: "/static" would otherwise answer for them.
     app.mount("/static/kit", StaticFiles(directory=KIT_STATIC_DIR), name="kit-static")
-    app.mount("/static", StaticFiles(directory=WEB_STATIC_DIR), name="static")
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(pages.router)
     return app

@@ -22,7 +22,14 @@ from sqlalchemy.orm import Session
 
 from civicid.core.clock import Clock
 from civicid.core.ids import uuid7
-from civicid.enrollment.packet import (
+from civicid.field import guardrails
+from civicid.field.errors import CaptureRefused, InvalidCapture, NotOnThisKit
+from civicid.field.kit import Kit
+from civicid.field.models import KitIdentity, KitPerson, KitVisit, OutboxItem, OutboxPart, OutboxState
+from civicid.field.outbox import is_unsent
+from civicid.field.portrait import compress_portrait, is_svg
+from civicid.field.sources import BiometricSource
+from civicid.protocol.packet import (
     PRIORITY_FIRST,
     PRIORITY_LATER,
     ApplicationType,
@@ -32,13 +39,6 @@ from civicid.enrollment.packet import (
     PartKind,
     build_packet,
 )
-from civicid.field import guardrails
-from civicid.field.errors import CaptureRefused, InvalidCapture, NotOnThisKit
-from civicid.field.kit import Kit
-from civicid.field.models import KitIdentity, KitPerson, KitVisit, OutboxItem, OutboxPart, OutboxState
-from civicid.field.outbox import is_unsent
-from civicid.field.portrait import compress_portrait, is_svg
-from civicid.field.sources import BiometricSource
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""``civicid field …`` (the kit's commands) and ``civicid intake import`` (the commune office's).
+"""``civicid field …``: the kit's commands (the server's for kits are in ``fieldsync/cli.py``).
 
 Every command works on the kit folder given by ``--data`` (default ``./civicid-kit``), opens its own
 transactions and reports bad input as one line with exit status 2.
@@ -15,27 +15,23 @@ import httpx
 import typer
 from rich.table import Table
 
-from civicid.core.console import DataOption, JsonOption, command_clock, command_context, console, emit, fail, tell
-from civicid.core.database import unit_of_work
+from civicid.core.console import JsonOption, command_clock, console, emit, fail, tell
 from civicid.field import setup
 from civicid.field.guardrails import GuardRails
 from civicid.field.kit import Kit
 from civicid.field.models import KitIdentity, OperatorRole
 from civicid.field.operators import add_operator
-from civicid.field.relay import import_bundle, write_bundle
+from civicid.field.relay import write_bundle
 from civicid.field.status import kit_status
 from civicid.field.sync import KitSync
 
 app = typer.Typer(no_args_is_help=True)
-intake_app = typer.Typer(no_args_is_help=True)
 
 KitOption = typer.Option(Path("civicid-kit"), "--data", help="The kit's folder (its database, key and sealed parts).")
 EnrollmentFileOption = typer.Option(
     None, "--enrollment-file", help="Set up offline from the file `civicid field enrollment-file` wrote."
 )
 BundleOutOption = typer.Option(..., "--out", help="The relay bundle to write (e.g. on a USB stick).")
-EnrollmentOutOption = typer.Option(..., "--out", help="Where to write the encrypted enrollment file.")
-BundleArgument = typer.Argument(..., help="A relay bundle written by `civicid field export`.")
 PASSWORD_ENV = "CIVICID_ADMIN_PASSWORD"  # noqa: S105 - the name of a variable, not a password
 PASSPHRASE_ENV = "CIVICID_ENROLLMENT_PASSPHRASE"  # noqa: S105 - the name of a variable
 
@@ -114,27 +110,6 @@ def operator_command(
     tell(f"{role.value} {username} can log in on this kit")
 
 
-@app.command("serve")
-def serve_command(
-    data: Path = KitOption,
-    port: int = typer.Option(8100, "--port", min=1, max=65535, help="The port on 127.0.0.1."),
-    sync_every: float = typer.Option(
-        60, "--sync-every", min=0, help="Seconds between checks whether a sync is due; 0 turns automatic sync off."
-    ),
-) -> None:
-    """Serve the operator's pages on 127.0.0.1 (never on the network), syncing in the background when due."""
-    import uvicorn
-
-    from civicid.field.app import create_kit_app
-    from civicid.field.sources import SimulatedSource
-
-    kit = Kit.open(data)
-    app_ = create_kit_app(kit, command_clock(), source=SimulatedSource(), auto_sync_every=sync_every or None)
-    tell(f"kit pages on http://127.0.0.1:{port}/")
-    # No access log: request lines name households and persons (DESIGN.md decision 10).
-    uvicorn.run(app_, host="127.0.0.1", port=port, server_header=False, access_log=False)
-
-
 @app.command("sync")
 def sync_command(
     data: Path = KitOption,
@@ -166,28 +141,6 @@ def status_command(data: Path = KitOption, as_json: bool = JsonOption) -> None:
     emit(status, as_json=as_json, render=_render_status)
 
 
-@app.command("capture")
-def capture_command(
-    from_sim: int = typer.Option(..., "--from-sim", min=1, max=10_000, help="Simulated captures to make."),
-    photos: bool = typer.Option(False, "--photos", help="Camera-sized JPEG portraits instead of small drawings."),
-    review: bool = typer.Option(True, "--review/--no-review", help="Approve them as a simulated supervisor."),
-    data: Path = KitOption,
-    as_json: bool = JsonOption,
-) -> None:
-    """Capture N simulated adults of the kit's villages who have no application yet (tests and demos)."""
-    from civicid.sim.field import capture_from_sim
-
-    kit = Kit.open(data)
-    day = capture_from_sim(
-        kit=kit, clock=command_clock(), count=from_sim, photos=photos, supervisor="sim-supervisor" if review else None
-    )
-    emit(
-        {"captured": len(day.captured), "approved": day.approved, "application_ids": day.captured},
-        as_json=as_json,
-        render=lambda d: console.print(f"{d['captured']} captured, {d['approved']} approved on the kit"),
-    )
-
-
 @app.command("export")
 def export_command(
     out: Path = BundleOutOption,
@@ -202,58 +155,6 @@ def export_command(
     except OSError as exc:
         fail(f"cannot write {out}: {exc.strerror}")
     tell(f"{count} packets written to {out} ({len(bundle)} bytes); they stay on the kit until the server has them")
-
-
-@app.command("enrollment-file")
-def enrollment_file_command(
-    commune: str = typer.Option(..., "--commune", help="The commune the new kit serves."),
-    out: Path = EnrollmentOutOption,
-    server_url: str = typer.Option(..., "--server-url", help="The URL the kit will sync with once online."),
-    data: Path | None = DataOption,
-) -> None:
-    """(Server) Register a new kit and write its enrollment file for offline set-up; prints the passphrase once."""
-    from civicid.core.audit import cli_actor
-    from civicid.enrollment.runtime import keystore_of
-
-    context = command_context(data)
-    with unit_of_work(context.database.sessions) as session:
-        content, passphrase, device_id = setup.make_enrollment_file(
-            session=session,
-            clock=context.clock,
-            actor=cli_actor(),
-            commune_code=commune,
-            server_url=server_url,
-            sealing_key=keystore_of(context).sealing_public_key(),
-        )
-        try:
-            out.write_bytes(content)
-        except OSError as exc:
-            fail(f"cannot write {out}: {exc.strerror}")
-    console.print(f"device {device_id} registered; enrollment file {out}")
-    console.print(f"passphrase (shown once, type it on the kit): [bold]{passphrase}[/bold]")
-
-
-@intake_app.command("import")
-def import_command(
-    bundle: Path = BundleArgument,
-    data: Path | None = DataOption,
-    as_json: bool = JsonOption,
-) -> None:
-    """(Server) Import a kit's relay bundle with the same idempotency as online sync."""
-    from civicid.enrollment.runtime import blobs_of
-
-    try:
-        content = bundle.read_bytes()
-    except OSError as exc:
-        fail(f"cannot read {bundle}: {exc.strerror}")
-    context = command_context(data)
-    report = import_bundle(
-        data=content,
-        transaction=lambda: unit_of_work(context.database.sessions),
-        clock=context.clock,
-        blobs=blobs_of(context),
-    )
-    emit(report.__dict__, as_json=as_json, render=_render_import)
 
 
 def _render_sync(result: dict[str, Any]) -> None:
@@ -280,12 +181,3 @@ def _render_status(status: dict[str, Any]) -> None:
         console.print("[green]new captures allowed[/green]")
     for refusal in rails["refusals"]:
         console.print(f"[red]refused[/red] {refusal['message']}")
-
-
-def _render_import(report: dict[str, Any]) -> None:
-    console.print(
-        f"from device {report['device_id']}: {len(report['received'])} new, "
-        f"{len(report['replayed'])} already held, {len(report['refused'])} refused"
-    )
-    for application_id, reason in report["refused"].items():
-        console.print(f"  refused {application_id}: {reason}")

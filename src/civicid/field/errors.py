@@ -47,16 +47,6 @@ class OperatorLoginFailed(NotAuthenticated):
     title = "Wrong user name or password"
 
 
-class InvalidEnrollmentFile(InvalidInput):
-    code = "invalid_enrollment_file"
-    title = "The device enrollment file does not open with this passphrase, or is damaged"
-
-
-class InvalidRelayBundle(InvalidInput):
-    code = "invalid_relay_bundle"
-    title = "The relay bundle is damaged or not signed by a registered device"
-
-
 class ServerUnreachable(Conflict):
     code = "server_unreachable"
     title = "The central server could not be reached"

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from civicid.campaign.visits import VisitOutcome
 from civicid.core.clock import Clock
 from civicid.core.ids import uuid7
 from civicid.country.age import AgeGroup, age_group
-from civicid.enrollment.packet import ApplicationType
 from civicid.field.errors import InvalidCapture, NotOnThisKit
 from civicid.field.models import KitHousehold, KitPerson, KitVillage, KitVisit, OutboxItem, OutboxState
+from civicid.protocol.codes import VisitOutcome
+from civicid.protocol.packet import ApplicationType
 
 _IN_HAND = (OutboxState.CAPTURED, OutboxState.APPROVED_ON_DEVICE, OutboxState.UPLOADING, OutboxState.UPLOADED)
 _SERVER_DONE = ("issued",)

@@ -23,11 +23,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from civicid.campaign.models import VisitOutcome
 from civicid.core.clock import VIETNAM_TZ, Clock
 from civicid.core.errors import CivicIDError, NotAuthenticated
 from civicid.country.age import age_on
-from civicid.enrollment.packet import ApplicationType, Document, DocumentKind
+from civicid.country.documents import DocumentKind
 from civicid.field import guardrails
 from civicid.field.capture import CaptureForm, capture_application, condition_of
 from civicid.field.errors import (
@@ -58,6 +57,8 @@ from civicid.field.portrait import MAX_ORIGINAL_BYTES
 from civicid.field.review import review
 from civicid.field.sources import SimulatedSource, join_fingerprint_images
 from civicid.field.status import kit_status
+from civicid.protocol.codes import VisitOutcome
+from civicid.protocol.packet import ApplicationType, Document
 from civicid.web.pages import safe_next
 from civicid.web.templating import render
 

@@ -36,8 +36,6 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from civicid.core.clock import Clock
-from civicid.enrollment.device_tokens import device_token
-from civicid.enrollment.packet import parts_to_send_inline
 from civicid.field.capture import unsent_captures
 from civicid.field.kit import Kit, SealedPartMissing
 from civicid.field.models import (
@@ -51,7 +49,9 @@ from civicid.field.models import (
     OutboxState,
 )
 from civicid.field.outbox import SENDABLE, RetrySchedule, after_send_started, after_server_status, keeps_parts
-from civicid.field.protocol import VISITS_PER_SYNC, SyncOut
+from civicid.protocol.device_token import device_token
+from civicid.protocol.field_sync import VISITS_PER_SYNC, SyncOut
+from civicid.protocol.packet import parts_to_send_inline
 
 INTAKE = "/api/v1/enrollment/intake/applications"
 SYNC = "/api/v1/field/sync"

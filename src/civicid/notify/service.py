@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 
 from civicid.core.clock import Clock
 from civicid.core.ids import new_id
+from civicid.country.phone import normalise_phone
 from civicid.notify import messages, repository
 from civicid.notify.errors import InvalidRecipient
 from civicid.notify.models import Channel, NotificationState
 from civicid.notify.schemas import NotificationRead, SmsRead
-from civicid.registry.schemas import normalise_phone
 
 LIST_LIMIT_MAX = 500
 

@@ -18,9 +18,9 @@ from typing import TypeVar
 
 from civicid.country.errors import InvalidIdNumber
 from civicid.country.id_number import parse_id_number
+from civicid.country.phone import normalise_phone
 from civicid.country.sex import Sex
 from civicid.registry.models import ResidenceStatus, SignalQuality
-from civicid.registry.schemas import normalise_phone
 
 _E = TypeVar("_E", SignalQuality, ResidenceStatus)
 

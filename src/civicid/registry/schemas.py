@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from civicid.country.age import AgeGroup
+from civicid.country.phone import normalise_phone
 from civicid.country.sex import Sex
 from civicid.registry.models import CardStatus, ResidenceStatus, SignalQuality
-
-# Vietnamese mobile numbers: 10 digits starting with 0, or +84 followed by 9 digits.
-_PHONE = re.compile(r"^(0\d{9}|\+84\d{9})$")
-
-
-def normalise_phone(value: str | None) -> str | None:
-    if value is None or value.strip() == "":
-        return None
-    compact = re.sub(r"[\s.-]", "", value)
-    if not _PHONE.match(compact):
-        raise ValueError("phone number must be 10 digits starting with 0, or +84 and 9 digits")
-    return "0" + compact[3:] if compact.startswith("+84") else compact
 
 
 class CommuneRead(BaseModel):

@@ -6,7 +6,7 @@ each carry a real field kit (``civicid.field``), set up from an enrollment file 
 level 2 (``sim.field.capture_from_sim``: guard-rails, sealing, outbox, approval on the kit), notes
 the doors where nobody was home, a refusal or a person without a smartphone
 (``field.households.record_visit``), and syncs in the evening through ``field.sync.KitSync`` with
-the server's app on a loopback port (``web.server.ServerThread``); the server's pipeline runs and
+the server's app on a loopback port (``web.serving.ServerThread``); the server's pipeline runs and
 the supervisor approves at the end of each day, and people with a smartphone activate the accounts
 issued to them (``sim.phones``). Weather halves the work on rainy days. The team
 sent to the villages without signal syncs from a hill on the last evening: the weak link carries
@@ -31,14 +31,15 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from civicid.biometrics.simulated import simulated_extractors
 from civicid.campaign import service
 from civicid.campaign.assignments import assign
 from civicid.campaign.models import Campaign, Organisation
-from civicid.campaign.visits import VisitOutcome
 from civicid.core.audit import Actor
 from civicid.core.clock import VIETNAM_TZ, FixedClock
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
+from civicid.devices import enrollment_file
 from civicid.enrollment.runtime import build_pipeline, build_worker, keystore_of
 from civicid.enrollment.tasks import Pipeline
 from civicid.field import setup
@@ -46,11 +47,12 @@ from civicid.field.households import record_visit
 from civicid.field.kit import Kit
 from civicid.field.models import KitHousehold, KitPerson, KitVisit
 from civicid.field.sync import INTAKE, KitSync
+from civicid.protocol.codes import VisitOutcome
 from civicid.registry.models import Person, SignalQuality, Village
 from civicid.sim.enrollment import approve_waiting
 from civicid.sim.field import capture_from_sim
 from civicid.sim.phones import SimulatedPhones
-from civicid.web.server import ServerThread
+from civicid.web.serving import ServerThread
 
 COMMITTEE = Actor("staff", "committee")
 SIMULATOR = Actor("system", "simulator")
@@ -112,14 +114,14 @@ def simulate_campaign(
     progress: Callable[[int], None] | None = None,
 ) -> CampaignRun:
     """Run ``days`` calendar days of campaign ending yesterday; the campaign lasts 60 days in all."""
-    from civicid.web.app import create_app
+    from civicid.app import create_app
 
     rng = random.Random(f"civicid-sim/{seed}/campaign")
     today = context.clock.today()
     start = today - dt.timedelta(days=days)
     clock = FixedClock(_local(start, 7, 0))
     server = Context(settings=context.settings, database=context.database, clock=clock)
-    pipeline = build_pipeline(server)
+    pipeline = build_pipeline(server, simulated_extractors())
     with unit_of_work(server.database.sessions) as session:
         campaign = service.create_campaign(
             session=session,
@@ -261,7 +263,7 @@ def _make_teams(
         if not own and others:  # a small commune: teams share its villages
             own = [others[index % len(others)]]
         with unit_of_work(context.database.sessions) as session:
-            content, passphrase, device_id = setup.make_enrollment_file(
+            content, passphrase, device_id = enrollment_file.make_enrollment_file(
                 session=session,
                 clock=context.clock,
                 actor=SIMULATOR,

@@ -25,12 +25,13 @@ from civicid.core.blobs import BlobStore
 from civicid.core.clock import Clock
 from civicid.core.crypto.signing import generate_signing_key, public_jwk
 from civicid.core.ids import uuid7
-from civicid.enrollment import devices, intake
-from civicid.enrollment.packet import (
+from civicid.country.documents import DocumentKind
+from civicid.devices import service as devices
+from civicid.enrollment import intake
+from civicid.protocol.packet import (
     ApplicationType,
     Capture,
     Document,
-    DocumentKind,
     Packet,
     PartIn,
     PartKind,

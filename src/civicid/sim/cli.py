@@ -1,4 +1,8 @@
-"""``civicid demo``: build the demo commune if needed, print the logins, and serve."""
+"""The simulator's commands: ``civicid demo``, ``civicid enrollment simulate``, ``civicid field capture --from-sim``.
+
+The root command mounts the last two in the ``enrollment`` and ``field`` groups, so that no
+capability's CLI imports the simulator.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,27 @@ from typing import Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from civicid.core.console import DataOption, JsonOption, command_context, console, emit, error_console
+from civicid.biometrics.simulated import simulated_extractors
+from civicid.core.console import (
+    DataOption,
+    JsonOption,
+    command_clock,
+    command_context,
+    console,
+    emit,
+    error_console,
+    fail,
+)
+from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
+from civicid.enrollment.cli import render_stats
+from civicid.enrollment.runtime import build_pipeline
+from civicid.field.cli import KitOption
+from civicid.field.kit import Kit
+from civicid.registry import service as registry
 from civicid.sim.demo import DEFAULT_SEED, DEMO_LOGINS, DemoReport, build_demo
+from civicid.sim.enrollment import simulate_round
+from civicid.sim.field import capture_from_sim
 from civicid.sim.population import DEFAULT_PEOPLE
 
 
@@ -62,7 +84,7 @@ def demo(
         emit({**_summary(report, url), "enrollment": enrollment}, as_json=as_json, render=_render)
         if serve:
             # Imported only when serving: building the demo does not need the web stack loaded.
-            from civicid.web.server import run_server
+            from civicid.server import run_server
 
             run_server(context, host=host, port=port)
     finally:
@@ -71,10 +93,7 @@ def demo(
 
 def _enroll(context: Context, commune_code: str, captures: int, duplicates: int) -> dict[str, Any]:
     """Two days of enrollment: the first approved and issued, the second waiting for the supervisor."""
-    from civicid.enrollment.runtime import build_pipeline
-    from civicid.sim.enrollment import simulate_round
-
-    pipeline = build_pipeline(context)
+    pipeline = build_pipeline(context, simulated_extractors())
     first = max(1, captures * 5 // 6)
     with Progress(
         TextColumn("enrolling"), BarColumn(), MofNCompleteColumn(), console=error_console, transient=True
@@ -136,3 +155,54 @@ def _render(summary: dict[str, Any]) -> None:
     console.print(f"\nOpen {summary['url']} and log in as:", highlight=False)
     for login in summary["logins"]:
         console.print(f"  {login['username']:<11} {login['password']:<21} ({login['role']})", highlight=False)
+
+
+CommuneOption = typer.Option(None, "--commune", help="Only this commune (5-digit code).")
+CapturesOption = typer.Option(20, "--captures", min=1, max=100_000, help="Adults captured by the simulated kit.")
+DuplicatesOption = typer.Option(
+    0, "--inject-duplicates", min=0, max=10_000, help="Impostors enrolling again under a neighbour's ID number."
+)
+
+
+def simulate_command(
+    captures: int = CapturesOption,
+    duplicates: int = DuplicatesOption,
+    commune: str | None = CommuneOption,
+    data: Path | None = DataOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Run a simulated round through the real intake and pipeline: captures, impostors, approvals."""
+    context = command_context(data)
+    with unit_of_work(context.database.sessions) as session:
+        communes = [c.code for c in registry.list_communes(session=session)]
+    code = commune or (communes[0] if communes else None)
+    if code is None or code not in communes:
+        fail("the registry serves no such commune: build one with `civicid demo --no-serve` or import a CSV")
+    pipeline = build_pipeline(context, simulated_extractors())
+    result = simulate_round(
+        context=context, pipeline=pipeline, commune_code=code, captures=captures, duplicates=duplicates
+    )
+    emit(
+        {"captured": result.captured, "impostors": result.impostors, **result.stats},
+        as_json=as_json,
+        render=render_stats,
+    )
+
+
+def capture_command(
+    from_sim: int = typer.Option(..., "--from-sim", min=1, max=10_000, help="Simulated captures to make."),
+    photos: bool = typer.Option(False, "--photos", help="Camera-sized JPEG portraits instead of small drawings."),
+    review: bool = typer.Option(True, "--review/--no-review", help="Approve them as a simulated supervisor."),
+    data: Path = KitOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Capture N simulated adults of the kit's villages who have no application yet (tests and demos)."""
+    kit = Kit.open(data)
+    day = capture_from_sim(
+        kit=kit, clock=command_clock(), count=from_sim, photos=photos, supervisor="sim-supervisor" if review else None
+    )
+    emit(
+        {"captured": len(day.captured), "approved": day.approved, "application_ids": day.captured},
+        as_json=as_json,
+        render=lambda d: console.print(f"{d['captured']} captured, {d['approved']} approved on the kit"),
+    )

@@ -21,10 +21,11 @@ from civicid.core.audit import Actor
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.enrollment import approval
-from civicid.enrollment.models import Application, ApplicationStatus
+from civicid.enrollment.models import Application
 from civicid.enrollment.runtime import build_worker, keystore_of
 from civicid.enrollment.stats import enrollment_stats
 from civicid.enrollment.tasks import Pipeline
+from civicid.protocol.codes import ApplicationStatus
 from civicid.registry import service as registry
 from civicid.registry.schemas import PersonRead
 from civicid.sim.captures import SimulatedKit, deliver, sample_documents

@@ -18,13 +18,14 @@ from sqlalchemy.orm import Session
 
 from civicid.core.clock import Clock
 from civicid.country.age import AgeGroup, age_group
-from civicid.enrollment.packet import ApplicationType, Document, DocumentKind
+from civicid.country.documents import DocumentKind
 from civicid.field.capture import CaptureForm, capture_application
 from civicid.field.kit import Kit
 from civicid.field.models import KitOperator, KitPerson, OperatorRole, OutboxItem
 from civicid.field.outbox import Review
 from civicid.field.review import review
 from civicid.field.sources import SimulatedSource
+from civicid.protocol.packet import ApplicationType, Document
 from civicid.sim.captures import portrait_svg
 
 

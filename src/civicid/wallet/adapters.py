@@ -1,6 +1,6 @@
 """Implementations of :class:`~civicid.wallet.ports.DocumentAuthority`: the simulated agencies.
 
-Real agencies' APIs are later adapters behind the same port (DESIGN.md ``agencies/``).
+Real agencies' APIs are later adapters behind the same port; the composition chooses (``civicid/plugins.py``).
 """
 
 from __future__ import annotations
@@ -36,8 +36,3 @@ class SimulatedDocumentAuthority:
         if kind is DocumentKind.DRIVING_LICENCE and licence_class is not None and licence_class not in LICENCE_CLASSES:
             return Confirmation(False, "licence_class_unknown")
         return Confirmation(True)
-
-
-def default_authority() -> SimulatedDocumentAuthority:
-    """The authority a deployment uses: the simulated agencies until a real agency adapter exists."""
-    return SimulatedDocumentAuthority()

@@ -12,7 +12,7 @@ from civicid.core.database import Base
 from civicid.core.types import UTCDateTime, str_enum
 
 # The wallet's agency sections are form TK01's kinds: one list, the packet format's (DOMAIN.md).
-from civicid.enrollment.packet import DocumentKind
+from civicid.country.documents import DocumentKind
 
 __all__ = ["DocumentKind", "DocumentStatus", "WalletDocument"]
 

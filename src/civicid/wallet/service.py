@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from civicid.accounts.activation import holder_actor
+from civicid.accounts.ports import Arrival, HolderArrival
 from civicid.core import audit
 from civicid.core.audit import Actor
 from civicid.core.clock import Clock
@@ -100,6 +102,27 @@ def confirm_documents(
     if entries:
         audit.record_many(session=session, clock=clock, actor=actor, entries=entries)
     return [WalletDocumentRead.model_validate(d) for d in documents]
+
+
+def holder_arrival(authority: DocumentAuthority) -> HolderArrival:
+    """What accounts call when a holder activates or logs in: their requested documents go to the agencies.
+
+    Plugged into accounts by the app factory (``accounts.ports``), so that accounts never import the wallet.
+    """
+
+    def arrive(*, session: Session, clock: Clock, account_id: str, person_id: int, id_number: str) -> Arrival:
+        documents = confirm_documents(
+            session=session,
+            clock=clock,
+            actor=holder_actor(account_id),
+            person_id=person_id,
+            id_number=id_number,
+            authority=authority,
+        )
+        integrated = sum(1 for d in documents if d.status is DocumentStatus.INTEGRATED)
+        return Arrival(documents_integrated=integrated, documents_refused=len(documents) - integrated)
+
+    return arrive
 
 
 def list_documents(*, session: Session, clock: Clock, actor: Actor, person_id: int) -> WalletRead:

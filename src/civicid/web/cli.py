@@ -1,4 +1,4 @@
-"""``civicid staff`` (accounts and roles) and ``civicid serve`` (the central server)."""
+"""``civicid staff``: staff accounts and roles."""
 
 from __future__ import annotations
 
@@ -84,18 +84,3 @@ def _render_staff(rows: list[dict[str, Any]]) -> None:
             row["created_at"][:10],
         )
     console.print(table)
-
-
-def serve(
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; 0.0.0.0 exposes the server."),
-    port: int = typer.Option(8000, "--port", help="TCP port to listen on."),
-    data: Path | None = DataOption,
-) -> None:
-    """Open the deployment (applying pending migrations) and serve the API and pages with uvicorn."""
-    from civicid.web.server import run_server
-
-    context = command_context(data)
-    try:
-        run_server(context, host=host, port=port)
-    finally:
-        context.database.close()

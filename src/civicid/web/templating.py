@@ -20,6 +20,8 @@ from civicid.web.roles import Permission, allows
 from civicid.web.staff import StaffAccount
 
 _PACKAGE = Path(__file__).resolve().parent.parent
+#: The toolkit's own assets (styles), served at ``/static`` by the server and the kit alike; never a CDN.
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 

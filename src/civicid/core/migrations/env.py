@@ -7,8 +7,8 @@ from typing import Any, Literal
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
 
-from civicid.core.schema import metadata
 from civicid.core.types import UTCDateTime
+from civicid.schema import metadata
 
 
 def render_item(kind: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:

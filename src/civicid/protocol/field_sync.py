@@ -14,8 +14,8 @@ import datetime as dt
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from civicid.campaign.visits import VisitOutcome
-from civicid.enrollment.packet import UUID7_PATTERN
+from civicid.protocol.codes import VisitOutcome
+from civicid.protocol.packet import UUID7_PATTERN
 
 SYNC_FORMAT = "civicid-field-sync/1"
 VISITS_PER_SYNC = 500

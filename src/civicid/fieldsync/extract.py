@@ -32,9 +32,9 @@ from civicid.campaign import assignments, kits, visits
 from civicid.campaign.errors import InvalidVisit
 from civicid.core.audit import Actor
 from civicid.core.clock import Clock
+from civicid.devices.service import DeviceRead
 from civicid.enrollment import kit_view
-from civicid.enrollment.devices import DeviceRead
-from civicid.field.protocol import (
+from civicid.protocol.field_sync import (
     ApplicationStatusOut,
     AssignmentOut,
     EnrollmentStatusOut,

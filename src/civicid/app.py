@@ -6,7 +6,6 @@ demo and the tests (each with its own database and clock); nothing happens at im
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -19,23 +18,28 @@ from civicid.campaign import pages as campaign_pages
 from civicid.campaign import router as campaign_router
 from civicid.campaign import team_pages as campaign_team_pages
 from civicid.core.runtime import Context
+from civicid.devices import router as devices_router
 from civicid.enrollment import pages as enrollment_pages
 from civicid.enrollment import router as enrollment_router
-from civicid.field import router as field_router
+from civicid.enrollment.runtime import build_pipeline
+from civicid.fieldsync import router as field_router
 from civicid.notify import pages as notify_pages
 from civicid.notify import router as notify_router
+from civicid.plugins import Plugins, plugins_for
 from civicid.registry import pages as registry_pages
 from civicid.registry import router as registry_router
 from civicid.wallet import router as wallet_router
+from civicid.wallet import service as wallet_service
 from civicid.web import pages, problems, router
 from civicid.web.middleware import EdgeMiddleware
-from civicid.web.templating import build_environment
+from civicid.web.templating import STATIC_DIR, build_environment
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
 API_PREFIX = "/api/v1"
 
 
-def create_app(context: Context) -> FastAPI:
+def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
+    """The central server's app; ``plugins`` are the adapters chosen for the deployment (its settings' by default)."""
+    plugins = plugins or plugins_for(context.settings)
     app = FastAPI(
         title="CivicID",
         version=__version__,
@@ -46,6 +50,9 @@ def create_app(context: Context) -> FastAPI:
         redoc_url=None,
     )
     app.state.context = context
+    app.state.plugins = plugins
+    app.state.build_enrollment_pipeline = lambda: build_pipeline(context, plugins.extractors())
+    app.state.holder_arrival = wallet_service.holder_arrival(plugins.document_authority())
     app.state.templates = build_environment()
     problems.install(app)
     app.add_middleware(EdgeMiddleware)
@@ -57,6 +64,7 @@ def create_app(context: Context) -> FastAPI:
     # The holder's wallet lives under their account.
     app.include_router(wallet_router.router, prefix=f"{API_PREFIX}/accounts/me/wallet")
     app.include_router(enrollment_router.router, prefix=f"{API_PREFIX}/enrollment")
+    app.include_router(devices_router.router, prefix=f"{API_PREFIX}/enrollment")
     app.include_router(campaign_router.router, prefix=f"{API_PREFIX}/campaign")
     app.include_router(field_router.router, prefix=f"{API_PREFIX}/field")
     app.include_router(pages.router)

@@ -26,19 +26,19 @@ from civicid.core import audit
 from civicid.core.audit import Actor
 from civicid.core.clock import Clock
 from civicid.core.crypto import InvalidKey, InvalidSignature, jwk_thumbprint, jws_kid, load_public_jwk, public_jwk
-from civicid.enrollment.device_models import FieldDevice
-from civicid.enrollment.errors import (
+from civicid.devices.errors import (
     CommuneNotServed,
     DeviceAlreadyRevoked,
     DeviceNotFound,
     DuplicateDevice,
     InvalidDeviceId,
     InvalidDeviceKey,
-    InvalidPacketSignature,
     RevokedDevice,
     UnknownDevice,
 )
-from civicid.enrollment.packet import DEVICE_ID_PATTERN, Envelope, open_envelope
+from civicid.devices.models import FieldDevice
+from civicid.protocol.errors import InvalidPacketSignature
+from civicid.protocol.packet import DEVICE_ID_PATTERN, Envelope, open_envelope
 from civicid.registry import service as registry
 
 _DEVICE_ID = re.compile(DEVICE_ID_PATTERN)

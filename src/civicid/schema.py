@@ -10,7 +10,7 @@ from civicid.biometrics import models as biometrics_models  # noqa: F401
 from civicid.campaign import models as campaign_models  # noqa: F401
 from civicid.core import audit, jobs  # noqa: F401 - the audit chain and durable jobs
 from civicid.core.database import Base
-from civicid.enrollment import device_models as enrollment_device_models  # noqa: F401
+from civicid.devices import models as enrollment_device_models  # noqa: F401
 from civicid.enrollment import models as enrollment_models  # noqa: F401
 from civicid.notify import models as notify_models  # noqa: F401
 from civicid.registry import models as registry_models  # noqa: F401

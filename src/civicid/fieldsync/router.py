@@ -12,11 +12,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from civicid.enrollment.router import SigningDevice
+from civicid.devices.router import SigningDevice
 from civicid.enrollment.runtime import keystore_of
-from civicid.field.extract import sync_device
-from civicid.field.protocol import SyncIn, SyncOut
-from civicid.field.setup import sealing_key_text
+from civicid.fieldsync.extract import sync_device
+from civicid.protocol.enrollment_file import sealing_key_text
+from civicid.protocol.field_sync import SyncIn, SyncOut
 from civicid.web.deps import AppContext, DbSession
 from civicid.web.problems import problem_responses
 from civicid.web.roles import Permission, require

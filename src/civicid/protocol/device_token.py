@@ -1,4 +1,4 @@
-"""The field kit's bearer token: a short-lived JWT signed by the device key (RFC 7519, RFC 7515).
+"""The field kit's bearer token ``civicid-device+jwt``: a short-lived JWT signed by the device key (RFC 7519, RFC 7515).
 
 Packets authenticate themselves (their envelope is signed), but a kit also asks the server things —
 its down-sync, the status of its applications — and reports its visits. Those requests carry
@@ -9,6 +9,8 @@ device id, and claims ``iss`` (the device id), ``aud`` :data:`AUDIENCE`, ``iat``
 The server accepts a token for at most :data:`MAX_LIFETIME` and tolerates :data:`LEEWAY` of clock
 difference (RFC 7519 §4.1.4 allows "a small leeway"): a kit's clock is kept within the guard-rail's
 bound of the server's, and one that drifts further is told to fix it rather than locked out forever.
+The kit makes tokens (:func:`device_token`); the server finds the device a token names
+(:func:`token_device_id`) and checks it with that device's key (:func:`verify_device_token`).
 """
 
 from __future__ import annotations
@@ -18,15 +20,12 @@ import json
 import secrets
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
-from sqlalchemy.orm import Session
+from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey, EllipticCurvePublicKey
 
 from civicid.core.clock import Clock
 from civicid.core.crypto import InvalidSignature, sign_jws, verify_jws
 from civicid.core.crypto.signing import jws_kid
-from civicid.enrollment import devices
-from civicid.enrollment.devices import DeviceRead
-from civicid.enrollment.errors import InvalidDeviceToken
+from civicid.protocol.errors import InvalidDeviceToken
 
 TOKEN_TYPE = "civicid-device+jwt"  # noqa: S105 - a JWS typ, not a secret
 AUDIENCE = "civicid-field"
@@ -49,23 +48,21 @@ def device_token(*, device_id: str, key: EllipticCurvePrivateKey, clock: Clock) 
     return sign_jws(payload, key, kid=device_id, typ=TOKEN_TYPE)
 
 
-def authenticate_device(*, session: Session, clock: Clock, token: str) -> DeviceRead:
-    """The registered, unrevoked device that signed ``token``; :class:`InvalidDeviceToken` otherwise."""
+def token_device_id(token: str) -> str:
+    """The device a token names (unverified: only to find the key it must verify with)."""
     try:
-        kid = jws_kid(token)
+        return jws_kid(token)
     except InvalidSignature as exc:
         raise InvalidDeviceToken("the bearer token is not a compact JWS naming its device") from exc
-    device = devices.active_device(session=session, device_id=kid)
+
+
+def verify_device_token(token: str, *, device_id: str, key: EllipticCurvePublicKey, now: dt.datetime) -> None:
+    """Raise :class:`InvalidDeviceToken` unless ``token`` is a live token of ``device_id`` signed by ``key``."""
     try:
-        content = verify_jws(token, device.public_key(), typ=TOKEN_TYPE)
+        content = verify_jws(token, key, typ=TOKEN_TYPE)
         claims: Any = json.loads(content.payload)
     except (InvalidSignature, ValueError) as exc:
         raise InvalidDeviceToken("the bearer token's signature does not verify with the device's key") from exc
-    _check_claims(claims, device.id, clock.now())
-    return device
-
-
-def _check_claims(claims: Any, device_id: str, now: dt.datetime) -> None:
     if not isinstance(claims, dict) or claims.get("iss") != device_id or claims.get("aud") != AUDIENCE:
         raise InvalidDeviceToken("the bearer token names another issuer or audience")
     issued, expires = claims.get("iat"), claims.get("exp")
@@ -77,11 +74,3 @@ def _check_claims(claims: Any, device_id: str, now: dt.datetime) -> None:
     leeway = LEEWAY.total_seconds()
     if issued > stamp + leeway or expires < stamp - leeway:
         raise InvalidDeviceToken("the bearer token is expired or from the future: check the kit's clock")
-
-
-def device_from_authorization(*, session: Session, clock: Clock, authorization: str | None) -> DeviceRead:
-    """The device of an ``Authorization: Bearer <token>`` header (RFC 6750 §2.1)."""
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise InvalidDeviceToken("this endpoint needs Authorization: Bearer <the kit's device token>")
-    return authenticate_device(session=session, clock=clock, token=token.strip())

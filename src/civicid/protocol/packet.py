@@ -41,15 +41,16 @@ from civicid.core.crypto import InvalidSeal, InvalidSignature, SealingKey, seal,
 from civicid.core.crypto._b64 import b64url_decode
 from civicid.core.crypto.canonical import canonical_json as jcs
 from civicid.core.crypto.sealing import SEAL_OVERHEAD
+from civicid.country.documents import DocumentKind
+from civicid.country.phone import normalise_phone
 from civicid.country.sex import Sex
-from civicid.enrollment.errors import (
+from civicid.protocol.errors import (
     InvalidEnvelope,
     InvalidPacketSignature,
     InvalidSealedPart,
     PartHashMismatch,
     UnknownPart,
 )
-from civicid.registry.schemas import normalise_phone
 
 PACKET_FORMAT = "civicid-packet/1"
 PACKET_JWS_TYPE = "civicid-packet+jws"
@@ -62,16 +63,6 @@ class ApplicationType(StrEnum):
     LEVEL2 = "level2"  # 14 and over, in their own name
     LEVEL2_CHILD = "level2_child"  # 6 to under 14, with a guardian present
     CHILD_CARD = "child_card"  # an ID card for a child under 6, asked for by a guardian holding level 2
-
-
-class DocumentKind(StrEnum):
-    """Documents the citizen asks to integrate into the e-ID (wallet)."""
-
-    DRIVING_LICENCE = "driving_licence"
-    HEALTH_INSURANCE = "health_insurance"
-    VEHICLE_REGISTRATION = "vehicle_registration"
-    SOCIAL_INSURANCE = "social_insurance"
-    TAX = "tax"
 
 
 class PartKind(StrEnum):

@@ -1,7 +1,7 @@
-"""Serving a deployment: the ASGI app under uvicorn, with the pipeline worker in a thread.
+"""Serving an ASGI app under uvicorn: the settings every CivicID server shares, and a server in a thread.
 
-The embedded default is one process (DESIGN.md "The processes"); ``civicid worker`` runs more
-workers beside it when a deployment needs them.
+The central server's start-up (app, worker) is composed in ``civicid/server.py``; the kit, the tests
+and the benchmarks run their apps through :class:`ServerThread`.
 """
 
 from __future__ import annotations
@@ -13,10 +13,6 @@ import time
 
 import uvicorn
 from starlette.types import ASGIApp
-
-from civicid.core.runtime import Context
-from civicid.enrollment.worker import BackgroundWorker
-from civicid.web.app import create_app
 
 # Field kits on 2G reuse their connection between requests that are seconds apart; uvicorn's default
 # of 5 s would close it under them (a request then meets a closed connection). 75 s, as nginx.
@@ -33,29 +29,6 @@ def freeze_startup_objects() -> None:
     """
     gc.collect()
     gc.freeze()
-
-
-def run_server(context: Context, *, host: str, port: int, worker: bool = True) -> None:
-    background = BackgroundWorker(context) if worker else None
-    if background is not None:
-        background.start()
-    try:
-        # No access log: request lines carry query strings, and a search query is a person's name or
-        # ID number. Personal data never goes to logs (DESIGN.md decision 10).
-        app = create_app(context)
-        freeze_startup_objects()
-        uvicorn.run(
-            app,
-            host=host,
-            port=port,
-            proxy_headers=True,
-            server_header=False,
-            access_log=False,
-            timeout_keep_alive=KEEP_ALIVE_S,
-        )
-    finally:
-        if background is not None:
-            background.stop()
 
 
 class ServerThread:

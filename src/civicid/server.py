@@ -1,0 +1,101 @@
+"""The long-running processes: the central server, its pipeline worker, and a field kit's pages.
+
+The embedded default is one process (DESIGN.md "The processes"): ``civicid serve`` runs the API and
+pages with the pipeline worker in a thread; ``civicid worker`` runs more workers beside it when a
+deployment needs them; ``civicid field serve`` runs a kit's operator pages on 127.0.0.1. Each is
+composed here from the capabilities and the adapters the deployment chose (``plugins.py``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+import uvicorn
+
+from civicid.app import create_app
+from civicid.core.console import DataOption, command_clock, command_context, console, tell
+from civicid.core.runtime import Context
+from civicid.core.settings import load_settings
+from civicid.enrollment.runtime import build_pipeline
+from civicid.enrollment.worker import BackgroundWorker
+from civicid.field.app import create_kit_app
+from civicid.field.cli import KitOption
+from civicid.field.kit import Kit
+from civicid.plugins import Plugins, plugins_for
+from civicid.web.serving import KEEP_ALIVE_S, freeze_startup_objects
+
+OnceOption = typer.Option(False, "--once", help="Run what is ready, then exit (instead of polling for ever).")
+
+
+def background_worker(context: Context, plugins: Plugins) -> BackgroundWorker:
+    """The pipeline and SMS worker of a deployment, with its chosen extractors and carrier."""
+    return BackgroundWorker(context, build_pipeline(context, plugins.extractors()), plugins.sms_gateway(context.clock))
+
+
+def run_server(context: Context, *, host: str, port: int, worker: bool = True) -> None:
+    plugins = plugins_for(context.settings)
+    background = background_worker(context, plugins) if worker else None
+    if background is not None:
+        background.start()
+    try:
+        # No access log: request lines carry query strings, and a search query is a person's name or
+        # ID number. Personal data never goes to logs (DESIGN.md decision 10).
+        app = create_app(context, plugins)
+        freeze_startup_objects()
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            proxy_headers=True,
+            server_header=False,
+            access_log=False,
+            timeout_keep_alive=KEEP_ALIVE_S,
+        )
+    finally:
+        if background is not None:
+            background.stop()
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; 0.0.0.0 exposes the server."),
+    port: int = typer.Option(8000, "--port", help="TCP port to listen on."),
+    data: Path | None = DataOption,
+) -> None:
+    """Open the deployment (applying pending migrations) and serve the API and pages with uvicorn."""
+    context = command_context(data)
+    try:
+        run_server(context, host=host, port=port)
+    finally:
+        context.database.close()
+
+
+def worker(once: bool = OnceOption, data: Path | None = DataOption) -> None:
+    """Run the enrollment pipeline and the SMS outbox (the server runs one in-process already)."""
+    context = command_context(data)
+    background = background_worker(context, plugins_for(context.settings))
+    if once:
+        while background.round():
+            pass
+        return
+    console.print("worker running; Ctrl-C stops it")
+    try:
+        background.run()
+    except KeyboardInterrupt:
+        background.stop()
+
+
+def serve_kit(
+    data: Path = KitOption,
+    port: int = typer.Option(8100, "--port", min=1, max=65535, help="The port on 127.0.0.1."),
+    sync_every: float = typer.Option(
+        60, "--sync-every", min=0, help="Seconds between checks whether a sync is due; 0 turns automatic sync off."
+    ),
+) -> None:
+    """Serve the operator's pages on 127.0.0.1 (never on the network), syncing in the background when due."""
+    kit = Kit.open(data)
+    source = plugins_for(load_settings()).capture_source()
+    app = create_kit_app(kit, command_clock(), source=source, auto_sync_every=sync_every or None)
+    tell(f"kit pages on http://127.0.0.1:{port}/")
+    # No access log: request lines name households and persons (DESIGN.md decision 10).
+    uvicorn.run(app, host="127.0.0.1", port=port, server_header=False, access_log=False)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from civicid.core.crypto import encode_master_key, generate_master_key, seal, unseal
+from civicid.core.crypto import encode_master_key, generate_master_key, seal, unseal, wrap_private_key
 from civicid.core.keystore import (
     MASTER_KEY_FILE,
     FileKeystore,
@@ -71,6 +71,29 @@ class TestSealingKey:
     def test_satisfies_the_port(self, tmp_path: Path) -> None:
         port: KeyStore = Keystore.open(tmp_path, generate_master_key())
         assert len(port.sealing_key_id()) == 43
+
+
+class TestAuditKey:
+    def test_created_once_wrapped_and_apart_from_the_other_keys(self, tmp_path: Path) -> None:
+        master = generate_master_key()
+        key = Keystore.open(tmp_path, master).audit_signing_key()
+        again = Keystore.open(tmp_path, master).audit_signing_key()
+        assert again.private_numbers() == key.private_numbers()
+        assert Keystore.open(tmp_path, master).device_signing_key().private_numbers() != key.private_numbers()
+        path = tmp_path / "keys" / "audit-es256.key"
+        assert mode(path) == 0o600
+        der = key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        assert der not in path.read_bytes()
+
+    def test_a_key_file_of_another_kind_is_refused(self, tmp_path: Path) -> None:
+        master = generate_master_key()
+        keystore = Keystore.open(tmp_path, master)
+        wrapped = wrap_private_key(keystore.sealing_private_key(), master_key=master, name="audit-es256")
+        (tmp_path / "keys" / "audit-es256.key").write_bytes(wrapped)
+        with pytest.raises(KeystoreUnavailable, match="does not hold a P-256 key"):
+            keystore.audit_signing_key()
 
 
 class TestMasterKey:

@@ -3,6 +3,8 @@
 Every change to identity data and every read of a person's record appends one entry in the same
 transaction as its cause. Each entry's hash covers its content and the previous entry's hash, so
 removing or editing an entry breaks the chain at that point, which :func:`verify_chain` finds.
+Removing the last entries, or editing one and recomputing every later hash, leaves a chain that
+links: signed checkpoints of the chain show those (``core/audit_checkpoint.py``, decision 0033).
 
 Entries name the actor, the action and the subject's id, and list the *names* of changed fields;
 they never hold the personal data itself.
@@ -14,7 +16,7 @@ import datetime as dt
 import getpass
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -269,23 +271,60 @@ class ChainReport:
     first_broken_seq: int | None
 
 
-def verify_chain(*, session: Session, batch: int = 5000) -> ChainReport:
-    """Walk the whole chain and say where, if anywhere, it was tampered with."""
-    prev = GENESIS_HASH
-    count = 0
-    last_seq = 0
+@dataclass(frozen=True)
+class Link:
+    """One entry as :func:`walk_chain` found it: its seq, its hash, and whether it links to the one before."""
+
+    seq: int
+    entry_hash: str
+    linked: bool
+
+
+def walk_chain(
+    *, session: Session, after_seq: int = 0, prev_hash: str = GENESIS_HASH, batch: int = 5000
+) -> Iterator[Link]:
+    """The entries after ``after_seq`` in order, the first expected to follow ``prev_hash``.
+
+    An entry links when its ``prev_hash`` is the hash before it and its ``entry_hash`` is
+    :func:`chain_hash` of that and its content. The walk stops after the first entry that does not
+    link: past it the hashes vouch for nothing. Read in batches, so a long log is never held whole.
+    """
+    prev = prev_hash
+    cursor = after_seq
     while True:
         rows = session.scalars(
-            select(AuditEntry).where(AuditEntry.seq > last_seq).order_by(AuditEntry.seq).limit(batch)
+            select(AuditEntry).where(AuditEntry.seq > cursor).order_by(AuditEntry.seq).limit(batch)
         ).all()
         if not rows:
-            return ChainReport(entries=count, intact=True, first_broken_seq=None)
+            return
         for entry in rows:
-            if entry.prev_hash != prev or chain_hash(prev, content_digest(hashed_content(entry))) != entry.entry_hash:
-                return ChainReport(entries=count, intact=False, first_broken_seq=entry.seq)
+            linked = entry.prev_hash == prev and (
+                chain_hash(prev, content_digest(hashed_content(entry))) == entry.entry_hash
+            )
+            yield Link(seq=entry.seq, entry_hash=entry.entry_hash, linked=linked)
+            if not linked:
+                return
             prev = entry.entry_hash
-            count += 1
-            last_seq = entry.seq
+            cursor = entry.seq
+
+
+def verify_chain(*, session: Session, batch: int = 5000) -> ChainReport:
+    """Walk the whole chain and say where, if anywhere, an entry was changed or removed in place.
+
+    Links alone cannot show the last entries removed, or an entry changed with every later link
+    recomputed: the signed checkpoints can (``core/audit_verify.py``, decision 0033).
+    """
+    count = 0
+    for link in walk_chain(session=session, batch=batch):
+        if not link.linked:
+            return ChainReport(entries=count, intact=False, first_broken_seq=link.seq)
+        count += 1
+    return ChainReport(entries=count, intact=True, first_broken_seq=None)
+
+
+def last_seq(*, session: Session) -> int:
+    """The seq of the chain's head; 0 for an empty log (seq values start at 1)."""
+    return session.scalar(select(func.max(AuditEntry.seq))) or 0
 
 
 def entries_for_subject(*, session: Session, subject_type: str, subject_id: str) -> Sequence[AuditEntry]:

@@ -4,6 +4,7 @@ Layout of the data folder::
 
     master.key                      the master key (only when none is given; mode 0600)
     keys/sealing-x25519.key         the packet-sealing key, wrapped (``core/crypto/keys.py``, mode 0600)
+    keys/audit-es256.key            the key that signs the audit chain's checkpoints (decision 0033), wrapped
 
 The master key encrypts every key file. In production it comes from a secret store (the orchestrator's
 secrets, a cloud KMS, a vault agent) through the ``CIVICID_MASTER_KEY`` environment variable
@@ -45,6 +46,7 @@ MASTER_KEY_FILE = "master.key"
 KEYS_DIR = "keys"
 SEALING_KEY_NAME = "sealing-x25519"
 DEVICE_KEY_NAME = "device-es256"
+AUDIT_KEY_NAME = "audit-es256"
 
 
 class KeyStore(Protocol):
@@ -130,11 +132,23 @@ class FileKeystore:
         A kit set up from an enrollment file installs the key the file carries; installing over an
         existing key of another value is refused (a kit keeps one identity).
         """
-        key = self._load_or_create(DEVICE_KEY_NAME, lambda: install or signing.generate_signing_key())
-        if not isinstance(key, EllipticCurvePrivateKey):
-            raise KeystoreUnavailable(f"the key file {DEVICE_KEY_NAME} does not hold a P-256 key")
+        key = self._signing_key(DEVICE_KEY_NAME, lambda: install or signing.generate_signing_key())
         if install is not None and key.private_numbers() != install.private_numbers():
             raise KeystoreUnavailable("this kit already holds another device key")
+        return key
+
+    def audit_signing_key(self) -> EllipticCurvePrivateKey:
+        """The server's ES256 key that signs the audit chain's checkpoints; created the first time.
+
+        A key of its own, not the sealing key's or a credential issuer's: a checkpoint signature must
+        mean "the server vouched for this point of its log" and nothing else (decision 0033).
+        """
+        return self._signing_key(AUDIT_KEY_NAME, signing.generate_signing_key)
+
+    def _signing_key(self, name: str, generate: Callable[[], PrivateKeyTypes]) -> EllipticCurvePrivateKey:
+        key = self._load_or_create(name, generate)
+        if not isinstance(key, EllipticCurvePrivateKey):
+            raise KeystoreUnavailable(f"the key file {name} does not hold a P-256 key")
         return key
 
     def _load_or_create(self, name: str, generate: Callable[[], PrivateKeyTypes]) -> PrivateKeyTypes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,6 +18,23 @@ class Settings(BaseSettings):
     )
     session_hours: int = Field(default=12, description="Lifetime of a staff session.")
     audit_reads: bool = Field(default=True, description="Write an audit entry for every read of a person's record.")
+    audit_checkpoint_every: int = Field(
+        default=1000,
+        ge=0,
+        description="The worker signs a checkpoint of the audit chain once this many entries follow the last; "
+        "0 leaves checkpoints to `civicid db audit-checkpoint` (decision 0033).",
+    )
+    audit_witness_file: Path | None = Field(
+        default=None,
+        description="JSON-lines file, kept where the database's users cannot write, that every checkpoint is "
+        "appended to and that `civicid db verify-audit` reads (decision 0033).",
+    )
+
+    @field_validator("audit_witness_file", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        """``CIVICID_AUDIT_WITNESS_FILE=`` means no witness file, not the current folder."""
+        return None if value == "" else value
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -1,42 +1,92 @@
 """The pipeline worker as a loop: ``civicid worker``, or a thread inside ``civicid serve``.
 
 Each round runs every ready pipeline job, then sends the SMS waiting in the outbox through the
-deployment's gateway. A round that found nothing to do waits before looking again.
+deployment's gateway. A round that found nothing to do waits before looking again. A round that
+failed (the database went away, most often) is logged and tried again after a bounded, jittered
+backoff, so that the loop outlives any outage and resumes by itself when the database answers
+(docs/decisions/0034-database-outages.md); what an outage cut short is given back then.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+from dataclasses import dataclass
 
+from civicid.core.errors import described_for_log
+from civicid.core.jobs import backoff
+from civicid.core.outage import is_outage
 from civicid.core.runtime import Context
 from civicid.enrollment.runtime import build_pipeline, build_worker
 from civicid.notify.adapters import file_gateway
-from civicid.notify.dispatcher import dispatch_pending
+from civicid.notify.dispatcher import Dispatcher
+
+logger = logging.getLogger("civicid.worker")
 
 IDLE_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Retry:
+    """How long the loop waits after failed rounds: full jitter on ``first``·2ⁿ, never beyond ``cap`` seconds."""
+
+    first: float = 0.5
+    cap: float = 30.0
+
+    def seconds(self, failures: int) -> float:
+        return backoff(failures - 1, base=self.first, cap=self.cap).total_seconds()
 
 
 class BackgroundWorker:
     """Runs rounds until stopped; one per process is enough (jobs are claimed with leases)."""
 
-    def __init__(self, context: Context, *, idle_seconds: float = IDLE_SECONDS) -> None:
+    def __init__(self, context: Context, *, idle_seconds: float = IDLE_SECONDS, retry: Retry | None = None) -> None:
         self.context = context
         self.idle_seconds = idle_seconds
+        self.retry = retry or Retry()
         self.worker = build_worker(context, build_pipeline(context))
         self.gateway = file_gateway(context.settings, clock=context.clock)
+        self.dispatcher = Dispatcher(sessions=context.database.sessions, clock=context.clock, gateway=self.gateway)
+        self.failures = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def round(self) -> int:
-        """One round: returns how many jobs ran and SMS were sent."""
-        ran = self.worker.run_until_idle()
-        sent = dispatch_pending(sessions=self.context.database.sessions, clock=self.context.clock, gateway=self.gateway)
-        return ran + sent
+        """One round: returns how many jobs ran and SMS were sent.
+
+        The outbox is served even when the pipeline failed, and the other way round; the first
+        failure is raised once both had their turn.
+        """
+        done, failure = 0, None
+        for part in (self.worker.run_until_idle, self.dispatcher.dispatch):
+            try:
+                done += part()
+            except Exception as exc:  # raised below, after the other part ran
+                failure = failure or exc
+        if failure is not None:
+            raise failure
+        return done
 
     def run(self) -> None:
         while not self._stop.is_set():
-            if self.round() == 0:
-                self._stop.wait(self.idle_seconds)
+            self._stop.wait(self.next_wait())
+
+    def next_wait(self) -> float:
+        """Run one round and say how long to wait before the next: none after work, longer after failures."""
+        try:
+            busy = self.round() > 0
+        except Exception as exc:  # the loop must outlive any failure; each is logged, then retried
+            self.failures += 1
+            wait = self.retry.seconds(self.failures)
+            if is_outage(exc):
+                logger.warning("database unavailable (%s); retrying in %.1f s", type(exc).__name__, wait)
+            else:
+                logger.error("worker round failed: %s; retrying in %.1f s", described_for_log(exc), wait)
+            return wait
+        if self.failures:
+            logger.warning("worker resumed after %d failed rounds", self.failures)
+            self.failures = 0
+        return 0.0 if busy else self.idle_seconds
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self.run, name="civicid-worker", daemon=True)

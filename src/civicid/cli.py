@@ -5,15 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 import typer
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from typer.core import TyperGroup
 
 from civicid.core.console import Invocation, fail, invoked_as
 from civicid.core.errors import CivicIDError
+from civicid.core.outage import is_outage
 
 
 class _Root(TyperGroup):
     """Runs every sub-command with its caller's :class:`Invocation` (the clock), and reports any domain
-    error from any sub-command as one line and exit status 2."""
+    error from any sub-command, and a database that stops answering in the middle of one, as one line
+    and exit status 2."""
 
     # Typer vendors its own click, whose Context is not public: hence Any.
     def invoke(self, ctx: Any) -> Any:
@@ -23,6 +27,12 @@ class _Root(TyperGroup):
                 return super().invoke(ctx)
         except CivicIDError as exc:
             fail(f"{exc.detail} ({exc.code})")
+        except (DBAPIError, PoolTimeout) as exc:
+            if not is_outage(exc):
+                raise
+            # Only the driver's error class: its message may quote the statement's parameters.
+            cause = exc.orig if isinstance(exc, DBAPIError) else exc
+            fail(f"the database stopped answering ({type(cause).__name__}); run the command again once it does")
 
 
 app = typer.Typer(

@@ -1,14 +1,18 @@
-"""The command line's contract: bad input or an unusable database is one line and exit status 2."""
+"""The command line's contract: bad input, a bad setting or an unusable database is one line and exit status 2."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
+import pytest
+from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
 from civicid.cli import app
 from civicid.core import migrate
+from civicid.registry import service as registry_service
 
 runner = CliRunner()
 
@@ -31,6 +35,50 @@ def test_an_unreachable_database_is_one_line_and_status_2() -> None:
     assert "database_unavailable" in result.stderr
     assert "secret" not in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("not a url", "is not a database URL"),
+        ("postgresql://nobody:secret@127.0.0.1:notaport/civicid", "is not a database URL"),
+        ("mysql://nobody:secret@127.0.0.1/civicid", "names the 'mysql' database, which CivicID does not run on"),
+        ("postgresql+psycopg2://nobody:secret@127.0.0.1/civicid", "names the 'psycopg2' driver"),
+        # Port 1 answers nothing: were the URL accepted, the command would fail to connect instead.
+        ("postgresql://nobody:secret@127.0.0.1:1", "names no database"),
+        ("postgresql://nobody:secret@127.0.0.1:1/", "names no database"),
+        ("sqlite://", "names no database file"),
+    ],
+)
+def test_an_unusable_database_url_is_refused_in_one_line_before_connecting(url: str, says: str) -> None:
+    result = runner.invoke(app, ["registry", "stats"], env={"CIVICID_DATABASE_URL": url})
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: CIVICID_DATABASE_URL {says}")
+    assert result.stderr.rstrip().endswith("(invalid_settings)")
+    assert result.stderr.count("\n") == 1
+    assert "secret" not in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_database_that_stops_answering_mid_command_is_one_line_and_status_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database answered when the command opened it, then went away: no traceback either."""
+    data = tmp_path / "data"
+    assert runner.invoke(app, ["db", "upgrade", "--data", str(data)], env={"CIVICID_DATABASE_URL": ""}).exit_code == 0
+
+    def gone(*_: object, **__: object) -> object:
+        disk_error = sqlite3.OperationalError("disk I/O error")
+        disk_error.sqlite_errorcode = 10  # SQLITE_IOERR, as sqlite3 sets it
+        raise OperationalError("SELECT …", {}, disk_error)
+
+    monkeypatch.setattr(registry_service, "registry_stats", gone)
+    result = runner.invoke(app, ["registry", "stats", "--data", str(data)], env={"CIVICID_DATABASE_URL": ""})
+    assert result.exit_code == 2
+    assert (
+        result.stderr
+        == "error: the database stopped answering (OperationalError); run the command again once it does\n"
+    )
 
 
 def test_a_bad_option_value_exits_2_without_a_traceback() -> None:

@@ -13,7 +13,9 @@ from collections.abc import Callable
 
 import pytest
 from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from tests.support.outage import connection_lost
 
 from civicid.core import jobs
 from civicid.core.clock import Clock, FixedClock
@@ -270,3 +272,93 @@ def test_workers_draining_the_queue_at_once_run_each_job_once(database: Database
     assert Counter(ran) == Counter(subjects)
     assert {(j.state, j.attempts) for j in _jobs(database).values()} == {(JobState.DONE, 1)}
     assert _effects(database) == set(subjects)
+
+
+# --- Database outages (docs/decisions/0034-database-outages.md) ------------------------------------------
+
+
+def test_an_outage_mid_batch_gives_its_jobs_back_once_the_database_answers(
+    database: Database, clock: FixedClock
+) -> None:
+    _enqueue(database, clock, "a", "b", "c")
+    calls: Counter[str] = Counter()
+
+    def handler(session: Session, clock: Clock, subject: str) -> None:
+        calls[subject] += 1
+        _effect(session, clock, f"{subject}:{calls[subject]}")
+        if subject == "b" and calls[subject] == 1:
+            raise connection_lost()  # half done: its effect must roll back
+
+    worker = _worker(database, clock, handler)
+    with pytest.raises(OperationalError):
+        worker.run_batch(10)
+
+    # The database answers again; without waiting for any lease, the batch is given back and resumes.
+    assert worker.run_batch(10) == 2
+    assert calls == Counter({"a": 1, "b": 2, "c": 1})
+    assert _effects(database) == {"a:1", "b:2", "c:1"}
+    done = {subject: (job.state, job.attempts) for subject, job in _jobs(database).items()}
+    # b's interrupted attempt counts; c, which never started, got its attempt back.
+    assert done == {"a": (JobState.DONE, 1), "b": (JobState.DONE, 2), "c": (JobState.DONE, 1)}
+
+
+def test_a_job_taken_over_during_an_outage_is_not_given_back(database: Database, clock: FixedClock) -> None:
+    _enqueue(database, clock, "a")
+    calls: list[str] = []
+
+    def handler(session: Session, clock: Clock, subject: str) -> None:
+        calls.append(subject)
+        if len(calls) == 1:
+            raise connection_lost()
+        _effect(session, clock, subject)
+
+    cut_off = _worker(database, clock, handler, name="cut-off")
+    with pytest.raises(OperationalError):
+        cut_off.run_batch()
+    # The outage outlasted the lease, and another worker ran the job meanwhile.
+    clock.advance(LEASE + dt.timedelta(seconds=1))
+    assert _worker(database, clock, handler, name="other").run_batch() == 1
+
+    assert cut_off.run_batch() == 0  # its stale claim is not given back: nothing runs again
+    job = _jobs(database)["a"]
+    assert (job.state, job.attempts, job.worker) == (JobState.DONE, 2, "other")
+    assert calls == ["a", "a"]
+    assert _effects(database) == {"a"}
+
+
+def test_a_job_whose_completion_committed_unacknowledged_is_not_queued_again(
+    database: Database, clock: FixedClock
+) -> None:
+    """The connection died after COMMIT reached the server: the worker cannot tell, and must not run it again."""
+    _enqueue(database, clock, "a")
+    job = jobs.claim(sessions=database.sessions, clock=clock, kinds=[WORK], worker="w", lease=LEASE)
+    assert job is not None
+    with unit_of_work(database.sessions) as session:
+        _effect(session, clock, "a")
+        jobs.complete(session=session, clock=clock, job=job)
+
+    jobs.fail(sessions=database.sessions, clock=clock, job=job, error="OperationalError", max_attempts=8)
+    stored = _jobs(database)["a"]
+    assert (stored.state, stored.attempts, stored.last_error) == (JobState.DONE, 1, None)
+
+    jobs.release(sessions=database.sessions, clock=clock, running=[job], waiting=[])
+    stored = _jobs(database)["a"]
+    assert (stored.state, stored.attempts, stored.last_error) == (JobState.DONE, 1, None)
+    assert _worker(database, clock, _effect).run_batch() == 0
+
+
+def test_a_job_that_breaks_the_connection_every_time_runs_out_of_attempts(
+    database: Database, clock: FixedClock
+) -> None:
+    _enqueue(database, clock, "a")
+
+    def handler(session: Session, clock: Clock, subject: str) -> None:
+        raise connection_lost()
+
+    worker = _worker(database, clock, handler, max_attempts=3)
+    for _ in range(3):
+        with pytest.raises(OperationalError):
+            worker.run_batch()
+    assert worker.run_batch() == 0
+    job = _jobs(database)["a"]
+    assert (job.state, job.attempts, job.last_error) == (JobState.FAILED, 3, "database_unavailable")

@@ -9,17 +9,19 @@ import pytest
 from sqlalchemy import select
 
 from civicid.biometrics.simulated import simulated_extractors
-from civicid.core.audit import Actor
+from civicid.core.audit import SYSTEM, Actor
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.country.age import latest_birth_date
 from civicid.enrollment.runtime import build_pipeline, build_worker
 from civicid.enrollment.tasks import Pipeline
 from civicid.registry import service as registry
+from civicid.registry.bulk import load_population
 from civicid.registry.models import Person, ResidenceStatus
 from civicid.registry.schemas import PersonRead
 from civicid.sim.captures import SimulatedKit
 from civicid.sim.demo import build_demo
+from civicid.sim.population import generate_commune
 
 SUPERVISOR = Actor("staff", "supervisor")
 ADMIN = Actor("system", "tests")
@@ -29,6 +31,17 @@ PeopleOf = Callable[[str, int], list[PersonRead]]
 @pytest.fixture
 def commune(context: Context) -> str:
     return build_demo(context=context, people=600).commune_code
+
+
+def load_small_commune(context: Context) -> str:
+    """A commune of 120 generated people without the demo's staff logins (hashing their passwords is what is slow).
+
+    Modules that need no logins override ``commune`` with it.
+    """
+    generated = generate_commune(seed=2025, people=120, reference_date=context.clock.today())
+    with unit_of_work(context.database.sessions) as session:
+        load_population(session=session, clock=context.clock, actor=SYSTEM, commune=generated)
+    return generated.code
 
 
 @pytest.fixture

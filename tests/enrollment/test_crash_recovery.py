@@ -20,7 +20,6 @@ from sqlalchemy import func, select
 
 from civicid.accounts.models import EidAccount
 from civicid.biometrics.models import BiometricTemplate
-from civicid.core.audit import SYSTEM
 from civicid.core.database import unit_of_work
 from civicid.core.jobs import Job, JobState
 from civicid.core.runtime import Context
@@ -32,11 +31,9 @@ from civicid.enrollment.tasks import BIOMETRICS, Pipeline
 from civicid.notify.models import Notification
 from civicid.protocol.codes import ApplicationStatus
 from civicid.protocol.packet import Packet
-from civicid.registry.bulk import load_population
 from civicid.sim.captures import SimulatedKit, deliver
-from civicid.sim.population import generate_commune
 
-from .conftest import SUPERVISOR, PeopleOf
+from .conftest import SUPERVISOR, PeopleOf, load_small_commune
 
 CRASH_WORKER = Path(__file__).with_name("crash_worker.py")
 CRASH_WORKER_LEASE = dt.timedelta(seconds=1)
@@ -45,11 +42,7 @@ DUPLICATE = {ApplicationStatus.REJECTED_DUPLICATE, ApplicationStatus.SUSPECTED_D
 
 @pytest.fixture
 def commune(context: Context) -> str:
-    """A small commune without the demo's staff logins (hashing their passwords is what is slow)."""
-    generated = generate_commune(seed=2025, people=120, reference_date=context.clock.today())
-    with unit_of_work(context.database.sessions) as session:
-        load_population(session=session, clock=context.clock, actor=SYSTEM, commune=generated)
-    return generated.code
+    return load_small_commune(context)
 
 
 def _run_crashing_worker(context: Context, crash_at: str) -> subprocess.CompletedProcess[str]:

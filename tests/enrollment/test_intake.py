@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import func, select
 
 from civicid.biometrics.simulated import simulated_capture
-from civicid.core.audit import SYSTEM
 from civicid.core.blobs import BlobStore
 from civicid.core.crypto._b64 import b64url_decode, b64url_encode
 from civicid.core.crypto.signing import generate_signing_key
@@ -45,12 +44,10 @@ from civicid.protocol.packet import (
     envelope_hash,
     parts_to_send_inline,
 )
-from civicid.registry.bulk import load_population
 from civicid.registry.schemas import PersonRead
 from civicid.sim.captures import SimulatedKit, portrait_svg
-from civicid.sim.population import generate_commune
 
-from .conftest import ADMIN, PeopleOf
+from .conftest import ADMIN, PeopleOf, load_small_commune
 
 # The sealed parts are a few hundred bytes: small chunks make several of them per part.
 CHUNK = 64
@@ -58,11 +55,7 @@ CHUNK = 64
 
 @pytest.fixture
 def commune(context: Context) -> str:
-    """A small commune without the demo's staff logins (hashing their passwords is what is slow)."""
-    generated = generate_commune(seed=2025, people=120, reference_date=context.clock.today())
-    with unit_of_work(context.database.sessions) as session:
-        load_population(session=session, clock=context.clock, actor=SYSTEM, commune=generated)
-    return generated.code
+    return load_small_commune(context)
 
 
 @dataclass

@@ -17,7 +17,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from civicid.core.audit import SYSTEM
 from civicid.core.database import unit_of_work
 from civicid.core.jobs import Job
 from civicid.core.runtime import Context
@@ -25,11 +24,9 @@ from civicid.enrollment import intake
 from civicid.enrollment.models import Application, ApplicationEvent, ApplicationPart
 from civicid.enrollment.runtime import blobs_of, keystore_of
 from civicid.protocol.packet import Packet
-from civicid.registry.bulk import load_population
 from civicid.sim.captures import SimulatedKit
-from civicid.sim.population import generate_commune
 
-from .conftest import PeopleOf
+from .conftest import PeopleOf, load_small_commune
 
 PACKETS = 2
 CHUNK_SIZES = (90, 128, 600)  # the sealed parts are ~140 and ~530 bytes long
@@ -41,11 +38,7 @@ INLINE = "+inline"  # the part name of a delivery of the envelope with every par
 
 @pytest.fixture
 def commune(context: Context) -> str:
-    """A small commune without the demo's staff logins (hashing their passwords is what is slow)."""
-    generated = generate_commune(seed=2025, people=120, reference_date=context.clock.today())
-    with unit_of_work(context.database.sessions) as session:
-        load_population(session=session, clock=context.clock, actor=SYSTEM, commune=generated)
-    return generated.code
+    return load_small_commune(context)
 
 
 def _deliveries(packets: list[Packet], chunkings: list[list[int]]) -> list[Delivery]:

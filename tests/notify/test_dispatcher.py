@@ -7,29 +7,23 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from tests.factories import queue_approved_sms
+from tests.support.outage import FlakySessions
 
 from civicid.core.clock import FixedClock
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Database
-from civicid.notify import dispatcher, service
+from civicid.notify import dispatcher
 from civicid.notify.adapters import FileSmsGateway, RecordingSmsGateway
-from civicid.notify.dispatcher import CLAIM_LEASE, MAX_ATTEMPTS, backoff, dispatch_pending
+from civicid.notify.dispatcher import CLAIM_LEASE, MAX_ATTEMPTS, Dispatcher, backoff, dispatch_pending
 from civicid.notify.models import Notification, NotificationState
 from civicid.notify.schemas import NotificationRead
 
 
 def queue(database: Database, clock: FixedClock, key: str, to: str = "0912345678") -> str:
     with unit_of_work(database.sessions) as session:
-        return service.queue_sms(
-            session=session,
-            clock=clock,
-            to=to,
-            template="application_approved",
-            params={},
-            related_type="application",
-            related_id=key,
-            idempotency_key=key,
-        ).id
+        return queue_approved_sms(session, clock, key, to=to, idempotency_key=key).id
 
 
 def row(database: Database, notification_id: str) -> NotificationRead:
@@ -148,3 +142,37 @@ def test_claimed_rows_are_skipped_by_another_dispatcher(database: Database, cloc
         gateway = RecordingSmsGateway()
         assert dispatch_pending(sessions=database.sessions, clock=clock, gateway=gateway) == 0
     assert dispatch_pending(sessions=database.sessions, clock=clock, gateway=gateway) == 1
+
+
+def test_an_sms_sent_while_the_database_went_away_is_recorded_and_not_sent_again(
+    database: Database, clock: FixedClock
+) -> None:
+    """The gateway accepted the first of the batch, then the database stopped answering."""
+    ids = [queue(database, clock, f"k{n}", to=f"091234567{n}") for n in range(3)]
+    sessions = FlakySessions(database.engine)
+
+    class GatewayThenOutage(RecordingSmsGateway):
+        def send(self, *, to: str, text: str, idempotency_key: str) -> str:
+            message_id = super().send(to=to, text=text, idempotency_key=idempotency_key)
+            sessions.down = True
+            return message_id
+
+    gateway = GatewayThenOutage()
+    outbox = Dispatcher(sessions=sessions, clock=clock, gateway=gateway)
+    with pytest.raises(OperationalError):
+        outbox.dispatch()
+    assert [s.idempotency_key for s in gateway.sent] == ["k0"]  # no more sent that could not be recorded
+    with pytest.raises(OperationalError):
+        outbox.dispatch()  # still away: nothing claimed, nothing sent, nothing forgotten
+
+    sessions.down = False
+    accepted_at = clock.now()
+    clock.advance(dt.timedelta(seconds=30))
+    gateway = RecordingSmsGateway()
+    outbox.gateway = gateway
+    assert outbox.dispatch() == 2  # at once: the rest of the batch does not wait for its lease
+    assert [s.idempotency_key for s in gateway.sent] == ["k1", "k2"]
+    stored = [row(database, notification_id) for notification_id in ids]
+    assert [(s.state, s.attempts) for s in stored] == [(NotificationState.SENT, 1)] * 3
+    assert stored[0].sent_at == accepted_at
+    assert outbox.dispatch() == 0

@@ -6,11 +6,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 from httpx import AsyncClient
+from tests.factories import queue_approved_sms
 from tests.web.support import add_staff, client_for, login
 
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
-from civicid.notify import service
 from civicid.web.staff import StaffRole
 
 pytestmark = pytest.mark.anyio
@@ -26,16 +26,7 @@ async def client(context: Context) -> AsyncIterator[AsyncClient]:
     for role in StaffRole:
         add_staff(context, f"{role.value}.test", role, None if role is StaffRole.ADMIN else "01879")
     with unit_of_work(context.database.sessions) as session:
-        service.queue_sms(
-            session=session,
-            clock=context.clock,
-            to="0912345678",
-            template="application_approved",
-            params={},
-            related_type="application",
-            related_id="A1",
-            idempotency_key="application_approved:A1",
-        )
+        queue_approved_sms(session, context.clock, "A1")
     async with client_for(context) as test_client:
         yield test_client
 

@@ -1,6 +1,6 @@
-"""A simulated network for the field kit's chaos tests and benchmarks: a faulty HTTP proxy and a 2G link.
+"""A simulated network for chaos tests and benchmarks: a faulty HTTP proxy, a 2G link, a link that is cut.
 
-Both run their own asyncio event loop in a background thread, so that a synchronous test (a kit
+All three run their own asyncio event loop in a background thread, so that a synchronous test (a kit
 using httpx, a uvicorn server in another thread) can sit on either side::
 
     with FaultyProxy(upstream=("127.0.0.1", port), faults=FaultPlan.chaos(0.3), seed=7) as proxy:
@@ -86,6 +86,16 @@ accounting is exact whatever the machine's load: each transmission starts when t
 in the model's own clock, not when the thread wakes up, and ``LinkStats`` reports the model's
 times (``busy_up_s``, ``span_up_s``...), which tests can assert on without wall-clock noise.
 
+``CuttableLink`` — a link that is cut and restored
+--------------------------------------------------
+
+A plain TCP proxy: bytes pass through unchanged both ways, so it fits any protocol, PostgreSQL's
+included. ``cut()`` drops every connection open through it, both ways, and drops each new one as
+soon as it is accepted, as a database that restarts does to its clients: they get an error at once
+rather than hanging (a cut that swallows packets silently is the clients' timeouts' business, not
+modelled here). ``restore()`` lets new connections through again; the connections cut stay dead,
+so clients must open new ones, as after a real outage.
+
 ``raw_transfer_seconds(n, profile)`` is the floor the issue's benchmark ratio divides by: ``n``
 bytes over the raw bandwidth, without headers, latency or loss.
 """
@@ -101,13 +111,15 @@ import logging
 import math
 import random
 import threading
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, fields
 from types import TracebackType
-from typing import ClassVar, Literal, Self
+from typing import Any, ClassVar, Literal, Self
 
 __all__ = [
     "Address",
+    "CutStats",
+    "CuttableLink",
     "FaultPlan",
     "FaultyProxy",
     "LinkProfile",
@@ -1062,3 +1074,92 @@ class ShapedLink(_LoopServer):
                 await flow.wait_writable()
         except OSError:
             flow.conn.abort()
+
+
+# --- A link that is cut and restored ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CutStats:
+    """Connections passed through, and connections a cut dropped: open ones, and new ones refused."""
+
+    connections: int = 0
+    dropped: int = 0
+    refused: int = 0
+
+
+class CuttableLink(_LoopServer):
+    """A TCP proxy to ``upstream`` that :meth:`cut` severs and :meth:`restore` mends (module docstring)."""
+
+    _thread_name = "civicid-cuttable-link"
+
+    def __init__(self, upstream: Address, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__(upstream, host, port)
+        self._is_cut = False
+        self._connections: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
+        self._counters = _Counters(field.name for field in fields(CutStats))
+
+    @property
+    def is_cut(self) -> bool:
+        return self._is_cut
+
+    @property
+    def stats(self) -> CutStats:
+        """A snapshot of the counters."""
+        return CutStats(**{name: int(value) for name, value in self._counters.snapshot().items()})
+
+    def cut(self) -> None:
+        """Drop every open connection and refuse new ones, until :meth:`restore`; returns once done."""
+        self._on_loop(self._cut())
+
+    def restore(self) -> None:
+        """Let new connections through again."""
+        self._on_loop(self._restore())
+
+    def _on_loop(self, step: Coroutine[Any, Any, None]) -> None:
+        if self._loop is None:
+            step.close()
+            raise RuntimeError("not started")
+        asyncio.run_coroutine_threadsafe(step, self._loop).result(timeout=10)
+
+    async def _cut(self) -> None:
+        self._is_cut = True
+        for client, server in list(self._connections):
+            self._counters.add("dropped")
+            client.transport.abort()
+            server.transport.abort()
+        self._connections.clear()
+
+    async def _restore(self) -> None:
+        self._is_cut = False
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._is_cut:
+            self._counters.add("refused")
+            writer.transport.abort()
+            return
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self._upstream)
+        except OSError:
+            writer.transport.abort()
+            return
+        self._counters.add("connections")
+        pair = (writer, up_writer)
+        self._connections.add(pair)
+        pumps = [asyncio.create_task(_pipe(reader, up_writer)), asyncio.create_task(_pipe(up_reader, writer))]
+        try:
+            # Either side closing ends the connection (PostgreSQL's client says Terminate, then closes).
+            await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self._connections.discard(pair)
+            for pump in pumps:
+                pump.cancel()
+            await asyncio.gather(*pumps, return_exceptions=True)
+            up_writer.close()
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(OSError):
+        while data := await reader.read(_READ_CHUNK):
+            writer.write(data)
+            await writer.drain()

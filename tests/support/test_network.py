@@ -17,7 +17,15 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from tests.support.network import FaultPlan, FaultyProxy, LinkProfile, ShapedLink, raw_transfer_seconds
+from tests.support.network import (
+    CutStats,
+    CuttableLink,
+    FaultPlan,
+    FaultyProxy,
+    LinkProfile,
+    ShapedLink,
+    raw_transfer_seconds,
+)
 
 # --- A tiny upstream -------------------------------------------------------------------------------------
 
@@ -565,3 +573,38 @@ def test_an_unreachable_upstream_closes_the_client() -> None:
         contextlib.suppress(ConnectionResetError),  # a reset or an end: closed either way
     ):
         assert sock.recv(10) == b""
+
+
+# --- CuttableLink ------------------------------------------------------------------------------------------
+
+
+def _echoed(sock: socket.socket, payload: bytes) -> bytes:
+    sock.sendall(payload)
+    reply = b""
+    while len(reply) < len(payload) and (chunk := sock.recv(65536)):
+        reply += chunk
+    return reply
+
+
+def _closed(sock: socket.socket) -> bool:
+    """True when the other end closed the connection (an end of stream or a reset)."""
+    try:
+        return sock.recv(10) == b""
+    except ConnectionResetError:
+        return True
+
+
+def test_a_cut_drops_open_connections_and_refuses_new_ones_until_restored(echo: _TcpServer) -> None:
+    with CuttableLink(echo.address) as link, socket.create_connection(link.address, timeout=5) as before:
+        assert _echoed(before, b"hello") == b"hello"
+
+        link.cut()
+        assert link.is_cut
+        assert _closed(before)
+        with socket.create_connection(link.address, timeout=5) as during:
+            assert _closed(during)
+
+        link.restore()
+        with socket.create_connection(link.address, timeout=5) as after:
+            assert _echoed(after, b"again" * 1000) == b"again" * 1000
+        assert link.stats == CutStats(connections=2, dropped=1, refused=1)

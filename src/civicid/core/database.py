@@ -74,7 +74,19 @@ def make_engine(url: str) -> Engine:
         return engine
     # No pre-ping: it costs a round trip on every request; a connection the server closed is
     # detected on use, invalidated and replaced, and connections are recycled hourly.
-    return create_engine(url, pool_size=10, max_overflow=10, pool_recycle=3600)
+    return create_engine(url, pool_size=10, max_overflow=10, pool_recycle=3600, connect_args=_postgresql_timeouts(url))
+
+
+# libpq waits for ever on a server that does not answer (a cut link drops packets silently), and
+# notices a dead idle connection only after the kernel's two hours: a connection attempt gives up
+# after 10 s, and a connection that stops answering is dropped within about a minute (keepalives).
+# The URL may say otherwise (``?connect_timeout=30``): its values are kept.
+POSTGRESQL_TIMEOUTS = {"connect_timeout": 10, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+
+
+def _postgresql_timeouts(url: str) -> dict[str, int]:
+    given = make_url(url).query
+    return {name: value for name, value in POSTGRESQL_TIMEOUTS.items() if name not in given}
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

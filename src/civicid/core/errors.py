@@ -8,6 +8,7 @@ them once; domain code raises and never catches to re-format.
 
 from __future__ import annotations
 
+import traceback
 from typing import Any, ClassVar
 
 
@@ -52,3 +53,21 @@ class Forbidden(CivicIDError):
     code = "forbidden"
     title = "Not allowed for this role"
     status = 403
+
+
+class DatabaseUnavailable(CivicIDError):
+    """The database cannot be opened or stopped answering: nothing was committed; try again later."""
+
+    code = "database_unavailable"
+    title = "The database is unavailable"
+    status = 503
+
+
+def described_for_log(error: BaseException) -> str:
+    """An exception as a log line may show it: its type and the code locations it passed, never its message.
+
+    Messages may carry personal data (a database error quotes its statement's parameters), which
+    never goes to logs (DESIGN.md decision 10).
+    """
+    frames = "; ".join(f"{f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(error.__traceback__))
+    return f"{type(error).__name__} at {frames}" if frames else type(error).__name__

@@ -17,7 +17,8 @@ import datetime as dt
 import os
 import random
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -42,6 +43,7 @@ from civicid.core.clock import Clock
 from civicid.core.database import Base, unit_of_work
 from civicid.core.errors import CivicIDError
 from civicid.core.lists import one_of, per_dialect
+from civicid.core.outage import is_outage
 from civicid.core.types import UTCDateTime, str_enum
 
 Handler = Callable[[Session, Clock, str], None]
@@ -279,7 +281,9 @@ def fail(*, sessions: sessionmaker[Session], clock: Clock, job: ClaimedJob, erro
     """Record a failed attempt in a transaction of its own: retry later, or give up."""
     with unit_of_work(sessions) as session:
         row = session.get(Job, job.id)
-        if row is None or row.worker != job.worker or row.attempts != job.attempt:
+        # Only a job this worker still holds: not one taken over, nor one whose completion did commit
+        # although the connection died before the commit was acknowledged (it would run twice).
+        if row is None or row.worker != job.worker or row.attempts != job.attempt or row.state != JobState.RUNNING:
             return
         row.last_error = error[:120]
         row.lease_until = None
@@ -289,6 +293,57 @@ def fail(*, sessions: sessionmaker[Session], clock: Clock, job: ClaimedJob, erro
         else:
             row.state = JobState.QUEUED
             row.run_after = clock.now() + backoff(row.attempts)
+
+
+# Give a held job back, ready at once: only one this worker still holds at the attempt it claimed.
+# ``b_refund`` is 1 for a job that never started (its attempt is given back), 0 for the one running,
+# whose ``b_error`` says why it stopped.
+_RELEASE = (
+    update(Job)
+    .where(
+        Job.id == bindparam("b_id"),
+        Job.worker == bindparam("b_worker"),
+        Job.attempts == bindparam("b_attempt"),
+        Job.state == JobState.RUNNING,
+    )
+    .values(
+        state=JobState.QUEUED,
+        attempts=Job.attempts - bindparam("b_refund", type_=Integer),
+        run_after=bindparam("now"),
+        lease_until=None,
+        worker=None,
+        last_error=func.coalesce(bindparam("b_error", type_=String), Job.last_error),
+    )
+)
+
+
+def release(
+    *, sessions: sessionmaker[Session], clock: Clock, running: list[ClaimedJob], waiting: list[ClaimedJob]
+) -> None:
+    """Give back the jobs of a batch cut short by a database outage, once the database answers again.
+
+    They are ready at once instead of waiting for their leases to expire. ``running`` were in
+    their handler's transaction when the database went away: that transaction rolled back, and
+    their attempt counts (a job that breaks the connection every time must still run out of
+    attempts). ``waiting`` never started and get their attempt back. A job another worker took
+    over, or one whose completion committed though its acknowledgement was lost, is left alone.
+    """
+    now = clock.now()
+    rows = [
+        {
+            "b_id": job.id,
+            "b_worker": job.worker,
+            "b_attempt": job.attempt,
+            "b_refund": refund,
+            "b_error": error,
+            "now": now,
+        }
+        for jobs, refund, error in ((running, 0, "database_unavailable"), (waiting, 1, None))
+        for job in jobs
+    ]
+    if rows:
+        with unit_of_work(sessions) as session:
+            session.connection().execute(_RELEASE, rows)
 
 
 # Jobs claimed per claim transaction: fewer transactions, while a batch stays well inside its lease.
@@ -317,18 +372,28 @@ class Worker:
         self.name = name or worker_name()
         self.lease = lease
         self.max_attempts = max_attempts
+        # The (running, waiting) jobs of a batch an outage cut short, until they are given back.
+        self._stranded: tuple[list[ClaimedJob], list[ClaimedJob]] | None = None
 
     def run_one(self) -> ClaimedJob | None:
         """Claim and run one job; returns it, or None when nothing is ready."""
+        self.release_stranded()
         job = claim(
             sessions=self.sessions, clock=self.clock, kinds=list(self.handlers), worker=self.name, lease=self.lease
         )
         if job is not None:
-            self.run_claimed(job)
+            with self._stranding_on_outage([job]) as started:
+                started.append(job)
+                self.run_claimed(job)
         return job
 
     def run_batch(self, limit: int = 20) -> int:
-        """Claim up to ``limit`` jobs in one transaction, then run each; returns how many ran."""
+        """Claim up to ``limit`` jobs in one transaction, then run each; returns how many ran.
+
+        A database outage stops the batch: the error goes to the caller, and the jobs not finished
+        are given back (:func:`release`) by the first call once the database answers again.
+        """
+        self.release_stranded()
         batch = claim_batch(
             sessions=self.sessions,
             clock=self.clock,
@@ -341,18 +406,42 @@ class Worker:
         by_kind: dict[str, list[ClaimedJob]] = {}
         for job in batch:
             by_kind.setdefault(job.kind, []).append(job)
-        for kind, jobs in by_kind.items():
-            if kind in self.batch_handlers and len(jobs) > 1 and self._run_set(kind, jobs):
-                continue
-            for job in jobs:
-                self.run_claimed(job)
+        with self._stranding_on_outage(batch) as started:
+            for kind, jobs in by_kind.items():
+                if kind in self.batch_handlers and len(jobs) > 1 and self._run_set(kind, jobs):
+                    started.extend(jobs)
+                    continue
+                for job in jobs:
+                    started.append(job)
+                    self.run_claimed(job)
         return len(batch)
+
+    @contextmanager
+    def _stranding_on_outage(self, batch: list[ClaimedJob]) -> Iterator[list[ClaimedJob]]:
+        """Note which of ``batch`` are unfinished when an outage ends it: the last started one was running."""
+        started: list[ClaimedJob] = []
+        try:
+            yield started
+        except Exception as exc:
+            if is_outage(exc):
+                running = started[-1:]
+                done = {job.id for job in started[:-1]}
+                waiting = [job for job in batch if job.id not in done and job not in running]
+                self._stranded = (running, waiting)
+            raise
+
+    def release_stranded(self) -> None:
+        """Give back the jobs an outage left this worker holding (a no-op when there are none)."""
+        if self._stranded is not None:
+            running, waiting = self._stranded
+            release(sessions=self.sessions, clock=self.clock, running=running, waiting=waiting)
+            self._stranded = None
 
     def _run_set(self, kind: str, jobs: list[ClaimedJob]) -> bool:
         """Run one kind's jobs set-based in one transaction; False (nothing kept) if it raised.
 
         The caller then runs each job alone, so that one failing subject is retried on its own and
-        the others go through.
+        the others go through; in an outage, the first of them meets it again and stops the batch.
         """
         try:
             with unit_of_work(self.sessions) as session:
@@ -363,7 +452,10 @@ class Worker:
         return True
 
     def run_claimed(self, job: ClaimedJob) -> None:
-        """Run the handler and complete the job in one transaction; record a failure for a retry."""
+        """Run the handler and complete the job in one transaction; record a failure for a retry.
+
+        A database outage is not the job's failure: it is raised to the caller (see :meth:`run_batch`).
+        """
         try:
             with unit_of_work(self.sessions) as session:
                 self.handlers[job.kind](session, self.clock, job.subject_id)
@@ -373,6 +465,8 @@ class Worker:
         except CivicIDError as exc:
             fail(sessions=self.sessions, clock=self.clock, job=job, error=exc.code, max_attempts=self.max_attempts)
         except Exception as exc:  # a bug in one job must not stop the worker: it is retried, then failed
+            if is_outage(exc):
+                raise
             fail(
                 sessions=self.sessions,
                 clock=self.clock,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from civicid.core import migrate
 from civicid.core.clock import Clock, SystemClock
 from civicid.core.database import make_engine, make_session_factory
-from civicid.core.errors import CivicIDError
+from civicid.core.errors import DatabaseUnavailable
 from civicid.core.settings import Settings
 
 
@@ -43,12 +43,6 @@ def open_database(settings: Settings, *, upgrade: bool = True) -> Database:
     if upgrade:
         migrate.upgrade(engine)
     return Database(engine=engine, sessions=make_session_factory(engine))
-
-
-class DatabaseUnavailable(CivicIDError):
-    code = "database_unavailable"
-    title = "The database cannot be opened"
-    status = 503
 
 
 def _first_line(error: BaseException | None) -> str:

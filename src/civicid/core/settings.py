@@ -1,15 +1,27 @@
-"""Settings, read from the environment with the ``CIVICID_`` prefix (pydantic-settings)."""
+"""Settings, read from the environment with the ``CIVICID_`` prefix (pydantic-settings).
+
+They are checked when read: a value that cannot work (a database URL that does not parse, names
+a database engine CivicID does not run on, or names no database) is refused at start-up in one
+line (:class:`InvalidSettings`), before anything connects or migrates.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from civicid.core.errors import CivicIDError
+
+ENV_PREFIX = "CIVICID_"
+DATABASE_URL_FORMS = "sqlite:///PATH or postgresql://USER@HOST/DATABASE"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CIVICID_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
     data_dir: Path = Field(default=Path("civicid-data"), description="Folder of the embedded database, keys and blobs.")
     database_url: str | None = Field(
@@ -36,10 +48,22 @@ class Settings(BaseSettings):
         """``CIVICID_AUDIT_WITNESS_FILE=`` means no witness file, not the current folder."""
         return None if value == "" else value
 
+    @field_validator("database_url")
+    @classmethod
+    def _usable_database_url(cls, value: str | None) -> str | None:
+        return checked_database_url(value) if value else None
+
     def resolved_database_url(self) -> str:
         if self.database_url:
-            return normalise_database_url(self.database_url)
+            return self.database_url
         return f"sqlite:///{(self.data_dir / 'civicid.sqlite3').resolve()}"
+
+
+class InvalidSettings(CivicIDError):
+    """A setting that cannot work; raised at start-up, so the CLI reports it (exit status 2)."""
+
+    code = "invalid_settings"
+    title = "A setting cannot be used"
 
 
 def normalise_database_url(url: str) -> str:
@@ -50,9 +74,58 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+# The drivers each supported database is run with ("" is the dialect's default: pysqlite for SQLite;
+# "civicid" is core/database.py's own pysqlite dialect), and how to name them to a person.
+_DRIVERS = {"sqlite": {"", "pysqlite", "civicid"}, "postgresql": {"psycopg"}}
+_DRIVER_NAMES = {"sqlite": "Python's sqlite3", "postgresql": "psycopg 3 (postgresql://…)"}
+
+
+def checked_database_url(value: str) -> str:
+    """``value`` normalised, or ``ValueError`` saying why it cannot work (never echoing it: it may hold a password).
+
+    SQLite needs a file (an in-memory database would vanish at exit, and each connection would see
+    its own); PostgreSQL needs a database name, without which libpq falls back to the user's name and
+    the server's ``postgres`` database would be migrated.
+    """
+    normalised = normalise_database_url(value.strip())
+    try:
+        url = make_url(normalised)
+    except (ArgumentError, ValueError):
+        raise ValueError(f"is not a database URL; expected {DATABASE_URL_FORMS}") from None
+    backend, _, driver = url.drivername.partition("+")
+    if backend not in _DRIVERS:
+        raise ValueError(
+            f"names the {backend!r} database, which CivicID does not run on; expected {DATABASE_URL_FORMS}"
+        )
+    if driver not in _DRIVERS[backend]:
+        raise ValueError(f"names the {driver!r} driver; CivicID reaches {backend} through {_DRIVER_NAMES[backend]}")
+    if backend == "sqlite" and url.database in (None, "", ":memory:"):
+        raise ValueError("names no database file (an in-memory database would be lost at exit): sqlite:///PATH")
+    if backend == "postgresql" and not _postgresql_database(url):
+        raise ValueError("names no database: add its name after the host, as in postgresql://USER@HOST/civicid")
+    return normalised
+
+
+def _postgresql_database(url: URL) -> str | None:
+    named = url.query.get("dbname")
+    return url.database or (named if isinstance(named, str) else None)
+
+
 def load_settings(data_dir: Path | None = None) -> Settings:
     """Settings from the environment, with ``--data DIR`` taking precedence when given."""
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        raise InvalidSettings(_first_problem(exc)) from None
     if data_dir is not None:
         settings = settings.model_copy(update={"data_dir": data_dir})
     return settings
+
+
+def _first_problem(error: ValidationError) -> str:
+    """The first problem as one line naming the variable, without the value (which may be a secret)."""
+    problem = error.errors(include_input=False, include_url=False)[0]
+    variable = ENV_PREFIX + "_".join(str(part) for part in problem["loc"]).upper()
+    cause = problem.get("ctx", {}).get("error")
+    # Our own checks' messages are written to follow the variable's name; pydantic's are not.
+    return f"{variable} {cause}" if isinstance(cause, ValueError) else f"{variable}: {problem['msg']}"

@@ -2,50 +2,87 @@
 
 Each round runs every ready pipeline job, then sends the SMS waiting in the outbox through the
 deployment's gateway, then signs a checkpoint of the audit chain if one is due. A round that found
-nothing to do waits before looking again.
+nothing to do waits before looking again. A round that failed (the database went away, most often)
+is logged and tried again after a bounded, jittered backoff, so that the loop outlives any outage
+and resumes by itself when the database answers (docs/decisions/0034-database-outages.md); what an
+outage cut short is given back then.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from civicid.core.audit_witness import checkpoint_and_export
-from civicid.core.errors import CivicIDError
+from civicid.core.errors import CivicIDError, described_for_log
+from civicid.core.jobs import backoff
+from civicid.core.outage import is_outage
 from civicid.core.runtime import Context
 from civicid.enrollment.runtime import build_worker, keystore_of
 from civicid.enrollment.tasks import Pipeline
-from civicid.notify.dispatcher import dispatch_pending
+from civicid.notify.dispatcher import Dispatcher
 from civicid.notify.ports import SmsGateway
+
+logger = logging.getLogger("civicid.worker")
+audit_logger = logging.getLogger("civicid.audit")
 
 IDLE_SECONDS = 1.0
 
-logger = logging.getLogger("civicid.audit")
+
+@dataclass(frozen=True)
+class Retry:
+    """How long the loop waits after failed rounds: full jitter on ``first``·2ⁿ, never beyond ``cap`` seconds."""
+
+    first: float = 0.5
+    cap: float = 30.0
+
+    def seconds(self, failures: int) -> float:
+        return backoff(failures - 1, base=self.first, cap=self.cap).total_seconds()
 
 
 class BackgroundWorker:
     """Runs rounds until stopped; one per process is enough (jobs are claimed with leases)."""
 
     def __init__(
-        self, context: Context, pipeline: Pipeline, gateway: SmsGateway, *, idle_seconds: float = IDLE_SECONDS
+        self,
+        context: Context,
+        pipeline: Pipeline,
+        gateway: SmsGateway,
+        *,
+        idle_seconds: float = IDLE_SECONDS,
+        retry: Retry | None = None,
     ) -> None:
         self.context = context
         self.idle_seconds = idle_seconds
+        self.retry = retry or Retry()
         self.worker = build_worker(context, pipeline)
         self.gateway = gateway
+        self.dispatcher = Dispatcher(sessions=context.database.sessions, clock=context.clock, gateway=gateway)
+        self.failures = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._audit_key: ec.EllipticCurvePrivateKey | None = None
         self._checkpoint_failure: str | None = None
 
     def round(self) -> int:
-        """One round: returns how many jobs ran and SMS were sent."""
-        ran = self.worker.run_until_idle()
-        sent = dispatch_pending(sessions=self.context.database.sessions, clock=self.context.clock, gateway=self.gateway)
+        """One round: returns how many jobs ran and SMS were sent.
+
+        The outbox is served even when the pipeline failed, and the other way round; the first
+        failure is raised once both had their turn.
+        """
+        done, failure = 0, None
+        for part in (self.worker.run_until_idle, self.dispatcher.dispatch):
+            try:
+                done += part()
+            except Exception as exc:  # raised below, after the other part ran
+                failure = failure or exc
+        if failure is not None:
+            raise failure
         self.checkpoint()
-        return ran + sent
+        return done
 
     def checkpoint(self) -> None:
         """Sign the audit chain's head once ``CIVICID_AUDIT_CHECKPOINT_EVERY`` entries follow the last checkpoint.
@@ -70,15 +107,31 @@ class BackgroundWorker:
         except CivicIDError as exc:
             failure = f"{exc.detail} ({exc.code})"
             if failure != self._checkpoint_failure:
-                logger.error("audit checkpoint not written: %s", failure)
+                audit_logger.error("audit checkpoint not written: %s", failure)
             self._checkpoint_failure = failure
         else:
             self._checkpoint_failure = None
 
     def run(self) -> None:
         while not self._stop.is_set():
-            if self.round() == 0:
-                self._stop.wait(self.idle_seconds)
+            self._stop.wait(self.next_wait())
+
+    def next_wait(self) -> float:
+        """Run one round and say how long to wait before the next: none after work, longer after failures."""
+        try:
+            busy = self.round() > 0
+        except Exception as exc:  # the loop must outlive any failure; each is logged, then retried
+            self.failures += 1
+            wait = self.retry.seconds(self.failures)
+            if is_outage(exc):
+                logger.warning("database unavailable (%s); retrying in %.1f s", type(exc).__name__, wait)
+            else:
+                logger.error("worker round failed: %s; retrying in %.1f s", described_for_log(exc), wait)
+            return wait
+        if self.failures:
+            logger.warning("worker resumed after %d failed rounds", self.failures)
+            self.failures = 0
+        return 0.0 if busy else self.idle_seconds
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self.run, name="civicid-worker", daemon=True)

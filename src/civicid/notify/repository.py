@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Integer, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -67,6 +67,35 @@ def mark_sent(session: Session, notification_id: str, *, at: dt.datetime, messag
         .where(Notification.id == notification_id)
         .values(state=NotificationState.SENT, sent_at=at, gateway_message_id=message_id, last_error=None)
     )
+
+
+# Back in the queue, due at ``b_at``: a message still under the claim that leased it until ``b_lease``
+# with ``b_attempts`` counted (not one another dispatcher claimed since), less ``b_refund`` attempts.
+_REQUEUE = (
+    update(Notification)
+    .where(
+        Notification.id == bindparam("b_id"),
+        Notification.state == NotificationState.QUEUED,
+        Notification.attempts == bindparam("b_attempts"),
+        Notification.next_attempt_at == bindparam("b_lease"),
+    )
+    .values(attempts=Notification.attempts - bindparam("b_refund", type_=Integer), next_attempt_at=bindparam("b_at"))
+)
+
+
+def requeue_claimed(
+    session: Session, claimed: Sequence[tuple[str, int, int]], *, lease_until: dt.datetime, at: dt.datetime
+) -> None:
+    """Make claimed messages that were not sent due again at ``at``, instead of when their lease ends.
+
+    Each of ``claimed`` is (id, attempts after the claim, attempts to give back).
+    """
+    if claimed:
+        rows = [
+            {"b_id": i, "b_attempts": attempts, "b_refund": refund, "b_lease": lease_until, "b_at": at}
+            for i, attempts, refund in claimed
+        ]
+        session.connection().execute(_REQUEUE, rows)
 
 
 def mark_failed(

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import logging
 import secrets
-import traceback
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from civicid.core.errors import described_for_log
 from civicid.web.problems import problem_response, unexpected_error_response
 
 logger = logging.getLogger("civicid.web")
@@ -80,8 +80,7 @@ class EdgeMiddleware:
         try:
             await self.app(scope, receive, send_with_headers)
         except Exception as exc:
-            frames = "; ".join(f"{f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(exc.__traceback__))
-            logger.error("request %s failed: %s at %s", request_id, type(exc).__name__, frames)
+            logger.error("request %s failed: %s", request_id, described_for_log(exc))
             if started:
                 return  # Part of a response is out; the connection simply ends.
             await unexpected_error_response(Request(scope, receive))(scope, receive, send_with_headers)

@@ -2,9 +2,11 @@
 
 Every error leaves the server through here: domain errors (:class:`CivicIDError`) with their own
 code and status, payload validation (422, listing each field without echoing its value, which may be
-a password), unknown routes and methods, and, from ``web/middleware.py``, unexpected exceptions as a
-generic 500 that names only a request id. Paths under ``/api/`` get ``application/problem+json``;
-every other path gets an HTML page in the visitor's language.
+a password), unknown routes and methods, a database outage (503 ``database_unavailable`` with
+``Retry-After``: the request did not complete, and may be sent again), and, from
+``web/middleware.py``, unexpected exceptions as a generic 500 that names only a request id. Paths
+under ``/api/`` get ``application/problem+json``; every other path gets an HTML page in the
+visitor's language.
 """
 
 from __future__ import annotations
@@ -17,15 +19,22 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from civicid.core.errors import CivicIDError, NotAuthenticated
+from civicid.core.errors import CivicIDError, DatabaseUnavailable, NotAuthenticated
+from civicid.core.outage import is_outage
 from civicid.web.templating import render
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 API_PREFIX = "/api/"
 logger = logging.getLogger("civicid.web")
+
+# How long a client should wait before sending again a request refused in a database outage: long
+# enough not to hammer a database that is restarting, short enough for a blip to go unnoticed.
+RETRY_AFTER_S = 5
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type"}
 
@@ -79,12 +88,14 @@ def problem_response(
 ) -> Response:
     """The one place a failure becomes a response, as problem+json or as an error page."""
     if not is_api(request):
-        return render(
+        page = render(
             request,
             "error.html",
             {"status": status, "code": code, "title": title, "detail": detail, "request_id": request_id(request)},
             status_code=status,
         )
+        page.headers.update(headers or {})
+        return page
     body: dict[str, Any] = {**(extensions or {})}
     body.update(
         type=problem_type(code), title=title, status=status, detail=detail, instance=request.url.path, code=code
@@ -99,6 +110,8 @@ async def civicid_error_handler(request: Request, exc: Exception) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
+    if isinstance(exc, DatabaseUnavailable):
+        headers = {"Retry-After": str(RETRY_AFTER_S)}
     return problem_response(
         request,
         status=exc.status,
@@ -108,6 +121,20 @@ async def civicid_error_handler(request: Request, exc: Exception) -> Response:
         extensions=_jsonable(exc.extensions),
         headers=headers,
     )
+
+
+async def database_error_handler(request: Request, exc: Exception) -> Response:
+    """A database outage becomes :class:`DatabaseUnavailable` (503); any other database error is a bug.
+
+    The bug is raised on, to the edge middleware's generic 500. The outage is logged by its type
+    only: a driver's message may quote the statement's parameters.
+    """
+    if not is_outage(exc):
+        raise exc
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc
+    logger.warning("request %s: database unavailable (%s)", request_id(request), type(cause).__name__)
+    unavailable = DatabaseUnavailable("the database is not answering; send the request again shortly")
+    return await civicid_error_handler(request, unavailable)
 
 
 async def http_error_handler(request: Request, exc: Exception) -> Response:
@@ -187,6 +214,7 @@ _DESCRIPTIONS = {
     409: "Conflicts with the current state",
     422: "The payload is not valid",
     429: "Too many attempts",
+    503: "The database is unavailable; send the request again after Retry-After seconds",
 }
 
 
@@ -194,3 +222,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(CivicIDError, civicid_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(DBAPIError, database_error_handler)
+    app.add_exception_handler(PoolTimeout, database_error_handler)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from civicid import __version__
+from civicid.core.errors import DatabaseUnavailable
+from civicid.core.outage import database_answers
 from civicid.web import staff_service
 from civicid.web.auth import LoggedIn, login
 from civicid.web.deps import SESSION_COOKIE, AppContext, DbSession, session_token
@@ -51,6 +53,13 @@ def logout_route(request: Request, context: AppContext, session: DbSession) -> R
     return response
 
 
-@router.get("/health", tags=["health"])
-def health() -> Health:
-    return Health(status="ok", version=__version__)
+@router.get("/health", tags=["health"], responses=problem_responses(503))
+def health(context: AppContext) -> Health:
+    """Whether the server and its database answer: 503 ``database_unavailable`` when the database does not.
+
+    One trivial read on a pooled connection and no transaction (:func:`database_answers`), so a
+    load balancer may ask every second.
+    """
+    if not database_answers(context.database.engine):
+        raise DatabaseUnavailable("the database is not answering", database="unavailable", version=__version__)
+    return Health(status="ok", version=__version__, database="ok")

@@ -34,5 +34,6 @@ class StaffRead(BaseModel):
 
 
 class Health(BaseModel):
-    status: str
+    status: str = Field(description="ok: the server answers, and so does its database.")
     version: str
+    database: str = Field(description="ok; when the database does not answer, health is a 503 problem instead.")

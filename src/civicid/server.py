@@ -13,6 +13,7 @@ from pathlib import Path
 import typer
 import uvicorn
 
+from civicid.accounts import tasks as accounts_tasks
 from civicid.app import create_app
 from civicid.core.console import DataOption, command_clock, command_context, console, tell
 from civicid.core.runtime import Context
@@ -30,7 +31,8 @@ OnceOption = typer.Option(False, "--once", help="Run what is ready, then exit (i
 
 def background_worker(context: Context, plugins: Plugins) -> BackgroundWorker:
     """The pipeline and SMS worker of a deployment, with its chosen extractors and carrier."""
-    return BackgroundWorker(context, build_pipeline(context, plugins.extractors()), plugins.sms_gateway(context.clock))
+    pipeline = build_pipeline(context, plugins.extractors())
+    return BackgroundWorker(context, pipeline, plugins.sms_gateway(context.clock), handlers=accounts_tasks.HANDLERS)
 
 
 def run_server(context: Context, *, host: str, port: int, worker: bool = True) -> None:

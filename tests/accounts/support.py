@@ -10,7 +10,8 @@ from typing import Any, TypeVar
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy.orm import Session
 
-from civicid.accounts import activation
+from civicid.accounts import activation, login
+from civicid.accounts.challenges import issue_challenge
 from civicid.accounts.devices import make_proof
 from civicid.accounts.errors import RECORDED_REFUSALS
 from civicid.accounts.hashing import FAST
@@ -67,7 +68,12 @@ class Phone:
         return dict(public_jwk(self.key))
 
     def proof(self, purpose: str = "login") -> str:
-        return make_proof(self.key, purpose=purpose, id_number=self.person.id_number, clock=self.context.clock)
+        """A device proof answering a fresh challenge, as the app makes one before each login or binding."""
+        with unit_of_work(self.context.database.sessions) as session:
+            nonce = issue_challenge(session=session, clock=self.context.clock)
+        return make_proof(
+            self.key, purpose=purpose, id_number=self.person.id_number, nonce=nonce, clock=self.context.clock
+        )
 
     def request_code(self) -> str:
         with unit_of_work(self.context.database.sessions) as session:
@@ -109,6 +115,30 @@ class Phone:
                 on_arrival=ARRIVAL,
                 hasher=FAST,
                 **arguments,
+            )
+
+    def log_in(self, password: str = PASSWORD, proof: str | None = None) -> login.HolderLogin | CivicIDError:
+        """Log in from this phone as the app does (a fresh proof unless one is given); a refusal is returned."""
+        return attempt(
+            self.context,
+            lambda session: login.login(
+                session=session,
+                clock=self.context.clock,
+                id_number=self.person.id_number,
+                password=password,
+                device_proof=proof or self.proof(),
+                on_arrival=ARRIVAL,
+                hasher=FAST,
+            ),
+        )
+
+    def session(self) -> login.Holder:
+        """A logged-in holder on this phone (the login must succeed)."""
+        done = self.log_in()
+        assert isinstance(done, login.HolderLogin), done
+        with unit_of_work(self.context.database.sessions) as session:
+            return login.resolve_session(
+                session=session, clock=self.context.clock, token=done.token, device_id=done.device_id
             )
 
     def activate(self) -> activation.Activated:

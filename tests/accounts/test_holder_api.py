@@ -10,6 +10,7 @@ from httpx import ASGITransport, AsyncClient
 from tests.factories import MakePerson
 
 from civicid.accounts import service
+from civicid.accounts.devices import make_proof
 from civicid.accounts.hashing import FAST
 from civicid.app import create_app
 from civicid.core.audit import SYSTEM
@@ -188,3 +189,93 @@ async def test_a_new_phone_is_bound_with_an_sms_code_and_the_old_one_loses_its_s
     stale = {"Authorization": f"Bearer {old['token']}", "CivicID-Device": old["device_id"]}
     _problem(await client.get("/api/v1/accounts/me/wallet", headers=stale), 401, "holder_session_invalid")
     _problem(await _login(client, phone), 403, "device_not_bound")
+
+
+async def _session_headers(client: AsyncClient, phone: Phone) -> dict[str, str]:
+    await _activate(client, phone)
+    session = (await _login(client, phone)).json()
+    return {"Authorization": f"Bearer {session['token']}", "CivicID-Device": session["device_id"]}
+
+
+async def test_the_security_questions_are_a_documented_list(client: AsyncClient) -> None:
+    response = await client.get("/api/v1/accounts/security-questions")
+    assert response.status_code == 200
+    questions = response.json()
+    assert {"first_school", "mother_village"} <= {q["id"] for q in questions}
+    assert all(q["vi"] and q["en"] for q in questions)
+
+
+async def test_a_login_proof_answers_a_challenge_from_the_server_once(client: AsyncClient, phone: Phone) -> None:
+    await _activate(client, phone)
+    challenge = (await client.post("/api/v1/accounts/challenge")).json()
+    assert challenge["expires_in_seconds"] == 120
+    proof = make_proof(
+        phone.key,
+        purpose="login",
+        id_number=phone.person.id_number,
+        nonce=challenge["nonce"],
+        clock=phone.context.clock,
+    )
+    body = {"id_number": phone.person.id_number, "password": PASSWORD, "device_proof": proof}
+    assert (await client.post("/api/v1/accounts/login", json=body)).status_code == 200
+    _problem(await client.post("/api/v1/accounts/login", json=body), 401, "invalid_device_proof")
+
+
+async def test_the_holder_sees_the_account_with_a_masked_phone_and_logs_out(client: AsyncClient, phone: Phone) -> None:
+    headers = await _session_headers(client, phone)
+    me = (await client.get("/api/v1/accounts/me", headers=headers)).json()
+    assert (me["status"], me["level"], me["phone"]) == ("active", 2, "*******678")
+    assert (await client.post("/api/v1/accounts/me/logout", headers=headers)).status_code == 204
+    _problem(await client.get("/api/v1/accounts/me", headers=headers), 401, "holder_session_invalid")
+
+
+async def test_logging_out_everywhere_needs_the_passcode(client: AsyncClient, phone: Phone) -> None:
+    headers = await _session_headers(client, phone)
+    other = (await _login(client, phone)).json()
+    other_headers = {"Authorization": f"Bearer {other['token']}", "CivicID-Device": other["device_id"]}
+    wrong = await client.post("/api/v1/accounts/me/logout-everywhere", headers=headers, json={"passcode": "111111"})
+    _problem(wrong, 403, "invalid_passcode")
+    done = await client.post("/api/v1/accounts/me/logout-everywhere", headers=headers, json={"passcode": PASSCODE})
+    assert done.status_code == 204
+    _problem(await client.get("/api/v1/accounts/me", headers=other_headers), 401, "holder_session_invalid")
+
+
+async def test_self_lock_then_unlock_from_a_browser(client: AsyncClient, phone: Phone) -> None:
+    headers = await _session_headers(client, phone)
+    locked = await client.post("/api/v1/accounts/me/lock", headers=headers, json={"passcode": PASSCODE})
+    assert locked.json() == {"status": "locked", "grounds": ["holder"]}
+    refused = await _login(client, phone)
+    _problem(refused, 423, "account_locked")
+    assert refused.json()["grounds"] == ["holder"]
+    credentials = {"id_number": phone.person.id_number, "password": PASSWORD}
+    assert (await client.post("/api/v1/accounts/unlock/code", json=credentials)).status_code == 202
+    code = codes_sent(phone.context, phone.account.id)[0]
+    unlocked = await client.post("/api/v1/accounts/unlock", json={**credentials, "code": code, "passcode": PASSCODE})
+    assert unlocked.json() == {"status": "active", "grounds": []}
+    assert (await _login(client, phone)).status_code == 200
+
+
+async def test_a_lost_phone_locks_from_any_browser(client: AsyncClient, phone: Phone) -> None:
+    await _session_headers(client, phone)
+    credentials = {"id_number": phone.person.id_number, "password": PASSWORD}
+    assert (await client.post("/api/v1/accounts/lost-phone/code", json=credentials)).status_code == 202
+    code = codes_sent(phone.context, phone.account.id)[0]
+    done = await client.post("/api/v1/accounts/lost-phone/lock", json={**credentials, "code": code})
+    assert done.json()["status"] == "locked"
+    wrong = await client.post("/api/v1/accounts/lost-phone/code", json={**credentials, "password": "Sai-mat-khau-1"})
+    _problem(wrong, 401, "invalid_credentials")
+
+
+async def test_the_history_lists_the_logins_newest_first(client: AsyncClient, phone: Phone) -> None:
+    headers = await _session_headers(client, phone)
+    page = (await client.get("/api/v1/accounts/me/history", headers=headers)).json()
+    assert page["entries"][0]["action"] == "account.login"
+    assert "account.activate" in [e["action"] for e in page["entries"]]
+    assert page["next_before"] is None
+    devices = (await client.get("/api/v1/accounts/me/devices", headers=headers)).json()
+    assert devices[0]["current"] is True
+
+
+async def test_get_on_a_post_only_route_is_405_not_a_person(client: AsyncClient) -> None:
+    response = await client.get("/api/v1/accounts/login")
+    assert response.status_code == 405

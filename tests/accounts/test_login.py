@@ -25,7 +25,7 @@ from civicid.core.database import unit_of_work
 from civicid.core.errors import CivicIDError
 from civicid.core.runtime import Context
 
-from .support import ARRIVAL, PASSWORD, Phone, attempt, codes_sent, issue
+from .support import PASSWORD, Phone, attempt, codes_sent, issue
 
 
 @pytest.fixture
@@ -37,18 +37,7 @@ def phone(context: Context, make_person: MakePerson) -> Phone:
 
 
 def _login(phone: Phone, password: str = PASSWORD, proof: str | None = None) -> login.HolderLogin | CivicIDError:
-    return attempt(
-        phone.context,
-        lambda session: login.login(
-            session=session,
-            clock=phone.context.clock,
-            id_number=phone.person.id_number,
-            password=password,
-            device_proof=proof or phone.proof(),
-            on_arrival=ARRIVAL,
-            hasher=FAST,
-        ),
-    )
+    return phone.log_in(password, proof)
 
 
 def _resolve(context: Context, token: str, device_id: str) -> login.Holder:

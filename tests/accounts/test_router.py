@@ -45,19 +45,19 @@ async def test_get_account(client: AsyncClient, context: Context, make_person: M
             source="application:A1",
         )
     await login(client, "operator.test")
-    response = await client.get(f"/api/v1/accounts/{person.id}")
+    response = await client.get(f"/api/v1/accounts/persons/{person.id}")
     assert response.status_code == 200
     assert response.json()["id"] == account.id
     assert response.json()["status"] == "pending_activation"
 
     await login(client, "elsewhere.test")
-    assert (await client.get(f"/api/v1/accounts/{person.id}")).status_code == 404
+    assert (await client.get(f"/api/v1/accounts/persons/{person.id}")).status_code == 404
 
 
 async def test_no_account_is_404(client: AsyncClient, make_person: MakePerson) -> None:
     person = make_person()
     await login(client, "operator.test")
-    response = await client.get(f"/api/v1/accounts/{person.id}")
+    response = await client.get(f"/api/v1/accounts/persons/{person.id}")
     assert response.status_code == 404
     assert response.json()["code"] == "account_not_found"
 
@@ -65,6 +65,6 @@ async def test_no_account_is_404(client: AsyncClient, make_person: MakePerson) -
 async def test_committee_is_forbidden(client: AsyncClient, make_person: MakePerson) -> None:
     person = make_person()
     await login(client, "committee.test")
-    response = await client.get(f"/api/v1/accounts/{person.id}")
+    response = await client.get(f"/api/v1/accounts/persons/{person.id}")
     assert response.status_code == 403
     assert response.headers["content-type"].startswith("application/problem+json")

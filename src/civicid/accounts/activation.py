@@ -38,6 +38,7 @@ from civicid.accounts.models import (
     EidAccount,
 )
 from civicid.accounts.ports import Arrival, HolderArrival
+from civicid.accounts.questions import checked_question
 from civicid.accounts.service import audit_account
 from civicid.core import audit
 from civicid.core.audit import Actor
@@ -45,7 +46,6 @@ from civicid.core.clock import Clock
 from civicid.country.phone import normalise_phone
 
 PUBLIC = Actor("public", "-")
-QUESTION_MAX = 40
 SECURITY_QUESTIONS = 2
 
 
@@ -187,12 +187,7 @@ def _pending(session: Session, id_number: str, phone: str) -> EidAccount | None:
 def _checked_answers(answers: Sequence[SecurityAnswer]) -> list[tuple[str, str]]:
     if len(answers) != SECURITY_QUESTIONS:
         raise InvalidHolderInput(f"exactly {SECURITY_QUESTIONS} security questions are answered", field="answers")
-    checked = []
-    for answer in answers:
-        question = answer.question.strip()
-        if not question or len(question) > QUESTION_MAX:
-            raise InvalidHolderInput(f"a question id has 1 to {QUESTION_MAX} characters", field="answers")
-        checked.append((question, normalise_answer(answer.answer)))
+    checked = [(checked_question(a.question.strip()), normalise_answer(a.answer)) for a in answers]
     if checked[0][0] == checked[1][0]:
         raise InvalidHolderInput("the two security questions must differ", field="answers")
     return checked

@@ -28,7 +28,12 @@ MAX_ATTEMPTS = 5
 SEND_WINDOW = dt.timedelta(hours=1)
 MAX_SENDS = 5
 TICKET_LIFETIME = dt.timedelta(minutes=15)
-TEMPLATES = {CodePurpose.ACTIVATION: "activation_code", CodePurpose.NEW_DEVICE: "new_device_code"}
+TEMPLATES = {
+    CodePurpose.ACTIVATION: "activation_code",
+    CodePurpose.NEW_DEVICE: "new_device_code",
+    CodePurpose.LOST_PHONE: "lost_phone_code",
+    CodePurpose.UNLOCK: "unlock_code",
+}
 
 
 def send_code(session: Session, clock: Clock, account: EidAccount, purpose: CodePurpose, hasher: SecretHasher) -> bool:

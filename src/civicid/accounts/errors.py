@@ -59,12 +59,52 @@ class HolderSessionInvalid(NotAuthenticated):
     title = "The session is unknown, expired or belongs to another device"
 
 
-RECORDED_REFUSALS = (InvalidCode, InvalidHolderCredentials, LoginLocked, DeviceNotBound, InvalidDeviceProof)
-"""Refusals whose counters and audit entries must outlive the refused request: the edge commits, then raises."""
-
-
 class InvalidHolderInput(InvalidInput):
     """A password, passcode, answer or device key that the rules do not accept (the value is never echoed)."""
 
     code = "invalid_holder_input"
     title = "The value does not meet the account's rules"
+
+
+class InvalidPasscode(Forbidden):
+    """A wrong passcode: counted, recorded, then raised (five in a row lock the passcode for a while)."""
+
+    code = "invalid_passcode"
+    title = "The passcode is wrong"
+
+
+class PasscodeLocked(CivicIDError):
+    code = "passcode_locked"
+    title = "Too many wrong passcodes: log in again after a while"
+    status = 423
+
+
+class AccountLocked(CivicIDError):
+    """The account is locked on some ground: it cannot log in or show documents until no ground remains."""
+
+    code = "account_locked"
+    title = "The e-ID account is locked"
+    status = 423
+
+
+class LockNotFound(NotFound):
+    code = "lock_not_found"
+    title = "No such lock on this account"
+
+
+class LockNotLiftable(Conflict):
+    code = "lock_not_liftable"
+    title = "This lock is lifted already, or only its own ground can lift it"
+
+
+RECORDED_REFUSALS = (
+    InvalidCode,
+    InvalidHolderCredentials,
+    LoginLocked,
+    DeviceNotBound,
+    InvalidDeviceProof,
+    InvalidPasscode,
+    PasscodeLocked,
+    AccountLocked,
+)
+"""Refusals whose counters and audit entries must outlive the refused request: the edge commits, then raises."""

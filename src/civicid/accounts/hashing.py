@@ -110,3 +110,8 @@ def normalise_answer(answer: str) -> str:
     if not text or len(text) > ANSWER_MAX:
         raise InvalidHolderInput(f"each security answer must have 1 to {ANSWER_MAX} characters", field="answers")
     return text
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """A phone number as the app shows it to its holder: the last three digits (``*******678``)."""
+    return None if phone is None else "*" * (len(phone) - 3) + phone[-3:]

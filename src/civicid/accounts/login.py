@@ -25,6 +25,7 @@ from civicid.accounts import codes, repository
 from civicid.accounts.activation import PUBLIC, CodeRequested, arrive, holder_actor
 from civicid.accounts.devices import BIND, LOGIN, device_key, proof_device_id, verify_proof
 from civicid.accounts.errors import (
+    AccountLocked,
     DeviceNotBound,
     HolderSessionInvalid,
     InvalidDeviceProof,
@@ -32,6 +33,7 @@ from civicid.accounts.errors import (
     LoginLocked,
 )
 from civicid.accounts.hashing import PRODUCTION, SecretHasher, new_token, token_digest
+from civicid.accounts.locks import active_grounds
 from civicid.accounts.models import AccountCredential, AccountDevice, AccountStatus, CodePurpose, EidAccount
 from civicid.accounts.models import HolderSession as HolderSessionRow
 from civicid.accounts.ports import HolderArrival
@@ -59,6 +61,7 @@ class Holder:
     account_id: str
     person_id: int
     device_id: str
+    session_expires_at: dt.datetime
 
 
 def login(
@@ -71,14 +74,26 @@ def login(
     on_arrival: HolderArrival,
     hasher: SecretHasher = PRODUCTION,
 ) -> HolderLogin:
-    """A session on the bound device; documents requested since the last visit are put to their agencies."""
-    account, _ = _check_password(session, clock, id_number, password, hasher)
+    """A session on the bound device; documents requested since the last visit are put to their agencies.
+
+    A locked account is refused (:class:`AccountLocked`, with its grounds) once the password is right:
+    only the holder learns that it is locked, and why.
+    """
+    account, _ = check_password(session=session, clock=clock, id_number=id_number, password=password, hasher=hasher)
+    refuse_if_locked(session, clock, account)
     device = repository.get_device(session, account.id)
     if device is None or proof_device_id(device_proof) != device.device_id:
         audit_account(session, clock, PUBLIC, "account.login_refuse", account, {"reason": "device_not_bound"})
         raise DeviceNotBound("this device is not the account's bound device")
     try:
-        verify_proof(device_proof, load_public_jwk(device.public_jwk), purpose=LOGIN, id_number=id_number, clock=clock)
+        verify_proof(
+            device_proof,
+            load_public_jwk(device.public_jwk),
+            purpose=LOGIN,
+            id_number=id_number,
+            session=session,
+            clock=clock,
+        )
     except InvalidDeviceProof:
         audit_account(session, clock, PUBLIC, "account.login_refuse", account, {"reason": "device_proof"})
         raise
@@ -90,7 +105,8 @@ def request_device_code(
     *, session: Session, clock: Clock, id_number: str, password: str, hasher: SecretHasher = PRODUCTION
 ) -> CodeRequested:
     """Send a code for binding a new device to the account's phone, once the password is right."""
-    account, _ = _check_password(session, clock, id_number, password, hasher)
+    account, _ = check_password(session=session, clock=clock, id_number=id_number, password=password, hasher=hasher)
+    refuse_if_locked(session, clock, account)
     sent = codes.send_code(session, clock, account, CodePurpose.NEW_DEVICE, hasher)
     audit_account(session, clock, holder_actor(account.id), "account.device_code_request", account, {"sent": sent})
     return CodeRequested()
@@ -108,9 +124,10 @@ def bind_new_device(
     hasher: SecretHasher = PRODUCTION,
 ) -> HolderLogin:
     """Bind the device whose key signed ``device_proof``; the old device is unbound and its sessions end."""
-    account, _ = _check_password(session, clock, id_number, password, hasher)
+    account, _ = check_password(session=session, clock=clock, id_number=id_number, password=password, hasher=hasher)
+    refuse_if_locked(session, clock, account)
     device_id, jwk, key = device_key(device_public_jwk)
-    verify_proof(device_proof, key, purpose=BIND, id_number=id_number, clock=clock)
+    verify_proof(device_proof, key, purpose=BIND, id_number=id_number, session=session, clock=clock)
     codes.check_code(session, clock, account, CodePurpose.NEW_DEVICE, code, hasher)
     device = repository.get_device(session, account.id)
     old = None if device is None else device.device_id
@@ -135,14 +152,40 @@ def resolve_session(*, session: Session, clock: Clock, token: str, device_id: st
         raise HolderSessionInvalid("the account is not active")
     if device.device_id != device_id:
         raise HolderSessionInvalid("the device is no longer bound to the account")
-    return Holder(account.id, account.person_id, device_id)
+    return Holder(account.id, account.person_id, device_id, row.expires_at)
 
 
-def _check_password(
-    session: Session, clock: Clock, id_number: str, password: str, hasher: SecretHasher
+def logout(*, session: Session, clock: Clock, holder: Holder, token: str, everywhere: bool = False) -> None:
+    """End this session, or every session of the account (on every device)."""
+    account = repository.get_account(session, holder.account_id)
+    assert account is not None  # noqa: S101 - the session resolved to it
+    if everywhere:
+        repository.end_sessions(session, account.id)
+    else:
+        repository.end_session(session, token_digest(token))
+    action = "account.logout_everywhere" if everywhere else "account.logout"
+    audit_account(session, clock, holder_actor(account.id), action, account, {"device_id": holder.device_id})
+
+
+def refuse_if_locked(session: Session, clock: Clock, account: EidAccount) -> None:
+    """:class:`AccountLocked` with the account's grounds, audited, if any lock stands."""
+    if account.status is not AccountStatus.LOCKED:
+        return
+    grounds = sorted(g.value for g in active_grounds(session=session, account_id=account.id))
+    audit_account(session, clock, PUBLIC, "account.login_refuse", account, {"reason": "locked"})
+    raise AccountLocked("the e-ID account is locked", grounds=grounds)
+
+
+def check_password(
+    *, session: Session, clock: Clock, id_number: str, password: str, hasher: SecretHasher = PRODUCTION
 ) -> tuple[EidAccount, AccountCredential]:
+    """The activated account (active or locked) of ``id_number`` if ``password`` is its password.
+
+    Wrong passwords count: :data:`MAX_FAILED_LOGINS` in a row lock login for :data:`LOCKOUT`. A wrong
+    password and an unknown ID number get the same refusal after the same hashing work.
+    """
     now = clock.now()
-    account = repository.active_by_id_number(session, id_number) if id_number.isdigit() else None
+    account = repository.activated_by_id_number(session, id_number) if id_number.isdigit() else None
     credential = None if account is None else repository.get_credential(session, account.id)
     if account is not None and credential is not None and credential.login_locked_until is not None:
         if credential.login_locked_until > now:

@@ -44,6 +44,8 @@ class EidAccount(Base):
 class CodePurpose(StrEnum):
     ACTIVATION = "activation"  # the first binding of a device, after issue
     NEW_DEVICE = "new_device"  # moving the account to another phone; unbinds the old one
+    LOST_PHONE = "lost_phone"  # locking the account from any browser when the phone is lost
+    UNLOCK = "unlock"  # lifting the holder's own lock
 
 
 class AccountCode(Base):
@@ -83,6 +85,8 @@ class AccountCredential(Base):
     answer_2_hash: Mapped[str] = mapped_column(String(200))
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     login_locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    failed_passcodes: Mapped[int] = mapped_column(Integer, default=0)
+    passcode_locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     set_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
@@ -108,3 +112,53 @@ class HolderSession(Base):
     device_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class AccountChallenge(Base):
+    """A single-use nonce the server handed out for one device proof (``devices.py``); only its SHA-256 is kept.
+
+    A proof that answers no live challenge, or one already answered, is refused: a captured proof
+    cannot be replayed, not even within its two minutes.
+    """
+
+    __tablename__ = "account_challenge"
+
+    nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class LockGround(StrEnum):
+    """Why an account is locked (Decree 69/2024 art. 15; research/vneid.md §1.10)."""
+
+    HOLDER = "holder"  # the holder asked, in the app (passcode) or because the phone was lost
+    TK03 = "tk03"  # the holder asked in person at the commune police, on form TK03
+    BREACH = "breach"  # a breach of the app's terms, decided by the police
+    AUTHORITY = "authority"  # a competent authority's request, decided by the head of police
+    DEATH = "death"  # the registry records the holder's death
+    CARD_INVALID = "card_invalid"  # the holder's ID card was revoked or has expired
+
+
+#: Grounds the registry decides: placed and lifted by the records themselves, never by a person.
+AUTOMATIC_GROUNDS = frozenset({LockGround.DEATH, LockGround.CARD_INVALID})
+#: Grounds an officer places on form TK03 or by decision, and a supervisor lifts.
+OFFICER_GROUNDS = frozenset({LockGround.TK03, LockGround.BREACH, LockGround.AUTHORITY})
+
+
+class AccountLock(Base):
+    """One ground for which an account is locked; the account is locked while any of its locks is unlifted.
+
+    Rows are never deleted: the locks and their lifting are the account's locking history.
+    """
+
+    __tablename__ = "account_lock"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("eid_account.id"), index=True)
+    ground: Mapped[LockGround] = mapped_column(str_enum(LockGround))
+    # A short reason in the officer's or the holder's words ("lost_phone", "TK03 no. 17/2026"); no personal data.
+    reason: Mapped[str] = mapped_column(String(200))
+    placed_by: Mapped[str] = mapped_column(String(100))
+    placed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    lifted_by: Mapped[str | None] = mapped_column(String(100))
+    lifted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    lift_reason: Mapped[str | None] = mapped_column(String(200))

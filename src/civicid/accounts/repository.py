@@ -46,8 +46,11 @@ def pending_by_pair(session: Session, id_number: str, phone: str) -> EidAccount 
     return session.scalars(query.with_for_update()).one_or_none()
 
 
-def active_by_id_number(session: Session, id_number: str) -> EidAccount | None:
-    query = select(EidAccount).where(EidAccount.id_number == id_number, EidAccount.status == AccountStatus.ACTIVE)
+def activated_by_id_number(session: Session, id_number: str) -> EidAccount | None:
+    """The account of this ID number that its holder activated (active now, or locked since), locked for update."""
+    query = select(EidAccount).where(
+        EidAccount.id_number == id_number, EidAccount.status.in_((AccountStatus.ACTIVE, AccountStatus.LOCKED))
+    )
     return session.scalars(query.with_for_update()).first()
 
 
@@ -79,3 +82,11 @@ def get_session(session: Session, token_hash: str) -> HolderSession | None:
 
 def end_sessions(session: Session, account_id: str) -> None:
     session.execute(delete(HolderSession).where(HolderSession.account_id == account_id))
+
+
+def end_session(session: Session, token_hash: str) -> None:
+    session.execute(delete(HolderSession).where(HolderSession.token_hash == token_hash))
+
+
+def unbind_device(session: Session, account_id: str) -> None:
+    session.execute(delete(AccountDevice).where(AccountDevice.account_id == account_id))

@@ -1,4 +1,5 @@
-"""The accounts' JSON API (``/api/v1/accounts``): staff reads, and the holder's activation, login and devices.
+"""The accounts' JSON API (``/api/v1/accounts``): the holder's activation, login, devices, locks and history,
+and the staff's reads and locks of a person's account (``/persons/{person_id}``).
 
 The holder's routes that can record a refusal (a wrong code, a wrong password) run their own unit of
 work and raise the refusal only after it committed, so the counters outlive the refused request;
@@ -8,16 +9,18 @@ they never also take the request's ``DbSession`` (web/auth.py says why).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from sqlalchemy.orm import Session
 
-from civicid.accounts import activation, login, service
+from civicid.accounts import activation, challenges, holder, locks, login, questions, service
 from civicid.accounts.codes import TICKET_LIFETIME
-from civicid.accounts.errors import RECORDED_REFUSALS
-from civicid.accounts.hashing import PRODUCTION, SecretHasher
-from civicid.accounts.models import AccountStatus
+from civicid.accounts.errors import RECORDED_REFUSALS, InvalidAccountInput, LockNotLiftable
+from civicid.accounts.hashing import PRODUCTION, SecretHasher, mask_phone
+from civicid.accounts.models import OFFICER_GROUNDS, AccountStatus, CodePurpose, LockGround
+from civicid.accounts.passcode import verify_passcode
 from civicid.accounts.ports import HolderArrival, nothing_on_arrival
 from civicid.accounts.schemas import (
     AccountRead,
@@ -25,17 +28,31 @@ from civicid.accounts.schemas import (
     ActivationCompleteIn,
     ActivationOut,
     ActivationVerifyIn,
+    ChallengeOut,
     CodeSent,
     DeviceBindIn,
     DeviceCodeIn,
+    DeviceRead,
+    HistoryEntryRead,
+    HistoryPage,
+    HolderAccountRead,
+    HolderCodeIn,
     HolderSessionOut,
+    LiftIn,
+    LockIn,
+    LockOut,
+    LockRead,
     LoginIn,
+    LostPhoneIn,
+    PasscodeIn,
+    SecurityQuestionRead,
     Ticket,
+    UnlockIn,
 )
 from civicid.core.database import unit_of_work
-from civicid.core.errors import CivicIDError
+from civicid.core.errors import CivicIDError, NotAuthenticated
 from civicid.registry import service as registry
-from civicid.web.deps import AppContext, DbSession
+from civicid.web.deps import AppContext, DbSession, session_token
 from civicid.web.problems import problem_responses
 from civicid.web.roles import Permission, commune_scope, require
 from civicid.web.staff import StaffAccount
@@ -185,8 +202,229 @@ def bind_device(body: DeviceBindIn, context: AppContext, hasher: Hasher) -> Hold
     return _session_out(done)
 
 
-@router.get("/{person_id}", responses=problem_responses(401, 403, 404))
-def get_account(person_id: int, context: AppContext, session: DbSession, principal: Reader) -> AccountRead:
+# The holder's own account (a session from login, on its device) ---------------------------------
+
+
+@dataclass(frozen=True)
+class HolderRequest:
+    """The holder a request speaks for, and the session token it came with."""
+
+    holder: login.Holder
+    token: str
+
+
+def current_holder(
+    context: AppContext,
+    token: Annotated[str | None, Depends(session_token)],
+    device: Annotated[str | None, Header(alias="CivicID-Device", max_length=64)] = None,
+) -> HolderRequest:
+    """The holder of ``Authorization: Bearer <token>`` on the device named by ``CivicID-Device``.
+
+    Resolved in a short transaction of its own, done before the route's: the routes that record a
+    refusal open theirs (``_recorded``), and on SQLite two write transactions at once would wait for
+    each other.
+    """
+    if not token or not device:
+        raise NotAuthenticated("a holder's session token and the device it was opened on are needed")
+    with unit_of_work(context.database.sessions) as session:
+        return HolderRequest(
+            login.resolve_session(session=session, clock=context.clock, token=token, device_id=device), token
+        )
+
+
+CurrentHolder = Annotated[HolderRequest, Depends(current_holder)]
+
+
+@router.get("/security-questions")
+def get_security_questions() -> list[SecurityQuestionRead]:
+    """The questions a holder chooses two of at activation; ``id`` is what activation sends."""
+    return [SecurityQuestionRead(id=q.id, vi=q.vi, en=q.en) for q in questions.OFFERED]
+
+
+@router.post("/challenge")
+def post_challenge(context: AppContext, session: DbSession) -> ChallengeOut:
+    """A single-use nonce that the next device proof (login, binding a device) must answer."""
+    nonce = challenges.issue_challenge(session=session, clock=context.clock)
+    return ChallengeOut(nonce=nonce, expires_in_seconds=int(challenges.CHALLENGE_LIFETIME.total_seconds()))
+
+
+@router.get("/me", responses=problem_responses(401))
+def get_me(request: CurrentHolder, session: DbSession) -> HolderAccountRead:
+    holder = request.holder
+    account = service.get_account(session=session, account_id=holder.account_id)
+    return HolderAccountRead(
+        account_id=account.id,
+        level=account.level,
+        status=account.status,
+        activated_at=account.activated_at,
+        phone=mask_phone(account.phone),
+        device_id=holder.device_id,
+        session_expires_at=holder.session_expires_at,
+    )
+
+
+@router.post("/me/logout", status_code=204, responses=problem_responses(401))
+def post_logout(request: CurrentHolder, context: AppContext, session: DbSession) -> None:
+    """End this session."""
+    login.logout(session=session, clock=context.clock, holder=request.holder, token=request.token)
+
+
+@router.post("/me/logout-everywhere", status_code=204, responses=problem_responses(401, 403, 422, 423))
+def post_logout_everywhere(body: PasscodeIn, request: CurrentHolder, context: AppContext, hasher: Hasher) -> None:
+    """End every session of the account, on every device; confirmed with the passcode."""
+    _recorded(
+        context,
+        lambda session: _confirmed_logout_everywhere(session, context, request, body.passcode, hasher),
+    )
+
+
+def _confirmed_logout_everywhere(
+    session: Session, context: AppContext, request: HolderRequest, passcode: str, hasher: SecretHasher
+) -> None:
+    verify_passcode(
+        session=session,
+        clock=context.clock,
+        account_id=request.holder.account_id,
+        passcode=passcode,
+        action="logout_everywhere",
+        hasher=hasher,
+    )
+    login.logout(session=session, clock=context.clock, holder=request.holder, token=request.token, everywhere=True)
+
+
+@router.post("/me/passcode/check", status_code=204, responses=problem_responses(401, 403, 422, 423))
+def post_passcode_check(body: PasscodeIn, request: CurrentHolder, context: AppContext, hasher: Hasher) -> None:
+    """Check the passcode before a sensitive step the app confirms locally; five wrong ones end the sessions."""
+    _recorded(
+        context,
+        lambda session: verify_passcode(
+            session=session,
+            clock=context.clock,
+            account_id=request.holder.account_id,
+            passcode=body.passcode,
+            action="check",
+            hasher=hasher,
+        ),
+    )
+
+
+@router.post("/me/lock", responses=problem_responses(401, 403, 422, 423))
+def post_lock(body: PasscodeIn, request: CurrentHolder, context: AppContext, hasher: Hasher) -> LockOut:
+    """Lock the account from the app, with the passcode; every session ends."""
+    _recorded(
+        context,
+        lambda session: holder.lock_self(
+            session=session, clock=context.clock, holder=request.holder, passcode=body.passcode, hasher=hasher
+        ),
+    )
+    return LockOut(status=AccountStatus.LOCKED, grounds=[LockGround.HOLDER.value])
+
+
+@router.get("/me/devices", responses=problem_responses(401))
+def get_devices(request: CurrentHolder, session: DbSession) -> list[DeviceRead]:
+    """The bound device first, then those bound before it."""
+    return [DeviceRead(**vars(d)) for d in holder.devices_of(session=session, holder=request.holder)]
+
+
+@router.get("/me/history", responses=problem_responses(401, 422))
+def get_history(
+    request: CurrentHolder,
+    context: AppContext,
+    session: DbSession,
+    before: Annotated[
+        int | None, Query(ge=1, le=2**62, description="The next page: the last page's next_before.")
+    ] = None,
+) -> HistoryPage:
+    """The account's usage history, newest first, five years back: reads of the record, logins, staff actions."""
+    entries = holder.usage_history(session=session, clock=context.clock, holder=request.holder, before_seq=before)
+    more = len(entries) == holder.HISTORY_PAGE
+    return HistoryPage(
+        entries=[HistoryEntryRead(**vars(e)) for e in entries], next_before=entries[-1].seq if more else None
+    )
+
+
+@router.get("/me/locks", responses=problem_responses(401))
+def get_my_locks(request: CurrentHolder, session: DbSession) -> list[LockRead]:
+    """The account's locking history, newest first."""
+    return [
+        LockRead(**lock.model_dump()) for lock in locks.locks_of(session=session, account_id=request.holder.account_id)
+    ]
+
+
+# From any browser, without the phone ----------------------------------------------------------------
+
+
+@router.post("/lost-phone/code", status_code=202, responses=problem_responses(401, 422, 423))
+def request_lost_phone_code(body: HolderCodeIn, context: AppContext, hasher: Hasher) -> CodeSent:
+    """ "I lost my phone": after the password, an SMS code to the account's number (a new SIM keeps it)."""
+    return _code(context, body, CodePurpose.LOST_PHONE, hasher)
+
+
+@router.post("/lost-phone/lock", responses=problem_responses(400, 401, 422, 423))
+def lock_lost_phone(body: LostPhoneIn, context: AppContext, hasher: Hasher) -> LockOut:
+    """Lock the account and unbind the lost phone, with the password and the SMS code."""
+    _recorded(
+        context,
+        lambda session: holder.lock_lost_phone(
+            session=session,
+            clock=context.clock,
+            id_number=body.id_number,
+            password=body.password,
+            code=body.code,
+            hasher=hasher,
+        ),
+    )
+    return LockOut(status=AccountStatus.LOCKED, grounds=[LockGround.HOLDER.value])
+
+
+@router.post("/unlock/code", status_code=202, responses=problem_responses(401, 422, 423))
+def request_unlock_code(body: HolderCodeIn, context: AppContext, hasher: Hasher) -> CodeSent:
+    """Lifting one's own lock starts with the password; an SMS code follows."""
+    return _code(context, body, CodePurpose.UNLOCK, hasher)
+
+
+@router.post("/unlock", responses=problem_responses(400, 401, 403, 409, 422, 423))
+def unlock(body: UnlockIn, context: AppContext, hasher: Hasher) -> LockOut:
+    """Lift the holder's own locks with password, passcode and SMS code; an officer's or the registry's stay."""
+    done = _recorded(
+        context,
+        lambda session: holder.unlock_self(
+            session=session,
+            clock=context.clock,
+            id_number=body.id_number,
+            password=body.password,
+            passcode=body.passcode,
+            code=body.code,
+            hasher=hasher,
+        ),
+    )
+    return LockOut(status=done.status, grounds=done.grounds_left)
+
+
+def _code(context: AppContext, body: HolderCodeIn, purpose: CodePurpose, hasher: SecretHasher) -> CodeSent:
+    sent = _recorded(
+        context,
+        lambda session: holder.request_code(
+            session=session,
+            clock=context.clock,
+            id_number=body.id_number,
+            password=body.password,
+            purpose=purpose,
+            hasher=hasher,
+        ),
+    )
+    return CodeSent(expires_in_seconds=sent.expires_in_seconds)
+
+
+# Staff: a person's account, its locks (form TK03 and decisions) -----------------------------------
+
+Locker = Annotated[StaffAccount, Depends(require(Permission.ACCOUNT_LOCK))]
+Unlocker = Annotated[StaffAccount, Depends(require(Permission.ACCOUNT_UNLOCK))]
+PersonId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.get("/persons/{person_id}", responses=problem_responses(401, 403, 404))
+def get_account(person_id: PersonId, context: AppContext, session: DbSession, principal: Reader) -> AccountRead:
     """A person's e-ID account. It is part of the person's record: the read is audited as one, and a
     person outside the staff member's commune is not found."""
     registry.get_person(
@@ -197,3 +435,74 @@ def get_account(person_id: int, context: AppContext, session: DbSession, princip
         commune_code=commune_scope(principal),
     )
     return service.get_account_by_person(session=session, person_id=person_id)
+
+
+@router.get("/persons/{person_id}/locks", responses=problem_responses(401, 403, 404))
+def get_locks(person_id: PersonId, context: AppContext, session: DbSession, principal: Reader) -> list[LockRead]:
+    """The locking history of a person's account."""
+    account = _visible_account(session, context, principal, person_id)
+    return [LockRead(**lock.model_dump()) for lock in locks.locks_of(session=session, account_id=account.id)]
+
+
+@router.post("/persons/{person_id}/locks", status_code=201, responses=problem_responses(401, 403, 404, 409, 422))
+def post_lock_by_officer(
+    person_id: PersonId, body: LockIn, context: AppContext, session: DbSession, principal: Locker
+) -> LockRead:
+    """Lock a person's account on form TK03 (the holder asked at the police), a breach, or an authority's request."""
+    account = _visible_account(session, context, principal, person_id)
+    ground = _officer_ground(body.ground)
+    lock = locks.place_lock(
+        session=session,
+        clock=context.clock,
+        actor=staff_actor(principal),
+        account_id=account.id,
+        ground=ground,
+        reason=body.reason,
+    )
+    return LockRead(**lock.model_dump())
+
+
+@router.post("/persons/{person_id}/locks/{lock_id}/lift", responses=problem_responses(401, 403, 404, 409, 422))
+def post_lift(
+    person_id: PersonId,
+    lock_id: Annotated[str, Path(max_length=36)],
+    body: LiftIn,
+    context: AppContext,
+    session: DbSession,
+    principal: Unlocker,
+) -> LockRead:
+    """A supervisor lifts an officer's lock; the account unlocks when no ground remains."""
+    account = _visible_account(session, context, principal, person_id)
+    current = {lock.id: lock for lock in locks.locks_of(session=session, account_id=account.id)}
+    if lock_id in current and current[lock_id].ground not in OFFICER_GROUNDS:
+        raise LockNotLiftable("only the holder lifts their own lock; the registry's lift with the record")
+    lock = locks.lift_lock(
+        session=session,
+        clock=context.clock,
+        actor=staff_actor(principal),
+        account_id=account.id,
+        lock_id=lock_id,
+        reason=body.reason,
+    )
+    return LockRead(**lock.model_dump())
+
+
+def _visible_account(session: Session, context: AppContext, principal: StaffAccount, person_id: int) -> AccountRead:
+    registry.get_person(
+        session=session,
+        clock=context.clock,
+        actor=staff_actor(principal),
+        person_id=person_id,
+        commune_code=commune_scope(principal),
+    )
+    return service.get_account_by_person(session=session, person_id=person_id)
+
+
+def _officer_ground(value: str) -> LockGround:
+    try:
+        ground = LockGround(value)
+    except ValueError:
+        ground = None
+    if ground not in OFFICER_GROUNDS:
+        raise InvalidAccountInput("an officer locks on tk03, breach or authority", field="ground")
+    return ground

@@ -94,3 +94,94 @@ class HolderSessionOut(BaseModel):
     account_id: str
     device_id: str
     expires_at: dt.datetime
+
+
+class SecurityQuestionRead(BaseModel):
+    id: str
+    vi: str
+    en: str
+
+
+class ChallengeOut(BaseModel):
+    """A single-use nonce for one device proof (``civicid-device-proof/2``)."""
+
+    nonce: str
+    expires_in_seconds: int
+
+
+class PasscodeIn(BaseModel):
+    passcode: str = Field(min_length=1, max_length=10)
+
+
+class HolderCodeIn(BaseModel):
+    """ID number and password: what a lost-phone lock or an unlock starts with, from any browser."""
+
+    id_number: str = Field(min_length=1, max_length=20)
+    password: str = _SECRET
+
+
+class LostPhoneIn(HolderCodeIn):
+    code: str = Field(min_length=1, max_length=10)
+
+
+class UnlockIn(LostPhoneIn):
+    passcode: str = Field(min_length=1, max_length=10)
+
+
+class LockOut(BaseModel):
+    status: AccountStatus
+    grounds: list[str]
+
+
+class LockRead(BaseModel):
+    """One lock of the account, with its ground and its lifting: the account's locking history."""
+
+    id: str
+    ground: str
+    reason: str
+    placed_by: str
+    placed_at: dt.datetime
+    lifted_by: str | None
+    lifted_at: dt.datetime | None
+    lift_reason: str | None
+
+
+class LockIn(BaseModel):
+    ground: str = Field(description="tk03 (the holder's form at the police), breach or authority.")
+    reason: str = Field(min_length=1, max_length=200, description="Form number or decision; no personal data.")
+
+
+class LiftIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class HolderAccountRead(BaseModel):
+    """The holder's own account, as the app shows it; the phone number is masked."""
+
+    account_id: str
+    level: int
+    status: AccountStatus
+    activated_at: dt.datetime | None
+    phone: str | None
+    device_id: str
+    session_expires_at: dt.datetime
+
+
+class DeviceRead(BaseModel):
+    device_id: str
+    bound_at: dt.datetime
+    current: bool
+
+
+class HistoryEntryRead(BaseModel):
+    seq: int
+    at: dt.datetime
+    action: str
+    actor_kind: str
+    actor: str
+    details: dict[str, Any]
+
+
+class HistoryPage(BaseModel):
+    entries: list[HistoryEntryRead]
+    next_before: int | None = Field(description="Pass as ?before= for the next (older) page; null at the end.")

@@ -267,6 +267,13 @@ def find_account_by_person(*, session: Session, person_id: int) -> AccountRead |
     return None if account is None else AccountRead.model_validate(account)
 
 
+def get_account(*, session: Session, account_id: str) -> AccountRead:
+    account = repository.get_account(session, account_id)
+    if account is None:
+        raise AccountNotFound("no such e-ID account")
+    return AccountRead.model_validate(account)
+
+
 def get_account_by_person(*, session: Session, person_id: int) -> AccountRead:
     account = find_account_by_person(session=session, person_id=person_id)
     if account is None:

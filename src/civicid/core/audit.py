@@ -336,6 +336,24 @@ def entries_for_subject(*, session: Session, subject_type: str, subject_id: str)
     ).all()
 
 
+def page_for_subject(
+    *,
+    session: Session,
+    subject_type: str,
+    subject_id: str,
+    since: dt.datetime,
+    before_seq: int | None = None,
+    limit: int = 50,
+) -> Sequence[AuditEntry]:
+    """One page of a record's history, newest first, from ``since`` on; the next page starts before the last seq."""
+    query = select(AuditEntry).where(
+        AuditEntry.subject_type == subject_type, AuditEntry.subject_id == subject_id, AuditEntry.at >= since
+    )
+    if before_seq is not None:
+        query = query.where(AuditEntry.seq < before_seq)
+    return session.scalars(query.order_by(AuditEntry.seq.desc()).limit(limit)).all()
+
+
 def count_entries(*, session: Session) -> int:
     return session.scalar(select(func.count()).select_from(AuditEntry)) or 0
 

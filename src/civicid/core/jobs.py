@@ -100,6 +100,21 @@ def enqueue(*, session: Session, clock: Clock, kind: str, subject_id: str, delay
     enqueue_many(session=session, clock=clock, kind=kind, subject_ids=[subject_id], delay=delay)
 
 
+def rearm(*, session: Session, clock: Clock, kind: str, subject_id: str) -> None:
+    """Ask for a job to run (again) for an event that can recur: a finished or failed one is queued anew.
+
+    Jobs are one per kind and subject (the pipeline's stages run once); an event-driven job, such as
+    "this person's standing changed", must run after every change. A job still queued already will
+    see the change; one running now is left to finish (it reads the state when it runs).
+    """
+    session.execute(
+        update(Job)
+        .where(Job.kind == kind, Job.subject_id == subject_id, Job.state.in_((JobState.DONE, JobState.FAILED)))
+        .values(state=JobState.QUEUED, attempts=0, run_after=clock.now(), finished_at=None, last_error=None)
+    )
+    enqueue(session=session, clock=clock, kind=kind, subject_id=subject_id)
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 

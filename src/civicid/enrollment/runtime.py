@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from civicid.biometrics.cipher import AesGcmTemplateCipher
 from civicid.biometrics.ports import Extractor
 from civicid.core.blobs import BlobStore
-from civicid.core.jobs import Worker
+from civicid.core.jobs import Handler, Worker
 from civicid.core.keystore import Keystore, master_key_from_environment
 from civicid.core.runtime import Context
 from civicid.enrollment.biometric_steps import EnrollmentBiometrics
@@ -27,11 +29,14 @@ def build_pipeline(context: Context, extractors: dict[str, Extractor]) -> Pipeli
     return Pipeline(blobs=blobs_of(context), server_key=keystore.sealing_key(), biometrics=biometrics)
 
 
-def build_worker(context: Context, pipeline: Pipeline, *, name: str | None = None) -> Worker:
+def build_worker(
+    context: Context, pipeline: Pipeline, *, name: str | None = None, handlers: Mapping[str, Handler] | None = None
+) -> Worker:
+    """The worker of the pipeline's jobs, and of the other capabilities' ``handlers`` the composition adds."""
     return Worker(
         sessions=context.database.sessions,
         clock=context.clock,
-        handlers=pipeline.handlers(),
+        handlers={**pipeline.handlers(), **(handlers or {})},
         batch_handlers=pipeline.batch_handlers(),
         name=name,
     )

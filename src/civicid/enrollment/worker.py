@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from civicid.core.audit_witness import checkpoint_and_export
 from civicid.core.errors import CivicIDError, described_for_log
-from civicid.core.jobs import backoff
+from civicid.core.jobs import Handler, backoff
 from civicid.core.outage import is_outage
 from civicid.core.runtime import Context
 from civicid.enrollment.runtime import build_worker, keystore_of
@@ -54,11 +55,12 @@ class BackgroundWorker:
         *,
         idle_seconds: float = IDLE_SECONDS,
         retry: Retry | None = None,
+        handlers: Mapping[str, Handler] | None = None,
     ) -> None:
         self.context = context
         self.idle_seconds = idle_seconds
         self.retry = retry or Retry()
-        self.worker = build_worker(context, pipeline)
+        self.worker = build_worker(context, pipeline, handlers=handlers)
         self.gateway = gateway
         self.dispatcher = Dispatcher(sessions=context.database.sessions, clock=context.clock, gateway=gateway)
         self.failures = 0

@@ -47,6 +47,16 @@ CATALOGUE: dict[str, Message] = {
         en="CivicID: your code to log in on a new device is {code}, valid for {minutes} minutes. The old device "
         "will be unbound. Do not share it with anyone.",
     ),
+    "lost_phone_code": Message(
+        vi="CivicID: mã khóa tài khoản do mất điện thoại là {code}, hiệu lực {minutes} phút. Nếu bạn không yêu cầu, "
+        "hãy đổi mật khẩu ngay.",
+        en="CivicID: your code to lock your account for a lost phone is {code}, valid for {minutes} minutes. If you "
+        "did not ask for it, change your password now.",
+    ),
+    "unlock_code": Message(
+        vi="CivicID: mã mở khóa tài khoản định danh điện tử là {code}, hiệu lực {minutes} phút. Không chia sẻ mã này.",
+        en="CivicID: your code to unlock your e-ID account is {code}, valid for {minutes} minutes. Do not share it.",
+    ),
 }
 
 

@@ -18,6 +18,11 @@ class HouseholdNotFound(NotFound):
     title = "No such household"
 
 
+class CardNotFound(NotFound):
+    code = "card_not_found"
+    title = "No such ID card of this person"
+
+
 class DuplicateIdNumber(Conflict):
     code = "duplicate_id_number"
     title = "Another person already holds this ID number"

@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from civicid.core import audit
+from civicid.core import audit, jobs
 from civicid.core.audit import Actor
 from civicid.core.clock import Clock
 from civicid.core.database import Base
@@ -26,6 +26,7 @@ from civicid.country.id_number import parse_id_number
 from civicid.country.names import fold
 from civicid.registry import repository
 from civicid.registry.errors import (
+    CardNotFound,
     DuplicateIdNumber,
     DuplicatePlace,
     HouseholdNotFound,
@@ -186,6 +187,8 @@ def update_person(*, session: Session, clock: Clock, actor: Actor, person_id: in
     if changed:
         person.updated_at = clock.now()
         _audit(session, clock, actor, "person.update", person.id, {"fields": changed})
+    if "residence_status" in changed:
+        _standing_changed(session, clock, person.id)
     return _person_read(person, clock)
 
 
@@ -325,7 +328,46 @@ def issue_id_card(*, session: Session, clock: Clock, actor: Actor, person_id: in
     session.add(card)
     session.flush()  # The card's id is returned to the caller.
     _audit(session, clock, actor, "id_card.issue", person.id, {"card_id": card.id})
+    _standing_changed(session, clock, person.id)
     return IdCardRead.model_validate(card)
+
+
+def set_id_card_status(
+    *, session: Session, clock: Clock, actor: Actor, person_id: int, card_id: int, status: CardStatus
+) -> IdCardRead:
+    """Revoke a card, declare it lost, or restore it: what the card says of its holder's standing changes."""
+    card = session.get(IdCard, card_id)
+    if card is None or card.person_id != person_id:
+        raise CardNotFound(f"no card {card_id} of person {person_id}")
+    if card.status != status:
+        card.status = status
+        _audit(session, clock, actor, "id_card.status", person_id, {"card_id": card.id, "status": status.value})
+        _standing_changed(session, clock, person_id)
+    return IdCardRead.model_validate(card)
+
+
+#: A durable job (core/jobs.py) for what depends on a person's standing: the capabilities above the
+#: registry react to it (accounts lock on death or an invalid card) without the registry knowing them.
+STANDING_CHANGED = "registry.standing_changed"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the registry says of a person that other records depend on."""
+
+    dead: bool
+    card_invalid: bool  # the person holds cards, and none is valid today (revoked, expired)
+
+
+def standing_of(*, session: Session, person_id: int, today: dt.date) -> Standing:
+    person = _person(session, person_id)
+    cards = repository.cards_of(session, person_id)
+    valid = any(c.status == CardStatus.VALID and (c.expiry_date is None or c.expiry_date >= today) for c in cards)
+    return Standing(dead=person.residence_status == ResidenceStatus.DECEASED, card_invalid=bool(cards) and not valid)
+
+
+def _standing_changed(session: Session, clock: Clock, person_id: int) -> None:
+    jobs.rearm(session=session, clock=clock, kind=STANDING_CHANGED, subject_id=str(person_id))
 
 
 def list_id_cards(*, session: Session, clock: Clock, actor: Actor, person_id: int) -> list[IdCardRead]:

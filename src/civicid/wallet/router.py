@@ -7,32 +7,22 @@ is refused.
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Depends, Header
-
-from civicid.accounts import login
 from civicid.accounts.activation import holder_actor
-from civicid.core.errors import NotAuthenticated
+from civicid.accounts.router import CurrentHolder
 from civicid.wallet import service
 from civicid.wallet.schemas import WalletRead
-from civicid.web.deps import AppContext, DbSession, session_token
+from civicid.web.deps import AppContext, DbSession
 from civicid.web.problems import problem_responses
 
 router = APIRouter(tags=["wallet"])
 
 
 @router.get("", responses=problem_responses(401))
-def get_wallet(
-    context: AppContext,
-    session: DbSession,
-    token: Annotated[str | None, Depends(session_token)],
-    device: Annotated[str | None, Header(alias="CivicID-Device")] = None,
-) -> WalletRead:
+def get_wallet(context: AppContext, session: DbSession, request: CurrentHolder) -> WalletRead:
     """The holder's documents: requested, integrated (confirmed by the agency) or refused with a reason."""
-    if not token or not device:
-        raise NotAuthenticated("a holder's session token and the device it was opened on are needed")
-    holder = login.resolve_session(session=session, clock=context.clock, token=token, device_id=device)
+    holder = request.holder
     return service.list_documents(
         session=session, clock=context.clock, actor=holder_actor(holder.account_id), person_id=holder.person_id
     )

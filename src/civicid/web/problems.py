@@ -112,6 +112,9 @@ async def civicid_error_handler(request: Request, exc: Exception) -> Response:
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
     if isinstance(exc, DatabaseUnavailable):
         headers = {"Retry-After": str(RETRY_AFTER_S)}
+    elif isinstance(exc.extensions.get("retry_after_seconds"), int):
+        # A lock that lifts by itself (too many wrong passwords or passcodes): RFC 9110 §10.2.3.
+        headers = {"Retry-After": str(exc.extensions["retry_after_seconds"])}
     return problem_response(
         request,
         status=exc.status,

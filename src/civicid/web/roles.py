@@ -29,6 +29,8 @@ class Permission(StrEnum):
     DEVICE_MANAGE = "device:manage"  # register and revoke field kits
     CAMPAIGN_READ = "campaign:read"  # the campaign's figures and who is still missing (a village head: own village)
     CAMPAIGN_MANAGE = "campaign:manage"  # campaigns, targets, teams and assignments
+    ACCOUNT_LOCK = "account:lock"  # lock a citizen's account (form TK03, a breach, an authority's request)
+    ACCOUNT_UNLOCK = "account:unlock"  # lift an officer's lock (a supervisor's decision)
 
 
 _ALL = frozenset(StaffRole)
@@ -43,6 +45,8 @@ PERMISSIONS: dict[Permission, frozenset[StaffRole]] = {
     Permission.DEVICE_MANAGE: frozenset({StaffRole.ADMIN}),
     Permission.CAMPAIGN_READ: frozenset({StaffRole.ADMIN, StaffRole.SUPERVISOR, StaffRole.COMMITTEE}),
     Permission.CAMPAIGN_MANAGE: frozenset({StaffRole.ADMIN, StaffRole.COMMITTEE}),
+    Permission.ACCOUNT_LOCK: frozenset({StaffRole.ADMIN, StaffRole.SUPERVISOR, StaffRole.OPERATOR}),
+    Permission.ACCOUNT_UNLOCK: frozenset({StaffRole.ADMIN, StaffRole.SUPERVISOR}),
 }
 
 

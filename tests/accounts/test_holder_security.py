@@ -224,14 +224,7 @@ class TestLocks:
         self, phone: Phone, clock: FixedClock
     ) -> None:
         context = phone.context
-        with unit_of_work(context.database.sessions) as session:
-            card = registry.issue_id_card(
-                session=session,
-                clock=clock,
-                actor=OFFICER,
-                person_id=phone.person.id,
-                card_in=IdCardIn(issue_date=dt.date(2021, 5, 1), expiry_date=dt.date(2045, 3, 2)),
-            )
+        card = self._new_card(phone, dt.date(2021, 5, 1))
         self._run_jobs(context)
         assert status_of(phone) is AccountStatus.ACTIVE
         with unit_of_work(context.database.sessions) as session:
@@ -246,14 +239,7 @@ class TestLocks:
         self._run_jobs(context)
         assert status_of(phone) is AccountStatus.LOCKED
         assert isinstance(phone.log_in(), AccountLocked)
-        with unit_of_work(context.database.sessions) as session:
-            registry.issue_id_card(
-                session=session,
-                clock=clock,
-                actor=OFFICER,
-                person_id=phone.person.id,
-                card_in=IdCardIn(issue_date=dt.date(2026, 11, 1), expiry_date=dt.date(2045, 3, 2)),
-            )
+        self._new_card(phone, dt.date(2026, 11, 1))
         self._run_jobs(context)
         assert status_of(phone) is AccountStatus.ACTIVE
         with unit_of_work(context.database.sessions) as session:
@@ -278,6 +264,17 @@ class TestLocks:
                 account_id=phone.account.id,
                 lock_id=lock.id,
                 reason="no",
+            )
+
+    @staticmethod
+    def _new_card(phone: Phone, issued: dt.date) -> registry.IdCardRead:
+        with unit_of_work(phone.context.database.sessions) as session:
+            return registry.issue_id_card(
+                session=session,
+                clock=phone.context.clock,
+                actor=OFFICER,
+                person_id=phone.person.id,
+                card_in=IdCardIn(issue_date=issued, expiry_date=dt.date(2045, 3, 2)),
             )
 
     @staticmethod

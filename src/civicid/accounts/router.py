@@ -427,14 +427,7 @@ PersonId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 def get_account(person_id: PersonId, context: AppContext, session: DbSession, principal: Reader) -> AccountRead:
     """A person's e-ID account. It is part of the person's record: the read is audited as one, and a
     person outside the staff member's commune is not found."""
-    registry.get_person(
-        session=session,
-        clock=context.clock,
-        actor=staff_actor(principal),
-        person_id=person_id,
-        commune_code=commune_scope(principal),
-    )
-    return service.get_account_by_person(session=session, person_id=person_id)
+    return _visible_account(session, context, principal, person_id)
 
 
 @router.get("/persons/{person_id}/locks", responses=problem_responses(401, 403, 404))

@@ -21,6 +21,7 @@ from civicid.core.runtime import Context
 from civicid.devices import router as devices_router
 from civicid.enrollment import pages as enrollment_pages
 from civicid.enrollment import router as enrollment_router
+from civicid.enrollment.router import FOLLOW_LIMIT
 from civicid.enrollment.runtime import build_pipeline
 from civicid.fieldsync import router as field_router
 from civicid.notify import pages as notify_pages
@@ -32,6 +33,7 @@ from civicid.wallet import router as wallet_router
 from civicid.wallet import service as wallet_service
 from civicid.web import pages, problems, router
 from civicid.web.middleware import EdgeMiddleware
+from civicid.web.ratelimit import RateLimit
 from civicid.web.templating import STATIC_DIR, build_environment
 
 API_PREFIX = "/api/v1"
@@ -53,6 +55,7 @@ def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
     app.state.plugins = plugins
     app.state.build_enrollment_pipeline = lambda: build_pipeline(context, plugins.extractors())
     app.state.holder_arrival = wallet_service.holder_arrival(plugins.document_authority())
+    app.state.follow_limit = RateLimit(limit=FOLLOW_LIMIT.limit, window=FOLLOW_LIMIT.window)
     app.state.templates = build_environment()
     problems.install(app)
     app.add_middleware(EdgeMiddleware)
@@ -71,6 +74,7 @@ def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
     app.include_router(registry_pages.router, prefix="/registry")
     app.include_router(notify_pages.router, prefix="/notify")
     app.include_router(enrollment_pages.router, prefix="/enrollment")
+    app.include_router(enrollment_pages.public_router)
     app.include_router(campaign_pages.router, prefix="/campaign")
     app.include_router(campaign_team_pages.router, prefix="/campaign")
 

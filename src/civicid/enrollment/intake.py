@@ -101,6 +101,7 @@ _INSERT_IGNORING = {
 # exist yet; the two-statement path (_insert_application_row) then decides which.
 _APPLICATION_COLUMNS = (
     "id",
+    "receipt_code",
     "envelope_jws",
     "envelope_hash",
     "application_type",
@@ -422,6 +423,7 @@ def _insert_application(
     """
     values: dict[str, Any] = {
         "id": envelope.application_id,
+        "receipt_code": packet.receipt_code(envelope.application_id),
         "envelope_jws": envelope_jws,
         "envelope_hash": digest,
         "application_type": envelope.application_type.value,

@@ -55,6 +55,9 @@ class Application(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # A server sequence number bumped on every status change: the field kit's down-sync cursor.
     change_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0, index=True)
+    # The code printed on the kit's receipt (protocol.packet.receipt_code): how a citizen follows the
+    # application without an account. Not unique: 40 bits may, rarely, repeat across a country.
+    receipt_code: Mapped[str] = mapped_column(String(9), index=True)
 
 
 class ApplicationPart(Base):

@@ -23,12 +23,13 @@ from starlette.responses import Response
 from civicid.biometrics.fingerprint import FingerprintComparison, compare_images, installed_verifier
 from civicid.core.audit import Actor
 from civicid.core.clock import VIETNAM_TZ, Clock
+from civicid.core.database import unit_of_work
 from civicid.core.errors import CivicIDError
 from civicid.devices import service as devices
-from civicid.enrollment import approval
+from civicid.enrollment import approval, follow
 from civicid.enrollment.errors import MakerCheckerViolation, NotAwaitingDecision
 from civicid.enrollment.models import Application, ApplicationPart
-from civicid.enrollment.router import PipelineDep, staff_timeline, visible_application
+from civicid.enrollment.router import PipelineDep, follow_limited, staff_timeline, visible_application
 from civicid.enrollment.service import list_applications
 from civicid.enrollment.stats import enrollment_stats
 from civicid.enrollment.tasks import Pipeline
@@ -40,12 +41,15 @@ from civicid.registry.errors import PersonNotFound
 from civicid.registry.schemas import PersonRead
 from civicid.web.deps import AppContext, DbSession
 from civicid.web.middleware import CONTENT_SECURITY_POLICY
+from civicid.web.ratelimit import RateLimited
 from civicid.web.roles import Permission, allows, commune_scope, require
 from civicid.web.staff import StaffAccount
 from civicid.web.staff_service import staff_actor
 from civicid.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+#: Pages anyone may open, without a staff login: following an application by its receipt code.
+public_router = APIRouter(include_in_schema=False)
 
 Reader = Annotated[StaffAccount, Depends(require(Permission.ENROLLMENT_READ))]
 Decider = Annotated[StaffAccount, Depends(require(Permission.ENROLLMENT_DECIDE))]
@@ -419,3 +423,24 @@ def _village_names_of(session: Session, village_ids: list[int]) -> dict[int, str
 
 def _village_names(session: Session, commune_code: str | None) -> dict[int, str]:
     return {village.id: village.name for village in registry.list_villages(session=session, commune_code=commune_code)}
+
+
+@public_router.get("/follow")
+def follow_page(request: Request, context: AppContext, code: str | None = None) -> Response:
+    """The receipt code's page: the form, and where the application stands once a code is given."""
+    if not code:
+        return render(request, "enrollment/follow.html", {"code": None, "found": None, "error": None})
+    error, status_code, found = None, 200, None
+    try:
+        follow_limited(request, context)
+        with unit_of_work(context.database.sessions) as session:
+            found = follow.follow(session=session, clock=context.clock, code=code)
+        if found is None:
+            error, status_code = "not_found", 404
+    except RateLimited:
+        error, status_code = "rate_limited", 429
+    except follow.InvalidReceiptCode:
+        error, status_code = "invalid", 422
+    return render(
+        request, "enrollment/follow.html", {"code": code, "found": found, "error": error}, status_code=status_code
+    )

@@ -23,8 +23,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from civicid.core import audit
+from civicid.core.database import unit_of_work
 from civicid.devices.router import SigningDevice
-from civicid.enrollment import approval, intake
+from civicid.enrollment import approval, follow, intake
 from civicid.enrollment.errors import ApplicationNotFound
 from civicid.enrollment.intake import CHUNK_MAX_BYTES, INLINE_MAX_BYTES, Receipt
 from civicid.enrollment.models import Application, ApplicationEvent
@@ -35,10 +37,13 @@ from civicid.enrollment.timeline import timeline
 from civicid.protocol.codes import ApplicationStatus
 from civicid.protocol.packet import PART_NAME_PATTERN, UUID7_PATTERN
 from civicid.web.deps import AppContext, DbSession
+from civicid.web.i18n import translate
 from civicid.web.problems import problem_responses
+from civicid.web.ratelimit import RateLimit, RateLimited
 from civicid.web.roles import Permission, commune_scope, require
 from civicid.web.staff import StaffAccount
 from civicid.web.staff_service import staff_actor
+from civicid.web.templating import request_language
 
 router = APIRouter(tags=["enrollment"])
 
@@ -456,6 +461,69 @@ def adjudicate_application(
         commune_code=commune_scope(principal),
     )
     return application_read(session, application)
+
+
+class FollowedRead(BaseModel):
+    """Where an application stands, by its receipt code: no personal data, the status and the next step."""
+
+    code: str
+    status: ApplicationStatus
+    application_type: str
+    next_step: str
+    next_step_text: str
+    updated_on: dt.date
+
+
+#: How often one address may look up receipt codes: ten a minute (a person retyping), never a guesser's rate.
+FOLLOW_LIMIT = RateLimit(limit=10, window=dt.timedelta(minutes=1))
+
+
+def follow_limited(request: Request, context: AppContext) -> None:
+    """Count this lookup against the caller's address; 429 beyond the limit, audited."""
+    limit: RateLimit = getattr(request.app.state, "follow_limit", FOLLOW_LIMIT)
+    try:
+        limit.check(request.client.host if request.client else "-", context.clock)
+    except RateLimited:
+        with unit_of_work(context.database.sessions) as session:
+            audit.record(
+                session=session,
+                clock=context.clock,
+                actor=follow.PUBLIC,
+                action="application.follow_rate_limited",
+                subject_type="application",
+                subject_id="-",
+            )
+        raise
+
+
+@router.get(
+    "/follow/{code}",
+    responses=problem_responses(404, 422, 429),
+    dependencies=[Depends(follow_limited)],
+)
+def get_followed(
+    code: Annotated[str, Path(min_length=8, max_length=12)], request: Request, context: AppContext
+) -> FollowedRead:
+    """Follow an application by the code on the kit's receipt; no login, no personal data, rate-limited.
+
+    The lookup runs in a transaction of its own, committed before a 404 is raised: its audit entry stays.
+    """
+    with unit_of_work(context.database.sessions) as session:
+        found = follow.follow(session=session, clock=context.clock, code=code)
+    if found is None:
+        raise follow.ReceiptNotFound("no application with this receipt code: check it, or ask the commune police")
+    return followed_read(found, request_language(request))
+
+
+def followed_read(found: follow.Followed, lang: str) -> FollowedRead:
+    return FollowedRead(
+        code=found.code,
+        status=found.status,
+        application_type=found.application_type,
+        next_step=found.next_step,
+        next_step_text=translate(lang, f"enrollment.follow.next.{found.next_step}"),
+        updated_on=found.updated_on,
+    )
 
 
 @router.get("/stats", responses=problem_responses(401, 403))

@@ -10,9 +10,7 @@ outbox item.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -38,6 +36,7 @@ from civicid.protocol.packet import (
     PartIn,
     PartKind,
     build_packet,
+    receipt_code,
 )
 
 
@@ -79,7 +78,7 @@ def capture_application(
         kit.write_sealed(capture.application_id, name, sealed)
     item = OutboxItem(
         application_id=capture.application_id,
-        short_code=short_code(capture.application_id),
+        short_code=receipt_code(capture.application_id),
         application_type=capture.application_type.value,
         person_id=person.id,
         household_id=person.household_id,
@@ -119,13 +118,6 @@ def capture_application(
     )
     session.flush()
     return item
-
-
-def short_code(application_id: str) -> str:
-    """Eight characters the citizen can read out on the phone (Crockford-like base32, no 0/O, 1/I)."""
-    digest = hashlib.sha256(application_id.encode()).digest()
-    text = base64.b32encode(digest).decode().translate(str.maketrans("01OI", "89XY"))[:8]
-    return f"{text[:4]}-{text[4:]}"
 
 
 def condition_of(kit: Kit, session: Session, clock: Clock, *, unsent: int | None = None) -> guardrails.KitCondition:

@@ -264,7 +264,9 @@ def receipt_page(
     item = session.get(OutboxItem, application_id[:36])
     if item is None:
         raise NotOnThisKit(f"no capture {application_id[:36]} on this kit")
-    values = {"item": item, "qr": receipt_qr(item), "saved": saved == "1", "tz": VIETNAM_TZ}
+    identity = session.get(KitIdentity, 1)
+    follow_url = f"{identity.server_url.rstrip('/')}/follow" if identity is not None else "/follow"
+    values = {"item": item, "qr": receipt_qr(item), "saved": saved == "1", "tz": VIETNAM_TZ, "follow_url": follow_url}
     return _page(request, "field/receipt.html", operator, values)
 
 

@@ -25,6 +25,7 @@ Schema, kept in ``docs/formats/packet-v1.schema.json``.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
@@ -377,3 +378,15 @@ def _invalid(exc: ValidationError) -> InvalidEnvelope:
 def schema_document() -> str:
     """The JSON Schema as written to ``docs/formats/packet-v1.schema.json``."""
     return json.dumps(ENVELOPE_JSON_SCHEMA, indent=2, ensure_ascii=False) + "\n"
+
+
+def receipt_code(application_id: str) -> str:
+    """The receipt's code, ``XXXX-XXXX``: eight characters the citizen can read out on the phone.
+
+    Base32 of the application id's SHA-256 with 0/O and 1/I replaced, so the kit prints it offline
+    and the server finds the application by it (``/follow``). 40 bits: at a commune's scale codes do
+    not collide; a country's may, rarely, and the lookup says so rather than guess.
+    """
+    digest = hashlib.sha256(application_id.encode()).digest()
+    text = base64.b32encode(digest).decode().translate(str.maketrans("01OI", "89XY"))[:8]
+    return f"{text[:4]}-{text[4:]}"

@@ -13,6 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 
 from civicid import __version__
+from civicid.accounts import pages as accounts_pages
 from civicid.accounts import router as accounts_router
 from civicid.campaign import pages as campaign_pages
 from civicid.campaign import router as campaign_router
@@ -56,6 +57,8 @@ def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
     app.state.build_enrollment_pipeline = lambda: build_pipeline(context, plugins.extractors())
     app.state.holder_arrival = wallet_service.holder_arrival(plugins.document_authority())
     app.state.follow_limit = RateLimit(limit=FOLLOW_LIMIT.limit, window=FOLLOW_LIMIT.window)
+    # What the person's page shows of the capabilities above the registry (registry/ports.py).
+    app.state.person_panels = [accounts_pages.account_panel]
     app.state.templates = build_environment()
     problems.install(app)
     app.add_middleware(EdgeMiddleware)
@@ -72,6 +75,7 @@ def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
     app.include_router(field_router.router, prefix=f"{API_PREFIX}/field")
     app.include_router(pages.router)
     app.include_router(registry_pages.router, prefix="/registry")
+    app.include_router(accounts_pages.router, prefix="/accounts")
     app.include_router(notify_pages.router, prefix="/notify")
     app.include_router(enrollment_pages.router, prefix="/enrollment")
     app.include_router(enrollment_pages.public_router)

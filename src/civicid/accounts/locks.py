@@ -26,7 +26,14 @@ from sqlalchemy.orm import Session
 
 from civicid.accounts import repository
 from civicid.accounts.errors import AccountNotFound, InvalidAccountInput, LockNotFound, LockNotLiftable
-from civicid.accounts.models import AUTOMATIC_GROUNDS, AccountLock, AccountStatus, EidAccount, LockGround
+from civicid.accounts.models import (
+    AUTOMATIC_GROUNDS,
+    OFFICER_GROUNDS,
+    AccountLock,
+    AccountStatus,
+    EidAccount,
+    LockGround,
+)
 from civicid.accounts.service import audit_account
 from civicid.core.audit import SYSTEM, Actor
 from civicid.core.clock import Clock
@@ -82,6 +89,26 @@ def lift_lock(*, session: Session, clock: Clock, actor: Actor, account_id: str, 
         raise LockNotLiftable("this lock is lifted already")
     _lift(session, clock, actor, account, lock, reason)
     return LockRead.model_validate(lock)
+
+
+def place_officer_lock(
+    *, session: Session, clock: Clock, actor: Actor, account_id: str, ground: str, reason: str
+) -> LockRead:
+    """An officer's lock: on form TK03, a breach or an authority's request; any other ground is refused."""
+    chosen = next((g for g in OFFICER_GROUNDS if g.value == ground), None)
+    if chosen is None:
+        raise InvalidAccountInput("an officer locks on tk03, breach or authority", field="ground")
+    return place_lock(session=session, clock=clock, actor=actor, account_id=account_id, ground=chosen, reason=reason)
+
+
+def lift_officer_lock(
+    *, session: Session, clock: Clock, actor: Actor, account_id: str, lock_id: str, reason: str
+) -> LockRead:
+    """A supervisor lifts an officer's lock; the holder's and the registry's are not theirs to lift."""
+    lock = session.get(AccountLock, lock_id)
+    if lock is not None and lock.account_id == account_id and lock.ground not in OFFICER_GROUNDS:
+        raise LockNotLiftable("only the holder lifts their own lock; the registry's lift with the record")
+    return lift_lock(session=session, clock=clock, actor=actor, account_id=account_id, lock_id=lock_id, reason=reason)
 
 
 def lift_grounds(

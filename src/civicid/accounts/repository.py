@@ -90,3 +90,11 @@ def end_session(session: Session, token_hash: str) -> None:
 
 def unbind_device(session: Session, account_id: str) -> None:
     session.execute(delete(AccountDevice).where(AccountDevice.account_id == account_id))
+
+
+def accounts_of_persons(session: Session, person_ids: Sequence[int], status: AccountStatus) -> Sequence[EidAccount]:
+    """The accounts of these persons in ``status`` (a village's residents: a few hundred ids)."""
+    if not person_ids:
+        return []
+    query = select(EidAccount).where(EidAccount.person_id.in_(person_ids), EidAccount.status == status)
+    return session.scalars(query).all()

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from civicid.accounts import activation, challenges, holder, locks, login, questions, service
 from civicid.accounts.codes import TICKET_LIFETIME
-from civicid.accounts.errors import RECORDED_REFUSALS, InvalidAccountInput, LockNotLiftable
+from civicid.accounts.errors import RECORDED_REFUSALS
 from civicid.accounts.hashing import PRODUCTION, SecretHasher, mask_phone
-from civicid.accounts.models import OFFICER_GROUNDS, AccountStatus, CodePurpose, LockGround
+from civicid.accounts.models import AccountStatus, CodePurpose, LockGround
 from civicid.accounts.passcode import verify_passcode
 from civicid.accounts.ports import HolderArrival, nothing_on_arrival
 from civicid.accounts.schemas import (
@@ -52,6 +52,7 @@ from civicid.accounts.schemas import (
 from civicid.core.database import unit_of_work
 from civicid.core.errors import CivicIDError, NotAuthenticated
 from civicid.registry import service as registry
+from civicid.registry.schemas import PersonRead
 from civicid.web.deps import AppContext, DbSession, session_token
 from civicid.web.problems import problem_responses
 from civicid.web.roles import Permission, commune_scope, require
@@ -443,13 +444,12 @@ def post_lock_by_officer(
 ) -> LockRead:
     """Lock a person's account on form TK03 (the holder asked at the police), a breach, or an authority's request."""
     account = _visible_account(session, context, principal, person_id)
-    ground = _officer_ground(body.ground)
-    lock = locks.place_lock(
+    lock = locks.place_officer_lock(
         session=session,
         clock=context.clock,
         actor=staff_actor(principal),
         account_id=account.id,
-        ground=ground,
+        ground=body.ground,
         reason=body.reason,
     )
     return LockRead(**lock.model_dump())
@@ -466,10 +466,7 @@ def post_lift(
 ) -> LockRead:
     """A supervisor lifts an officer's lock; the account unlocks when no ground remains."""
     account = _visible_account(session, context, principal, person_id)
-    current = {lock.id: lock for lock in locks.locks_of(session=session, account_id=account.id)}
-    if lock_id in current and current[lock_id].ground not in OFFICER_GROUNDS:
-        raise LockNotLiftable("only the holder lifts their own lock; the registry's lift with the record")
-    lock = locks.lift_lock(
+    lock = locks.lift_officer_lock(
         session=session,
         clock=context.clock,
         actor=staff_actor(principal),
@@ -480,22 +477,19 @@ def post_lift(
     return LockRead(**lock.model_dump())
 
 
-def _visible_account(session: Session, context: AppContext, principal: StaffAccount, person_id: int) -> AccountRead:
-    registry.get_person(
+def visible_account(
+    session: Session, context: AppContext, principal: StaffAccount, person_id: int
+) -> tuple[PersonRead, AccountRead]:
+    """The person (an audited read of the record) and their account, if the person is in the staff's commune."""
+    person = registry.get_person(
         session=session,
         clock=context.clock,
         actor=staff_actor(principal),
         person_id=person_id,
         commune_code=commune_scope(principal),
     )
-    return service.get_account_by_person(session=session, person_id=person_id)
+    return person, service.get_account_by_person(session=session, person_id=person_id)
 
 
-def _officer_ground(value: str) -> LockGround:
-    try:
-        ground = LockGround(value)
-    except ValueError:
-        ground = None
-    if ground not in OFFICER_GROUNDS:
-        raise InvalidAccountInput("an officer locks on tk03, breach or authority", field="ground")
-    return ground
+def _visible_account(session: Session, context: AppContext, principal: StaffAccount, person_id: int) -> AccountRead:
+    return visible_account(session, context, principal, person_id)[1]

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from civicid.registry import service
+from civicid.registry.ports import PersonPanel
 from civicid.registry.router import visible_household, visible_village
 from civicid.web.deps import AppContext, DbSession
 from civicid.web.roles import Permission, allows, commune_scope, require
@@ -112,9 +113,11 @@ def person_page(
     )
     village = service.get_village(session=session, village_id=person.village_id)
     household = service.get_household(session=session, household_id=person.household_id)
+    panels: list[PersonPanel] = getattr(request.app.state, "person_panels", [])
+    shown = [p for panel in panels if (p := panel(session=session, clock=context.clock, person_id=person.id))]
     return render(
         request,
         "registry/person.html",
-        {"person": person, "village": village, "household": household},
+        {"person": person, "village": village, "household": household, "panels": shown},
         principal=principal,
     )

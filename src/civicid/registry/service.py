@@ -258,6 +258,32 @@ def search_persons(
     return summaries
 
 
+def persons_of_village(
+    *, session: Session, clock: Clock, actor: Actor, village_id: int, person_ids: Iterable[int]
+) -> list[PersonRead]:
+    """The records of ``person_ids`` who live in ``village_id`` (the others are left out), audited once.
+
+    For lists that another capability selects (accounts waiting for activation) and a page shows by village.
+    """
+    _village(session, village_id)
+    wanted = sorted(set(person_ids))
+    rows = (
+        session.scalars(
+            select(Person).where(Person.village_id == village_id, Person.id.in_(wanted)).order_by(Person.name_folded)
+        ).all()
+        if wanted
+        else []
+    )
+    _audit_search(session, clock, actor, {"by": "village_list", "village_id": village_id}, [p.id for p in rows])
+    return [_person_read(p, clock) for p in rows]
+
+
+def village_person_ids(*, session: Session, village_id: int) -> list[int]:
+    """Who lives in the village, by id only (no personal data: nothing to audit)."""
+    _village(session, village_id)
+    return list(session.scalars(select(Person.id).where(Person.village_id == village_id).order_by(Person.id)))
+
+
 @dataclass(frozen=True)
 class CaptureExtract:
     """The part of the registry a field kit may hold: its assigned villages, for capture only."""

@@ -35,7 +35,8 @@ def background_worker(context: Context, plugins: Plugins) -> BackgroundWorker:
     return BackgroundWorker(context, pipeline, plugins.sms_gateway(context.clock), handlers=accounts_tasks.HANDLERS)
 
 
-def run_server(context: Context, *, host: str, port: int, worker: bool = True) -> None:
+def run_server(context: Context, *, host: str, port: int, worker: bool = True, demo: bool = False) -> None:
+    """Serve until stopped. ``demo`` is the demo's server: its simulated SMS gateway page shows the codes."""
     plugins = plugins_for(context.settings)
     background = background_worker(context, plugins) if worker else None
     if background is not None:
@@ -44,6 +45,7 @@ def run_server(context: Context, *, host: str, port: int, worker: bool = True) -
         # No access log: request lines carry query strings, and a search query is a person's name or
         # ID number. Personal data never goes to logs (DESIGN.md decision 10).
         app = create_app(context, plugins)
+        app.state.demo_reveals_sms_codes = demo
         freeze_startup_objects()
         uvicorn.run(
             app,

@@ -11,6 +11,7 @@ from tests.web.support import add_staff, client_for, login
 
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
+from civicid.notify import service as notify
 from civicid.web.staff import StaffRole
 
 pytestmark = pytest.mark.anyio
@@ -81,3 +82,26 @@ async def test_not_logged_in(client: AsyncClient) -> None:
     page = await client.get("/notify/sms")
     assert page.status_code == 303
     assert page.headers["location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize("template", ["activation_code", "new_device_code", "lost_phone_code", "unlock_code"])
+async def test_one_time_codes_are_masked_except_on_the_demos_simulated_gateway(
+    client: AsyncClient, context: Context, template: str
+) -> None:
+    with unit_of_work(context.database.sessions) as session:
+        notify.queue_sms(
+            session=session,
+            clock=context.clock,
+            to="0912345678",
+            template=template,
+            params={"code": "482915", "minutes": "5"},
+            related_type="account",
+            related_id="acc-1",
+            idempotency_key=f"{template}:acc-1",
+        )
+    await login(client, "admin.test")
+    assert "482915" not in (await client.get("/notify/sms")).text
+    assert "482915" not in (await client.get("/api/v1/notify/sms")).text
+    client._transport.app.state.demo_reveals_sms_codes = True  # type: ignore[attr-defined]
+    assert "482915" in (await client.get("/notify/sms")).text
+    assert "482915" not in (await client.get("/api/v1/notify/sms")).text  # the API never shows them

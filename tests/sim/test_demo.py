@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from civicid.core.runtime import Context
 from civicid.sim.cli import demo
 from civicid.sim.demo import DEMO_LOGINS, build_demo
+from civicid.sim.phones import DEMO_PASSCODE, DEMO_PASSWORD
 from civicid.web.staff import StaffRole
 
 
@@ -44,6 +45,9 @@ class TestDemoCommand:
         assert summary["url"] == "http://127.0.0.1:8000/"
         assert (summary["reused"], summary["persons"]) == (False, 500)
         assert {"username": "admin", "password": "demo-admin-2025", "role": "admin"} in summary["logins"]
+        citizen = summary["citizen"]  # the first holder the simulated campaign activated
+        assert (citizen["password"], citizen["passcode"]) == (DEMO_PASSWORD, DEMO_PASSCODE)
+        assert len(citizen["id_number"]) == 12
 
     def test_second_run_reuses_the_data_folder(self, cli: typer.Typer, tmp_path: Path) -> None:
         CliRunner().invoke(cli, ["--people", "500", "--no-serve", "--data", str(tmp_path)])

@@ -18,6 +18,8 @@ DEFAULT_LANGUAGE = "vi"
 class Message:
     vi: str
     en: str
+    # The text carries a one-time code: staff pages never show it (it would let them act as the holder).
+    secret: bool = False
 
     def text(self, language: str) -> str:
         return self.en if language == "en" else self.vi
@@ -40,22 +42,26 @@ CATALOGUE: dict[str, Message] = {
     "activation_code": Message(
         vi="CivicID: mã kích hoạt của bạn là {code}, hiệu lực {minutes} phút. Không chia sẻ mã này với ai.",
         en="CivicID: your activation code is {code}, valid for {minutes} minutes. Do not share it with anyone.",
+        secret=True,
     ),
     "new_device_code": Message(
         vi="CivicID: mã xác nhận đăng nhập trên thiết bị mới là {code}, hiệu lực {minutes} phút. Thiết bị cũ sẽ bị "
         "hủy liên kết. Không chia sẻ mã này với ai.",
         en="CivicID: your code to log in on a new device is {code}, valid for {minutes} minutes. The old device "
         "will be unbound. Do not share it with anyone.",
+        secret=True,
     ),
     "lost_phone_code": Message(
         vi="CivicID: mã khóa tài khoản do mất điện thoại là {code}, hiệu lực {minutes} phút. Nếu bạn không yêu cầu, "
         "hãy đổi mật khẩu ngay.",
         en="CivicID: your code to lock your account for a lost phone is {code}, valid for {minutes} minutes. If you "
         "did not ask for it, change your password now.",
+        secret=True,
     ),
     "unlock_code": Message(
         vi="CivicID: mã mở khóa tài khoản định danh điện tử là {code}, hiệu lực {minutes} phút. Không chia sẻ mã này.",
         en="CivicID: your code to unlock your e-ID account is {code}, valid for {minutes} minutes. Do not share it.",
+        secret=True,
     ),
 }
 

@@ -7,6 +7,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict
 
+from civicid.notify.messages import CATALOGUE
 from civicid.notify.models import Channel, NotificationState
 
 
@@ -17,8 +18,8 @@ def mask_phone(phone: str) -> str:
     return phone[:2] + "*" * (len(phone) - 4) + phone[-2:]
 
 
-# Messages that carry a one-time code: staff never see the code (it would let them activate the account).
-CODE_TEMPLATES = frozenset({"activation_code", "new_device_code"})
+# Messages that carry a one-time code: staff never see the code (it would let them act as the holder).
+CODE_TEMPLATES = frozenset(name for name, message in CATALOGUE.items() if message.secret)
 _CODE = re.compile(r"\b\d{6}\b")
 
 
@@ -67,11 +68,13 @@ class SmsRead(BaseModel):
     sent_at: dt.datetime | None
 
     @classmethod
-    def of(cls, notification: NotificationRead) -> SmsRead:
+    def of(cls, notification: NotificationRead, *, reveal_codes: bool = False) -> SmsRead:
+        """As staff see it; ``reveal_codes`` only for the demo's simulated gateway (no real phone behind it)."""
+        shown = (lambda _template, text: text) if reveal_codes else mask_codes
         return cls(
             recipient_masked=mask_phone(notification.recipient),
-            text=mask_codes(notification.template, notification.text),
-            text_en=mask_codes(notification.template, notification.text_en),
+            text=shown(notification.template, notification.text),
+            text_en=shown(notification.template, notification.text_en),
             **notification.model_dump(
                 include={
                     "id",

@@ -132,8 +132,12 @@ def list_sms(
     limit: int = 100,
     related_type: str | None = None,
     related_id: str | None = None,
+    reveal_codes: bool = False,
 ) -> list[SmsRead]:
-    """The most recent SMS first, recipients masked: what staff may see of the outbox."""
+    """The most recent SMS first, recipients masked: what staff may see of the outbox.
+
+    ``reveal_codes`` shows one-time codes: only the demo does, whose phones are simulated.
+    """
     rows = repository.list_recent(
         session,
         channel=Channel.SMS,
@@ -141,7 +145,7 @@ def list_sms(
         related_type=related_type,
         related_id=related_id,
     )
-    return [SmsRead.of(NotificationRead.model_validate(row)) for row in rows]
+    return [SmsRead.of(NotificationRead.model_validate(row), reveal_codes=reveal_codes) for row in rows]
 
 
 def notifications_for(*, session: Session, related_type: str, related_id: str) -> list[NotificationRead]:

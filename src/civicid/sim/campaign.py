@@ -51,7 +51,7 @@ from civicid.protocol.codes import VisitOutcome
 from civicid.registry.models import Person, SignalQuality, Village
 from civicid.sim.enrollment import approve_waiting
 from civicid.sim.field import capture_from_sim
-from civicid.sim.phones import SimulatedPhones
+from civicid.sim.phones import DemoCitizen, SimulatedPhones
 from civicid.web.serving import ServerThread
 
 COMMITTEE = Actor("staff", "committee")
@@ -83,6 +83,7 @@ class CampaignRun:
     visits: int = 0
     activated: int = 0
     by_day: dict[str, int] = field(default_factory=dict)
+    citizen: DemoCitizen | None = None
 
 
 class _WeakLink(httpx.Client):
@@ -175,6 +176,7 @@ def simulate_campaign(
             KitSync(kit=teams[0].kit, clock=clock, client=client, concurrency=1).run()
             # Accounts issued since (the demo's own enrollment days, approved today) are activated too.
             run.activated = phones.evening(clock.today())
+            run.citizen = phones.citizen
     finally:
         thread.stop()
     run.visits = sum(_visits_on(team.kit) for team in teams)

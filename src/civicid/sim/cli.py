@@ -6,6 +6,7 @@ capability's CLI imports the simulator.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +31,11 @@ from civicid.enrollment.runtime import build_pipeline
 from civicid.field.cli import KitOption
 from civicid.field.kit import Kit
 from civicid.registry import service as registry
+from civicid.sim.citizens import lock_some, waiting_account
 from civicid.sim.demo import DEFAULT_SEED, DEMO_LOGINS, DemoReport, build_demo
 from civicid.sim.enrollment import simulate_round
 from civicid.sim.field import capture_from_sim
+from civicid.sim.phones import DemoCitizen
 from civicid.sim.population import DEFAULT_PEOPLE
 
 
@@ -76,17 +79,21 @@ def demo(
         enrollment = (
             None if report.reused or captures == 0 else _enroll(context, report.commune_code, captures, duplicates)
         )
+        citizens: dict[str, Any] = {}
         if not report.reused and campaign_days:
             from civicid.sim.campaign import simulate_campaign
 
-            simulate_campaign(context=context, commune_code=report.commune_code, days=campaign_days, per_team_day=3)
+            run = simulate_campaign(
+                context=context, commune_code=report.commune_code, days=campaign_days, per_team_day=3
+            )
+            citizens = _citizens(context, report.commune_code, run.citizen)
         url = f"http://{host}:{port}/"
-        emit({**_summary(report, url), "enrollment": enrollment}, as_json=as_json, render=_render)
+        emit({**_summary(report, url), "enrollment": enrollment, **citizens}, as_json=as_json, render=_render)
         if serve:
             # Imported only when serving: building the demo does not need the web stack loaded.
             from civicid.server import run_server
 
-            run_server(context, host=host, port=port)
+            run_server(context, host=host, port=port, demo=True)
     finally:
         context.database.close()
 
@@ -122,6 +129,16 @@ def _enroll(context: Context, commune_code: str, captures: int, duplicates: int)
     return second.stats
 
 
+def _citizens(context: Context, commune_code: str, citizen: DemoCitizen | None) -> dict[str, Any]:
+    """Accounts at every stage: two holders lock theirs; the printed citizen and the account to activate."""
+    lock_some(context, commune_code, skip=citizen.id_number if citizen else None)
+    waiting = waiting_account(context, commune_code)
+    return {
+        "citizen": None if citizen is None else asdict(citizen),
+        "to_activate": None if waiting is None else asdict(waiting),
+    }
+
+
 def _summary(report: DemoReport, url: str) -> dict[str, Any]:
     return {
         "url": url,
@@ -155,6 +172,22 @@ def _render(summary: dict[str, Any]) -> None:
     console.print(f"\nOpen {summary['url']} and log in as:", highlight=False)
     for login in summary["logins"]:
         console.print(f"  {login['username']:<11} {login['password']:<21} ({login['role']})", highlight=False)
+    app = f"{summary['url']}app/"
+    if summary.get("citizen"):
+        c = summary["citizen"]
+        console.print(
+            f"\nA citizen, in the app at {app}: ID number {c['id_number']}, password {c['password']}, "
+            f"passcode {c['passcode']} (this browser is a new phone: bind it with the SMS code that the "
+            "demo's SMS page, /notify/sms as admin, shows)",
+            highlight=False,
+        )
+    if summary.get("to_activate"):
+        w = summary["to_activate"]
+        console.print(
+            f"An account waiting for activation: ID number {w['id_number']}, phone {w['phone']} "
+            "(activate it in the app; the code is on /notify/sms, simulated gateway)",
+            highlight=False,
+        )
 
 
 CommuneOption = typer.Option(None, "--commune", help="Only this commune (5-digit code).")

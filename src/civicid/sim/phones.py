@@ -34,6 +34,19 @@ LATER = 0.3  # a few days later, on their own; the rest have not activated yet
 LATER_DAYS = (1, 4)
 _CODE = re.compile(r"\b\d{6}\b")
 _QUESTIONS = ("first_school", "mother_village")
+#: The demo's one citizen whose login it prints: the first account the simulation activates.
+DEMO_PASSWORD = "Demo-Citizen-2026"  # noqa: S105 - a synthetic demo holder's, printed on purpose
+DEMO_PASSCODE = "246810"
+
+
+@dataclass(frozen=True)
+class DemoCitizen:
+    """A synthetic holder whose secrets the demo prints, so that a visitor can log in as them."""
+
+    id_number: str
+    phone: str
+    password: str
+    passcode: str
 
 
 @dataclass
@@ -45,6 +58,7 @@ class SimulatedPhones:
     rng: random.Random
     plans: dict[str, dt.date | None] = field(default_factory=dict)
     activated: int = 0
+    citizen: DemoCitizen | None = None
 
     def evening(self, day: dt.date) -> int:
         """Plan the accounts issued so far, then activate those whose day has come; how many did."""
@@ -104,13 +118,17 @@ class SimulatedPhones:
                 session=session, clock=clock, id_number=id_number, phone=phone, code=found.group(0), hasher=FAST
             )
         secret = self.rng.getrandbits(32)
+        password, passcode = f"Civic-{secret:08x}A1", f"{secret % 1_000_000:06d}"
+        if self.citizen is None:
+            password, passcode = DEMO_PASSWORD, DEMO_PASSCODE
+            self.citizen = DemoCitizen(id_number, phone, password, passcode)
         with unit_of_work(sessions) as session:
             activation.complete_activation(
                 session=session,
                 clock=clock,
                 ticket=ticket,
-                password=f"Civic-{secret:08x}A1",
-                passcode=f"{secret % 1_000_000:06d}",
+                password=password,
+                passcode=passcode,
                 answers=[activation.SecurityAnswer(q, f"{q}-{secret}") for q in _QUESTIONS],
                 device_public_jwk=public_jwk(generate_signing_key()),
                 on_arrival=wallet.holder_arrival(SimulatedDocumentAuthority()),

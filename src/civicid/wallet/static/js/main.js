@@ -8,7 +8,10 @@ import { preference, savePreference } from "./store.js";
 import { h } from "./ui.js";
 import * as activate from "./screens/activate.js";
 import * as card from "./screens/card.js";
+import * as history from "./screens/history.js";
 import * as login from "./screens/login.js";
+import * as security from "./screens/security.js";
+import * as unlock from "./screens/unlock.js";
 import * as welcome from "./screens/welcome.js";
 
 const SCREENS = {
@@ -17,6 +20,9 @@ const SCREENS = {
   activate,
   login,
   welcome,
+  history,
+  security,
+  unlock,
 };
 
 const view = document.getElementById("view");

@@ -8,6 +8,7 @@ import { preference, savePreference } from "./store.js";
 import { h } from "./ui.js";
 import * as activate from "./screens/activate.js";
 import * as card from "./screens/card.js";
+import * as documents from "./screens/documents.js";
 import * as history from "./screens/history.js";
 import * as login from "./screens/login.js";
 import * as security from "./screens/security.js";
@@ -20,6 +21,7 @@ const SCREENS = {
   activate,
   login,
   welcome,
+  documents,
   history,
   security,
   unlock,

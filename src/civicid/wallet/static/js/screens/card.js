@@ -74,7 +74,7 @@ function portrait(blob, name) {
     : h("div", { class: "portrait none", role: "img", "aria-label": t("card.no_portrait") }, icon("person"));
 }
 
-function draw(view, saved, { offline = false, refreshing = false, note = null } = {}) {
+function draw(view, saved, { offline = false, refreshing = false, note = null, loggedIn = true } = {}) {
   const { card: c, portrait: blob, complete } = saved.data;
   const idCard = c.card || null;
   const age = ago(saved.saved_at);
@@ -122,7 +122,7 @@ function draw(view, saved, { offline = false, refreshing = false, note = null } 
       link("#/history", "history", t("menu.history")),
       link("#/security", "shield", t("menu.security")),
     ),
-    offline ? link("#/login", "login", t("login.title"), "quiet") : logoutButton(),
+    loggedIn ? logoutButton() : link("#/login", "login", t("login.title"), "quiet"),
   );
 }
 
@@ -146,9 +146,9 @@ export async function show(view, [mode] = []) {
   const note = takeNote();
   const saved = await copy("card");
   const current = await session();
-  if (mode === "saved" && saved) return draw(view, saved, { offline: true });
+  if (mode === "saved" && saved) return draw(view, saved, { offline: true, loggedIn: Boolean(current) });
   if (!current) {
-    if (saved && !(await reachable())) return draw(view, saved, { offline: true });
+    if (saved && !(await reachable())) return draw(view, saved, { offline: true, loggedIn: false });
     return go("login", note);
   }
   if (saved) draw(view, saved, { refreshing: true, note });

@@ -7,6 +7,7 @@ import { ensureDeviceKey } from "../devicekey.js";
 import { lang, t } from "../i18n.js";
 import { go } from "../nav.js";
 import {
+  button,
   codeField,
   digits,
   field,
@@ -35,8 +36,11 @@ export const PASSWORD_RULES = [
 export async function show(view) {
   const state = {};
 
+  // Each step after the first can go back to the start (a code or ticket that ran out, a typo).
   function step(number, title, ...content) {
-    screen(view, title, h("p", { class: "step" }, t("activate.step", { n: number, of: STEPS })), ...content);
+    const again = number > 1 ? button("back", t("activate.start_again"), { class: "button quiet" }) : null;
+    if (again) again.addEventListener("click", () => details());
+    screen(view, title, h("p", { class: "step" }, t("activate.step", { n: number, of: STEPS })), ...content, again);
   }
 
   function details() {

@@ -30,6 +30,7 @@ from civicid.notify import router as notify_router
 from civicid.plugins import Plugins, plugins_for
 from civicid.registry import pages as registry_pages
 from civicid.registry import router as registry_router
+from civicid.wallet import pages as wallet_pages
 from civicid.wallet import router as wallet_router
 from civicid.wallet import service as wallet_service
 from civicid.web import pages, problems, router
@@ -63,6 +64,8 @@ def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
     problems.install(app)
     app.add_middleware(EdgeMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # The citizen's app: its shell, manifest and service worker, and its own assets under its scope.
+    app.mount(wallet_pages.STATIC_PATH.rstrip("/"), StaticFiles(directory=wallet_pages.STATIC_DIR), name="app-static")
     app.include_router(router.router, prefix=API_PREFIX)
     app.include_router(registry_router.router, prefix=f"{API_PREFIX}/registry")
     app.include_router(notify_router.router, prefix=f"{API_PREFIX}/notify")
@@ -81,6 +84,7 @@ def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
     app.include_router(enrollment_pages.public_router)
     app.include_router(campaign_pages.router, prefix="/campaign")
     app.include_router(campaign_team_pages.router, prefix="/campaign")
+    app.include_router(wallet_pages.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

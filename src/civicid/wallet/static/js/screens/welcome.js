@@ -1,0 +1,23 @@
+// The first screen on a phone that holds no account yet: activate, or unlock a locked account.
+
+import { t } from "../i18n.js";
+import { takeNote } from "../nav.js";
+import { h, link, notice, screen } from "../ui.js";
+
+export async function show(view) {
+  const note = takeNote();
+  screen(
+    view,
+    t("welcome.title"),
+    note ? notice("warn", "info", note) : null,
+    h("p", { class: "lead" }, t("welcome.intro")),
+    h(
+      "nav",
+      { class: "menu" },
+      link("#/activate", "key", t("welcome.activate"), "big primary"),
+      link("#/login", "login", t("welcome.login")),
+    ),
+    h("p", { class: "muted" }, t("welcome.new_phone")),
+    h("nav", { class: "menu small" }, link("#/unlock", "unlock", t("unlock.title"), "quiet")),
+  );
+}

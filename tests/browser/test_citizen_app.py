@@ -1,0 +1,365 @@
+"""The citizen's app on a 360 × 740 phone in Debian's Chromium: activation with a real WebCrypto key, login,
+the session's end, self-lock and unlock, the usage history, and the app reopened with the server gone.
+
+The server is this module's own: a small demo commune in which officers issued accounts pending
+activation. The SMS codes are read from the outbox, as the phone would receive them. The tests of one
+phone run in order: the phone activated once is logged out, locked and unlocked, then finds itself
+without the server; the last test stops the server (and starts it again for whatever follows).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+from tests.accounts.support import codes_sent, issue
+from tests.factories import OFFICER
+
+from civicid.accounts.hashing import FAST
+from civicid.accounts.schemas import AccountRead
+from civicid.app import create_app
+from civicid.core.clock import SystemClock
+from civicid.core.database import unit_of_work
+from civicid.core.runtime import Context, open_context
+from civicid.core.settings import Settings
+from civicid.registry import service as registry
+from civicid.sim.demo import build_demo
+from civicid.wallet import service as wallet
+from civicid.wallet.schemas import DocumentIn
+from civicid.web.serving import ServerThread
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 360, "height": 740}
+PASSWORD = "Bản-Nà-Pục-7"
+PASSCODE = "482915"
+WRONG_PASSCODE = "111111"
+
+
+@dataclass
+class Holder:
+    account: AccountRead
+    phone: str
+
+
+@dataclass
+class CitizenServer:
+    context: Context
+    thread: ServerThread
+    holders: list[Holder]
+
+    @property
+    def url(self) -> str:
+        return self.thread.url
+
+    def latest_code(self, holder: Holder, after: int = 0) -> str:
+        """The newest SMS code of the account, once more than ``after`` codes were sent (the SMS may lag)."""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            sent = codes_sent(self.context, holder.account.id)
+            if len(sent) > after:
+                return sent[0]
+            time.sleep(0.1)
+        raise AssertionError("no SMS code arrived")
+
+
+@pytest.fixture(scope="module")
+def citizen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CitizenServer]:
+    """A server whose commune has two adults with accounts issued and waiting for activation."""
+    context = open_context(Settings(data_dir=tmp_path_factory.mktemp("citizen-app")), clock=SystemClock())
+    demo = build_demo(context=context, people=40)
+    with unit_of_work(context.database.sessions) as session:
+        adults = registry.enrollable_adults(
+            session=session, commune_code=demo.commune_code, reference_date=context.clock.today()
+        )
+        # An officer reads the records (the usage history shows it), then issues the accounts.
+        persons = [
+            registry.get_person(session=session, clock=context.clock, actor=OFFICER, person_id=person_id)
+            for person_id in adults[:2]
+        ]
+        # The second asked on form TK01 for a driving licence and a health-insurance card (the latter
+        # mistyped): the agencies answer when the account is activated.
+        documents = [
+            DocumentIn(kind="driving_licence", number="019123450001", extra={"class": "A1"}),
+            DocumentIn(kind="health_insurance", number="HS-4"),
+        ]
+        handover = wallet.Handover(persons[1].id, "application:browser-test", documents)
+        wallet.hand_over_documents(session=session, clock=context.clock, actor=OFFICER, handovers=[handover])
+    phones = ["0912000001", "0912000002"]
+    holders = [
+        Holder(issue(context, person, phone=phone), phone) for person, phone in zip(persons, phones, strict=True)
+    ]
+    app = create_app(context)
+    app.state.secret_hasher = FAST
+    thread = ServerThread(app)
+    thread.start()
+    yield CitizenServer(context, thread, holders)
+    thread.stop()
+    context.database.close()
+
+
+def new_phone(browser: Browser, outside: list[str]) -> tuple[BrowserContext, Page]:
+    phone = browser.new_context(viewport=PHONE, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+    page = phone.new_page()
+    page.on("request", lambda r: outside.append(r.url) if urlparse(r.url).hostname != "127.0.0.1" else None)
+    return phone, page
+
+
+def activate(page: Page, citizen: CitizenServer, holder: Holder, screenshots: Path | None = None) -> None:
+    """Activation as a person does it, one page a step, to the card."""
+
+    def shot(name: str) -> None:
+        if screenshots is not None:
+            page.screenshot(path=screenshots / f"citizen-app-{name}.png", full_page=True)
+
+    page.goto(f"{citizen.url}/app/")
+    expect(page.locator("h1")).to_have_text("Chào mừng")
+    shot("welcome-vi")
+    page.get_by_role("link", name="Kích hoạt tài khoản").click()
+    expect(page.locator("h1")).to_have_text("Kích hoạt tài khoản")
+    page.get_by_label("Số định danh").fill(holder.account.id_number)
+    page.get_by_label("Số điện thoại").fill(holder.phone)
+    page.get_by_role("button", name="Gửi mã cho tôi").click()
+    expect(page.locator("h1")).to_have_text("Mã trong tin nhắn")
+    page.get_by_label("Mã trong tin nhắn SMS").fill(citizen.latest_code(holder))
+    shot("activation-code-vi")
+    page.get_by_role("button", name="Tiếp tục").click()
+
+    expect(page.locator("h1")).to_have_text("Mật khẩu của bạn")
+    rules = page.locator("ul.rules li")
+    page.get_by_label("Đặt mật khẩu").fill("banna")  # too short, no digit, no capital, no sign
+    expect(rules.and_(page.locator(".ok"))).to_have_count(1)  # only "a small letter"
+    shot("activation-password-rules-vi")
+    page.get_by_label("Đặt mật khẩu").fill(PASSWORD)
+    expect(page.locator("ul.rules li.no")).to_have_count(0)
+    page.get_by_label("Nhập lại mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Tiếp tục").click()
+
+    expect(page.locator("h1")).to_have_text("Mã PIN của bạn")
+    page.get_by_label("Đặt mã PIN (6 số)").fill(PASSCODE)
+    page.get_by_label("Nhập lại mã PIN").fill(PASSCODE)
+    page.get_by_role("button", name="Tiếp tục").click()
+
+    expect(page.locator("h1")).to_have_text("Hai câu hỏi bảo mật")
+    page.get_by_label("Câu hỏi 1").select_option("first_school")
+    page.get_by_label("Câu trả lời 1").fill("Trường Tiểu học Cao Minh")
+    page.get_by_label("Câu hỏi 2").select_option("first_school")
+    page.get_by_label("Câu trả lời 2").fill("Nà Pục")
+    page.get_by_role("button", name="Kích hoạt trên điện thoại này").click()
+    expect(page.get_by_role("alert")).to_have_text("Hãy chọn hai câu hỏi khác nhau.")
+    page.get_by_label("Câu hỏi 2").select_option("mother_village")
+    shot("activation-questions-vi")
+    page.get_by_role("button", name="Kích hoạt trên điện thoại này").click()
+
+    expect(page.locator("h1")).to_have_text("Thẻ căn cước điện tử")
+    expect(page.locator(".idcard .id-number")).to_contain_text(holder.account.id_number)
+    expect(page.locator("main")).to_contain_text("Tài khoản của bạn đã được kích hoạt trên điện thoại này.")
+
+
+def log_in(page: Page, password: str = PASSWORD) -> None:
+    expect(page.locator("h1")).to_have_text("Đăng nhập")
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+
+
+def card_is_shown(page: Page, holder: Holder) -> None:
+    expect(page.locator("h1")).to_have_text("Thẻ căn cước điện tử")
+    expect(page.locator(".idcard .id-number")).to_contain_text(holder.account.id_number)
+    expect(page.locator(".idcard")).to_contain_text("Tài khoản mức 2")
+    expect(page.locator(".idcard")).to_contain_text("Đang hoạt động")
+
+
+@pytest.fixture(scope="module")
+def phone(browser: Browser, citizen: CitizenServer) -> Iterator[Page]:
+    """The second holder's phone, activated once; the tests below take it in turn."""
+    outside: list[str] = []
+    context, page = new_phone(browser, outside)
+    activate(page, citizen, citizen.holders[1])
+    yield page
+    context.close()
+    assert outside == [], "the app must load nothing from outside the server"
+
+
+# The app's IndexedDB as the page sees it: the tests look inside the phone through these.
+PHONE_STORAGE = """
+const db = await new Promise((ok) => {
+  const opening = indexedDB.open("civicid-app");
+  opening.onsuccess = () => ok(opening.result);
+});
+const ask = (request) => new Promise((ok) => { request.onsuccess = () => ok(request.result); });
+const read = (store, key) => ask(db.transaction(store).objectStore(store).get(key));
+const write = (store, key, value) => ask(db.transaction(store, "readwrite").objectStore(store).put(value, key));
+const session = await read("state", "session");
+const asHolder = { Authorization: `Bearer ${session.token}`, "CivicID-Device": session.device_id };
+"""
+
+
+def in_phone(page: Page, body: str) -> dict[str, Any]:
+    """Run ``body`` in the page with the app's storage at hand (``read``, ``write``, ``session``, ``asHolder``)."""
+    found: dict[str, Any] = page.evaluate(f"async () => {{ {PHONE_STORAGE}\n{body} }}")
+    return found
+
+
+def test_activation_to_the_card_with_a_webcrypto_key(
+    browser: Browser, citizen: CitizenServer, screenshot_dir: Path
+) -> None:
+    outside: list[str] = []
+    context, page = new_phone(browser, outside)
+    holder = citizen.holders[0]
+    activate(page, citizen, holder, screenshot_dir)
+    card_is_shown(page, holder)
+    page.screenshot(path=screenshot_dir / "citizen-app-card-vi.png", full_page=True)
+
+    found = in_phone(
+        page,
+        """const key = await read("keys", "device");
+        let exported = "refused";
+        try { await crypto.subtle.exportKey("jwk", key.privateKey); exported = "allowed"; } catch {}
+        const devices = await (await fetch("/api/v1/accounts/me/devices", { headers: asHolder })).json();
+        return { deviceId: key.deviceId, algorithm: key.privateKey.algorithm,
+                 extractable: key.privateKey.extractable, exported, devices };""",
+    )
+    assert found["algorithm"] == {"name": "ECDSA", "namedCurve": "P-256"}
+    assert found["extractable"] is False
+    assert found["exported"] == "refused"  # the private key never leaves WebCrypto
+    # The server bound the key the phone holds: its device id is the key's RFC 7638 thumbprint.
+    assert [d["device_id"] for d in found["devices"] if d["current"]] == [found["deviceId"]]
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.locator("#text-size").click()
+    expect(page.locator("html")).to_have_class("large-text")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=screenshot_dir / "citizen-app-card-large-text-vi.png", full_page=True)
+    page.locator("#text-size").click()
+
+    page.locator("#lang-switch").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("h1")).to_have_text("My e-ID card")
+    expect(page.locator(".idcard")).to_contain_text("Level 2 account")
+    page.screenshot(path=screenshot_dir / "citizen-app-card-en.png", full_page=True)
+    context.close()
+    assert outside == []
+
+
+def test_login_wrong_password_and_the_session_ending(phone: Page, citizen: CitizenServer, screenshot_dir: Path) -> None:
+    holder = citizen.holders[1]
+    phone.get_by_role("button", name="Đăng xuất").click()
+    expect(phone.locator("main")).to_contain_text("Bạn đã đăng xuất.")
+    expect(phone.get_by_label("Số định danh")).to_have_value(holder.account.id_number)
+    log_in(phone, "Sai-mat-khau-1")
+    expect(phone.get_by_role("alert")).to_have_text("Số định danh hoặc mật khẩu không đúng.")
+    phone.screenshot(path=screenshot_dir / "citizen-app-login-refused-vi.png", full_page=True)
+    log_in(phone)
+    card_is_shown(phone, holder)
+
+    # The session ends on the server (here: ended by another call); the next call gets 401, and the app
+    # asks the person to log in again.
+    in_phone(phone, 'await fetch("/api/v1/accounts/me/logout", { method: "POST", headers: asHolder });')
+    phone.get_by_role("link", name="Lịch sử sử dụng").click()
+    expect(phone.locator("h1")).to_have_text("Đăng nhập")
+    expect(phone.locator("main")).to_contain_text("Phiên đăng nhập đã hết. Vui lòng đăng nhập lại.")
+    log_in(phone)
+    card_is_shown(phone, holder)
+
+
+def test_usage_history_in_words(phone: Page, screenshot_dir: Path) -> None:
+    phone.get_by_role("link", name="Lịch sử sử dụng").click()
+    expect(phone.locator("h1")).to_have_text("Lịch sử sử dụng")
+    events = phone.locator("ol.events")
+    expect(events).to_contain_text("Bạn đã đăng nhập")
+    expect(events).to_contain_text("Bạn đã kích hoạt tài khoản trên một điện thoại")
+    expect(events).to_contain_text("Một cán bộ đã xem hồ sơ của bạn")
+    expect(events).to_contain_text("Cán bộ officer.test")
+    phone.screenshot(path=screenshot_dir / "citizen-app-history-vi.png", full_page=True)
+    phone.get_by_role("link", name="Về thẻ của tôi").click()
+
+
+def test_documents_in_the_wallet(phone: Page, screenshot_dir: Path) -> None:
+    phone.get_by_role("link", name="Giấy tờ của tôi").click()
+    expect(phone.locator("h1")).to_have_text("Giấy tờ của tôi")
+    licence = phone.locator("li.document").filter(has_text="Giấy phép lái xe")
+    expect(licence).to_contain_text("••••••••0001")  # the number masked
+    expect(licence).to_contain_text("Đã xác thực")
+    health = phone.locator("li.document").filter(has_text="Thẻ bảo hiểm y tế")
+    expect(health).to_contain_text("Chưa xác thực được: số giấy tờ viết chưa đúng")
+    phone.screenshot(path=screenshot_dir / "citizen-app-documents-vi.png", full_page=True)
+    phone.get_by_role("link", name="Về thẻ của tôi").click()
+
+
+def test_self_lock_then_unlock(phone: Page, citizen: CitizenServer, screenshot_dir: Path) -> None:
+    holder = citizen.holders[1]
+    phone.get_by_role("link", name="Bảo mật").click()
+    phone.get_by_role("link", name="Khóa tài khoản").click()
+    expect(phone.locator("h1")).to_have_text("Khóa tài khoản")
+    phone.get_by_label("Mã PIN (6 số)").fill(WRONG_PASSCODE)
+    phone.get_by_role("button", name="Khóa tài khoản ngay").click()
+    expect(phone.get_by_role("alert")).to_have_text("Mã PIN không đúng. Bạn còn 4 lần thử.")
+    phone.screenshot(path=screenshot_dir / "citizen-app-lock-wrong-passcode-vi.png", full_page=True)
+    phone.get_by_label("Mã PIN (6 số)").fill(PASSCODE)
+    phone.get_by_role("button", name="Khóa tài khoản ngay").click()
+
+    expect(phone.locator("h1")).to_have_text("Mở khóa tài khoản")
+    expect(phone.locator("main")).to_contain_text("Tài khoản của bạn đã bị khóa.")
+    phone.get_by_role("link", name="Đăng nhập").click()
+    log_in(phone)
+    expect(phone.get_by_role("alert")).to_contain_text("Tài khoản của bạn đang bị khóa: bạn đã yêu cầu khóa.")
+
+    phone.get_by_role("link", name="Mở khóa tài khoản").click()
+    sent = len(codes_sent(citizen.context, holder.account.id))
+    expect(phone.get_by_label("Số định danh")).to_have_value(holder.account.id_number)
+    phone.get_by_label("Mật khẩu").fill(PASSWORD)
+    phone.get_by_role("button", name="Gửi mã cho tôi").click()
+    phone.get_by_label("Mã trong tin nhắn SMS").fill(citizen.latest_code(holder, after=sent))
+    phone.get_by_label("Mã PIN (6 số)").fill(PASSCODE)
+    phone.screenshot(path=screenshot_dir / "citizen-app-unlock-vi.png", full_page=True)
+    phone.get_by_role("button", name="Mở khóa").click()
+    expect(phone.locator("main")).to_contain_text("Tài khoản đã được mở khóa. Bạn có thể đăng nhập.")
+    log_in(phone)
+    card_is_shown(phone, holder)
+
+
+def test_reopened_without_the_server_shows_the_last_card_and_its_age(
+    phone: Page, citizen: CitizenServer, screenshot_dir: Path
+) -> None:
+    holder = citizen.holders[1]
+    phone.goto(f"{citizen.url}/app/")
+    card_is_shown(phone, holder)
+    # The service worker has cached the app and controls the page.
+    phone.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20000)
+    # The card on the phone was saved three hours ago (as after a morning in the fields).
+    phone.get_by_role("link", name="Giấy tờ của tôi").click()
+    expect(phone.locator("li.document")).to_have_count(2)
+    phone.get_by_role("link", name="Về thẻ của tôi").click()
+    card_is_shown(phone, holder)
+    expect(phone.locator(".idcard .as-of")).to_have_text("Cập nhật vừa xong")  # read again, and kept
+    in_phone(
+        phone,
+        """for (const name of ["card", "documents"]) {
+          const saved = await read("copies", name);
+          saved.saved_at = Date.now() - 3 * 3600 * 1000;
+          await write("copies", name, saved);
+        }""",
+    )
+    citizen.thread.stop()
+    try:
+        phone.reload()
+        card_is_shown(phone, holder)
+        expect(phone.locator("#banner")).to_have_text(
+            "Không có sóng. Đây là thông tin lưu trên máy, cập nhật 3 giờ trước."
+        )
+        expect(phone.locator(".idcard .as-of")).to_have_text("Cập nhật 3 giờ trước")
+        phone.screenshot(path=screenshot_dir / "citizen-app-offline-card-vi.png", full_page=True)
+        phone.get_by_role("link", name="Giấy tờ của tôi").click()
+        expect(phone.locator("h1")).to_have_text("Giấy tờ của tôi")
+        expect(phone.locator("li.document")).to_have_count(2)
+        expect(phone.locator("main .as-of")).to_have_text("Cập nhật 3 giờ trước")
+        expect(phone.get_by_role("link", name="Thêm giấy tờ")).to_have_count(0)  # nothing to send it to
+        phone.screenshot(path=screenshot_dir / "citizen-app-offline-documents-vi.png", full_page=True)
+    finally:
+        citizen.thread.start()

@@ -69,8 +69,10 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     context.database.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium for one test module. Not for the session: while Playwright's loop is open in a worker, the
+    asyncio tests that xdist gives the same worker afterwards cannot start theirs."""
     executable = _chromium()
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)

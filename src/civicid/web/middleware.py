@@ -40,7 +40,8 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-STATIC_PREFIX = "/static/"
+#: Assets that carry no personal data and may be cached: the toolkit's, and the citizen app's shell.
+STATIC_PREFIXES = ("/static/", "/app/static/")
 
 
 class EdgeMiddleware:
@@ -63,7 +64,7 @@ class EdgeMiddleware:
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
                 headers["X-Request-ID"] = request_id
-                if not scope["path"].startswith(STATIC_PREFIX):
+                if not scope["path"].startswith(STATIC_PREFIXES):
                     headers.setdefault("Cache-Control", "no-store")
             await send(message)
 

@@ -52,7 +52,8 @@ def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
     app.state.context = context
     app.state.plugins = plugins
     app.state.build_enrollment_pipeline = lambda: build_pipeline(context, plugins.extractors())
-    app.state.holder_arrival = wallet_service.holder_arrival(plugins.document_authority())
+    app.state.agencies = plugins.agencies()
+    app.state.holder_arrival = wallet_service.holder_arrival(app.state.agencies)
     app.state.templates = build_environment()
     problems.install(app)
     app.add_middleware(EdgeMiddleware)

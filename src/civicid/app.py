@@ -62,8 +62,9 @@ def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
     app.include_router(registry_router.router, prefix=f"{API_PREFIX}/registry")
     app.include_router(notify_router.router, prefix=f"{API_PREFIX}/notify")
     app.include_router(accounts_router.router, prefix=f"{API_PREFIX}/accounts")
-    # The holder's wallet lives under their account.
+    # The holder's wallet and e-ID card live under their account.
     app.include_router(wallet_router.router, prefix=f"{API_PREFIX}/accounts/me/wallet")
+    app.include_router(wallet_router.card_router, prefix=f"{API_PREFIX}/accounts/me/card")
     app.include_router(enrollment_router.router, prefix=f"{API_PREFIX}/enrollment")
     app.include_router(devices_router.router, prefix=f"{API_PREFIX}/enrollment")
     app.include_router(campaign_router.router, prefix=f"{API_PREFIX}/campaign")

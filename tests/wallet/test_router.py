@@ -1,23 +1,32 @@
-"""The wallet over HTTP: summaries without the passcode, documents added by their key fields, details
-with the passcode, and every refusal an RFC 9457 problem."""
+"""The wallet and e-ID card over HTTP: summaries without the passcode, documents added by their key
+fields, details with the passcode, the card with its portrait, and every refusal an RFC 9457 problem."""
 
 from __future__ import annotations
+
+import io
 
 import httpx
 import pytest
 from httpx import AsyncClient
+from PIL import Image
 from tests.accounts.support import PASSCODE, Phone
 from tests.accounts.test_holder_api import PROBLEM, anyio_backend, client
 from tests.agencies.support import licence, set_down
 from tests.factories import MakePerson
 
+from civicid.core.audit import SYSTEM
+from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.country.documents import DocumentKind
+from civicid.sim.field import synthetic_photo
+from civicid.wallet import service as wallet
+from civicid.wallet.portraits import THUMBNAIL_SIZE, PortraitVault
 
 from .support import activated
 
 pytestmark = pytest.mark.anyio
 WALLET = "/api/v1/accounts/me/wallet"
+CARD = "/api/v1/accounts/me/card"
 __all__ = ["anyio_backend", "client"]  # the holder API tests' fixtures: an app on the test's database
 
 
@@ -113,3 +122,29 @@ async def test_the_kinds_say_what_to_type_in_both_languages(client: AsyncClient,
     assert [f["name"] for f in kinds["health_insurance"]["fields"]] == ["issuing_unit"]
     assert all(k["vi"] and k["en"] and k["agency"]["simulated"] for k in kinds.values())
     assert kinds["driving_licence"]["number"]["vi"] == "Số giấy phép lái xe"
+
+
+async def test_the_card_shows_the_holder_and_its_portrait_thumbnail(
+    client: AsyncClient, context: Context, holder: Phone, headers: dict[str, str]
+) -> None:
+    empty = (await client.get(CARD, headers=headers)).json()
+    assert (empty["format"], empty["portrait"], empty["card"]) == ("civicid-card/1", None, None)
+    _problem(await client.get(f"{CARD}/portrait", headers=headers), 404, "portrait_not_found")
+    with unit_of_work(context.database.sessions) as session:
+        wallet.hand_over_documents(
+            session=session,
+            clock=context.clock,
+            actor=SYSTEM,
+            handovers=[wallet.Handover(holder.person.id, "application:A9", [], portrait=synthetic_photo(7))],
+            portraits=PortraitVault.of_data_dir(context.settings.data_dir),
+        )
+    shown = (await client.get(CARD, headers=headers)).json()
+    assert (shown["id_number"], shown["level"], shown["account_status"]) == (holder.person.id_number, 2, "active")
+    assert shown["portrait"] == CARD + "/portrait"
+    photo = await client.get(shown["portrait"], headers=headers)
+    assert photo.status_code == 200
+    assert photo.headers["content-type"] == "image/jpeg"
+    with Image.open(io.BytesIO(photo.content)) as picture:
+        assert picture.width <= THUMBNAIL_SIZE[0]
+        assert picture.height <= THUMBNAIL_SIZE[1]
+    _problem(await client.get(CARD), 401, "not_authenticated")

@@ -25,3 +25,8 @@ class DocumentAlreadyInWallet(Conflict):
 class WalletDocumentNotFound(NotFound):
     code = "wallet_document_not_found"
     title = "No such document in this wallet"
+
+
+class PortraitNotFound(NotFound):
+    code = "portrait_not_found"
+    title = "No portrait from enrollment for this e-ID card"

@@ -1,4 +1,4 @@
-"""The holder's wallet API, under the account: ``/api/v1/accounts/me/wallet``.
+"""The holder's wallet and e-ID card API, under the account: ``/api/v1/accounts/me/wallet`` and ``…/me/card``.
 
 A request carries the session token from login (``Authorization: Bearer``) and the device id it
 was opened on (``CivicID-Device``); a token from another device, or from a device since unbound,
@@ -17,10 +17,12 @@ from civicid.accounts.router import CurrentHolder, Hasher, recorded
 from civicid.accounts.schemas import PasscodeIn
 from civicid.agencies.adapters import NoAgencies
 from civicid.agencies.ports import AgencyRegistry
-from civicid.wallet import service
+from civicid.wallet import card, service
 from civicid.wallet.errors import DocumentNotConfirmed
 from civicid.wallet.models import DocumentStatus
+from civicid.wallet.portraits import SVG, SVG_POLICY, PortraitVault
 from civicid.wallet.schemas import (
+    CardRead,
     DocumentAdd,
     WalletDocumentDetail,
     WalletDocumentSummary,
@@ -31,6 +33,7 @@ from civicid.web.deps import AppContext, DbSession
 from civicid.web.problems import problem_responses
 
 router = APIRouter(tags=["wallet"])
+card_router = APIRouter(tags=["wallet"])
 
 
 def agency_registry(request: Request) -> AgencyRegistry:
@@ -39,7 +42,16 @@ def agency_registry(request: Request) -> AgencyRegistry:
     return agencies or NoAgencies()
 
 
+def portrait_vault(request: Request, context: AppContext) -> PortraitVault:
+    """The deployment's portrait key, opened from the keystore once per app."""
+    vault: PortraitVault | None = getattr(request.app.state, "portrait_vault", None)
+    if vault is None:
+        vault = request.app.state.portrait_vault = PortraitVault.of_data_dir(context.settings.data_dir)
+    return vault
+
+
 Agencies = Annotated[AgencyRegistry, Depends(agency_registry)]
+Vault = Annotated[PortraitVault, Depends(portrait_vault)]
 DocumentId = Annotated[str, Path(max_length=36)]
 
 
@@ -108,3 +120,28 @@ def open_document(
             hasher=hasher,
         ),
     )
+
+
+@card_router.get("", responses=problem_responses(401))
+def get_card(context: AppContext, session: DbSession, request: CurrentHolder) -> CardRead:
+    """The e-ID card: name, ID number, date of birth, sex, the account's level and status, the chip card,
+    and the portrait's address (null when enrollment left none). A read of the person's record, audited."""
+    holder = request.holder
+    return card.read_card(
+        session=session, clock=context.clock, account_id=holder.account_id, person_id=holder.person_id
+    )
+
+
+@card_router.get(
+    "/portrait",
+    response_class=Response,
+    responses={**problem_responses(401, 404), 200: {"content": {"image/jpeg": {}, SVG: {}}}},
+)
+def get_portrait(context: AppContext, session: DbSession, request: CurrentHolder, vault: Vault) -> Response:
+    """The card's portrait, captured at level-2 enrollment: a JPEG thumbnail (the simulator's drawings: SVG)."""
+    holder = request.holder
+    portrait = card.read_portrait(
+        session=session, clock=context.clock, vault=vault, account_id=holder.account_id, person_id=holder.person_id
+    )
+    headers = {"Content-Security-Policy": SVG_POLICY} if portrait.media_type == SVG else None
+    return Response(content=portrait.image, media_type=portrait.media_type, headers=headers)

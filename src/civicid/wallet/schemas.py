@@ -1,6 +1,7 @@
 """What the wallet takes and returns (pydantic), separate from its tables.
 
-The holder's wallet is format ``civicid-wallet/1``, described field by field in docs/formats/wallet-v1.md.
+The holder's wallet is format ``civicid-wallet/1`` and the e-ID card ``civicid-card/1``; both are
+described, field by field, in docs/formats/wallet-v1.md.
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from civicid.accounts.models import AccountStatus
 from civicid.agencies.ports import RecordStatus
+from civicid.country.sex import Sex
 from civicid.wallet.models import DocumentKind, DocumentStatus
 
 WALLET_FORMAT = "civicid-wallet/1"
+CARD_FORMAT = "civicid-card/1"
 
 
 class DocumentIn(BaseModel):
@@ -99,3 +103,27 @@ class DocumentKindRead(BaseModel):
 class WalletKindsRead(BaseModel):
     format: str = WALLET_FORMAT
     kinds: list[DocumentKindRead]
+
+
+class IdCardSummary(BaseModel):
+    """The chip card the registry records: the valid one, or else the latest issued."""
+
+    number: str
+    issue_date: dt.date
+    expiry_date: dt.date | None
+    status: str  # the registry's: valid, expired, revoked or lost
+
+
+class CardRead(BaseModel):
+    """The e-ID card the app shows: the holder's identity from the registry, the account's level and
+    status, the chip card the registry records, and where to fetch the enrollment portrait."""
+
+    format: str = CARD_FORMAT
+    full_name: str
+    id_number: str
+    date_of_birth: dt.date
+    sex: Sex
+    level: int
+    account_status: AccountStatus
+    card: IdCardSummary | None
+    portrait: str | None

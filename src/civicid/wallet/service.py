@@ -3,7 +3,7 @@
 Documents are integrated by reference (DOMAIN.md): the holder names a document's key fields, on
 form TK01 at enrollment or in the app, and the owning agency confirms them
 (docs/decisions/0037-documents-by-reference.md). An issued application hands its documents over as
-``requested``; the agencies are asked when the
+``requested``, with the enrollment portrait for the e-ID card; the agencies are asked when the
 holder activates the account and at each login (``checks.ask``); the holder adds documents in the
 app, opens the wallet (answers older than a day are asked again) and opens a document with the
 passcode. Every hand-over, answer and read is audited with ids and kinds only, never a number.
@@ -33,6 +33,7 @@ from civicid.wallet import checks, repository
 from civicid.wallet.checks import ASKED, Outcome
 from civicid.wallet.errors import DocumentAlreadyInWallet, DocumentNotConfirmed, InvalidDocument, WalletDocumentNotFound
 from civicid.wallet.models import DocumentKind, DocumentStatus, WalletDocument
+from civicid.wallet.portraits import PortraitHandover, PortraitVault, store_portraits
 from civicid.wallet.schemas import (
     AgencyRead,
     DocumentAdd,
@@ -52,11 +53,12 @@ HOLDER_SOURCE = "holder"
 
 @dataclass(frozen=True)
 class Handover:
-    """One issued application's documents for its holder; ``source`` names it ("application:<id>")."""
+    """One issued application's documents and portrait for its holder; ``source`` names it ("application:<id>")."""
 
     person_id: int
     source: str
     documents: Sequence[DocumentIn]
+    portrait: bytes | None = None  # the compressed portrait captured at enrollment, as the kit sent it
 
 
 def hand_over_documents(
@@ -65,12 +67,14 @@ def hand_over_documents(
     clock: Clock,
     actor: Actor,
     handovers: Sequence[Handover],
+    portraits: PortraitVault | None = None,
 ) -> int:
     """Put a batch's documents in their holders' wallets as ``requested``; returns how many were new.
 
     Set-based: one read of the holders' documents, one INSERT, one audit append for the lot. A
     document the holder already has (same kind and number) is left as it is, so running the issue
-    stage twice, or a second application listing the same licence, hands nothing over twice.
+    stage twice, or a second application listing the same licence, hands nothing over twice. The
+    portraits (sealed with ``portraits``) replace the holders' earlier ones.
     """
     known = repository.existing_keys(session, [h.person_id for h in handovers])
     now = clock.now()
@@ -100,6 +104,7 @@ def hand_over_documents(
     ]
     if rows:
         repository.insert_new(session, rows)
+    entries += _hand_over_portraits(session, clock, handovers, portraits)
     audit.record_many(session=session, clock=clock, actor=actor, entries=entries)
     return len(rows)
 
@@ -261,6 +266,18 @@ def _listed(
     )
     today = clock.today()
     return WalletRead(documents=[checks.summary(d, today) for d in documents])
+
+
+def _hand_over_portraits(
+    session: Session, clock: Clock, handovers: Sequence[Handover], vault: PortraitVault | None
+) -> list[tuple[str, str, str, dict[str, Any]]]:
+    given = [PortraitHandover(h.person_id, h.source, h.portrait) for h in handovers if h.portrait is not None]
+    if not given:
+        return []
+    if vault is None:
+        raise ValueError("portraits are handed over without the vault that seals them")
+    kept = store_portraits(session=session, vault=vault, handovers=given, now=clock.now())
+    return [("wallet.portrait_store", "person", str(p), {"source": s}) for p, s in kept]
 
 
 def _new_document(session: Session, clock: Clock, person_id: int, kind: DocumentKind, number: str) -> WalletDocument:

@@ -56,7 +56,8 @@ def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
     app.state.context = context
     app.state.plugins = plugins
     app.state.build_enrollment_pipeline = lambda: build_pipeline(context, plugins.extractors())
-    app.state.holder_arrival = wallet_service.holder_arrival(plugins.document_authority())
+    app.state.agencies = plugins.agencies()
+    app.state.holder_arrival = wallet_service.holder_arrival(app.state.agencies)
     app.state.follow_limit = RateLimit(limit=FOLLOW_LIMIT.limit, window=FOLLOW_LIMIT.window)
     # What the person's page shows of the capabilities above the registry (registry/ports.py).
     app.state.person_panels = [accounts_pages.account_panel]
@@ -70,8 +71,9 @@ def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
     app.include_router(registry_router.router, prefix=f"{API_PREFIX}/registry")
     app.include_router(notify_router.router, prefix=f"{API_PREFIX}/notify")
     app.include_router(accounts_router.router, prefix=f"{API_PREFIX}/accounts")
-    # The holder's wallet lives under their account.
+    # The holder's wallet and e-ID card live under their account.
     app.include_router(wallet_router.router, prefix=f"{API_PREFIX}/accounts/me/wallet")
+    app.include_router(wallet_router.card_router, prefix=f"{API_PREFIX}/accounts/me/card")
     app.include_router(enrollment_router.router, prefix=f"{API_PREFIX}/enrollment")
     app.include_router(devices_router.router, prefix=f"{API_PREFIX}/enrollment")
     app.include_router(campaign_router.router, prefix=f"{API_PREFIX}/campaign")

@@ -49,6 +49,7 @@ app = typer.Typer(
 
 def _mount() -> None:
     # Imported here so that `civicid --help` does not pay for every capability's imports twice.
+    from civicid.agencies.cli import app as agencies_app
     from civicid.campaign.cli import app as campaign_app
     from civicid.core.cli import db_app
     from civicid.country.cli import app as country_app
@@ -66,6 +67,7 @@ def _mount() -> None:
     app.add_typer(enrollment_app, name="enrollment", help="Level-2 applications: figures and simulated rounds.")
     app.add_typer(staff_app, name="staff", help="Staff accounts and roles.")
     app.add_typer(campaign_app, name="campaign", help="The campaign: targets, teams, figures and the daily report.")
+    app.add_typer(agencies_app, name="agencies", help="The simulated document agencies: up or down.")
     field_app.command("enrollment-file")(enrollment_file_command)
     field_app.command("serve")(serve_kit)
     field_app.command("capture")(capture_command)

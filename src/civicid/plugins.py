@@ -1,7 +1,7 @@
 """The adapters a deployment plugs into CivicID's ports, chosen here at composition from the settings.
 
 Capabilities declare ports (``biometrics.ports.Extractor``, ``field.sources.BiometricSource``,
-``notify.ports.SmsGateway``, ``wallet.ports.DocumentAuthority``) and never pick an implementation
+``notify.ports.SmsGateway``, ``agencies.ports.AgencyRegistry``) and never pick an implementation
 themselves; the app factory, the servers and the CLI ask this module. What is simulated says so:
 :attr:`Plugins.simulated` names every simulated adapter in use, and the pages and the CLI show it.
 """
@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from civicid.agencies.adapters import SIMULATED_AGENCIES, SimulatedAgencies
+from civicid.agencies.ports import AgencyRegistry
 from civicid.biometrics.ports import Extractor
 from civicid.biometrics.simulated import simulated_extractors
 from civicid.core.clock import Clock
 from civicid.core.settings import Settings
 from civicid.field.sources import BiometricSource, SimulatedSource
 from civicid.notify.adapters import FileSmsGateway, file_gateway
-from civicid.wallet.adapters import SimulatedDocumentAuthority
-from civicid.wallet.ports import DocumentAuthority
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,12 @@ class Plugins:
 
     #: The simulated adapters in use, by port: what a page or a report must say is not real. Every port
     #: has only its simulated adapter wired so far; a real one replaces it here, chosen from the settings.
-    simulated: tuple[str, ...] = ("biometric_extractors", "capture_source", "sms_gateway", "document_authority")
+    simulated: tuple[str, ...] = (
+        "biometric_extractors",
+        "capture_source",
+        "sms_gateway",
+        *(f"agency:{kind.value}" for kind in SIMULATED_AGENCIES),
+    )
 
     def extractors(self) -> dict[str, Extractor]:
         """The server's extractors, one per modality (``face``, ``finger``): the simulator's, whose captures
@@ -43,9 +48,10 @@ class Plugins:
         """The carrier: a file in the data folder (``sms-outbox.jsonl``) until a carrier's API is wired in."""
         return file_gateway(self.settings, clock=clock)
 
-    def document_authority(self) -> DocumentAuthority:
-        """The issuing agencies: simulated ones that confirm well-formed numbers."""
-        return SimulatedDocumentAuthority()
+    def agencies(self) -> AgencyRegistry:
+        """The agencies that confirm wallet documents: the simulated traffic police (driving licences,
+        vehicle registrations) and social security (health-insurance cards), each with its own table."""
+        return SimulatedAgencies()
 
 
 def plugins_for(settings: Settings) -> Plugins:

@@ -6,6 +6,7 @@ Only Alembic and the schema-drift test need this; capabilities import their own 
 from __future__ import annotations
 
 from civicid.accounts import models as accounts_models  # noqa: F401
+from civicid.agencies import models as agencies_models  # noqa: F401 - the simulated agencies' registers
 from civicid.biometrics import models as biometrics_models  # noqa: F401
 from civicid.campaign import models as campaign_models  # noqa: F401
 from civicid.core import audit, audit_checkpoint, jobs  # noqa: F401 - the audit chain, its checkpoints, durable jobs

@@ -24,15 +24,17 @@ from civicid.field.app import create_kit_app
 from civicid.field.cli import KitOption
 from civicid.field.kit import Kit
 from civicid.plugins import Plugins, plugins_for
+from civicid.wallet import tasks as wallet_tasks
 from civicid.web.serving import KEEP_ALIVE_S, freeze_startup_objects
 
 OnceOption = typer.Option(False, "--once", help="Run what is ready, then exit (instead of polling for ever).")
 
 
 def background_worker(context: Context, plugins: Plugins) -> BackgroundWorker:
-    """The pipeline and SMS worker of a deployment, with its chosen extractors and carrier."""
+    """The pipeline and SMS worker of a deployment, with its chosen extractors, carrier and agencies."""
     pipeline = build_pipeline(context, plugins.extractors())
-    return BackgroundWorker(context, pipeline, plugins.sms_gateway(context.clock), handlers=accounts_tasks.HANDLERS)
+    handlers = {**accounts_tasks.HANDLERS, **wallet_tasks.handlers(plugins.agencies())}
+    return BackgroundWorker(context, pipeline, plugins.sms_gateway(context.clock), handlers=handlers)
 
 
 def run_server(context: Context, *, host: str, port: int, worker: bool = True, demo: bool = False) -> None:

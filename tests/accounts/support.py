@@ -16,6 +16,7 @@ from civicid.accounts.devices import make_proof
 from civicid.accounts.errors import RECORDED_REFUSALS
 from civicid.accounts.hashing import FAST
 from civicid.accounts.schemas import AccountRead
+from civicid.agencies.adapters import SimulatedAgencies
 from civicid.core.crypto import generate_signing_key, public_jwk
 from civicid.core.database import unit_of_work
 from civicid.core.errors import CivicIDError
@@ -23,7 +24,6 @@ from civicid.core.runtime import Context
 from civicid.notify import service as notify
 from civicid.registry.schemas import PersonRead
 from civicid.wallet import service as wallet
-from civicid.wallet.adapters import SimulatedDocumentAuthority
 
 from .test_service import issue as issue  # re-exported: one way to issue an account in tests
 
@@ -34,7 +34,7 @@ ANSWERS = (
     activation.SecurityAnswer("first_school", "Trường Tiểu học Cao Minh"),
     activation.SecurityAnswer("mother_village", "Nà Pục"),
 )
-ARRIVAL = wallet.holder_arrival(SimulatedDocumentAuthority())
+ARRIVAL = wallet.holder_arrival(SimulatedAgencies())
 
 
 def attempt(context: Context, work: Callable[[Session], T]) -> T | CivicIDError:

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from httpx import ASGITransport, AsyncClient
+from tests.agencies.support import licence
 from tests.factories import MakePerson
 
 from civicid.accounts import service
@@ -42,6 +43,7 @@ async def client(context: Context) -> AsyncIterator[AsyncClient]:
 def phone(context: Context, make_person: MakePerson) -> Phone:
     person = make_person()
     holder = Phone(context, person, issue(context, person))
+    number = licence(context, person.id_number).number  # the traffic police hold it for them
     with unit_of_work(context.database.sessions) as session:
         wallet.hand_over_documents(
             session=session,
@@ -51,7 +53,7 @@ def phone(context: Context, make_person: MakePerson) -> Phone:
                 wallet.Handover(
                     person.id,
                     "application:A1",
-                    [DocumentIn(kind="driving_licence", number="019123450001", extra={"class": "A1"})],
+                    [DocumentIn(kind="driving_licence", number=number, extra={"class": "A1"})],
                 )
             ],
         )

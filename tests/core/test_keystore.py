@@ -96,6 +96,17 @@ class TestAuditKey:
             keystore.audit_signing_key()
 
 
+class TestDerivedKeys:
+    def test_the_portrait_key_follows_the_master_key_and_is_not_the_template_key(self, tmp_path: Path) -> None:
+        master = generate_master_key()
+        port: KeyStore = Keystore.open(tmp_path, master)
+        portrait = port.portrait_key()
+        assert len(portrait) == 32
+        assert portrait == Keystore.open(tmp_path, master).portrait_key()  # derived, nothing stored
+        assert portrait != port.template_key()
+        assert portrait != Keystore.open(tmp_path / "other", generate_master_key()).portrait_key()
+
+
 class TestMasterKey:
     def test_generated_once_with_mode_0600(self, tmp_path: Path) -> None:
         first = Keystore.open(tmp_path)

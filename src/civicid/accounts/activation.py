@@ -73,6 +73,7 @@ class Activated:
     device_id: str
     documents_integrated: int
     documents_refused: int
+    documents_pending: int = 0  # put to an agency that could not be reached: a job asks again
 
 
 def request_activation_code(
@@ -164,7 +165,9 @@ def complete_activation(
     actor = holder_actor(account.id)
     audit_account(session, clock, actor, "account.activate", account, {"device_id": device_id})
     arrived = arrive(session, clock, account, on_arrival)
-    return Activated(account.id, device_id, arrived.documents_integrated, arrived.documents_refused)
+    return Activated(
+        account.id, device_id, arrived.documents_integrated, arrived.documents_refused, arrived.documents_pending
+    )
 
 
 def arrive(session: Session, clock: Clock, account: EidAccount, on_arrival: HolderArrival) -> Arrival:

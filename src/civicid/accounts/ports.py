@@ -18,10 +18,12 @@ from civicid.core.clock import Clock
 
 @dataclass(frozen=True)
 class Arrival:
-    """What was done for the holder on arrival: documents the agencies confirmed, and those they refused."""
+    """What was done for the holder on arrival: documents the agencies confirmed, those they refused, and
+    those waiting for an agency that could not be reached."""
 
     documents_integrated: int = 0
     documents_refused: int = 0
+    documents_pending: int = 0
 
 
 class HolderArrival(Protocol):

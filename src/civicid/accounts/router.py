@@ -81,13 +81,17 @@ Hasher = Annotated[SecretHasher, Depends(secret_hasher)]
 OnArrival = Annotated[HolderArrival, Depends(holder_arrival)]
 
 
-def _recorded(context: AppContext, work: Callable[[Session], T]) -> T:
-    """Run ``work`` in a transaction that commits even when it refuses with a recorded refusal."""
+def recorded(
+    context: AppContext,
+    work: Callable[[Session], T],
+    refusals: tuple[type[CivicIDError], ...] = RECORDED_REFUSALS,
+) -> T:
+    """Run ``work`` in a transaction that commits even when it refuses with one of ``refusals``, then raise it."""
     refusal: CivicIDError | None = None
     with unit_of_work(context.database.sessions) as session:
         try:
             return work(session)
-        except RECORDED_REFUSALS as exc:
+        except refusals as exc:
             refusal = exc
     raise refusal
 
@@ -113,7 +117,7 @@ def request_activation_code(body: ActivationCodeIn, context: AppContext, hasher:
 def verify_activation_code(body: ActivationVerifyIn, context: AppContext, hasher: Hasher) -> Ticket:
     """Step 2: the code from the SMS buys a single-use ticket for step 3. Wrong, expired, used and unknown
     codes get the same ``invalid_code`` problem; five wrong tries kill the code."""
-    ticket = _recorded(
+    ticket = recorded(
         context,
         lambda session: activation.verify_activation_code(
             session=session,
@@ -150,6 +154,7 @@ def complete_activation(
         device_id=done.device_id,
         documents_integrated=done.documents_integrated,
         documents_refused=done.documents_refused,
+        documents_pending=done.documents_pending,
     )
 
 
@@ -157,7 +162,7 @@ def complete_activation(
 def holder_login(body: LoginIn, context: AppContext, hasher: Hasher, on_arrival: OnArrival) -> HolderSessionOut:
     """ID number and password from the bound device (its proof of possession); five wrong passwords lock
     login for 15 minutes."""
-    done = _recorded(
+    done = recorded(
         context,
         lambda session: login.login(
             session=session,
@@ -175,7 +180,7 @@ def holder_login(body: LoginIn, context: AppContext, hasher: Hasher, on_arrival:
 @router.post("/devices/code", status_code=202, responses=problem_responses(401, 422, 423))
 def request_device_code(body: DeviceCodeIn, context: AppContext, hasher: Hasher) -> CodeSent:
     """A new phone: after the password, an SMS code goes to the account's phone number."""
-    sent = _recorded(
+    sent = recorded(
         context,
         lambda session: login.request_device_code(
             session=session, clock=context.clock, id_number=body.id_number, password=body.password, hasher=hasher
@@ -187,7 +192,7 @@ def request_device_code(body: DeviceCodeIn, context: AppContext, hasher: Hasher)
 @router.post("/devices/bind", responses=problem_responses(400, 401, 422, 423))
 def bind_device(body: DeviceBindIn, context: AppContext, hasher: Hasher) -> HolderSessionOut:
     """Bind the new phone with the SMS code; the old phone is unbound and its sessions end."""
-    done = _recorded(
+    done = recorded(
         context,
         lambda session: login.bind_new_device(
             session=session,
@@ -222,7 +227,7 @@ def current_holder(
     """The holder of ``Authorization: Bearer <token>`` on the device named by ``CivicID-Device``.
 
     Resolved in a short transaction of its own, done before the route's: the routes that record a
-    refusal open theirs (``_recorded``), and on SQLite two write transactions at once would wait for
+    refusal open theirs (``recorded``), and on SQLite two write transactions at once would wait for
     each other.
     """
     if not token or not device:
@@ -273,7 +278,7 @@ def post_logout(request: CurrentHolder, context: AppContext, session: DbSession)
 @router.post("/me/logout-everywhere", status_code=204, responses=problem_responses(401, 403, 422, 423))
 def post_logout_everywhere(body: PasscodeIn, request: CurrentHolder, context: AppContext, hasher: Hasher) -> None:
     """End every session of the account, on every device; confirmed with the passcode."""
-    _recorded(
+    recorded(
         context,
         lambda session: _confirmed_logout_everywhere(session, context, request, body.passcode, hasher),
     )
@@ -296,7 +301,7 @@ def _confirmed_logout_everywhere(
 @router.post("/me/passcode/check", status_code=204, responses=problem_responses(401, 403, 422, 423))
 def post_passcode_check(body: PasscodeIn, request: CurrentHolder, context: AppContext, hasher: Hasher) -> None:
     """Check the passcode before a sensitive step the app confirms locally; five wrong ones end the sessions."""
-    _recorded(
+    recorded(
         context,
         lambda session: verify_passcode(
             session=session,
@@ -312,7 +317,7 @@ def post_passcode_check(body: PasscodeIn, request: CurrentHolder, context: AppCo
 @router.post("/me/lock", responses=problem_responses(401, 403, 422, 423))
 def post_lock(body: PasscodeIn, request: CurrentHolder, context: AppContext, hasher: Hasher) -> LockOut:
     """Lock the account from the app, with the passcode; every session ends."""
-    _recorded(
+    recorded(
         context,
         lambda session: holder.lock_self(
             session=session, clock=context.clock, holder=request.holder, passcode=body.passcode, hasher=hasher
@@ -364,7 +369,7 @@ def request_lost_phone_code(body: HolderCodeIn, context: AppContext, hasher: Has
 @router.post("/lost-phone/lock", responses=problem_responses(400, 401, 422, 423))
 def lock_lost_phone(body: LostPhoneIn, context: AppContext, hasher: Hasher) -> LockOut:
     """Lock the account and unbind the lost phone, with the password and the SMS code."""
-    _recorded(
+    recorded(
         context,
         lambda session: holder.lock_lost_phone(
             session=session,
@@ -387,7 +392,7 @@ def request_unlock_code(body: HolderCodeIn, context: AppContext, hasher: Hasher)
 @router.post("/unlock", responses=problem_responses(400, 401, 403, 409, 422, 423))
 def unlock(body: UnlockIn, context: AppContext, hasher: Hasher) -> LockOut:
     """Lift the holder's own locks with password, passcode and SMS code; an officer's or the registry's stay."""
-    done = _recorded(
+    done = recorded(
         context,
         lambda session: holder.unlock_self(
             session=session,
@@ -403,7 +408,7 @@ def unlock(body: UnlockIn, context: AppContext, hasher: Hasher) -> LockOut:
 
 
 def _code(context: AppContext, body: HolderCodeIn, purpose: CodePurpose, hasher: SecretHasher) -> CodeSent:
-    sent = _recorded(
+    sent = recorded(
         context,
         lambda session: holder.request_code(
             session=session,

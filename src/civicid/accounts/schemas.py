@@ -69,6 +69,7 @@ class ActivationOut(BaseModel):
     device_id: str
     documents_integrated: int
     documents_refused: int
+    documents_pending: int = 0
 
 
 class LoginIn(BaseModel):

@@ -66,6 +66,10 @@ class KeyStore(Protocol):
         """32 bytes: the key biometric templates are encrypted under at rest."""
         ...
 
+    def portrait_key(self) -> bytes:
+        """32 bytes: the key the wallet's portraits (the e-ID card's photo) are encrypted under at rest."""
+        ...
+
 
 class KeystoreUnavailable(CivicIDError):
     code = "keystore_unavailable"
@@ -74,6 +78,7 @@ class KeystoreUnavailable(CivicIDError):
 
 
 TEMPLATE_KEY_INFO = b"civicid-template-key/1"
+PORTRAIT_KEY_INFO = b"civicid-portrait-key/1"
 
 
 class FileKeystore:
@@ -124,7 +129,14 @@ class FileKeystore:
 
     def template_key(self) -> bytes:
         """The AES-256 key of biometric templates at rest, derived from the master key (RFC 5869)."""
-        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=TEMPLATE_KEY_INFO).derive(self._master_key)
+        return self._derived_key(TEMPLATE_KEY_INFO)
+
+    def portrait_key(self) -> bytes:
+        """The AES-256 key of the wallet's portraits at rest: derived like the template key, with its own info."""
+        return self._derived_key(PORTRAIT_KEY_INFO)
+
+    def _derived_key(self, info: bytes) -> bytes:
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(self._master_key)
 
     def device_signing_key(self, install: EllipticCurvePrivateKey | None = None) -> EllipticCurvePrivateKey:
         """A field kit's ES256 device key: created the first time, or ``install`` one the server made.

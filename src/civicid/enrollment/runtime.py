@@ -12,6 +12,7 @@ from civicid.core.keystore import Keystore, master_key_from_environment
 from civicid.core.runtime import Context
 from civicid.enrollment.biometric_steps import EnrollmentBiometrics
 from civicid.enrollment.tasks import Pipeline
+from civicid.wallet.portraits import PortraitVault
 
 
 def keystore_of(context: Context) -> Keystore:
@@ -26,7 +27,12 @@ def build_pipeline(context: Context, extractors: dict[str, Extractor]) -> Pipeli
     """The pipeline of a deployment, with the extractors its composition chose (``civicid/plugins.py``)."""
     keystore = keystore_of(context)
     biometrics = EnrollmentBiometrics(extractors=extractors, cipher=AesGcmTemplateCipher(keystore.template_key()))
-    return Pipeline(blobs=blobs_of(context), server_key=keystore.sealing_key(), biometrics=biometrics)
+    return Pipeline(
+        blobs=blobs_of(context),
+        server_key=keystore.sealing_key(),
+        biometrics=biometrics,
+        portraits=PortraitVault(keystore.portrait_key()),
+    )
 
 
 def build_worker(

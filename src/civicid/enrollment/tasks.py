@@ -30,6 +30,7 @@ from civicid.core.audit import Actor
 from civicid.core.blobs import BlobStore
 from civicid.core.clock import Clock
 from civicid.core.crypto import InvalidSeal, SealingKey, unseal
+from civicid.core.errors import CivicIDError
 from civicid.core.jobs import BatchHandler, Handler
 from civicid.core.lists import one_of, per_dialect
 from civicid.country.age import AgeGroup, age_group, birthday
@@ -52,6 +53,7 @@ from civicid.registry.errors import PersonNotFound
 from civicid.registry.models import Person
 from civicid.registry.schemas import IdCardIn
 from civicid.wallet import service as wallet
+from civicid.wallet.portraits import PortraitVault
 from civicid.wallet.schemas import DocumentIn
 
 PIPELINE = Actor("system", "pipeline")
@@ -82,6 +84,7 @@ class Pipeline:
     blobs: BlobStore
     server_key: SealingKey
     biometrics: EnrollmentBiometrics
+    portraits: PortraitVault  # seals the e-ID card's portrait the issue stage hands to the wallet
 
     def batch_handlers(self) -> Mapping[str, BatchHandler]:
         return {
@@ -191,12 +194,16 @@ class Pipeline:
         out.write()
 
     def issue(self, session: Session, clock: Clock, application_ids: list[str]) -> None:
-        """Issue the level-2 accounts (pending activation) or the children's cards, and queue the SMS."""
+        """Issue the level-2 accounts (pending activation) or the children's cards, and queue the SMS.
+
+        The wallet takes each issued account's TK01 documents and the portrait for its e-ID card.
+        """
         out = Outcomes(session, clock)
         applications = _applications(session, application_ids)
         envelopes = {a.id: _envelope(a) for a in applications}
         adults = [a for a in applications if envelopes[a.id].application_type is not ApplicationType.CHILD_CARD]
         refused = _issue_accounts(session, clock, adults, envelopes)
+        arrived = _arrived_parts(session, [a.id for a in adults])
         sms: list[notify.SmsRequest] = []
         handovers: list[wallet.Handover] = []
         for application in applications:
@@ -221,13 +228,27 @@ class Pipeline:
                 "documents_requested": [d.kind.value for d in envelope.documents],
             }
             out.finish(application, "issue", ApplicationStatus.ISSUED, None, "issued", details)
-            if envelope.documents and envelope.application_type is not ApplicationType.CHILD_CARD:
-                handovers.append(_wallet_handover(application.person_id, application.id, envelope))
+            if envelope.application_type is not ApplicationType.CHILD_CARD:
+                portrait = self._portrait(envelope, arrived.get(application.id, []))
+                handovers.append(_wallet_handover(application.person_id, application.id, envelope, portrait))
         notify.queue_sms_many(session=session, clock=clock, messages=sms)
-        wallet.hand_over_documents(session=session, clock=clock, actor=PIPELINE, handovers=handovers)
+        wallet.hand_over_documents(
+            session=session, clock=clock, actor=PIPELINE, handovers=handovers, portraits=self.portraits
+        )
         out.write()
 
     # Helpers ------------------------------------------------------------------------------------
+
+    def _portrait(self, envelope: Envelope, parts: list[tuple[str, str, str]]) -> bytes | None:
+        """The application's compressed portrait, opened; None when it has not arrived or does not open."""
+        found = next(((name, blob) for name, kind, blob in parts if kind == PartKind.PORTRAIT), None)
+        if found is None:
+            return None
+        name, blob = found
+        try:
+            return packet.unseal_part(envelope, name, self.blobs.get(blob), server_key=self.server_key)
+        except CivicIDError:
+            return None
 
     def _open_captures(self, content: dict[str, Any], parts: list[tuple[str, str, str]]) -> dict[str, bytes]:
         """Every part that has arrived must open; the capture parts' plaintexts go to the extractors.
@@ -413,10 +434,14 @@ def _issue_accounts(
     return {a.id for a, result in zip(applications, results, strict=True) if result is None}
 
 
-def _wallet_handover(person_id: int, application_id: str, envelope: Envelope) -> wallet.Handover:
-    """Form TK01's documents, as the wallet takes them: requested until the holder activates."""
+def _wallet_handover(
+    person_id: int, application_id: str, envelope: Envelope, portrait: bytes | None
+) -> wallet.Handover:
+    """Form TK01's documents, as the wallet takes them (requested until the holder activates), and the portrait."""
     documents = [DocumentIn(kind=d.kind.value, number=d.number, extra=d.extra) for d in envelope.documents]
-    return wallet.Handover(person_id=person_id, source=f"application:{application_id}", documents=documents)
+    return wallet.Handover(
+        person_id=person_id, source=f"application:{application_id}", documents=documents, portrait=portrait
+    )
 
 
 def _issue_card(session: Session, clock: Clock, person_id: int, envelope: Envelope) -> None:

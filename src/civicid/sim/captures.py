@@ -25,7 +25,6 @@ from civicid.core.blobs import BlobStore
 from civicid.core.clock import Clock
 from civicid.core.crypto.signing import generate_signing_key, public_jwk
 from civicid.core.ids import uuid7
-from civicid.country.documents import DocumentKind
 from civicid.devices import service as devices
 from civicid.enrollment import intake
 from civicid.protocol.packet import (
@@ -39,6 +38,7 @@ from civicid.protocol.packet import (
     parts_to_send_inline,
 )
 from civicid.registry.schemas import PersonRead
+from civicid.sim.agencies import tk01_documents
 
 CHUNK_BYTES = 16 * 1024
 
@@ -136,15 +136,11 @@ def deliver(
     return receipt
 
 
-def sample_documents(person: PersonRead) -> tuple[Document, ...]:
-    """A driving licence and a health-insurance card, as form TK01 lists them, for adults."""
+def sample_documents(person: PersonRead, today: dt.date | None = None) -> tuple[Document, ...]:
+    """The documents an adult lists on form TK01: those the simulated agencies hold (``sim/agencies.py``)."""
     if person.age_group != "14_plus":
         return ()
-    digits = person.id_number[-6:]
-    return (
-        Document(kind=DocumentKind.DRIVING_LICENCE, number=f"19{digits}0001", extra={"class": "A1"}),
-        Document(kind=DocumentKind.HEALTH_INSURANCE, number=f"GD4{person.id_number[:2]}{digits}00"),
-    )
+    return tk01_documents(person.id_number, person.date_of_birth, today)
 
 
 def portrait_svg(identity_seed: int) -> bytes:

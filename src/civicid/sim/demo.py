@@ -16,6 +16,7 @@ from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.registry import service
 from civicid.registry.bulk import load_population
+from civicid.sim.agencies import fill_agencies
 from civicid.sim.population import DEFAULT_COMMUNE_CODE, DEFAULT_PEOPLE, generate_commune
 from civicid.web.staff import StaffRole
 from civicid.web.staff_service import create_staff, list_staff
@@ -74,6 +75,8 @@ def build_demo(
                 seed=seed, people=people, commune_code=commune_code, reference_date=clock.today()
             )
             load_population(session=session, clock=clock, actor=SYSTEM, commune=commune, progress=progress)
+            # The simulated agencies hold the residents' licences, vehicles and health-insurance cards.
+            fill_agencies(session=session, clock=clock, commune=commune)
             code, name = commune.code, commune.name
         else:
             code, name = communes[0].code, communes[0].name

@@ -78,7 +78,11 @@ def simulate_round(
     )
     packets = [
         kit.capture(
-            person=p, clock=context.clock, server_public_key=server, documents=sample_documents(p), capture_seed=seed
+            person=p,
+            clock=context.clock,
+            server_public_key=server,
+            documents=sample_documents(p, context.clock.today()),
+            capture_seed=seed,
         )
         for p in genuine
     ]

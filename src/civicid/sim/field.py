@@ -18,14 +18,14 @@ from sqlalchemy.orm import Session
 
 from civicid.core.clock import Clock
 from civicid.country.age import AgeGroup, age_group
-from civicid.country.documents import DocumentKind
 from civicid.field.capture import CaptureForm, capture_application
 from civicid.field.kit import Kit
 from civicid.field.models import KitOperator, KitPerson, OperatorRole, OutboxItem
 from civicid.field.outbox import Review
 from civicid.field.review import review
 from civicid.field.sources import SimulatedSource
-from civicid.protocol.packet import ApplicationType, Document
+from civicid.protocol.packet import ApplicationType
+from civicid.sim.agencies import tk01_documents
 from civicid.sim.captures import portrait_svg
 
 
@@ -45,8 +45,11 @@ def capture_from_sim(
     photos: bool = False,
     seed: int = 0,
 ) -> SimulatedDay:
-    """Capture up to ``count`` adults of the kit's extract who have no application yet; approve them."""
-    rng = random.Random(seed)
+    """Capture up to ``count`` adults of the kit's extract who have no application yet; approve them.
+
+    Each lists on form TK01 the documents the simulated agencies hold for them (``sim/agencies.py``),
+    a few with a key field wrong on purpose; ``seed`` is kept for the callers' rounds and varies nothing.
+    """
     captured: list[str] = []
     with kit.transaction() as session:
         taken = set(session.scalars(select(OutboxItem.person_id)))
@@ -64,7 +67,7 @@ def capture_from_sim(
                 application_type=ApplicationType.LEVEL2,
                 operator=operator,
                 phone=person.phone,
-                documents=_documents(person, rng),
+                documents=tk01_documents(person.id_number, person.date_of_birth, clock.today()),
                 portrait=synthetic_photo(person.id) if photos else portrait_svg(person.id),
             )
             item = capture_application(kit=kit, session=session, clock=clock, form=form, source=SimulatedSource())
@@ -104,14 +107,6 @@ def synthetic_photo(identity_seed: int, size: tuple[int, int] = (1200, 1600)) ->
     out = io.BytesIO()
     picture.save(out, format="JPEG", quality=92)
     return out.getvalue()
-
-
-def _documents(person: KitPerson, rng: random.Random) -> tuple[Document, ...]:
-    digits = person.id_number[-6:]
-    documents = [Document(kind=DocumentKind.HEALTH_INSURANCE, number=f"GD4{person.id_number[:2]}{digits}00")]
-    if rng.random() < 0.4:
-        documents.append(Document(kind=DocumentKind.DRIVING_LICENCE, number=f"19{digits}0001", extra={"class": "A1"}))
-    return tuple(documents)
 
 
 def _sim_supervisor(session: Session, username: str) -> KitOperator:

@@ -21,13 +21,13 @@ from sqlalchemy import select
 from civicid.accounts import activation
 from civicid.accounts.hashing import FAST
 from civicid.accounts.models import AccountStatus, EidAccount
+from civicid.agencies.adapters import SimulatedAgencies
 from civicid.core.crypto import generate_signing_key, public_jwk
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.notify import service as notify
 from civicid.registry.models import Person, Village
 from civicid.wallet import service as wallet
-from civicid.wallet.adapters import SimulatedDocumentAuthority
 
 SAME_DAY = 0.6  # of those with a smartphone: activated the evening of issue, with the team's help
 LATER = 0.3  # a few days later, on their own; the rest have not activated yet
@@ -131,6 +131,6 @@ class SimulatedPhones:
                 passcode=passcode,
                 answers=[activation.SecurityAnswer(q, f"{q}-{secret}") for q in _QUESTIONS],
                 device_public_jwk=public_jwk(generate_signing_key()),
-                on_arrival=wallet.holder_arrival(SimulatedDocumentAuthority()),
+                on_arrival=wallet.holder_arrival(SimulatedAgencies()),
                 hasher=FAST,
             )

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from civicid.country.documents import DocumentKind
 from civicid.registry.models import Person, Village
-from civicid.wallet.models import DocumentStatus, WalletDocument
+from civicid.wallet.models import DocumentStatus, WalletDocument, WalletPortrait
 
 
 def existing_keys(session: Session, person_ids: Sequence[int]) -> set[tuple[int, str, str]]:
@@ -40,11 +41,41 @@ _INSERT_NEW = {
 }
 
 
-def of_holder(session: Session, person_id: int, *, status: DocumentStatus | None = None) -> Sequence[WalletDocument]:
+def of_holder(session: Session, person_id: int, *, statuses: Sequence[DocumentStatus] = ()) -> Sequence[WalletDocument]:
+    """The holder's documents (of ``statuses``, locked for the caller's update, when given)."""
     query = select(WalletDocument).where(WalletDocument.person_id == person_id)
-    if status is not None:
-        query = query.where(WalletDocument.status == status).with_for_update()
+    if statuses:
+        query = query.where(WalletDocument.status.in_(statuses)).with_for_update()
     return session.scalars(query.order_by(WalletDocument.kind, WalletDocument.number)).all()
+
+
+def get(session: Session, document_id: str, *, for_update: bool = False) -> WalletDocument | None:
+    return session.get(WalletDocument, document_id, with_for_update=for_update)
+
+
+def find(session: Session, person_id: int, kind: DocumentKind, number: str) -> WalletDocument | None:
+    query = select(WalletDocument).where(
+        WalletDocument.person_id == person_id, WalletDocument.kind == kind, WalletDocument.number == number
+    )
+    return session.scalars(query.with_for_update()).first()
+
+
+def upsert_portraits(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert each holder's portrait, or replace the one they had (one statement for the lot)."""
+    if not rows:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(WalletPortrait)
+    replaced = {c: getattr(statement.excluded, c) for c in ("media_type", "sealed", "source", "stored_at")}
+    session.execute(statement.on_conflict_do_update(index_elements=["person_id"], set_=replaced), list(rows))
+
+
+def portrait(session: Session, person_id: int) -> WalletPortrait | None:
+    return session.get(WalletPortrait, person_id)
+
+
+def has_portrait(session: Session, person_id: int) -> bool:
+    return session.scalar(select(WalletPortrait.person_id).where(WalletPortrait.person_id == person_id)) is not None
 
 
 def integrated_by_village(session: Session, commune_codes: Sequence[str]) -> dict[int, int]:

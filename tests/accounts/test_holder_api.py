@@ -6,54 +6,39 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from httpx import ASGITransport, AsyncClient
-from tests.factories import MakePerson
+from httpx import AsyncClient
+from tests.factories import (
+    HOLDER_PASSWORD,
+    LICENCE,
+    PASSCODE,
+    MakePerson,
+    Phone,
+    api_client,
+    codes_sent,
+    handed_over,
+    holder_phone,
+)
 
 from civicid.accounts import service
 from civicid.accounts.hashing import FAST
-from civicid.app import create_app
-from civicid.core.audit import SYSTEM
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
-from civicid.wallet import service as wallet
-from civicid.wallet.schemas import DocumentIn
-
-from .support import PASSCODE, PASSWORD, Phone, codes_sent, issue
 
 pytestmark = pytest.mark.anyio
 PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 async def client(context: Context) -> AsyncIterator[AsyncClient]:
-    app = create_app(context)
-    app.state.secret_hasher = FAST
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://testserver") as test_client:
+    """A client of a server that hashes holders' secrets with the fast test parameters."""
+    async with api_client(context, secret_hasher=FAST) as test_client:
         yield test_client
 
 
 @pytest.fixture
 def phone(context: Context, make_person: MakePerson) -> Phone:
-    person = make_person()
-    holder = Phone(context, person, issue(context, person))
-    with unit_of_work(context.database.sessions) as session:
-        wallet.hand_over_documents(
-            session=session,
-            clock=context.clock,
-            actor=SYSTEM,
-            handovers=[
-                wallet.Handover(
-                    person.id,
-                    "application:A1",
-                    [DocumentIn(kind="driving_licence", number="019123450001", extra={"class": "A1"})],
-                )
-            ],
-        )
+    holder = holder_phone(context, make_person())
+    handed_over(context, holder.person, LICENCE)
     return holder
 
 
@@ -73,7 +58,7 @@ async def _activate(client: AsyncClient, phone: Phone) -> dict[str, object]:
         "/api/v1/accounts/activation/complete",
         json={
             "ticket": verified.json()["ticket"],
-            "password": PASSWORD,
+            "password": HOLDER_PASSWORD,
             "passcode": PASSCODE,
             "security_answers": [
                 {"question": "first_school", "answer": "Cao Minh"},
@@ -87,7 +72,7 @@ async def _activate(client: AsyncClient, phone: Phone) -> dict[str, object]:
     return body
 
 
-async def _login(client: AsyncClient, phone: Phone, password: str = PASSWORD) -> httpx.Response:
+async def _login(client: AsyncClient, phone: Phone, password: str = HOLDER_PASSWORD) -> httpx.Response:
     return await client.post(
         "/api/v1/accounts/login",
         json={"id_number": phone.person.id_number, "password": password, "device_proof": phone.proof()},
@@ -171,9 +156,9 @@ async def test_a_new_phone_is_bound_with_an_sms_code_and_the_old_one_loses_its_s
 ) -> None:
     await _activate(client, phone)
     old = (await _login(client, phone)).json()
-    credentials = {"id_number": phone.person.id_number, "password": PASSWORD}
+    credentials = {"id_number": phone.person.id_number, "password": HOLDER_PASSWORD}
     assert (await client.post("/api/v1/accounts/devices/code", json=credentials)).status_code == 202
-    new = Phone(context, phone.person, phone.account)
+    new = phone.another_device()
     bound = await client.post(
         "/api/v1/accounts/devices/bind",
         json={

@@ -6,35 +6,32 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import select
-from tests.accounts.support import Phone, issue
-from tests.factories import COMMUNE, OFFICER, MakePerson, person_in
+from tests.factories import (
+    COMMUNE,
+    HEALTH,
+    LICENCE,
+    MakePerson,
+    activated_phone,
+    handed_over,
+    holder_phone,
+    registered_household,
+    registered_person,
+    registered_village,
+)
 
 from civicid.campaign import figures
 from civicid.core.audit import SYSTEM, AuditEntry
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
-from civicid.registry import service as registry
 from civicid.registry.models import Person, SignalQuality
-from civicid.registry.schemas import HouseholdIn, PersonRead, VillageIn
+from civicid.registry.schemas import PersonRead
 from civicid.wallet import service as wallet
 from civicid.wallet.adapters import SimulatedDocumentAuthority
 from civicid.wallet.errors import InvalidDocument
 from civicid.wallet.models import DocumentKind, DocumentStatus, WalletDocument
 from civicid.wallet.schemas import DocumentIn, WalletRead
 
-LICENCE = DocumentIn(kind="driving_licence", number="019123450001", extra={"class": "A1"})
-HEALTH = DocumentIn(kind="health_insurance", number="GD40191234500")
 MALFORMED = DocumentIn(kind="health_insurance", number="BHYT-??")
-
-
-def _hand_over(context: Context, person: PersonRead, *documents: DocumentIn, source: str = "application:A1") -> int:
-    with unit_of_work(context.database.sessions) as session:
-        return wallet.hand_over_documents(
-            session=session,
-            clock=context.clock,
-            actor=SYSTEM,
-            handovers=[wallet.Handover(person.id, source, list(documents))],
-        )
 
 
 def _wallet(context: Context, person: PersonRead) -> WalletRead:
@@ -42,21 +39,15 @@ def _wallet(context: Context, person: PersonRead) -> WalletRead:
         return wallet.list_documents(session=session, clock=context.clock, actor=SYSTEM, person_id=person.id)
 
 
-def _activated(context: Context, person: PersonRead, phone: str = "0912345678") -> Phone:
-    holder = Phone(context, person, issue(context, person, phone=phone), phone=phone)
-    holder.activate()
-    return holder
-
-
 class TestHandOver:
     def test_documents_are_handed_over_once_even_if_the_stage_runs_twice(
         self, context: Context, make_person: MakePerson
     ) -> None:
         person = make_person()
-        assert _hand_over(context, person, LICENCE, HEALTH) == 2
-        assert _hand_over(context, person, LICENCE, HEALTH) == 0
+        assert handed_over(context, person, LICENCE, HEALTH) == 2
+        assert handed_over(context, person, LICENCE, HEALTH) == 0
         # A later application listing the same licence adds nothing either.
-        assert _hand_over(context, person, LICENCE, source="application:A2") == 0
+        assert handed_over(context, person, LICENCE, source="application:A2") == 0
         documents = _wallet(context, person).documents
         assert sorted((d.kind, d.status) for d in documents) == [
             (DocumentKind.DRIVING_LICENCE, DocumentStatus.REQUESTED),
@@ -83,7 +74,7 @@ class TestHandOver:
 
     def test_an_unknown_kind_is_refused(self, context: Context, make_person: MakePerson) -> None:
         with pytest.raises(InvalidDocument):
-            _hand_over(context, make_person(), DocumentIn(kind="fishing_licence", number="1"))
+            handed_over(context, make_person(), DocumentIn(kind="fishing_licence", number="1"))
 
 
 class TestConfirmation:
@@ -91,10 +82,9 @@ class TestConfirmation:
         self, context: Context, make_person: MakePerson
     ) -> None:
         person = make_person()
-        _hand_over(context, person, LICENCE, MALFORMED)
+        handed_over(context, person, LICENCE, MALFORMED)
         assert {d.status for d in _wallet(context, person).documents} == {DocumentStatus.REQUESTED}
-        holder = Phone(context, person, issue(context, person))
-        done = holder.activate()
+        done = holder_phone(context, person).activate()
         assert (done.documents_integrated, done.documents_refused) == (1, 1)
         by_kind = {d.kind: d for d in _wallet(context, person).documents}
         assert by_kind[DocumentKind.DRIVING_LICENCE].status is DocumentStatus.INTEGRATED
@@ -105,13 +95,11 @@ class TestConfirmation:
     def test_documents_requested_after_activation_are_confirmed_at_the_next_login(
         self, context: Context, make_person: MakePerson
     ) -> None:
-        from tests.accounts.test_login import _login
-
         person = make_person()
-        holder = _activated(context, person)
-        _hand_over(context, person, HEALTH, source="application:A2")
+        holder = activated_phone(context, person)
+        handed_over(context, person, HEALTH, source="application:A2")
         assert _wallet(context, person).documents[0].status is DocumentStatus.REQUESTED
-        _login(holder)
+        holder.login()
         assert _wallet(context, person).documents[0].status is DocumentStatus.INTEGRATED
 
 
@@ -142,25 +130,14 @@ def test_the_simulated_agencies_confirm_well_formed_numbers_only(
 def test_integrated_counts_by_village_equal_direct_counts(
     context: Context, make_person: MakePerson, household_id: int
 ) -> None:
-    with unit_of_work(context.database.sessions) as session:
-        village = registry.create_village(
-            session=session,
-            village_in=VillageIn(commune_code=COMMUNE, name="Thôn Khuổi Tát", distance_km=3, signal=SignalQuality.GOOD),
-        )
-        household = registry.create_household(
-            session=session, household_in=HouseholdIn(village_id=village.id, number="001", address="Khuổi Tát")
-        )
-        far = registry.create_person(
-            session=session,
-            clock=context.clock,
-            actor=OFFICER,
-            person_in=person_in(household.id, "Ma Văn Sơn", dt.date(1990, 5, 1)),
-        )
+    village = registered_village(context, "Thôn Khuổi Tát", distance_km=3, signal=SignalQuality.GOOD)
+    household = registered_household(context, village.id, address="Khuổi Tát")
+    far = registered_person(context, household.id, "Ma Văn Sơn", dt.date(1990, 5, 1))
     near_1, near_2, waiting = make_person(), make_person("Lò Thị Hoa"), make_person("Đinh Thị Mai")
     for person, phone in ((near_1, "0912000001"), (near_2, "0912000002"), (far, "0912000003")):
-        _hand_over(context, person, LICENCE, MALFORMED if person is near_2 else HEALTH)
-        _activated(context, person, phone)
-    _hand_over(context, waiting, LICENCE)  # not activated: requested, not counted
+        handed_over(context, person, LICENCE, MALFORMED if person is near_2 else HEALTH)
+        activated_phone(context, person, phone)
+    handed_over(context, waiting, LICENCE)  # not activated: requested, not counted
     with unit_of_work(context.database.sessions) as session:
         counted = wallet.integrated_by_village(session=session, commune_codes=[COMMUNE])
         campaign = figures.documents_integrated(session=session, commune_codes=[COMMUNE])

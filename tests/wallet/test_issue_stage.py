@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tests.enrollment.conftest import ADMIN, SUPERVISOR, PeopleOf, commune, kit, people, pipeline, run_pipeline
-from tests.enrollment.test_pipeline import _capture, _deliver
+from tests.factories import ADMIN, PeopleOf, approved, captured_packet, delivered
 
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
-from civicid.enrollment import approval
 from civicid.enrollment.tasks import Pipeline
 from civicid.registry.schemas import PersonRead
 from civicid.sim.captures import SimulatedKit, sample_documents
@@ -17,25 +15,17 @@ from civicid.wallet import service as wallet
 from civicid.wallet.models import DocumentStatus
 from civicid.wallet.schemas import DocumentIn
 
-__all__ = ["commune", "kit", "people", "pipeline", "run_pipeline"]  # the enrollment tests' fixtures
-
 
 def test_issued_applications_hand_their_documents_over_as_requested(
     context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf, run_pipeline: Callable[[], int]
 ) -> None:
     adults = people("14_plus", 2)
-    packets = [_capture(context, kit, a, documents=sample_documents(a)) for a in adults]
+    packets = [captured_packet(context, kit, a, documents=sample_documents(a)) for a in adults]
     for packet in packets:
-        _deliver(context, pipeline, packet)
+        delivered(context, packet)
     run_pipeline()
-    with unit_of_work(context.database.sessions) as session:
-        for packet in packets:
-            approval.approve(
-                session=session,
-                clock=context.clock,
-                supervisor=SUPERVISOR,
-                application_id=packet.envelope.application_id,
-            )
+    for packet in packets:
+        approved(context, packet.envelope.application_id)
     run_pipeline()
     with unit_of_work(context.database.sessions) as session:
         wallets = [

@@ -20,16 +20,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 from sqlalchemy import select
 from tests.browser.conftest import CHROMIUM_ARGS
-from tests.factories import (
-    KIT_OPERATOR,
-    KIT_PASSWORD,
-    KIT_SUPERVISOR,
-    copied_kit,
-    demo_commune,
-    kit_resident,
-    synced_kit,
-)
-from tests.support.servers import LiveServer, deployment, serving
+from tests.factories import KIT_OPERATOR, KIT_PASSWORD, KIT_SUPERVISOR, copied_kit, kit_resident, synced_kit_template
+from tests.support.servers import serving
 
 from civicid.core.clock import SystemClock
 from civicid.country.age import AgeGroup
@@ -47,17 +39,8 @@ TABLET = {"width": 800, "height": 1280}
 @pytest.fixture(scope="module")
 def kit_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A kit synced once against a central server that is then stopped for good."""
-    clock = SystemClock()
-    context = deployment(tmp_path_factory.mktemp("kit-central"), clock)
-    commune = demo_commune(context, people=300)
-    server = LiveServer(context)
-    server.start()
-    try:
-        root = tmp_path_factory.mktemp("kit-browser") / "kit"
-        return synced_kit(context, root, clock, commune, server.url)
-    finally:
-        server.stop()  # from here on, nothing can reach the server
-        context.database.close()
+    with synced_kit_template(tmp_path_factory.mktemp("kit-central"), SystemClock()) as (_, template):
+        return template  # the server stops here: from then on, nothing can reach it
 
 
 @pytest.fixture

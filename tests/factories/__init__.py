@@ -69,7 +69,7 @@ from .kits import (
     kit_resident,
     registered_kit,
     synced,
-    synced_kit,
+    synced_kit_template,
 )
 from .notify import queue_approved_sms
 from .registry import (
@@ -157,7 +157,7 @@ __all__ = [
     "stages_of",
     "suspected_duplicate",
     "synced",
-    "synced_kit",
+    "synced_kit_template",
     "team_assignment",
     "village_adults",
     "visit_report",

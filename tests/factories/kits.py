@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import select
-from tests.support.servers import client_for
+from tests.support.servers import LiveServer, client_for, deployment, live_server
 
 from civicid.core.clock import Clock
 from civicid.core.database import unit_of_work
@@ -33,6 +35,7 @@ from civicid.sim.captures import SimulatedKit, deliver
 
 from .actors import ADMIN
 from .campaign import kit_sent_to
+from .registry import demo_commune
 
 KIT_OPERATOR, KIT_SUPERVISOR = "op-lan", "sup-hoa"
 KIT_PASSWORD = "kit-password-1"
@@ -119,6 +122,21 @@ def synced_kit(context: Context, root: Path, clock: Clock, commune_code: str, se
         village = registry.list_villages(session=session, commune_code=commune_code)[0]
     synced(assigned(context, kit, [village.id]), clock, server_url).close()
     return root
+
+
+@contextmanager
+def synced_kit_template(root: Path, clock: Clock) -> Iterator[tuple[LiveServer, Path]]:
+    """A central server (a deployment of its own with a demo commune of 300) and a kit synced against it once.
+
+    The kit's folder is a template: tests open copies of it (``copied_kit``). The server stops with the block.
+    """
+    context = deployment(root / "central", clock)
+    try:
+        with live_server(context) as server:
+            commune = demo_commune(context, people=300)
+            yield server, synced_kit(context, root / "kit", clock, commune, server.url)
+    finally:
+        context.database.close()
 
 
 def copied_kit(template: Path, target: Path) -> Kit:

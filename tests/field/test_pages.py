@@ -1,6 +1,6 @@
 """The kit's operator pages through HTTP: login, households, capture, receipt, review, status.
 
-The kit was set up and synced once against a central server (``synced_kit`` in the factories); each test
+The kit was set up and synced once against a central server (``synced_kit_template``); each test
 works on its own copy. Pages are asked for in English unless a test is about the language.
 """
 
@@ -15,19 +15,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 from tests.conftest import SUITE_NOW
-from tests.factories import (
-    KIT_OPERATOR,
-    KIT_PASSWORD,
-    KIT_SUPERVISOR,
-    copied_kit,
-    demo_commune,
-    kit_resident,
-    synced_kit,
-)
-from tests.support.servers import LiveServer, client_for, deployment, serving
+from tests.factories import KIT_OPERATOR, KIT_PASSWORD, KIT_SUPERVISOR, copied_kit, kit_resident, synced_kit_template
+from tests.support.servers import LiveServer, client_for, serving
 
 from civicid.core.clock import FixedClock
-from civicid.core.runtime import Context
 from civicid.country.age import AgeGroup
 from civicid.field.app import create_kit_app
 from civicid.field.kit import Kit
@@ -37,21 +28,10 @@ from civicid.sim.field import synthetic_photo
 
 
 @pytest.fixture(scope="module")
-def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Context, str, LiveServer]]:
-    context = deployment(tmp_path_factory.mktemp("central"), FixedClock(SUITE_NOW))
-    commune = demo_commune(context, people=300)
-    server = LiveServer(context)
-    server.start()
-    yield context, commune, server
-    server.stop()
-    context.database.close()
-
-
-@pytest.fixture(scope="module")
-def kit_template(central: tuple[Context, str, LiveServer], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    context, commune, server = central
-    root = tmp_path_factory.mktemp("kit-template") / "kit"
-    return synced_kit(context, root, FixedClock(SUITE_NOW), commune, server.url)
+def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Path]]:
+    """The central server, still running, and the template of a kit synced against it."""
+    with synced_kit_template(tmp_path_factory.mktemp("central"), FixedClock(SUITE_NOW)) as running:
+        yield running
 
 
 @pytest.fixture
@@ -60,16 +40,16 @@ def page_clock() -> FixedClock:
 
 
 @pytest.fixture
-def kit(kit_template: Path, tmp_path: Path) -> Iterator[Kit]:
-    opened = copied_kit(kit_template, tmp_path / "kit")
+def kit(central: tuple[LiveServer, Path], tmp_path: Path) -> Iterator[Kit]:
+    opened = copied_kit(central[1], tmp_path / "kit")
     yield opened
     opened.close()
 
 
 @pytest.fixture
-def client(kit: Kit, page_clock: FixedClock, central: tuple[Context, str, LiveServer]) -> Iterator[httpx.Client]:
+def client(kit: Kit, page_clock: FixedClock, central: tuple[LiveServer, Path]) -> Iterator[httpx.Client]:
     """A client of the kit's pages, served like ``civicid field serve`` does; it keeps cookies like a browser."""
-    url = central[2].url
+    url = central[0].url
     app = create_kit_app(kit, page_clock, server_client=lambda: client_for(url))
     with serving(app) as served, httpx.Client(base_url=served, headers={"Accept-Language": "en"}, timeout=30) as http:
         yield http
@@ -362,9 +342,9 @@ def test_pages_send_the_strict_content_security_policy(client: httpx.Client, kit
 
 
 def test_the_background_sync_runs_only_when_due(
-    kit: Kit, page_clock: FixedClock, central: tuple[Context, str, LiveServer]
+    kit: Kit, page_clock: FixedClock, central: tuple[LiveServer, Path]
 ) -> None:
-    url = central[2].url
+    url = central[0].url
     runner = SyncRunner(kit=kit, clock=page_clock, client_factory=lambda: client_for(url))
     assert not runner.due()  # synced a moment ago (the template's sync)
     assert runner.run_if_due() is None

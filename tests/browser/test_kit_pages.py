@@ -45,9 +45,8 @@ def kit_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def kit(kit_template: Path, tmp_path: Path) -> Iterator[Kit]:
-    opened = copied_kit(kit_template, tmp_path / "kit")
-    yield opened
-    opened.close()
+    with copied_kit(kit_template, tmp_path / "kit") as copy:
+        yield copy
 
 
 @pytest.fixture

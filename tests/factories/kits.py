@@ -139,10 +139,15 @@ def synced_kit_template(root: Path, clock: Clock) -> Iterator[tuple[LiveServer, 
         context.database.close()
 
 
-def copied_kit(template: Path, target: Path) -> Kit:
-    """A copy of a kit's folder, opened: same device key, same extract; what it captures stays in the copy."""
+@contextmanager
+def copied_kit(template: Path, target: Path) -> Iterator[Kit]:
+    """A copy of a kit's folder, open for the block: same device key, same extract; captures stay in the copy."""
     shutil.copytree(template, target)
-    return Kit.open(target)
+    kit = Kit.open(target)
+    try:
+        yield kit
+    finally:
+        kit.close()
 
 
 def kit_resident(kit: Kit, today: dt.date, group: AgeGroup, *, skip: int = 0) -> KitPerson:

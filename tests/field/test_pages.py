@@ -41,9 +41,8 @@ def page_clock() -> FixedClock:
 
 @pytest.fixture
 def kit(central: tuple[LiveServer, Path], tmp_path: Path) -> Iterator[Kit]:
-    opened = copied_kit(central[1], tmp_path / "kit")
-    yield opened
-    opened.close()
+    with copied_kit(central[1], tmp_path / "kit") as copy:
+        yield copy
 
 
 @pytest.fixture

@@ -13,27 +13,40 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
+from httpx import AsyncClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from tests.factories import COMMUNE, OFFICER, MakePerson, person_in
+from tests.factories import (
+    MakePerson,
+    PeopleOf,
+    api_client,
+    demo_commune,
+    registered_household,
+    registered_kit,
+    registered_person,
+    registered_village,
+    residents,
+    run_jobs,
+)
 from typer.testing import CliRunner, Result
 
+from civicid.biometrics.simulated import simulated_extractors
 from civicid.cli import app
 from civicid.core import migrate
 from civicid.core.clock import VIETNAM_TZ, FixedClock
 from civicid.core.console import Invocation
-from civicid.core.database import make_engine, make_session_factory, unit_of_work
+from civicid.core.database import make_engine, make_session_factory
 from civicid.core.runtime import Context, Database
 from civicid.core.settings import Settings, normalise_database_url
-from civicid.country.sex import Sex
-from civicid.registry import service as registry
-from civicid.registry.models import SignalQuality
-from civicid.registry.schemas import HouseholdIn, PersonRead, VillageIn
+from civicid.enrollment.runtime import build_pipeline
+from civicid.enrollment.tasks import Pipeline
 from civicid.schema import metadata
+from civicid.sim.captures import SimulatedKit
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 # The reference instant of the suite: a Saturday morning in the commune.
@@ -143,33 +156,58 @@ def civicid(context: Context) -> Callable[..., Result]:
 
 
 @pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def client(context: Context) -> AsyncIterator[AsyncClient]:
+    """A client of the server on the test's database and clock; it keeps cookies like a browser."""
+    async with api_client(context) as test_client:
+        yield test_client
+
+
+# Data: one village and household for tests that register people one by one ------------------------
+
+
+@pytest.fixture
 def household_id(context: Context) -> int:
     """One commune, one village, one household: somewhere to register people."""
-    with unit_of_work(context.database.sessions) as session:
-        registry.add_commune(session=session, code=COMMUNE)
-        village = registry.create_village(
-            session=session,
-            village_in=VillageIn(commune_code=COMMUNE, name="Thôn Nà Pục", distance_km=12.5, signal=SignalQuality.WEAK),
-        )
-        household = registry.create_household(
-            session=session, household_in=HouseholdIn(village_id=village.id, number="001", address="Thôn Nà Pục")
-        )
-    return household.id
+    return registered_household(context, registered_village(context).id).id
 
 
 @pytest.fixture
 def make_person(context: Context, household_id: int) -> MakePerson:
-    """Register a person in that household, with an ID number that follows the rules."""
+    """``make_person("Lò Thị Mai", born, Sex.FEMALE)``: a resident of that household (``registered_person``)."""
+    return partial(registered_person, context, household_id)
 
-    def make(
-        full_name: str = "Hoàng Văn Sử", born: dt.date = dt.date(1980, 3, 2), sex: Sex = Sex.MALE, **extra: object
-    ) -> PersonRead:
-        with unit_of_work(context.database.sessions) as session:
-            return registry.create_person(
-                session=session,
-                clock=context.clock,
-                actor=OFFICER,
-                person_in=person_in(household_id, full_name, born, sex, **extra),
-            )
 
-    return make
+# Data: a simulated commune, a kit registered for it, and the enrollment pipeline ---------------------
+
+
+@pytest.fixture
+def commune(context: Context) -> str:
+    """The demo commune (600 people) with its staff logins; folders that need another override it."""
+    return demo_commune(context)
+
+
+@pytest.fixture
+def pipeline(context: Context, commune: object) -> Pipeline:
+    """The enrollment pipeline with the simulated extractors, built once the commune is registered."""
+    return build_pipeline(context, simulated_extractors())
+
+
+@pytest.fixture
+def run_pipeline(context: Context, pipeline: Pipeline) -> Callable[[], int]:
+    return lambda: run_jobs(context, pipeline)
+
+
+@pytest.fixture
+def kit(context: Context, commune: str) -> SimulatedKit:
+    return registered_kit(context, commune)
+
+
+@pytest.fixture
+def people(context: Context, commune: str) -> PeopleOf:
+    """``people("14_plus", 3)``: registered residents of an age group, present in the commune."""
+    return lambda group, count: residents(context, group, count)

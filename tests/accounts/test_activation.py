@@ -7,7 +7,7 @@ import json
 
 import pytest
 from sqlalchemy import select
-from tests.factories import MakePerson
+from tests.factories import ANSWERS, HOLDER_PASSWORD, MakePerson, Phone, codes_sent, holder_phone
 
 from civicid.accounts import activation, codes
 from civicid.accounts.errors import InvalidCode, InvalidHolderInput, InvalidTicket
@@ -19,13 +19,10 @@ from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.notify import service as notify
 
-from .support import ANSWERS, PASSWORD, Phone, codes_sent, issue
-
 
 @pytest.fixture
 def phone(context: Context, make_person: MakePerson) -> Phone:
-    person = make_person()
-    return Phone(context, person, issue(context, person))
+    return holder_phone(context, make_person())
 
 
 def _request(context: Context, id_number: str, number: str) -> activation.CodeRequested:
@@ -156,7 +153,7 @@ class TestCompleteActivation:
         assert credential is not None
         assert credential.answer_2_hash.startswith("$argon2id$")
         assert FAST.verify(credential.answer_2_hash, normalise_answer("  nà   PỤC "))
-        assert FAST.verify(credential.password_hash, PASSWORD)
+        assert FAST.verify(credential.password_hash, HOLDER_PASSWORD)
         assert not FAST.verify(credential.answer_2_hash, normalise_answer("Na Puc"))
 
     def test_the_ticket_is_single_use_and_expires(self, clock: FixedClock, phone: Phone) -> None:

@@ -6,57 +6,40 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from httpx import ASGITransport, AsyncClient
-from tests.agencies.support import licence
-from tests.factories import MakePerson
+from httpx import AsyncClient
+from tests.factories import (
+    HOLDER_PASSWORD,
+    PASSCODE,
+    MakePerson,
+    Phone,
+    api_client,
+    codes_sent,
+    handed_over,
+    held_licence,
+    holder_phone,
+)
 
 from civicid.accounts import service
 from civicid.accounts.devices import make_proof
 from civicid.accounts.hashing import FAST
-from civicid.app import create_app
-from civicid.core.audit import SYSTEM
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
-from civicid.wallet import service as wallet
-from civicid.wallet.schemas import DocumentIn
-
-from .support import PASSCODE, PASSWORD, Phone, codes_sent, issue
 
 pytestmark = pytest.mark.anyio
 PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 async def client(context: Context) -> AsyncIterator[AsyncClient]:
-    app = create_app(context)
-    app.state.secret_hasher = FAST
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://testserver") as test_client:
+    """A client of a server that hashes holders' secrets with the fast test parameters."""
+    async with api_client(context, secret_hasher=FAST) as test_client:
         yield test_client
 
 
 @pytest.fixture
 def phone(context: Context, make_person: MakePerson) -> Phone:
-    person = make_person()
-    holder = Phone(context, person, issue(context, person))
-    number = licence(context, person.id_number).number  # the traffic police hold it for them
-    with unit_of_work(context.database.sessions) as session:
-        wallet.hand_over_documents(
-            session=session,
-            clock=context.clock,
-            actor=SYSTEM,
-            handovers=[
-                wallet.Handover(
-                    person.id,
-                    "application:A1",
-                    [DocumentIn(kind="driving_licence", number=number, extra={"class": "A1"})],
-                )
-            ],
-        )
+    holder = holder_phone(context, make_person())
+    handed_over(context, holder.person, held_licence(context, holder.person))  # the traffic police hold it
     return holder
 
 
@@ -76,7 +59,7 @@ async def _activate(client: AsyncClient, phone: Phone) -> dict[str, object]:
         "/api/v1/accounts/activation/complete",
         json={
             "ticket": verified.json()["ticket"],
-            "password": PASSWORD,
+            "password": HOLDER_PASSWORD,
             "passcode": PASSCODE,
             "security_answers": [
                 {"question": "first_school", "answer": "Cao Minh"},
@@ -90,7 +73,7 @@ async def _activate(client: AsyncClient, phone: Phone) -> dict[str, object]:
     return body
 
 
-async def _login(client: AsyncClient, phone: Phone, password: str = PASSWORD) -> httpx.Response:
+async def _login(client: AsyncClient, phone: Phone, password: str = HOLDER_PASSWORD) -> httpx.Response:
     return await client.post(
         "/api/v1/accounts/login",
         json={"id_number": phone.person.id_number, "password": password, "device_proof": phone.proof()},
@@ -174,9 +157,9 @@ async def test_a_new_phone_is_bound_with_an_sms_code_and_the_old_one_loses_its_s
 ) -> None:
     await _activate(client, phone)
     old = (await _login(client, phone)).json()
-    credentials = {"id_number": phone.person.id_number, "password": PASSWORD}
+    credentials = {"id_number": phone.person.id_number, "password": HOLDER_PASSWORD}
     assert (await client.post("/api/v1/accounts/devices/code", json=credentials)).status_code == 202
-    new = Phone(context, phone.person, phone.account)
+    new = phone.another_device()
     bound = await client.post(
         "/api/v1/accounts/devices/bind",
         json={
@@ -218,7 +201,7 @@ async def test_a_login_proof_answers_a_challenge_from_the_server_once(client: As
         nonce=challenge["nonce"],
         clock=phone.context.clock,
     )
-    body = {"id_number": phone.person.id_number, "password": PASSWORD, "device_proof": proof}
+    body = {"id_number": phone.person.id_number, "password": HOLDER_PASSWORD, "device_proof": proof}
     assert (await client.post("/api/v1/accounts/login", json=body)).status_code == 200
     _problem(await client.post("/api/v1/accounts/login", json=body), 401, "invalid_device_proof")
 
@@ -249,7 +232,7 @@ async def test_self_lock_then_unlock_from_a_browser(client: AsyncClient, phone: 
     refused = await _login(client, phone)
     _problem(refused, 423, "account_locked")
     assert refused.json()["grounds"] == ["holder"]
-    credentials = {"id_number": phone.person.id_number, "password": PASSWORD}
+    credentials = {"id_number": phone.person.id_number, "password": HOLDER_PASSWORD}
     assert (await client.post("/api/v1/accounts/unlock/code", json=credentials)).status_code == 202
     code = codes_sent(phone.context, phone.account.id)[0]
     unlocked = await client.post("/api/v1/accounts/unlock", json={**credentials, "code": code, "passcode": PASSCODE})
@@ -259,7 +242,7 @@ async def test_self_lock_then_unlock_from_a_browser(client: AsyncClient, phone: 
 
 async def test_a_lost_phone_locks_from_any_browser(client: AsyncClient, phone: Phone) -> None:
     await _session_headers(client, phone)
-    credentials = {"id_number": phone.person.id_number, "password": PASSWORD}
+    credentials = {"id_number": phone.person.id_number, "password": HOLDER_PASSWORD}
     assert (await client.post("/api/v1/accounts/lost-phone/code", json=credentials)).status_code == 202
     code = codes_sent(phone.context, phone.account.id)[0]
     done = await client.post("/api/v1/accounts/lost-phone/lock", json={**credentials, "code": code})

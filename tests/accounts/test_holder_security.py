@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from tests.factories import MakePerson
+from tests.factories import ANSWERS, PASSCODE, MakePerson, Phone, attempt, codes_sent
+from tests.factories import HOLDER_PASSWORD as PASSWORD
+from tests.factories import issued_account as issue
 
 from civicid.accounts import holder, locks, login, tasks
 from civicid.accounts.devices import make_proof
@@ -31,8 +33,6 @@ from civicid.core.runtime import Context
 from civicid.registry import service as registry
 from civicid.registry.models import CardStatus, ResidenceStatus
 from civicid.registry.schemas import IdCardIn, PersonUpdate
-
-from .support import ANSWERS, PASSCODE, PASSWORD, Phone, attempt, codes_sent, issue
 
 OFFICER = Actor("staff", "officer")
 SUPERVISOR = Actor("staff", "supervisor")
@@ -74,8 +74,8 @@ def actions(phone: Phone) -> list[str]:
 class TestDeviceProofs:
     def test_a_captured_proof_cannot_be_replayed(self, phone: Phone) -> None:
         proof = phone.proof()
-        assert isinstance(phone.log_in(proof=proof), login.HolderLogin)
-        assert isinstance(phone.log_in(proof=proof), InvalidDeviceProof)
+        assert isinstance(phone.login(proof=proof), login.HolderLogin)
+        assert isinstance(phone.login(proof=proof), InvalidDeviceProof)
 
     def test_a_proof_answering_no_challenge_is_refused(self, phone: Phone) -> None:
         never_issued = make_proof(
@@ -85,13 +85,13 @@ class TestDeviceProofs:
             nonce="never-issued",
             clock=phone.context.clock,
         )
-        assert isinstance(phone.log_in(proof=never_issued), InvalidDeviceProof)
+        assert isinstance(phone.login(proof=never_issued), InvalidDeviceProof)
         assert "account.login_refuse" in actions(phone)
 
     def test_a_challenge_expires(self, phone: Phone, clock: FixedClock) -> None:
         proof = phone.proof()
         clock.advance(dt.timedelta(minutes=3))
-        assert isinstance(phone.log_in(proof=proof), InvalidDeviceProof)
+        assert isinstance(phone.login(proof=proof), InvalidDeviceProof)
 
 
 class TestSecurityQuestions:
@@ -132,7 +132,7 @@ class TestLocks:
         with unit_of_work(phone.context.database.sessions) as session:
             holder.lock_self(session=session, clock=phone.context.clock, holder=me, passcode=PASSCODE, hasher=FAST)
         assert status_of(phone) is AccountStatus.LOCKED
-        refused = phone.log_in()
+        refused = phone.login()
         assert isinstance(refused, AccountLocked)
         assert refused.extensions["grounds"] == ["holder"]
 
@@ -238,7 +238,7 @@ class TestLocks:
             )
         self._run_jobs(context)
         assert status_of(phone) is AccountStatus.LOCKED
-        assert isinstance(phone.log_in(), AccountLocked)
+        assert isinstance(phone.login(), AccountLocked)
         self._new_card(phone, dt.date(2026, 11, 1))
         self._run_jobs(context)
         assert status_of(phone) is AccountStatus.ACTIVE
@@ -333,7 +333,7 @@ class TestHistory:
     ) -> None:
         for _ in range(3):
             clock.advance(dt.timedelta(minutes=1))
-            assert isinstance(phone.log_in(), login.HolderLogin)
+            assert isinstance(phone.login(), login.HolderLogin)
         me = phone.session()
         with unit_of_work(phone.context.database.sessions) as session:
             registry.get_person(session=session, clock=clock, actor=OFFICER, person_id=phone.person.id)

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from tests.factories import MakePerson
+from tests.factories import HOLDER_PASSWORD, MakePerson, Phone, activated_phone, attempt, codes_sent
 
 from civicid.accounts import login
 from civicid.accounts.devices import BIND
@@ -25,19 +25,10 @@ from civicid.core.database import unit_of_work
 from civicid.core.errors import CivicIDError
 from civicid.core.runtime import Context
 
-from .support import PASSWORD, Phone, attempt, codes_sent, issue
-
 
 @pytest.fixture
 def phone(context: Context, make_person: MakePerson) -> Phone:
-    person = make_person()
-    holder = Phone(context, person, issue(context, person))
-    holder.activate()
-    return holder
-
-
-def _login(phone: Phone, password: str = PASSWORD, proof: str | None = None) -> login.HolderLogin | CivicIDError:
-    return phone.log_in(password, proof)
+    return activated_phone(context, make_person())
 
 
 def _resolve(context: Context, token: str, device_id: str) -> login.Holder:
@@ -51,7 +42,7 @@ def _move_to(phone: Phone, new: Phone, *, wrong_code: bool = False) -> login.Hol
             session=session,
             clock=phone.context.clock,
             id_number=phone.person.id_number,
-            password=PASSWORD,
+            password=HOLDER_PASSWORD,
             hasher=FAST,
         )
     code = codes_sent(phone.context, phone.account.id)[0]
@@ -66,7 +57,7 @@ def _move_to(phone: Phone, new: Phone, *, wrong_code: bool = False) -> login.Hol
             session=session,
             clock=phone.context.clock,
             id_number=phone.person.id_number,
-            password=PASSWORD,
+            password=HOLDER_PASSWORD,
             hasher=FAST,
             **arguments,
         ),
@@ -75,7 +66,7 @@ def _move_to(phone: Phone, new: Phone, *, wrong_code: bool = False) -> login.Hol
 
 class TestLogin:
     def test_the_bound_device_logs_in_with_the_password(self, context: Context, phone: Phone) -> None:
-        done = _login(phone)
+        done = phone.login()
         assert isinstance(done, login.HolderLogin)
         holder = _resolve(context, done.token, done.device_id)
         assert (holder.account_id, holder.person_id) == (phone.account.id, phone.person.id)
@@ -83,45 +74,45 @@ class TestLogin:
     def test_a_wrong_password_and_an_unknown_id_number_get_the_same_refusal(
         self, context: Context, phone: Phone, make_person: MakePerson
     ) -> None:
-        wrong = _login(phone, password="Sai-mat-khau-1")
+        wrong = phone.login(password="Sai-mat-khau-1")
         stranger = Phone(context, make_person("Lò Thị Hoa"), phone.account)
-        unknown = _login(stranger)
+        unknown = stranger.login()
         assert isinstance(wrong, InvalidHolderCredentials)
         assert isinstance(unknown, InvalidHolderCredentials)
         assert (wrong.code, wrong.detail) == (unknown.code, unknown.detail)
 
     def test_five_wrong_passwords_lock_login_even_for_the_right_one(self, phone: Phone) -> None:
         for _ in range(login.MAX_FAILED_LOGINS):
-            assert isinstance(_login(phone, password="Sai-mat-khau-1"), InvalidHolderCredentials)
-        assert isinstance(_login(phone), LoginLocked)
+            assert isinstance(phone.login(password="Sai-mat-khau-1"), InvalidHolderCredentials)
+        assert isinstance(phone.login(), LoginLocked)
 
     def test_the_lock_lifts_after_fifteen_minutes(self, clock: FixedClock, phone: Phone) -> None:
         for _ in range(login.MAX_FAILED_LOGINS):
-            _login(phone, password="Sai-mat-khau-1")
+            phone.login(password="Sai-mat-khau-1")
         clock.advance(login.LOCKOUT - dt.timedelta(seconds=1))
-        assert isinstance(_login(phone), LoginLocked)
+        assert isinstance(phone.login(), LoginLocked)
         clock.advance(dt.timedelta(seconds=1))
-        assert isinstance(_login(phone), login.HolderLogin)
+        assert isinstance(phone.login(), login.HolderLogin)
 
     def test_a_right_password_resets_the_count(self, phone: Phone) -> None:
         for _ in range(login.MAX_FAILED_LOGINS - 1):
-            _login(phone, password="Sai-mat-khau-1")
-        assert isinstance(_login(phone), login.HolderLogin)
+            phone.login(password="Sai-mat-khau-1")
+        assert isinstance(phone.login(), login.HolderLogin)
         for _ in range(login.MAX_FAILED_LOGINS - 1):
-            _login(phone, password="Sai-mat-khau-1")
-        assert isinstance(_login(phone), login.HolderLogin)
+            phone.login(password="Sai-mat-khau-1")
+        assert isinstance(phone.login(), login.HolderLogin)
 
     def test_another_device_cannot_log_in(self, context: Context, phone: Phone) -> None:
-        other = Phone(context, phone.person, phone.account)
-        assert isinstance(_login(phone, proof=other.proof()), DeviceNotBound)
+        other = phone.another_device()
+        assert isinstance(phone.login(proof=other.proof()), DeviceNotBound)
 
     def test_a_stale_proof_is_refused(self, clock: FixedClock, phone: Phone) -> None:
         proof = phone.proof()
         clock.advance(dt.timedelta(minutes=3))
-        assert isinstance(_login(phone, proof=proof), InvalidDeviceProof)
+        assert isinstance(phone.login(proof=proof), InvalidDeviceProof)
 
     def test_a_session_is_for_its_device_and_expires(self, context: Context, clock: FixedClock, phone: Phone) -> None:
-        done = _login(phone)
+        done = phone.login()
         assert isinstance(done, login.HolderLogin)
         with pytest.raises(HolderSessionInvalid):
             _resolve(context, done.token, "another-device")
@@ -132,22 +123,22 @@ class TestLogin:
 
 class TestNewDevice:
     def test_a_new_device_with_the_sms_code_unbinds_the_old_one(self, context: Context, phone: Phone) -> None:
-        old_session = _login(phone)
+        old_session = phone.login()
         assert isinstance(old_session, login.HolderLogin)
-        new = Phone(context, phone.person, phone.account)
+        new = phone.another_device()
         moved = _move_to(phone, new)
         assert isinstance(moved, login.HolderLogin)
         assert _resolve(context, moved.token, moved.device_id).account_id == phone.account.id
         with pytest.raises(HolderSessionInvalid):
             _resolve(context, old_session.token, old_session.device_id)
-        assert isinstance(_login(phone), DeviceNotBound)
-        assert isinstance(_login(new), login.HolderLogin)
+        assert isinstance(phone.login(), DeviceNotBound)
+        assert isinstance(new.login(), login.HolderLogin)
 
     def test_a_wrong_code_binds_nothing(self, context: Context, phone: Phone) -> None:
-        new = Phone(context, phone.person, phone.account)
+        new = phone.another_device()
         assert isinstance(_move_to(phone, new, wrong_code=True), InvalidCode)
-        assert isinstance(_login(phone), login.HolderLogin)
-        assert isinstance(_login(new), DeviceNotBound)
+        assert isinstance(phone.login(), login.HolderLogin)
+        assert isinstance(new.login(), DeviceNotBound)
 
     def test_the_code_needs_the_password(self, phone: Phone) -> None:
         with unit_of_work(phone.context.database.sessions) as session, pytest.raises(InvalidHolderCredentials):
@@ -162,8 +153,8 @@ class TestNewDevice:
 
 
 def test_refused_logins_are_audited_with_ids_only(context: Context, phone: Phone) -> None:
-    _login(phone, password="Sai-mat-khau-1")
-    _login(phone, proof=Phone(context, phone.person, phone.account).proof())
+    phone.login(password="Sai-mat-khau-1")
+    phone.login(proof=phone.another_device().proof())
     with unit_of_work(context.database.sessions) as session:
         entries = audit.entries_for_subject(session=session, subject_type="person", subject_id=str(phone.person.id))
     refusals = [e.details for e in entries if e.action == "account.login_refuse"]

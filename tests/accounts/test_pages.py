@@ -7,29 +7,22 @@ from collections.abc import AsyncIterator
 
 import pytest
 from httpx import AsyncClient
-from tests.factories import COMMUNE, MakePerson
-from tests.web.support import add_staff, client_for, login
+from tests.factories import COMMUNE, MakePerson, Phone, api_client, log_in, staff_member
+from tests.factories import issued_account as issue
 
 from civicid.core.runtime import Context
 from civicid.registry.schemas import PersonRead
 from civicid.web.staff import StaffRole
 
-from .support import Phone, issue
-
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 async def client(context: Context, household_id: int) -> AsyncIterator[AsyncClient]:
-    add_staff(context, "operator.test", StaffRole.OPERATOR, COMMUNE)
-    add_staff(context, "supervisor.test", StaffRole.SUPERVISOR, COMMUNE)
-    add_staff(context, "elsewhere.test", StaffRole.SUPERVISOR, "00001")
-    async with client_for(context) as test_client:
+    staff_member(context, StaffRole.OPERATOR, commune_code=COMMUNE)
+    staff_member(context, StaffRole.SUPERVISOR, commune_code=COMMUNE)
+    staff_member(context, StaffRole.SUPERVISOR, "elsewhere.test", commune_code="00001")
+    async with api_client(context) as test_client:
         yield test_client
 
 
@@ -41,7 +34,7 @@ def holder(context: Context, make_person: MakePerson) -> PersonRead:
 
 
 async def test_the_person_page_shows_the_account(client: AsyncClient, holder: PersonRead) -> None:
-    await login(client, "operator.test")
+    await log_in(client, "operator.test")
     page = await client.get(f"/registry/persons/{holder.id}?lang=en")
     assert page.status_code == 200
     assert "e-ID account" in page.text
@@ -50,7 +43,7 @@ async def test_the_person_page_shows_the_account(client: AsyncClient, holder: Pe
 
 
 async def test_an_operator_locks_on_tk03_and_only_a_supervisor_lifts(client: AsyncClient, holder: PersonRead) -> None:
-    await login(client, "operator.test")
+    await log_in(client, "operator.test")
     locked = await client.post(
         f"/accounts/persons/{holder.id}/locks", data={"ground": "tk03", "reason": "TK03 số 17/2026"}
     )
@@ -62,7 +55,7 @@ async def test_an_operator_locks_on_tk03_and_only_a_supervisor_lifts(client: Asy
     api = (await client.get(f"/api/v1/accounts/persons/{holder.id}/locks")).json()
     refused = await client.post(f"/accounts/persons/{holder.id}/locks/{api[0]['id']}/lift", data={"reason": "done"})
     assert refused.status_code == 403
-    await login(client, "supervisor.test")
+    await log_in(client, "supervisor.test")
     lifted = await client.post(f"/accounts/persons/{holder.id}/locks/{api[0]['id']}/lift", data={"reason": "rút TK03"})
     assert lifted.status_code == 303
     after = await client.get(f"/accounts/persons/{holder.id}?lang=en")
@@ -70,7 +63,7 @@ async def test_an_operator_locks_on_tk03_and_only_a_supervisor_lifts(client: Asy
 
 
 async def test_a_lock_without_a_reason_is_a_form_message(client: AsyncClient, holder: PersonRead) -> None:
-    await login(client, "operator.test")
+    await log_in(client, "operator.test")
     refused = await client.post(f"/accounts/persons/{holder.id}/locks?lang=en", data={"ground": "tk03", "reason": " "})
     assert refused.status_code == 422
     assert "give a reason" in refused.text
@@ -81,7 +74,7 @@ async def test_a_lock_without_a_reason_is_a_form_message(client: AsyncClient, ho
 
 
 async def test_another_communes_staff_do_not_find_the_account(client: AsyncClient, holder: PersonRead) -> None:
-    await login(client, "elsewhere.test")
+    await log_in(client, "elsewhere.test")
     assert (await client.get(f"/accounts/persons/{holder.id}")).status_code == 404
     assert (await client.get(f"/api/v1/accounts/persons/{holder.id}/locks")).status_code == 404
 
@@ -93,7 +86,7 @@ async def test_the_village_list_puts_people_without_a_smartphone_first(
     without = make_person("Vàng Thị Mai", has_smartphone=False, phone="0912000002")
     for person in (with_phone, without):
         issue(context, person, phone=person.phone)
-    await login(client, "operator.test")
+    await log_in(client, "operator.test")
     page = await client.get(f"/accounts/villages/{with_phone.village_id}/pending?lang=en")
     assert page.status_code == 200
     table = page.text.split('id="pending"')[1]

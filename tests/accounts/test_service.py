@@ -5,38 +5,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.factories import OFFICER, MakePerson
+from tests.factories import OFFICER, MakePerson, issued_account
 
 from civicid.accounts import service
 from civicid.accounts.errors import AccountNotFound, InvalidAccountInput, PhoneNumberTaken
 from civicid.accounts.models import AccountStatus
-from civicid.accounts.schemas import AccountRead
 from civicid.core import audit
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.registry.errors import PersonNotFound
 from civicid.registry.schemas import PersonRead
-
-
-def issue(
-    context: Context,
-    person: PersonRead,
-    *,
-    level: int = 2,
-    phone: str | None = "0912345678",
-    source: str = "application:A1",
-) -> AccountRead:
-    with unit_of_work(context.database.sessions) as session:
-        return service.issue_account(
-            session=session,
-            clock=context.clock,
-            actor=OFFICER,
-            person_id=person.id,
-            id_number=person.id_number,
-            phone=phone,
-            level=level,
-            source=source,
-        )
 
 
 def account_entries(context: Context, person: PersonRead) -> list[audit.AuditEntry]:
@@ -48,7 +26,7 @@ def account_entries(context: Context, person: PersonRead) -> list[audit.AuditEnt
 class TestIssueAccount:
     def test_issued_pending_activation(self, context: Context, make_person: MakePerson) -> None:
         person = make_person()
-        account = issue(context, person)
+        account = issued_account(context, person)
         assert account.person_id == person.id
         assert account.id_number == person.id_number
         assert account.phone == "0912345678"
@@ -60,15 +38,15 @@ class TestIssueAccount:
 
     def test_idempotent_per_person(self, context: Context, make_person: MakePerson) -> None:
         person = make_person()
-        first = issue(context, person)
-        assert issue(context, person) == first
-        assert issue(context, person, level=1, phone=None, source="other") == first
+        first = issued_account(context, person)
+        assert issued_account(context, person) == first
+        assert issued_account(context, person, level=1, phone=None, source="other") == first
         assert len(account_entries(context, person)) == 1
 
     def test_higher_level_upgrades(self, context: Context, make_person: MakePerson) -> None:
         person = make_person()
-        first = issue(context, person, level=1, phone="0912345678", source="self-service")
-        upgraded = issue(context, person, level=2, phone="0987654321", source="application:A2")
+        first = issued_account(context, person, level=1, phone="0912345678", source="self-service")
+        upgraded = issued_account(context, person, level=2, phone="0987654321", source="application:A2")
         assert upgraded.id == first.id
         assert upgraded.level == 2
         assert upgraded.phone == "0987654321"
@@ -84,28 +62,28 @@ class TestIssueAccount:
         }
 
     def test_phone_taken(self, context: Context, make_person: MakePerson) -> None:
-        issue(context, make_person("Hoàng Văn Sử"))
+        issued_account(context, make_person("Hoàng Văn Sử"))
         other = make_person("Lò Thị Mai")
         with pytest.raises(PhoneNumberTaken) as raised:
-            issue(context, other, phone="+84912345678")
+            issued_account(context, other, phone="+84912345678")
         assert raised.value.status == 409
         with unit_of_work(context.database.sessions) as session:
             assert service.find_account_by_person(session=session, person_id=other.id) is None
 
     def test_upgrade_to_a_taken_phone(self, context: Context, make_person: MakePerson) -> None:
-        issue(context, make_person("Hoàng Văn Sử"))
+        issued_account(context, make_person("Hoàng Văn Sử"))
         other = make_person("Lò Thị Mai")
-        issue(context, other, level=1, phone="0987654321")
+        issued_account(context, other, level=1, phone="0987654321")
         with pytest.raises(PhoneNumberTaken):
-            issue(context, other, level=2, phone="0912345678")
+            issued_account(context, other, level=2, phone="0912345678")
 
     def test_accounts_without_phone_do_not_collide(self, context: Context, make_person: MakePerson) -> None:
-        issue(context, make_person("Hoàng Văn Sử"), level=1, phone=None)
-        assert issue(context, make_person("Lò Thị Mai"), level=1, phone=None).phone is None
+        issued_account(context, make_person("Hoàng Văn Sử"), level=1, phone=None)
+        assert issued_account(context, make_person("Lò Thị Mai"), level=1, phone=None).phone is None
 
     def test_audit_entry_without_personal_data(self, context: Context, make_person: MakePerson) -> None:
         person = make_person()
-        account = issue(context, person)
+        account = issued_account(context, person)
         [entry] = account_entries(context, person)
         assert entry.action == "account.issue"
         assert entry.actor == str(OFFICER)
@@ -118,7 +96,7 @@ class TestIssueAccount:
         person = make_person()
         ghost = person.model_copy(update={"id": person.id + 1000})
         with pytest.raises(PersonNotFound):
-            issue(context, ghost)
+            issued_account(context, ghost)
 
     @pytest.mark.parametrize(
         ("level", "phone", "source"), [(3, None, "x"), (0, None, "x"), (2, "12345", "x"), (2, None, "")]
@@ -127,14 +105,14 @@ class TestIssueAccount:
         self, context: Context, make_person: MakePerson, level: int, phone: str | None, source: str
     ) -> None:
         with pytest.raises(InvalidAccountInput):
-            issue(context, make_person(), level=level, phone=phone, source=source)
+            issued_account(context, make_person(), level=level, phone=phone, source=source)
 
 
 def test_get_account_by_person(context: Context, make_person: MakePerson) -> None:
     person = make_person()
     with unit_of_work(context.database.sessions) as session, pytest.raises(AccountNotFound):
         service.get_account_by_person(session=session, person_id=person.id)
-    account = issue(context, person)
+    account = issued_account(context, person)
     with unit_of_work(context.database.sessions) as session:
         assert service.get_account_by_person(session=session, person_id=person.id) == account
 
@@ -142,8 +120,8 @@ def test_get_account_by_person(context: Context, make_person: MakePerson) -> Non
 def test_account_counts(context: Context, make_person: MakePerson) -> None:
     with unit_of_work(context.database.sessions) as session:
         assert service.account_counts(session=session) == {"issued": {1: 0, 2: 0}, "active": {1: 0, 2: 0}}
-    issue(context, make_person("Hoàng Văn Sử"), level=1, phone=None)
-    issue(context, make_person("Lò Thị Mai"), level=2, phone="0912345678")
-    issue(context, make_person("Hà Văn Tú"), level=2, phone="0987654321")
+    issued_account(context, make_person("Hoàng Văn Sử"), level=1, phone=None)
+    issued_account(context, make_person("Lò Thị Mai"), level=2, phone="0912345678")
+    issued_account(context, make_person("Hà Văn Tú"), level=2, phone="0987654321")
     with unit_of_work(context.database.sessions) as session:
         assert service.account_counts(session=session) == {"issued": {1: 1, 2: 2}, "active": {1: 0, 2: 0}}

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from tests.factories import MakePerson
+from tests.factories.agencies import health_card, licence, set_down, vehicle
 
 from civicid.agencies.adapters import NoAgencies, SimulatedAgencies
 from civicid.agencies.errors import AgencyUnavailable, InvalidKeyFields
@@ -15,8 +16,6 @@ from civicid.agencies.ports import Answer, Confirmed, NotConfirmed, RecordStatus
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.country.documents import DocumentKind
-
-from .support import health_card, licence, set_down, vehicle
 
 LICENCE = DocumentKind.DRIVING_LICENCE
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
 from httpx import AsyncClient
-from tests.enrollment.conftest import PeopleOf, commune, kit, people, pipeline, run_pipeline  # noqa: F401
-from tests.web.support import client_for, login
+from tests.factories import PeopleOf, captured_packet, delivered, log_in
 
 from civicid.biometrics.nbis_finger import nbis_available
 from civicid.biometrics.simulated import simulated_capture
@@ -16,46 +15,33 @@ from civicid.core.runtime import Context
 from civicid.enrollment import pages
 from civicid.enrollment.models import Application
 from civicid.enrollment.runtime import keystore_of
-from civicid.enrollment.tasks import Pipeline
 from civicid.field.sources import join_fingerprint_images
 from civicid.protocol.codes import ApplicationStatus
 from civicid.protocol.packet import PRIORITY_LATER, Capture, PartIn, PartKind, build_packet
 from civicid.registry.schemas import PersonRead
-from civicid.sim.captures import SimulatedKit, deliver, portrait_svg
-from civicid.sim.demo import DEMO_LOGINS
+from civicid.sim.captures import SimulatedKit, portrait_svg
+from civicid.sim.enrollment import review_band_seed
 from civicid.sim.fingerprints import impression
 
 pytestmark = pytest.mark.anyio
-PASSWORDS = {demo.username: demo.password for demo in DEMO_LOGINS}
 FINGERS = 2
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-async def client(context: Context, commune: str) -> AsyncIterator[AsyncClient]:  # noqa: F811
-    async with client_for(context) as test_client:
-        yield test_client
+def client(client: AsyncClient, commune: str) -> AsyncClient:
+    """The client, once the demo commune and its staff logins are in."""
+    return client
 
 
 Capturer = Callable[..., str]
 
 
 @pytest.fixture
-def captured(
-    context: Context,
-    pipeline: Pipeline,  # noqa: F811
-    run_pipeline: Callable[[], int],  # noqa: F811
-    kit: SimulatedKit,  # noqa: F811
-) -> Capturer:
+def captured(context: Context, run_pipeline: Callable[[], int], kit: SimulatedKit) -> Capturer:
     """Like the kit's capture, with the scanner's ``fingerprint_images`` part when ``prints`` is set."""
 
     def capture(person: PersonRead, *, identity: int, capture_seed: int, prints: bool) -> str:
-        server = keystore_of(context).sealing_public_key()
-        plain = kit.capture(person=person, clock=context.clock, server_public_key=server)
+        plain = captured_packet(context, kit, person)
         parts = {
             "face": PartIn(PartKind.FACE_TEMPLATE, simulated_capture(identity, capture_seed, "face"), 0),
             "fingers": PartIn(PartKind.FINGER_TEMPLATES, simulated_capture(identity, capture_seed, "finger"), 0),
@@ -68,32 +54,27 @@ def captured(
             capture=Capture(**plain.envelope.model_dump(exclude={"manifest"})),
             parts=parts,
             device_key=kit.key,
-            server_public_key=server,
+            server_public_key=keystore_of(context).sealing_public_key(),
         )
-        with unit_of_work(context.database.sessions) as session:
-            deliver(session=session, clock=context.clock, blobs=pipeline.blobs, packet=packet)
+        delivered(context, packet)
         run_pipeline()
         return packet.envelope.application_id
 
     return capture
 
 
-def _suspected_duplicate(
-    context: Context,
-    captured: Capturer,
-    people: PeopleOf,  # noqa: F811
-    *,
-    genuine_prints: bool = True,
-) -> str:
-    """Someone enrolls again under another person's record, with their own face and fingers."""
+def _suspected_duplicate(context: Context, captured: Capturer, people: PeopleOf, *, genuine_prints: bool = True) -> str:
+    """Someone enrolls again under another person's record, with their own face and fingers.
+
+    The second capture's face scores in the review band: the pipeline asks a supervisor to adjudicate.
+    """
     first, second = people("14_plus", 2)
     genuine = captured(first, identity=first.id, capture_seed=1, prints=genuine_prints)
-    impostor = captured(second, identity=first.id, capture_seed=7, prints=True)
+    impostor = captured(second, identity=first.id, capture_seed=review_band_seed(first.id, 1), prints=True)
     with unit_of_work(context.database.sessions) as session:
         application = session.get(Application, impostor)
         assert application is not None
-        assert application.duplicate_of == genuine
-        application.status = ApplicationStatus.SUSPECTED_DUPLICATE
+        assert (application.status, application.duplicate_of) == (ApplicationStatus.SUSPECTED_DUPLICATE, genuine)
     return impostor
 
 
@@ -107,7 +88,7 @@ async def _adjudication_page(
     genuine_prints: bool = True,
 ) -> str:
     impostor = _suspected_duplicate(context, captured, persons, genuine_prints=genuine_prints)
-    await login(client, "supervisor", PASSWORDS["supervisor"])
+    await log_in(client, "supervisor")
     page = await client.get(f"/enrollment/applications/{impostor}?lang={lang}")
     assert page.status_code == 200
     return page.text
@@ -118,7 +99,7 @@ async def test_same_fingers_match(
     client: AsyncClient,
     context: Context,
     captured: Capturer,
-    people: PeopleOf,  # noqa: F811
+    people: PeopleOf,
 ) -> None:
     text = await _adjudication_page(client, context, captured, people, "en")
     assert "Fingerprint images, 1:1 between the two records" in text
@@ -132,7 +113,7 @@ async def test_not_available_without_the_matcher(
     client: AsyncClient,
     context: Context,
     captured: Capturer,
-    people: PeopleOf,  # noqa: F811
+    people: PeopleOf,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(pages, "installed_verifier", lambda: None)
@@ -145,7 +126,7 @@ async def test_not_available_without_images_on_both_sides(
     client: AsyncClient,
     context: Context,
     captured: Capturer,
-    people: PeopleOf,  # noqa: F811
+    people: PeopleOf,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(pages, "installed_verifier", lambda: object())  # never reached: images come first

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.biometrics.conftest import sim_matrix
+from tests.factories import sim_matrix
 
 from civicid.biometrics.dedup import DedupKind, decide, thresholds_for
 from civicid.biometrics.ports import Candidate

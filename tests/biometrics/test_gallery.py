@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from tests.biometrics.conftest import sim_matrix, sim_template
+from tests.factories import sim_matrix, sim_template
 
 from civicid.biometrics.errors import (
     ApproximateSearchUnavailable,

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from tests.biometrics.conftest import MATED_SIZE, sim_exact, sim_ids, sim_matrix, sim_template
+from tests.factories import MATED_SIZE, sim_exact, sim_ids, sim_matrix, sim_template
 
 from civicid.biometrics.errors import ApproximateSearchUnavailable, TemplateMismatch
 from civicid.biometrics.gallery import ExactGallery, faiss_available

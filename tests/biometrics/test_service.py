@@ -6,7 +6,7 @@ import os
 
 import pytest
 from sqlalchemy import select
-from tests.biometrics.conftest import sim_template
+from tests.factories import sim_template
 
 from civicid.biometrics.cipher import AesGcmTemplateCipher, TemplateSealBroken
 from civicid.biometrics.errors import DuplicateReference

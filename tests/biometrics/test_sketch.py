@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.biometrics.conftest import MATED_SIZE, sim_matrix, sim_template
+from tests.factories import MATED_SIZE, sim_matrix, sim_template
 
 from civicid.biometrics.errors import ApproximateSearchUnavailable, TemplateMismatch, UnknownReference
 from civicid.biometrics.gallery import ExactGallery, faiss_available

@@ -9,23 +9,22 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, Request, sync_playwright
+from tests.factories import demo_commune, staff_password
+from tests.support.servers import deployment, live_server
 
-from civicid.app import create_app
 from civicid.biometrics.simulated import simulated_extractors
 from civicid.core.clock import SystemClock
-from civicid.core.runtime import open_context
-from civicid.core.settings import Settings
 from civicid.enrollment.runtime import build_pipeline
-from civicid.sim.demo import build_demo
 from civicid.sim.enrollment import simulate_round
-from civicid.web.serving import ServerThread
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PHONE = {"width": 360, "height": 740}
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -50,22 +49,19 @@ def _chromium() -> str:
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The central server with a small demo commune, serving on 127.0.0.1."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("browser-data"))
-    context = open_context(settings, clock=SystemClock())
-    demo = build_demo(context=context, people=900)
+    context = deployment(tmp_path_factory.mktemp("browser-data"), SystemClock())
+    commune = demo_commune(context, people=900)
     # A day's captures left for the supervisor, with one suspected duplicate to adjudicate.
     simulate_round(
         context=context,
         pipeline=build_pipeline(context, simulated_extractors()),
-        commune_code=demo.commune_code,
+        commune_code=commune,
         captures=4,
         suspected=1,
         approve=False,
     )
-    server = ServerThread(create_app(context))
-    server.start()
-    yield server.url
-    server.stop()
+    with live_server(context) as server:
+        yield server.url
     context.database.close()
 
 
@@ -78,6 +74,34 @@ def browser() -> Iterator[Browser]:
         chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+StaffPage = Callable[..., Page]
+
+
+@pytest.fixture
+def staff_page(browser: Browser) -> StaffPage:
+    """``staff_page(url, "operator")``: a phone's browser tab logged in through the login page.
+
+    Requests that leave the server are appended to ``outside`` when one is given.
+    """
+
+    def open_logged_in(url: str, username: str, *, locale: str = "vi-VN", outside: list[str] | None = None) -> Page:
+        page = browser.new_context(viewport=PHONE, locale=locale).new_page()
+        if outside is not None:
+            page.on("request", lambda request: _remember_outside(request, outside))
+        page.goto(f"{url}/login")
+        page.fill("#username", username)
+        page.fill("#password", staff_password(username))
+        page.locator("form.form button[type=submit], form.form input[type=submit]").first.click()
+        return page
+
+    return open_logged_in
+
+
+def _remember_outside(request: Request, outside: list[str]) -> None:
+    if urlparse(request.url).hostname not in {"127.0.0.1", "localhost"}:
+        outside.append(request.url)
 
 
 @pytest.fixture

@@ -7,58 +7,32 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
-from tests.browser.test_campaign_pages import PHONE, _committee_page
+from playwright.sync_api import Page, expect
+from tests.browser.conftest import PHONE, StaffPage
+from tests.factories import campaign_teams, demo_commune, running_campaign, team_assignment
+from tests.support.servers import deployment, live_server
 
-from civicid.app import create_app
 from civicid.campaign import service
-from civicid.campaign.assignments import assign
-from civicid.core.audit import Actor
 from civicid.core.clock import SystemClock
 from civicid.core.database import unit_of_work
-from civicid.core.runtime import open_context
-from civicid.core.settings import Settings
-from civicid.sim.demo import build_demo
-from civicid.web.serving import ServerThread
 
 pytestmark = pytest.mark.browser
-
-COMMITTEE = Actor("staff", "committee")
 
 
 @pytest.fixture(scope="module")
 def campaign_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A server whose demo commune has a campaign and one team already sent to a village."""
-    context = open_context(Settings(data_dir=tmp_path_factory.mktemp("team-pages-data")), clock=SystemClock())
-    demo = build_demo(context=context, people=1_900)
+    context = deployment(tmp_path_factory.mktemp("team-pages-data"), SystemClock())
+    commune = demo_commune(context, people=1_900)
     today = context.clock.today()
+    campaign = running_campaign(context, commune, start=today, deadline=today + dt.timedelta(days=45))
+    teams = campaign_teams(context, campaign, {"Tổ 1 – Công an xã": None})
     with unit_of_work(context.database.sessions) as session:
-        campaign = service.create_campaign(
-            session=session,
-            clock=context.clock,
-            actor=COMMITTEE,
-            commune_code=demo.commune_code,
-            name="Chiến dịch định danh mức 2",
-            start=today,
-            deadline=today + dt.timedelta(days=45),
-        )
-        first = service.create_team(
-            session=session, clock=context.clock, actor=COMMITTEE, campaign_id=campaign.id, name="Tổ 1 – Công an xã"
-        )
         villages = sorted(service.current_targets(session=session, campaign_id=campaign.id))
-        assign(
-            session=session,
-            clock=context.clock,
-            actor=COMMITTEE,
-            team_id=first.id,
-            start=today + dt.timedelta(days=1),
-            end=today + dt.timedelta(days=7),
-            village_ids=[villages[0]],
-        )
-    server = ServerThread(create_app(context))
-    server.start()
-    yield server.url
-    server.stop()
+    start, end = today + dt.timedelta(days=1), today + dt.timedelta(days=7)
+    team_assignment(context, teams["Tổ 1 – Công an xã"], start, end, village_ids=villages[:1])
+    with live_server(context) as server:
+        yield server.url
     context.database.close()
 
 
@@ -67,10 +41,10 @@ def _fits_the_phone(page: Page) -> None:
 
 
 def test_the_committee_creates_a_team_assigns_it_and_reassigns_on_a_phone(
-    browser: Browser, campaign_url: str, screenshot_dir: Path
+    staff_page: StaffPage, campaign_url: str, screenshot_dir: Path
 ) -> None:
     outside: list[str] = []
-    page = _committee_page(browser, campaign_url, outside, "vi-VN")
+    page = staff_page(campaign_url, "committee", outside=outside)
     page.goto(f"{campaign_url}/campaign/teams")
     expect(page.locator("ul.teams li")).to_have_count(1)
     _fits_the_phone(page)
@@ -123,9 +97,11 @@ def test_the_committee_creates_a_team_assigns_it_and_reassigns_on_a_phone(
 
 
 @pytest.mark.parametrize("path", ["/campaign/teams?lang=en", "/campaign/targets?lang=en"])
-def test_the_pages_fit_a_360_pixel_screen(browser: Browser, campaign_url: str, screenshot_dir: Path, path: str) -> None:
+def test_the_pages_fit_a_360_pixel_screen(
+    staff_page: StaffPage, campaign_url: str, screenshot_dir: Path, path: str
+) -> None:
     outside: list[str] = []
-    page = _committee_page(browser, campaign_url, outside, "vi-VN")
+    page = staff_page(campaign_url, "committee", outside=outside)
     page.goto(f"{campaign_url}{path}")
     expect(page.locator("h1")).to_be_visible()
     if "targets" in path:

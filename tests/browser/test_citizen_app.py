@@ -18,8 +18,8 @@ from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
-from tests.accounts.support import codes_sent, issue
-from tests.factories import OFFICER
+from tests.factories import OFFICER, codes_sent
+from tests.factories import issued_account as issue
 
 from civicid.accounts.hashing import FAST
 from civicid.accounts.schemas import AccountRead

@@ -5,27 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
-
-from civicid.sim.demo import DEMO_LOGINS
+from playwright.sync_api import expect
+from tests.browser.conftest import PHONE, StaffPage
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 360, "height": 740}
 
-
-def _login(browser: Browser, server_url: str, username: str) -> Page:
-    page = browser.new_page(viewport=PHONE, locale="vi-VN")
-    login = next(login for login in DEMO_LOGINS if login.username == username)
-    page.goto(f"{server_url}/login")
-    page.fill("#username", login.username)
-    page.fill("#password", login.password)
-    page.locator("form.form button[type=submit]").first.click()
-    return page
-
-
-def test_supervisor_adjudicates_a_suspected_duplicate(browser: Browser, server_url: str, screenshot_dir: Path) -> None:
-    page = _login(browser, server_url, "supervisor")
+def test_supervisor_adjudicates_a_suspected_duplicate(
+    staff_page: StaffPage, server_url: str, screenshot_dir: Path
+) -> None:
+    page = staff_page(server_url, "supervisor")
     page.goto(f"{server_url}/enrollment/applications?status=suspected_duplicate")
     page.screenshot(path=screenshot_dir / "enrollment-queue-duplicates-phone-vi.png", full_page=True)
     page.locator("a[href^='/enrollment/applications/']").first.click()
@@ -46,8 +35,8 @@ def test_supervisor_adjudicates_a_suspected_duplicate(browser: Browser, server_u
     expect(page.locator("a[href^='/enrollment/applications/']")).to_have_count(0)
 
 
-def test_supervisor_approves_from_the_queue(browser: Browser, server_url: str, screenshot_dir: Path) -> None:
-    page = _login(browser, server_url, "supervisor")
+def test_supervisor_approves_from_the_queue(staff_page: StaffPage, server_url: str, screenshot_dir: Path) -> None:
+    page = staff_page(server_url, "supervisor")
     page.goto(f"{server_url}/enrollment/applications?status=awaiting_approval")
     links = page.locator("a[href^='/enrollment/applications/']")
     waiting = links.count()

@@ -20,8 +20,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 from sqlalchemy import select
 from tests.browser.conftest import CHROMIUM_ARGS
-from tests.field.kit_pages_support import central_context, copy_kit, person_of_age, serving, synced_kit
-from tests.field.support import OPERATOR, PASSWORD, SUPERVISOR, LiveServer, client_for
+from tests.factories import KIT_OPERATOR, KIT_PASSWORD, KIT_SUPERVISOR, copied_kit, kit_resident, synced_kit_template
+from tests.support.servers import serving
 
 from civicid.core.clock import SystemClock
 from civicid.country.age import AgeGroup
@@ -39,23 +39,14 @@ TABLET = {"width": 800, "height": 1280}
 @pytest.fixture(scope="module")
 def kit_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A kit synced once against a central server that is then stopped for good."""
-    clock = SystemClock()
-    context, commune = central_context(tmp_path_factory.mktemp("kit-central"), clock)
-    server = LiveServer(context)
-    server.start()
-    try:
-        root = tmp_path_factory.mktemp("kit-browser")
-        return synced_kit(root, context, commune, server.url, lambda: client_for(server.url), clock)
-    finally:
-        server.stop()  # from here on, nothing can reach the server
-        context.database.close()
+    with synced_kit_template(tmp_path_factory.mktemp("kit-central"), SystemClock()) as (_, template):
+        return template  # the server stops here: from then on, nothing can reach it
 
 
 @pytest.fixture
 def kit(kit_template: Path, tmp_path: Path) -> Iterator[Kit]:
-    opened = copy_kit(kit_template, tmp_path / "kit")
-    yield opened
-    opened.close()
+    with copied_kit(kit_template, tmp_path / "kit") as copy:
+        yield copy
 
 
 @pytest.fixture
@@ -95,7 +86,7 @@ def log_in(page: Page, kit_url: str, username: str) -> None:
     page.goto(f"{kit_url}/households")
     expect(page).to_have_url(re.compile(r"/login\?next="))
     page.fill("#username", username)
-    page.fill("#password", PASSWORD)
+    page.fill("#password", KIT_PASSWORD)
     page.locator("form.form button[type=submit]").click()
     expect(page).to_have_url(f"{kit_url}/households")
 
@@ -117,11 +108,11 @@ def test_capture_offline_from_the_household_list_to_the_supervisors_approval(
 ) -> None:
     offline = Offline(browser, kit_url, TABLET)
     page = offline.context.new_page()
-    log_in(page, kit_url, OPERATOR)
+    log_in(page, kit_url, KIT_OPERATOR)
     expect(page.locator("a.household").first).to_be_visible()
     page.screenshot(path=screenshot_dir / "kit-households-tablet-vi.png", full_page=True)
 
-    adult = person_of_age(kit, SystemClock().today(), AgeGroup.FROM_14)
+    adult = kit_resident(kit, SystemClock().today(), AgeGroup.FROM_14)
     page.locator(f"a.household[href='/households/{adult.household_id}']").click()
     expect(page.locator(f"#member-{adult.id}")).to_contain_text(adult.full_name)
     page.screenshot(path=screenshot_dir / "kit-household-tablet-vi.png", full_page=True)
@@ -146,7 +137,7 @@ def test_capture_offline_from_the_household_list_to_the_supervisors_approval(
     assert (item.short_code, item.state, item.person_id) == (code, OutboxState.CAPTURED, adult.id)
 
     log_out(page)
-    log_in(page, kit_url, SUPERVISOR)
+    log_in(page, kit_url, KIT_SUPERVISOR)
     page.goto(f"{kit_url}/review")
     card = page.locator(f"#item-{code}")
     expect(card).to_contain_text(adult.full_name)
@@ -165,7 +156,7 @@ def test_the_household_list_fits_a_phone_offline(
 ) -> None:
     offline = Offline(browser, kit_url, PHONE)
     page = offline.context.new_page()
-    log_in(page, kit_url, OPERATOR)
+    log_in(page, kit_url, KIT_OPERATOR)
     expect(page.locator("a.household").first).to_be_visible()
     page.screenshot(path=screenshot_dir / "kit-households-phone-vi.png", full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
@@ -198,8 +189,8 @@ def test_the_portrait_can_come_from_the_camera(
     offline = Offline(camera_browser, kit_url, PHONE)
     offline.context.grant_permissions(["camera"], origin=kit_url)
     page = offline.context.new_page()
-    log_in(page, kit_url, OPERATOR)
-    adult = person_of_age(kit, SystemClock().today(), AgeGroup.FROM_14, skip=1)
+    log_in(page, kit_url, KIT_OPERATOR)
+    adult = kit_resident(kit, SystemClock().today(), AgeGroup.FROM_14, skip=1)
     page.goto(f"{kit_url}/capture/{adult.id}")
     page.locator("#camera-start").click()
     expect(page.locator("#camera-snap")).to_be_visible()

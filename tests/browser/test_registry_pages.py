@@ -3,38 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, Page, Request, expect
-
-from civicid.sim.demo import DEMO_LOGINS
+from playwright.sync_api import Browser, expect
+from tests.browser.conftest import PHONE, StaffPage
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 360, "height": 740}
 
-
-def _operator_page(browser: Browser, server_url: str, outside: list[str]) -> Page:
-    context = browser.new_context(viewport=PHONE, locale="vi-VN")
-    page = context.new_page()
-
-    def remember_outside(request: Request) -> None:
-        if urlparse(request.url).hostname not in {"127.0.0.1", "localhost"}:
-            outside.append(request.url)
-
-    page.on("request", remember_outside)
-    operator = next(login for login in DEMO_LOGINS if login.username == "operator")
-    page.goto(f"{server_url}/login")
-    page.fill("#username", operator.username)
-    page.fill("#password", operator.password)
-    page.locator("form.form button[type=submit], form.form input[type=submit]").first.click()
-    return page
-
-
-def test_operator_browses_villages_on_a_phone(browser: Browser, server_url: str, screenshot_dir: Path) -> None:
+def test_operator_browses_villages_on_a_phone(staff_page: StaffPage, server_url: str, screenshot_dir: Path) -> None:
     outside: list[str] = []
-    page = _operator_page(browser, server_url, outside)
+    page = staff_page(server_url, "operator", outside=outside)
     page.goto(f"{server_url}/registry/villages")
     rows = page.locator("table tbody tr")
     expect(rows.first).to_be_visible()
@@ -48,9 +27,11 @@ def test_operator_browses_villages_on_a_phone(browser: Browser, server_url: str,
     assert outside == [], "pages must load nothing from outside the server (offline villages)"
 
 
-def test_search_without_diacritics_finds_the_person(browser: Browser, server_url: str, screenshot_dir: Path) -> None:
+def test_search_without_diacritics_finds_the_person(
+    staff_page: StaffPage, server_url: str, screenshot_dir: Path
+) -> None:
     outside: list[str] = []
-    page = _operator_page(browser, server_url, outside)
+    page = staff_page(server_url, "operator", outside=outside)
     page.goto(f"{server_url}/registry/persons")
     page.fill("#q", "nguyen")
     page.press("#q", "Enter")
@@ -64,9 +45,9 @@ def test_search_without_diacritics_finds_the_person(browser: Browser, server_url
     assert outside == []
 
 
-def test_pages_switch_to_english(browser: Browser, server_url: str, screenshot_dir: Path) -> None:
+def test_pages_switch_to_english(staff_page: StaffPage, server_url: str, screenshot_dir: Path) -> None:
     outside: list[str] = []
-    page = _operator_page(browser, server_url, outside)
+    page = staff_page(server_url, "operator", outside=outside)
     page.goto(f"{server_url}/registry/villages")
     assert page.locator("html").get_attribute("lang") == "vi"
     page.locator("a.lang").click()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from tests.campaign.conftest import COMMITTEE, SmallCommune
+from tests.factories import COMMITTEE, SmallCommune
 
 from civicid.campaign import service
 from civicid.campaign.assignments import assign, assign_villages_to_kit, kit_assignment, withdraw

@@ -7,77 +7,36 @@ from collections import Counter
 
 import pytest
 from sqlalchemy import select
-from tests.campaign.conftest import COMMITTEE, START, SmallCommune
+from tests.factories import (
+    ADMIN,
+    COMMITTEE,
+    DEADLINE,
+    START,
+    SmallCommune,
+    checked_on_day,
+    issue_waiting,
+    kit_sent_to,
+    registered_kit,
+    village_adults,
+)
 
 from civicid.accounts.models import EidAccount
 from civicid.campaign import service, tally
-from civicid.campaign.assignments import assign_villages_to_kit
 from civicid.campaign.figures import CampaignFigures, campaign_figures, province_figures, working_days_between
 from civicid.campaign.kits import record_kit_sync
 from civicid.campaign.models import Campaign, CardGap
 from civicid.campaign.service import TargetIn
-from civicid.core.audit import Actor
 from civicid.core.clock import VIETNAM_TZ, FixedClock
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.country.age import latest_birth_date
 from civicid.enrollment.models import Application
-from civicid.enrollment.runtime import build_worker, keystore_of
 from civicid.enrollment.tasks import Pipeline
 from civicid.protocol.codes import ApplicationStatus
 from civicid.registry import service as registry
 from civicid.registry.eligibility import RESIDENT, eligible_by_village
 from civicid.registry.models import CardStatus, IdCard, Person, ResidenceStatus, Village
 from civicid.registry.schemas import IdCardIn
-from civicid.sim.captures import SimulatedKit, deliver, sample_documents
-from civicid.sim.enrollment import approve_waiting
-
-ADMIN = Actor("system", "tests")
-
-
-def kit_for(context: Context, commune: SmallCommune, operator: str) -> SimulatedKit:
-    with unit_of_work(context.database.sessions) as session:
-        return SimulatedKit.register(
-            session=session, clock=context.clock, actor=ADMIN, commune_code=commune.code, operator=operator
-        )
-
-
-def adults_of(context: Context, village_id: int, count: int, skip: int = 0) -> list[int]:
-    cutoff = dt.date(2008, 1, 1)
-    with unit_of_work(context.database.sessions) as session:
-        return list(
-            session.scalars(
-                select(Person.id)
-                .where(Person.village_id == village_id, Person.date_of_birth < cutoff, Person.phone.is_not(None))
-                .order_by(Person.id)
-                .offset(skip)
-                .limit(count)
-            )
-        )
-
-
-def capture(
-    context: Context, pipeline: Pipeline, kit: SimulatedKit, person_ids: list[int], captured_on: dt.date
-) -> None:
-    """The kit captures these people on that day (09:00 in the commune); they reach the server now."""
-    then = FixedClock(dt.datetime.combine(captured_on, dt.time(9, 0), tzinfo=VIETNAM_TZ))
-    server = keystore_of(context).sealing_public_key()
-    with unit_of_work(context.database.sessions) as session:
-        people = [
-            registry.get_person(session=session, clock=context.clock, actor=ADMIN, person_id=i) for i in person_ids
-        ]
-    for person in people:
-        packet = kit.capture(person=person, clock=then, server_public_key=server, documents=sample_documents(person))
-        with unit_of_work(context.database.sessions) as session:
-            deliver(session=session, clock=context.clock, blobs=pipeline.blobs, packet=packet)
-    build_worker(context, pipeline, name="test-worker").run_until_idle()
-
-
-def issue_waiting(context: Context, pipeline: Pipeline, commune_code: str) -> int:
-    """The supervisor approves what waits, and the pipeline issues the accounts; returns how many."""
-    approved = approve_waiting(context, commune_code, "supervisor")
-    build_worker(context, pipeline, name="test-worker").run_until_idle()
-    return approved
 
 
 def direct_counts(context: Context, commune_code: str) -> dict[str, Counter[object]]:
@@ -143,47 +102,22 @@ def test_figures_equal_the_records_after_reassignment_and_a_late_sync(
     context: Context, commune: SmallCommune, campaign: Campaign, pipeline: Pipeline
 ) -> None:
     first, second, third = commune.villages[:3]
-    kit_a, kit_b = kit_for(context, commune, "operator.a"), kit_for(context, commune, "operator.b")
-    with unit_of_work(context.database.sessions) as session:
-        assign_villages_to_kit(
-            session=session,
-            clock=context.clock,
-            actor=COMMITTEE,
-            device_id=kit_a.device_id,
-            village_ids=[first, second],
-            start=START,
-            end=dt.date(2026, 12, 31),
-            team_name="Đội Công an",
-        )
-        assign_villages_to_kit(
-            session=session,
-            clock=context.clock,
-            actor=COMMITTEE,
-            device_id=kit_b.device_id,
-            village_ids=[third],
-            start=START,
-            end=dt.date(2026, 12, 31),
-            team_name="Đoàn Thanh niên",
-        )
-    capture(context, pipeline, kit_a, adults_of(context, first, 4), dt.date(2026, 11, 23))
-    capture(context, pipeline, kit_a, adults_of(context, second, 3), dt.date(2026, 11, 24))
+    kit_a, kit_b = (
+        registered_kit(context, commune.code, "operator.a"),
+        registered_kit(context, commune.code, "operator.b"),
+    )
+    kit_sent_to(context, kit_a.device_id, [first, second], START, DEADLINE, team_name="Đội Công an")
+    kit_sent_to(context, kit_b.device_id, [third], START, DEADLINE, team_name="Đoàn Thanh niên")
+    checked_on_day(context, pipeline, kit_a, village_adults(context, first, 4), dt.date(2026, 11, 23))
+    checked_on_day(context, pipeline, kit_a, village_adults(context, second, 3), dt.date(2026, 11, 24))
     issue_waiting(context, pipeline, commune.code)
     assert_figures_match_records(context, campaign)
 
     # The second village moves to kit B; kit B works there, kit A keeps what it captured.
-    with unit_of_work(context.database.sessions) as session:
-        assign_villages_to_kit(
-            session=session,
-            clock=context.clock,
-            actor=COMMITTEE,
-            device_id=kit_b.device_id,
-            village_ids=[second],
-            start=dt.date(2026, 11, 25),
-            end=dt.date(2026, 12, 31),
-        )
-    capture(context, pipeline, kit_b, adults_of(context, second, 2, skip=3), dt.date(2026, 11, 26))
+    kit_sent_to(context, kit_b.device_id, [second], dt.date(2026, 11, 25), DEADLINE)
+    checked_on_day(context, pipeline, kit_b, village_adults(context, second, 2, skip=3), dt.date(2026, 11, 26))
     # A late sync: kit B captured in the third village three days ago, without signal; it arrives now.
-    capture(context, pipeline, kit_b, adults_of(context, third, 2), dt.date(2026, 11, 25))
+    checked_on_day(context, pipeline, kit_b, village_adults(context, third, 2), dt.date(2026, 11, 25))
     with unit_of_work(context.database.sessions) as session:
         record_kit_sync(
             session=session, clock=context.clock, device_id=kit_b.device_id, pending_captures=0, oldest_unsent_at=None
@@ -200,8 +134,8 @@ def test_a_corrected_target_is_in_force_and_coverage_above_it_is_a_target_error(
     context: Context, commune: SmallCommune, campaign: Campaign, pipeline: Pipeline
 ) -> None:
     village = commune.villages[0]
-    kit = kit_for(context, commune, "operator.a")
-    capture(context, pipeline, kit, adults_of(context, village, 3), dt.date(2026, 11, 27))
+    kit = registered_kit(context, commune.code, "operator.a")
+    checked_on_day(context, pipeline, kit, village_adults(context, village, 3), dt.date(2026, 11, 27))
     issue_waiting(context, pipeline, commune.code)
     with unit_of_work(context.database.sessions) as session:
         service.correct_targets(
@@ -224,8 +158,8 @@ def test_pace_required_pace_and_projected_finish_follow_the_working_days(
     context: Context, commune: SmallCommune, campaign: Campaign, pipeline: Pipeline
 ) -> None:
     village = commune.villages[0]
-    kit = kit_for(context, commune, "operator.a")
-    capture(context, pipeline, kit, adults_of(context, village, 6), dt.date(2026, 11, 27))
+    kit = registered_kit(context, commune.code, "operator.a")
+    checked_on_day(context, pipeline, kit, village_adults(context, village, 6), dt.date(2026, 11, 27))
     figures = figures_of(context, campaign)
     v = next(v for v in figures.villages if v.village_id == village)
     worked = working_days_between(campaign, dt.date(2026, 11, 22), dt.date(2026, 11, 28))  # Sunday 23rd is off
@@ -270,8 +204,14 @@ def test_activated_and_no_card_equal_the_accounts_and_the_registry(
     context: Context, commune: SmallCommune, campaign: Campaign, pipeline: Pipeline
 ) -> None:
     first, second = commune.villages[:2]
-    kit = kit_for(context, commune, "operator.a")
-    capture(context, pipeline, kit, adults_of(context, first, 3) + adults_of(context, second, 2), dt.date(2026, 11, 26))
+    kit = registered_kit(context, commune.code, "operator.a")
+    checked_on_day(
+        context,
+        pipeline,
+        kit,
+        village_adults(context, first, 3) + village_adults(context, second, 2),
+        dt.date(2026, 11, 26),
+    )
     issue_waiting(context, pipeline, commune.code)
     figures = assert_figures_match_records(context, campaign)
     assert figures.total.activated == 0  # issuing is not activating
@@ -374,10 +314,10 @@ def test_no_card_follows_the_registry_and_the_calendar(
 def test_the_province_report_reads_the_same_village_figures_as_the_commune_page(
     context: Context, commune: SmallCommune, campaign: Campaign, pipeline: Pipeline
 ) -> None:
-    kit = kit_for(context, commune, "operator.a")
-    capture(context, pipeline, kit, adults_of(context, commune.villages[0], 3), dt.date(2026, 11, 24))
+    kit = registered_kit(context, commune.code, "operator.a")
+    checked_on_day(context, pipeline, kit, village_adults(context, commune.villages[0], 3), dt.date(2026, 11, 24))
     issue_waiting(context, pipeline, commune.code)
-    capture(context, pipeline, kit, adults_of(context, commune.villages[1], 2), dt.date(2026, 11, 27))
+    checked_on_day(context, pipeline, kit, village_adults(context, commune.villages[1], 2), dt.date(2026, 11, 27))
     page = assert_figures_match_records(context, campaign).as_dict()
     with unit_of_work(context.database.sessions) as session:
         (report,) = province_figures(session=session, clock=context.clock, campaigns=[campaign])

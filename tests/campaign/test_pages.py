@@ -2,59 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from httpx import AsyncClient
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 from sqlalchemy import select
-from tests.web.support import add_staff, client_for, login
+from tests.factories import SmallCommune, log_in, staff_member
 
-from civicid.campaign.scope import bind_village_head
 from civicid.core.audit import AuditEntry
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.registry.models import Village
 from civicid.sim.campaign import simulate_campaign
-from civicid.sim.demo import build_demo
-from civicid.web.staff import StaffAccount, StaffRole
-
-from .conftest import COMMITTEE
+from civicid.web.staff import StaffRole
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+def campaign_commune(context: Context, commune: SmallCommune) -> str:
+    simulate_campaign(context=context, commune_code=commune.code, days=3, per_team_day=2)
+    staff_member(context, StaffRole.COMMITTEE, "chairman", commune_code=commune.code)
+    staff_member(context, StaffRole.COMMITTEE, "head.one", commune_code=commune.code, head_of=commune.villages[0])
+    staff_member(context, StaffRole.OPERATOR, "clerk", commune_code=commune.code)
+    return commune.code
 
 
 @pytest.fixture
-def campaign_commune(context: Context) -> str:
-    code = build_demo(context=context, people=1_900).commune_code
-    simulate_campaign(context=context, commune_code=code, days=3, per_team_day=2)
-    add_staff(context, "chairman", StaffRole.COMMITTEE, code)
-    add_staff(context, "head.one", StaffRole.COMMITTEE, code)
-    add_staff(context, "clerk", StaffRole.OPERATOR, code)
-    with unit_of_work(context.database.sessions) as session:
-        head = session.scalar(select(StaffAccount.id).where(StaffAccount.username == "head.one"))
-        first = session.scalar(select(Village.id).order_by(Village.id).limit(1))
-        assert head is not None
-        assert first is not None
-        bind_village_head(
-            session=session, clock=context.clock, actor=COMMITTEE, staff_account_id=head, village_id=first
-        )
-    return code
-
-
-@pytest.fixture
-async def client(context: Context, campaign_commune: str) -> AsyncIterator[AsyncClient]:
-    async with client_for(context) as test_client:
-        yield test_client
+def client(client: AsyncClient, campaign_commune: str) -> AsyncClient:
+    """The client, once the campaign has run three days and the committee's staff are in."""
+    return client
 
 
 async def test_the_dashboard_draws_every_part_in_vietnamese_and_english(client: AsyncClient) -> None:
-    await login(client, "chairman")
+    await log_in(client, "chairman")
     vi = await client.get("/campaign")
     en = await client.get("/campaign?lang=en")
     assert vi.status_code == en.status_code == 200
@@ -68,7 +48,7 @@ async def test_the_dashboard_draws_every_part_in_vietnamese_and_english(client: 
 
 
 async def test_the_missing_list_says_why_and_is_audited(client: AsyncClient, context: Context) -> None:
-    await login(client, "chairman")
+    await log_in(client, "chairman")
     with unit_of_work(context.database.sessions) as session:
         village = session.scalar(select(Village.id).order_by(Village.id).limit(1))
     page = await client.get(f"/campaign/villages/{village}/missing?lang=en")
@@ -81,7 +61,7 @@ async def test_the_missing_list_says_why_and_is_audited(client: AsyncClient, con
 
 
 async def test_a_village_head_sees_only_their_village(client: AsyncClient, context: Context) -> None:
-    await login(client, "head.one")
+    await log_in(client, "head.one")
     with unit_of_work(context.database.sessions) as session:
         first, second = session.scalars(select(Village.id).order_by(Village.id).limit(2)).all()
     dashboard = await client.get("/campaign", follow_redirects=False)
@@ -94,14 +74,14 @@ async def test_a_village_head_sees_only_their_village(client: AsyncClient, conte
 
 
 async def test_an_operator_may_not_open_the_dashboard(client: AsyncClient) -> None:
-    await login(client, "clerk")
+    await log_in(client, "clerk")
     response = await client.get("/api/v1/campaign/figures")
     assert response.status_code == 403
     assert response.headers["content-type"].startswith("application/problem+json")
 
 
 async def test_the_reports_download_in_three_formats(client: AsyncClient, tmp_path: object) -> None:
-    await login(client, "chairman")
+    await log_in(client, "chairman")
     pdf = await client.get("/campaign/report.pdf")
     csv = await client.get("/campaign/report.csv")
     xlsx = await client.get("/campaign/report.xlsx")

@@ -7,10 +7,10 @@ import json
 from collections.abc import Callable
 
 import pytest
+from tests.factories import SmallCommune, campaign_teams, team_assignment, visit_report
 from typer.testing import Result
 
 from civicid.campaign import service
-from civicid.campaign.assignments import assign
 from civicid.campaign.figures import CampaignFigures, TeamFigures, VillageFigures, campaign_figures
 from civicid.campaign.models import Campaign
 from civicid.campaign.plan import (
@@ -24,14 +24,11 @@ from civicid.campaign.plan import (
     suggest_plan,
     tomorrow_plan,
 )
-from civicid.campaign.visits import VisitReport, record_visits
+from civicid.campaign.visits import record_visits
 from civicid.core.clock import VIETNAM_TZ
 from civicid.core.database import unit_of_work
-from civicid.core.ids import new_id
 from civicid.core.runtime import Context
 from civicid.protocol.codes import VisitOutcome
-
-from .conftest import COMMITTEE, SmallCommune
 
 TODAY = dt.date(2026, 11, 28)  # the suite's clock: a Saturday
 TOMORROW = dt.date(2026, 11, 30)  # the next working day: Monday (the teams rest on Sunday)
@@ -227,46 +224,20 @@ def test_the_next_working_day_skips_the_day_of_rest(campaign: Campaign) -> None:
 def planned(context: Context, commune: SmallCommune, campaign: Campaign) -> dict[str, int]:
     """Two teams: the first assigned tomorrow to the first village; the second village's days are over."""
     first, second = commune.villages[:2]
+    ids = campaign_teams(context, campaign, {"Tổ 1": "kit-a", "Tổ 2": "kit-b"})
+    team_assignment(context, ids["Tổ 1"], TODAY, TOMORROW + dt.timedelta(days=5), village_ids=[first])
+    team_assignment(context, ids["Tổ 2"], dt.date(2026, 11, 20), dt.date(2026, 11, 27), village_ids=[second])
+    absent, back_later, refused = commune.households[second][:3]
+    at = dt.datetime(2026, 11, 25, 10, 0, tzinfo=VIETNAM_TZ)
+    visits = [
+        (absent, VisitOutcome.ABSENT, at),
+        (back_later, VisitOutcome.ABSENT, at),
+        (back_later, VisitOutcome.DONE, at + dt.timedelta(days=1)),
+        (refused, VisitOutcome.REFUSED, at),
+    ]
+    reports = [visit_report(h, outcome, when, device_id="kit-b", operator="lan") for h, outcome, when in visits]
     with unit_of_work(context.database.sessions) as session:
-        ids = {
-            name: service.create_team(
-                session=session, clock=context.clock, actor=COMMITTEE, campaign_id=campaign.id, name=name, device_id=kit
-            ).id
-            for name, kit in (("Tổ 1", "kit-a"), ("Tổ 2", "kit-b"))
-        }
-        assign(
-            session=session,
-            clock=context.clock,
-            actor=COMMITTEE,
-            team_id=ids["Tổ 1"],
-            start=TODAY,
-            end=TOMORROW + dt.timedelta(days=5),
-            village_ids=[first],
-        )
-        assign(
-            session=session,
-            clock=context.clock,
-            actor=COMMITTEE,
-            team_id=ids["Tổ 2"],
-            start=dt.date(2026, 11, 20),
-            end=dt.date(2026, 11, 27),
-            village_ids=[second],
-        )
-        absent, back_later, refused = commune.households[second][:3]
-        at = dt.datetime(2026, 11, 25, 10, 0, tzinfo=VIETNAM_TZ)
-        visits = [
-            (absent, VisitOutcome.ABSENT, at),
-            (back_later, VisitOutcome.ABSENT, at),
-            (back_later, VisitOutcome.DONE, at + dt.timedelta(days=1)),
-            (refused, VisitOutcome.REFUSED, at),
-        ]
-        record_visits(
-            session=session,
-            clock=context.clock,
-            reports=[
-                VisitReport(new_id(), "kit-b", "lan", h, None, outcome, None, when) for h, outcome, when in visits
-            ],
-        )
+        record_visits(session=session, clock=context.clock, reports=reports)
     return ids | {"absent": absent}
 
 

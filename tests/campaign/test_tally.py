@@ -8,18 +8,21 @@ from collections import Counter
 
 from alembic import command
 from sqlalchemy import func, select, text
-from tests.campaign.conftest import COMMITTEE, START, SmallCommune
-from tests.campaign.test_figures import (
-    adults_of,
-    assert_figures_match_records,
-    capture,
-    figures_of,
+from tests.campaign.test_figures import assert_figures_match_records, figures_of
+from tests.factories import (
+    COMMITTEE,
+    DEADLINE,
+    START,
+    SmallCommune,
+    checked_on_day,
     issue_waiting,
-    kit_for,
+    kit_sent_to,
+    registered_kit,
+    village_adults,
+    visit_report,
 )
 
 from civicid.campaign import service, tally
-from civicid.campaign.assignments import assign_villages_to_kit
 from civicid.campaign.models import (
     ApplicationCell,
     ApplicationTotal,
@@ -29,11 +32,10 @@ from civicid.campaign.models import (
     VisitCell,
     VisitTotal,
 )
-from civicid.campaign.visits import VisitReport, record_visits
+from civicid.campaign.visits import record_visits
 from civicid.core import migrate
 from civicid.core.clock import VIETNAM_TZ
 from civicid.core.database import unit_of_work
-from civicid.core.ids import new_id
 from civicid.core.runtime import Context
 from civicid.enrollment.models import Application
 from civicid.enrollment.tasks import Pipeline
@@ -99,8 +101,8 @@ def test_the_first_refresh_builds_then_later_ones_read_only_the_changes(
     context: Context, commune: SmallCommune, campaign: Campaign, pipeline: Pipeline
 ) -> None:
     village = commune.villages[0]
-    kit = kit_for(context, commune, "operator.a")
-    capture(context, pipeline, kit, adults_of(context, village, 4), dt.date(2026, 11, 24))
+    kit = registered_kit(context, commune.code, "operator.a")
+    checked_on_day(context, pipeline, kit, village_adults(context, village, 4), dt.date(2026, 11, 24))
     first = refresh(context)
     assert first.rebuilt
     assert first.changes == 4
@@ -126,11 +128,14 @@ def test_a_late_sync_lands_on_its_capture_day_after_the_tally_was_built(
     context: Context, commune: SmallCommune, campaign: Campaign, pipeline: Pipeline
 ) -> None:
     first, second = commune.villages[:2]
-    kit_a, kit_b = kit_for(context, commune, "operator.a"), kit_for(context, commune, "operator.b")
-    capture(context, pipeline, kit_a, adults_of(context, first, 3), dt.date(2026, 11, 27))
+    kit_a, kit_b = (
+        registered_kit(context, commune.code, "operator.a"),
+        registered_kit(context, commune.code, "operator.b"),
+    )
+    checked_on_day(context, pipeline, kit_a, village_adults(context, first, 3), dt.date(2026, 11, 27))
     assert_figures_match_records(context, campaign)  # builds the tally
     # Kit B captured in the second village five days ago without signal; the packets arrive now.
-    capture(context, pipeline, kit_b, adults_of(context, second, 2), dt.date(2026, 11, 23))
+    checked_on_day(context, pipeline, kit_b, village_adults(context, second, 2), dt.date(2026, 11, 23))
     figures = assert_figures_match_records(context, campaign)
     assert figures.reached_by_day[(second, dt.date(2026, 11, 23))] == 2
     assert_cells_are_the_counted_applications(context)
@@ -140,32 +145,17 @@ def test_reassignment_and_a_corrected_target_change_no_cell(
     context: Context, commune: SmallCommune, campaign: Campaign, pipeline: Pipeline
 ) -> None:
     village = commune.villages[0]
-    kit_a, kit_b = kit_for(context, commune, "operator.a"), kit_for(context, commune, "operator.b")
-    with unit_of_work(context.database.sessions) as session:
-        for kit, team, villages in ((kit_a, "Tổ 1", [village]), (kit_b, "Tổ 2", [commune.villages[1]])):
-            assign_villages_to_kit(
-                session=session,
-                clock=context.clock,
-                actor=COMMITTEE,
-                device_id=kit.device_id,
-                village_ids=villages,
-                start=START,
-                end=dt.date(2026, 12, 31),
-                team_name=team,
-            )
-    capture(context, pipeline, kit_a, adults_of(context, village, 3), dt.date(2026, 11, 26))
+    kit_a, kit_b = (
+        registered_kit(context, commune.code, "operator.a"),
+        registered_kit(context, commune.code, "operator.b"),
+    )
+    kit_sent_to(context, kit_a.device_id, [village], START, DEADLINE, team_name="Tổ 1")
+    kit_sent_to(context, kit_b.device_id, [commune.villages[1]], START, DEADLINE, team_name="Tổ 2")
+    checked_on_day(context, pipeline, kit_a, village_adults(context, village, 3), dt.date(2026, 11, 26))
     assert_figures_match_records(context, campaign)
     before = cells(context)
+    kit_sent_to(context, kit_b.device_id, [village], dt.date(2026, 11, 27), DEADLINE)
     with unit_of_work(context.database.sessions) as session:
-        assign_villages_to_kit(
-            session=session,
-            clock=context.clock,
-            actor=COMMITTEE,
-            device_id=kit_b.device_id,
-            village_ids=[village],
-            start=dt.date(2026, 11, 27),
-            end=dt.date(2026, 12, 31),
-        )
         service.correct_targets(
             session=session,
             clock=context.clock,
@@ -175,27 +165,12 @@ def test_reassignment_and_a_corrected_target_change_no_cell(
         )
     assert refresh(context).changes == 0
     assert cells(context) == before
-    capture(context, pipeline, kit_b, adults_of(context, village, 2, skip=3), dt.date(2026, 11, 27))
+    checked_on_day(context, pipeline, kit_b, village_adults(context, village, 2, skip=3), dt.date(2026, 11, 27))
     figures = assert_figures_match_records(context, campaign)
     teams = {t.name: t.reached for t in figures.teams}
     assert (teams["Tổ 1"], teams["Tổ 2"]) == (3, 2)  # the work a kit did stays with its team
     v = next(v for v in figures.villages if v.village_id == village)
     assert (v.target_adults, v.target_error) == (1, True)
-
-
-def visit(household_id: int, outcome: VisitOutcome, at: dt.datetime, **changes: object) -> VisitReport:
-    fields: dict[str, object] = {
-        "id": new_id(),
-        "device_id": "kit-1",
-        "operator": "operator",
-        "household_id": household_id,
-        "person_id": None,
-        "outcome": outcome,
-        "note": None,
-        "visited_at": at,
-    }
-    fields.update(changes)
-    return VisitReport(**fields)  # type: ignore[arg-type]
 
 
 def test_the_visit_tally_counts_stored_visits_once_and_doors_once_a_day(
@@ -206,10 +181,10 @@ def test_the_visit_tally_counts_stored_visits_once_and_doors_once_a_day(
     morning = dt.datetime(2026, 11, 26, 1, 0, tzinfo=dt.UTC)  # 08:00 in the commune
     late = dt.datetime(2026, 11, 26, 17, 30, tzinfo=dt.UTC)  # 00:30 on the 27th in the commune
     reports = [
-        visit(one, VisitOutcome.ABSENT, morning),
-        visit(one, VisitOutcome.DONE, morning + dt.timedelta(hours=3)),
-        visit(two, VisitOutcome.REFUSED, morning),
-        visit(two, VisitOutcome.ABSENT, late),
+        visit_report(one, VisitOutcome.ABSENT, morning),
+        visit_report(one, VisitOutcome.DONE, morning + dt.timedelta(hours=3)),
+        visit_report(two, VisitOutcome.REFUSED, morning),
+        visit_report(two, VisitOutcome.ABSENT, late),
     ]
     with unit_of_work(context.database.sessions) as session:
         record_visits(session=session, clock=context.clock, reports=reports[:3])
@@ -278,8 +253,8 @@ def test_migration_0006_sums_the_cells_already_counted_into_village_totals(
     context: Context, commune: SmallCommune, campaign: Campaign, pipeline: Pipeline
 ) -> None:
     village = commune.villages[0]
-    kit = kit_for(context, commune, "operator.a")
-    capture(context, pipeline, kit, adults_of(context, village, 3), dt.date(2026, 11, 25))
+    kit = registered_kit(context, commune.code, "operator.a")
+    checked_on_day(context, pipeline, kit, village_adults(context, village, 3), dt.date(2026, 11, 25))
     issue_waiting(context, pipeline, commune.code)
     refresh(context)
     at = dt.datetime(2026, 11, 26, 1, 0, tzinfo=dt.UTC)
@@ -287,7 +262,7 @@ def test_migration_0006_sums_the_cells_already_counted_into_village_totals(
         record_visits(
             session=session,
             clock=context.clock,
-            reports=[visit(h, VisitOutcome.NO_SMARTPHONE, at) for h in commune.households[village][:2]],
+            reports=[visit_report(h, VisitOutcome.NO_SMARTPHONE, at) for h in commune.households[village][:2]],
         )
     before = figures_of(context, campaign).as_dict()
     engine = context.database.engine
@@ -303,8 +278,8 @@ def test_migration_0006_sums_the_cells_already_counted_into_village_totals(
 def test_two_refreshes_at_once_count_each_change_once(
     context: Context, commune: SmallCommune, campaign: Campaign, pipeline: Pipeline
 ) -> None:
-    kit = kit_for(context, commune, "operator.a")
-    capture(context, pipeline, kit, adults_of(context, commune.villages[0], 3), dt.date(2026, 11, 25))
+    kit = registered_kit(context, commune.code, "operator.a")
+    checked_on_day(context, pipeline, kit, village_adults(context, commune.villages[0], 3), dt.date(2026, 11, 25))
     refresh(context)
     issue_waiting(context, pipeline, commune.code)
     results: list[tally.RefreshResult] = []

@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 
 import pytest
 from httpx import AsyncClient, Response
 from sqlalchemy import select
-from tests.web.support import add_staff, client_for, login
+from tests.factories import COMMITTEE, SmallCommune, campaign_teams, log_in, staff_member, team_assignment
 
 from civicid.campaign import service
-from civicid.campaign.assignments import assign, kit_assignment
+from civicid.campaign.assignments import kit_assignment
 from civicid.campaign.models import Assignment, Campaign, Team, TeamMember, VillageTarget
-from civicid.campaign.scope import bind_village_head
 from civicid.core.audit import AuditEntry
 from civicid.core.crypto import generate_signing_key, public_jwk
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.devices.service import register_device
-from civicid.web.staff import StaffAccount, StaffRole
-
-from .conftest import COMMITTEE, SmallCommune
+from civicid.web.staff import StaffRole
 
 pytestmark = pytest.mark.anyio
 TODAY = dt.date(2026, 11, 28)  # the suite's clock
@@ -42,45 +38,21 @@ BAD_PLACES: tuple[tuple[dict[str, str | list[str]], str], ...] = (
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def teams(context: Context, commune: SmallCommune, campaign: Campaign) -> dict[str, int]:
     """Two teams with kits, the first sent to the first village for a week; the staff who use the pages."""
-    add_staff(context, "chairman", StaffRole.COMMITTEE, commune.code)
-    add_staff(context, "head.one", StaffRole.COMMITTEE, commune.code)
-    add_staff(context, "checker", StaffRole.SUPERVISOR, commune.code)
-    add_staff(context, "clerk", StaffRole.OPERATOR, commune.code)
-    with unit_of_work(context.database.sessions) as session:
-        ids = {}
-        for name, kit in (("Tổ 1", "kit-a"), ("Tổ 2", "kit-b")):
-            team = service.create_team(
-                session=session, clock=context.clock, actor=COMMITTEE, campaign_id=campaign.id, name=name, device_id=kit
-            )
-            ids[name] = team.id
-        assign(
-            session=session,
-            clock=context.clock,
-            actor=COMMITTEE,
-            team_id=ids["Tổ 1"],
-            start=TOMORROW,
-            end=TOMORROW + dt.timedelta(days=6),
-            village_ids=[commune.villages[0]],
-        )
-        head = session.scalar(select(StaffAccount.id).where(StaffAccount.username == "head.one"))
-        assert head is not None
-        bind_village_head(
-            session=session, clock=context.clock, actor=COMMITTEE, staff_account_id=head, village_id=commune.villages[1]
-        )
+    staff_member(context, StaffRole.COMMITTEE, "chairman", commune_code=commune.code)
+    staff_member(context, StaffRole.COMMITTEE, "head.one", commune_code=commune.code, head_of=commune.villages[1])
+    staff_member(context, StaffRole.SUPERVISOR, "checker", commune_code=commune.code)
+    staff_member(context, StaffRole.OPERATOR, "clerk", commune_code=commune.code)
+    ids = campaign_teams(context, campaign, {"Tổ 1": "kit-a", "Tổ 2": "kit-b"})
+    team_assignment(context, ids["Tổ 1"], TOMORROW, TOMORROW + dt.timedelta(days=6), village_ids=[commune.villages[0]])
     return ids
 
 
 @pytest.fixture
-async def client(context: Context, teams: dict[str, int]) -> AsyncIterator[AsyncClient]:
-    async with client_for(context) as test_client:
-        yield test_client
+def client(client: AsyncClient, teams: dict[str, int]) -> AsyncClient:
+    """The client, once the teams and the staff who use the pages are in."""
+    return client
 
 
 def _actions(context: Context) -> list[str]:
@@ -101,7 +73,7 @@ class TestTeams:
     async def test_the_committee_creates_a_team_and_adds_its_members(
         self, client: AsyncClient, context: Context
     ) -> None:
-        await login(client, "chairman")
+        await log_in(client, "chairman")
         created = await client.post("/campaign/teams", data={"name": "Tổ 3 – Hội Phụ nữ"})
         assert created.status_code == 303
         location = created.headers["location"]
@@ -123,7 +95,7 @@ class TestTeams:
     async def test_the_teams_page_lists_teams_members_and_assignments_in_both_languages(
         self, client: AsyncClient
     ) -> None:
-        await login(client, "chairman")
+        await log_in(client, "chairman")
         vi = await client.get("/campaign/teams")
         en = await client.get("/campaign/teams?lang=en")
         assert vi.status_code == en.status_code == 200
@@ -133,14 +105,14 @@ class TestTeams:
         assert "Tổ 2" in en.text
 
     async def test_a_name_already_taken_is_refused_on_the_form(self, client: AsyncClient) -> None:
-        await login(client, "chairman")
+        await log_in(client, "chairman")
         page = await client.post("/campaign/teams?lang=en", data={"name": "Tổ 1"})
         assert page.status_code == 409
         assert "already has a team of this name" in page.text
         assert 'value="Tổ 1"' in page.text  # what was typed stays
 
     async def test_an_unregistered_kit_is_refused(self, client: AsyncClient) -> None:
-        await login(client, "chairman")
+        await log_in(client, "chairman")
         page = await client.post("/campaign/teams?lang=en", data={"name": "Tổ 5", "device_id": "made-up-kit"})
         assert page.status_code == 422
         assert "registered kit" in page.text
@@ -148,7 +120,7 @@ class TestTeams:
     async def test_an_empty_member_name_or_organisation_is_refused(
         self, client: AsyncClient, teams: dict[str, int]
     ) -> None:
-        await login(client, "chairman")
+        await log_in(client, "chairman")
         no_org = await client.post(f"/campaign/teams/{teams['Tổ 1']}/members?lang=en", data={"name": "Lò Văn Dũng"})
         no_name = await client.post(
             f"/campaign/teams/{teams['Tổ 1']}/members?lang=en", data={"name": " ", "organisation": "police"}
@@ -169,7 +141,7 @@ class TestKit:
                 commune_code=commune.code,
                 public_jwk=public_jwk(generate_signing_key()),
             ).id
-        await login(client, "chairman")
+        await log_in(client, "chairman")
         page = await client.get(f"/campaign/teams/{teams['Tổ 1']}")
         assert f'<option value="{kit}">' in page.text  # registered and free
         changed = await client.post(f"/campaign/teams/{teams['Tổ 1']}/kit", data={"device_id": kit})
@@ -189,7 +161,7 @@ class TestAssignments:
     async def test_assigning_villages_and_households_reaches_the_kit(
         self, client: AsyncClient, context: Context, commune: SmallCommune, teams: dict[str, int]
     ) -> None:
-        await login(client, "chairman")
+        await log_in(client, "chairman")
         household = commune.households[commune.villages[3]][0]
         response = await _assign(
             client, teams["Tổ 2"], village_ids=[str(commune.villages[2])], households=f"{household}"
@@ -204,7 +176,7 @@ class TestAssignments:
     async def test_reassignment_moves_the_work_and_the_old_kit_drops_it(
         self, client: AsyncClient, context: Context, commune: SmallCommune, teams: dict[str, int]
     ) -> None:
-        await login(client, "chairman")
+        await log_in(client, "chairman")
         with unit_of_work(context.database.sessions) as session:
             before = kit_assignment(session=session, device_id="kit-a", day=TOMORROW)
             row = session.scalars(select(Assignment.id).where(Assignment.team_id == teams["Tổ 1"])).one()
@@ -225,7 +197,7 @@ class TestAssignments:
     async def test_withdrawal_takes_the_work_back(
         self, client: AsyncClient, context: Context, teams: dict[str, int]
     ) -> None:
-        await login(client, "chairman")
+        await log_in(client, "chairman")
         with unit_of_work(context.database.sessions) as session:
             row = session.scalars(select(Assignment.id).where(Assignment.team_id == teams["Tổ 1"])).one()
         assert (await client.post(f"/campaign/assignments/{row}/withdraw")).status_code == 303
@@ -238,7 +210,7 @@ class TestAssignments:
     async def test_bad_dates_are_refused_with_a_readable_message(
         self, client: AsyncClient, context: Context, commune: SmallCommune, teams: dict[str, int]
     ) -> None:
-        await login(client, "chairman")
+        await log_in(client, "chairman")
         for start, end, says in BAD_DATES:
             page = await _assign(client, teams["Tổ 2"], village_ids=[str(commune.villages[2])], start=start, end=end)
             assert page.status_code == 422, (start, end)
@@ -253,7 +225,7 @@ class TestAssignments:
             assert session.scalars(select(Assignment).where(Assignment.team_id == teams["Tổ 2"])).all() == []
 
     async def test_unknown_places_are_refused(self, client: AsyncClient, teams: dict[str, int]) -> None:
-        await login(client, "chairman")
+        await log_in(client, "chairman")
         for fields, says in BAD_PLACES:
             page = await _assign(client, teams["Tổ 2"], **fields)
             assert page.status_code == 422, fields
@@ -262,7 +234,7 @@ class TestAssignments:
     async def test_reassigning_to_the_same_team_is_refused(
         self, client: AsyncClient, context: Context, teams: dict[str, int]
     ) -> None:
-        await login(client, "chairman")
+        await log_in(client, "chairman")
         with unit_of_work(context.database.sessions) as session:
             row = session.scalars(select(Assignment.id).where(Assignment.team_id == teams["Tổ 1"])).one()
         page = await client.post(
@@ -273,7 +245,7 @@ class TestAssignments:
         assert "already this team" in page.text
 
     async def test_an_unknown_team_or_assignment_is_not_found(self, client: AsyncClient) -> None:
-        await login(client, "chairman")
+        await log_in(client, "chairman")
         assert (await client.get("/campaign/teams/999999")).status_code == 404
         assert (await client.post("/campaign/assignments/999999/withdraw")).status_code == 404
 
@@ -282,7 +254,7 @@ class TestTargets:
     async def test_a_listing_round_adds_a_target_version(
         self, client: AsyncClient, context: Context, commune: SmallCommune, campaign: Campaign
     ) -> None:
-        await login(client, "chairman")
+        await log_in(client, "chairman")
         village = commune.villages[0]
         response = await client.post(
             f"/campaign/targets/{village}", data={"adults": "321", "age_6_14": "40", "under_6": "12", "note": "rà soát"}
@@ -298,7 +270,7 @@ class TestTargets:
         assert "v2" in page.text
 
     async def test_a_bad_number_is_refused(self, client: AsyncClient, context: Context, commune: SmallCommune) -> None:
-        await login(client, "chairman")
+        await log_in(client, "chairman")
         village = commune.villages[0]
         for adults, says in (("-3", "between 0 and"), ("many", "whole number"), ("", "whole number")):
             page = await client.post(
@@ -314,7 +286,7 @@ class TestTargets:
 
 class TestWhoMay:
     async def test_a_supervisor_reads_but_may_not_change(self, client: AsyncClient, teams: dict[str, int]) -> None:
-        await login(client, "checker")
+        await log_in(client, "checker")
         assert (await client.get("/campaign/teams")).status_code == 200
         refused = await client.post("/campaign/teams", data={"name": "Tổ 9"})
         assert refused.status_code == 403
@@ -322,24 +294,15 @@ class TestWhoMay:
         assert "/assignments" not in page.text  # no form to change anything
 
     async def test_an_operator_may_not_open_the_pages(self, client: AsyncClient) -> None:
-        await login(client, "clerk")
+        await log_in(client, "clerk")
         assert (await client.get("/campaign/teams")).status_code == 403
         assert (await client.get("/campaign/targets")).status_code == 403
 
     async def test_a_village_head_sees_their_village_and_changes_nothing(
         self, client: AsyncClient, context: Context, commune: SmallCommune, teams: dict[str, int]
     ) -> None:
-        with unit_of_work(context.database.sessions) as session:
-            assign(
-                session=session,
-                clock=context.clock,
-                actor=COMMITTEE,
-                team_id=teams["Tổ 2"],
-                start=TOMORROW,
-                end=TOMORROW,
-                village_ids=[commune.villages[1]],
-            )
-        await login(client, "head.one")
+        team_assignment(context, teams["Tổ 2"], TOMORROW, TOMORROW, village_ids=[commune.villages[1]])
+        await log_in(client, "head.one")
         page = await client.get("/campaign/teams?lang=en")
         assert page.status_code == 200
         assert "Tổ 2" in page.text
@@ -356,7 +319,7 @@ class TestWhoMay:
         assert targets.text.count('id="village-') == 1
 
     async def test_a_form_from_another_site_is_refused(self, client: AsyncClient, context: Context) -> None:
-        await login(client, "chairman")
+        await log_in(client, "chairman")
         response = await client.post(
             "/campaign/teams", data={"name": "Tổ 9"}, headers={"Origin": "https://evil.example"}
         )
@@ -372,7 +335,7 @@ class TestWhoMay:
 
 class TestPlanPage:
     async def test_the_plan_page_says_why_for_each_line(self, client: AsyncClient, teams: dict[str, int]) -> None:
-        await login(client, "chairman")
+        await log_in(client, "chairman")
         page = await client.get("/campaign/plan?lang=en")
         assert page.status_code == 200
         assert "Tomorrow&#39;s plan" in page.text
@@ -383,7 +346,7 @@ class TestPlanPage:
     async def test_a_plan_line_opens_the_assignment_form_filled_in(
         self, client: AsyncClient, commune: SmallCommune, teams: dict[str, int]
     ) -> None:
-        await login(client, "chairman")
+        await log_in(client, "chairman")
         plan = await client.get("/campaign/plan?lang=en")
         link = plan.text.split('class="assign-link" href="')[1].split('"')[0].replace("&amp;", "&")
         assert "day=2026-11-30" in link
@@ -396,7 +359,7 @@ class TestPlanPage:
     async def test_a_village_head_sees_the_lines_of_their_village_only(
         self, client: AsyncClient, commune: SmallCommune
     ) -> None:
-        await login(client, "head.one")
+        await log_in(client, "head.one")
         page = await client.get("/campaign/plan?lang=en")
         assert page.status_code == 200
         shown = {int(part.split('"')[0]) for part in page.text.split('href="/campaign/villages/')[1:]}

@@ -7,34 +7,16 @@ import threading
 
 import pytest
 from sqlalchemy import func, select
-from tests.campaign.conftest import SmallCommune
+from tests.factories import SmallCommune, visit_report
 
 from civicid.campaign.errors import InvalidVisit
 from civicid.campaign.kits import record_kit_sync
 from civicid.campaign.models import KitState, Visit
-from civicid.campaign.visits import VisitReport, record_visits
+from civicid.campaign.visits import record_visits
 from civicid.core.database import unit_of_work
-from civicid.core.ids import new_id
 from civicid.core.runtime import Context
 from civicid.protocol.codes import VisitOutcome
 from civicid.registry.models import Person
-
-AT = dt.datetime(2026, 11, 28, 2, 30, tzinfo=dt.UTC)
-
-
-def report(household_id: int, outcome: VisitOutcome = VisitOutcome.ABSENT, **changes: object) -> VisitReport:
-    fields: dict[str, object] = {
-        "id": new_id(),
-        "device_id": "kit-1",
-        "operator": "operator",
-        "household_id": household_id,
-        "person_id": None,
-        "outcome": outcome,
-        "note": None,
-        "visited_at": AT,
-    }
-    fields.update(changes)
-    return VisitReport(**fields)  # type: ignore[arg-type]
 
 
 def stored(context: Context) -> int:
@@ -43,11 +25,11 @@ def stored(context: Context) -> int:
 
 
 def test_a_resent_report_is_stored_once(context: Context, commune: SmallCommune) -> None:
-    first = report(commune.households[commune.villages[0]][0])
+    first = visit_report(commune.households[commune.villages[0]][0])
     with unit_of_work(context.database.sessions) as session:
         assert record_visits(session=session, clock=context.clock, reports=[first, first]) == [first.id]
     with unit_of_work(context.database.sessions) as session:
-        resent = report(first.household_id, VisitOutcome.DONE, id=first.id)
+        resent = visit_report(first.household_id, VisitOutcome.DONE, id=first.id)
         again = record_visits(session=session, clock=context.clock, reports=[resent])
     assert again == []
     assert stored(context) == 1
@@ -59,7 +41,9 @@ def test_the_visit_takes_its_village_from_the_household(context: Context, commun
     village = commune.villages[1]
     with unit_of_work(context.database.sessions) as session:
         (visit_id,) = record_visits(
-            session=session, clock=context.clock, reports=[report(commune.households[village][0], VisitOutcome.REFUSED)]
+            session=session,
+            clock=context.clock,
+            reports=[visit_report(commune.households[village][0], VisitOutcome.REFUSED)],
         )
         assert session.get(Visit, visit_id).village_id == village  # type: ignore[union-attr]
 
@@ -72,7 +56,9 @@ def test_a_person_outside_the_household_is_refused_and_nothing_is_stored(
         stranger = session.scalar(select(Person.id).where(Person.household_id != household).limit(1))
     with pytest.raises(InvalidVisit), unit_of_work(context.database.sessions) as session:
         record_visits(
-            session=session, clock=context.clock, reports=[report(household), report(household, person_id=stranger)]
+            session=session,
+            clock=context.clock,
+            reports=[visit_report(household), visit_report(household, person_id=stranger)],
         )
     assert stored(context) == 0
 
@@ -89,7 +75,7 @@ def test_a_person_outside_the_household_is_refused_and_nothing_is_stored(
 def test_a_malformed_report_is_refused(
     context: Context, commune: SmallCommune, changes: dict[str, object], field: str
 ) -> None:
-    bad = report(**{"household_id": commune.households[commune.villages[0]][0], **changes})  # type: ignore[arg-type]
+    bad = visit_report(**{"household_id": commune.households[commune.villages[0]][0], **changes})  # type: ignore[arg-type]
     with pytest.raises(InvalidVisit) as caught, unit_of_work(context.database.sessions) as session:
         record_visits(session=session, clock=context.clock, reports=[bad])
     assert caught.value.extensions["field"] == field
@@ -97,7 +83,7 @@ def test_a_malformed_report_is_refused(
 
 def test_concurrent_syncs_of_the_same_reports_store_each_once(context: Context, commune: SmallCommune) -> None:
     households = commune.households[commune.villages[0]][:5]
-    reports = [report(h) for h in households]
+    reports = [visit_report(h) for h in households]
     newly: list[list[str]] = []
     barrier = threading.Barrier(2)
 

@@ -17,23 +17,20 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from tests.factories import PeopleOf, application_status, approved, captured_packet, delivered, small_commune, stages_of
 
 from civicid.accounts.models import EidAccount
 from civicid.biometrics.models import BiometricTemplate
 from civicid.core.database import unit_of_work
 from civicid.core.jobs import Job, JobState
 from civicid.core.runtime import Context
-from civicid.enrollment import approval
 from civicid.enrollment.approval import ISSUE_STAGE
-from civicid.enrollment.models import Application, ApplicationEvent
-from civicid.enrollment.runtime import build_worker, keystore_of
+from civicid.enrollment.runtime import build_worker
 from civicid.enrollment.tasks import BIOMETRICS, Pipeline
 from civicid.notify.models import Notification
 from civicid.protocol.codes import ApplicationStatus
 from civicid.protocol.packet import Packet
-from civicid.sim.captures import SimulatedKit, deliver
-
-from .conftest import SUPERVISOR, PeopleOf, load_small_commune
+from civicid.sim.captures import SimulatedKit
 
 CRASH_WORKER = Path(__file__).with_name("crash_worker.py")
 CRASH_WORKER_LEASE = dt.timedelta(seconds=1)
@@ -42,7 +39,7 @@ DUPLICATE = {ApplicationStatus.REJECTED_DUPLICATE, ApplicationStatus.SUSPECTED_D
 
 @pytest.fixture
 def commune(context: Context) -> str:
-    return load_small_commune(context)
+    return small_commune(context)
 
 
 def _run_crashing_worker(context: Context, crash_at: str) -> subprocess.CompletedProcess[str]:
@@ -63,21 +60,16 @@ def test_a_worker_killed_mid_stage_is_resumed_by_another_with_nothing_done_twice
     context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf, crash_at: str
 ) -> None:
     adults = people("14_plus", 4)
-    server = keystore_of(context).sealing_public_key()
-    genuine = [kit.capture(person=p, clock=context.clock, server_public_key=server) for p in adults[:3]]
+    genuine = [captured_packet(context, kit, p) for p in adults[:3]]
     # The fourth person's data with the first person's face: the gallery must keep only the first.
-    impostor = kit.capture(person=adults[3], clock=context.clock, server_public_key=server, identity_seed=adults[0].id)
+    impostor = captured_packet(context, kit, adults[3], identity_seed=adults[0].id)
     packets = [*genuine, impostor]
     for packet in packets:
-        with unit_of_work(context.database.sessions) as session:
-            deliver(session=session, clock=context.clock, blobs=pipeline.blobs, packet=packet)
+        delivered(context, packet)
     if crash_at == ISSUE_STAGE:
         build_worker(context, pipeline, name="first-worker").run_until_idle()
         for packet in genuine:
-            with unit_of_work(context.database.sessions) as session:
-                approval.approve(
-                    session=session, clock=context.clock, supervisor=SUPERVISOR, application_id=_id(packet)
-                )
+            approved(context, _id(packet))
 
     crashed = _run_crashing_worker(context, crash_at)
 
@@ -87,21 +79,21 @@ def test_a_worker_killed_mid_stage_is_resumed_by_another_with_nothing_done_twice
     # The worker leased its batch of jobs, ran the first of the stage, and died before committing it.
     leased = {key for key, job in _jobs(context).items() if job[:3] == (JobState.RUNNING, 1, "crashing-worker")}
     assert (crash_at, killed_in) in leased
-    assert crash_at.removeprefix("enrollment.") not in _stages(context, killed_in)  # nothing of it committed
+    assert crash_at.removeprefix("enrollment.") not in stages_of(context, killed_in)  # nothing of it committed
 
     context.clock.advance(CRASH_WORKER_LEASE + dt.timedelta(seconds=1))
     build_worker(context, pipeline, name="recovering-worker").run_until_idle()
 
     # Every application ended where the pipeline takes it, each stage once on its timeline.
-    statuses = {_id(p): _status(context, p) for p in packets}
+    statuses = {_id(p): application_status(context, _id(p))[0] for p in packets}
     final = ApplicationStatus.ISSUED if crash_at == ISSUE_STAGE else ApplicationStatus.AWAITING_APPROVAL
     assert [statuses[_id(p)] for p in genuine] == [final] * 3
     assert statuses[_id(impostor)] in DUPLICATE
     through_biometrics = ["received", "complete", "integrity", "registry_match", "eligibility", "biometrics"]
     for packet in genuine:
         expected = through_biometrics + (["approval", "issue"] if crash_at == ISSUE_STAGE else [])
-        assert _stages(context, _id(packet)) == expected
-    assert _stages(context, _id(impostor)) == through_biometrics
+        assert stages_of(context, _id(packet)) == expected
+    assert stages_of(context, _id(impostor)) == through_biometrics
 
     # The jobs the dead worker held were taken over once their lease expired (a second attempt);
     # every other job was claimed once. All are done, none failed.
@@ -129,19 +121,6 @@ def test_a_worker_killed_mid_stage_is_resumed_by_another_with_nothing_done_twice
 
 def _id(packet: Packet) -> str:
     return packet.envelope.application_id
-
-
-def _status(context: Context, packet: Packet) -> ApplicationStatus:
-    with unit_of_work(context.database.sessions) as session:
-        application = session.get(Application, _id(packet))
-        assert application is not None
-        return application.status
-
-
-def _stages(context: Context, application_id: str) -> list[str]:
-    with unit_of_work(context.database.sessions) as session:
-        query = select(ApplicationEvent.stage).where(ApplicationEvent.application_id == application_id)
-        return list(session.scalars(query.order_by(ApplicationEvent.id)))
 
 
 def _jobs(context: Context) -> dict[tuple[str, str], tuple[JobState, int, str | None, str | None]]:

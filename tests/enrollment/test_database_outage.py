@@ -22,6 +22,7 @@ import pytest
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from tests.factories import PeopleOf, approved, captured_packet, delivered, small_commune, stages_of
 from tests.support.network import CuttableLink
 
 from civicid.accounts.models import EidAccount
@@ -31,18 +32,15 @@ from civicid.core.clock import Clock
 from civicid.core.database import make_engine, make_session_factory, unit_of_work
 from civicid.core.jobs import Job, JobState
 from civicid.core.runtime import Context, Database
-from civicid.enrollment import approval
 from civicid.enrollment.approval import ISSUE_STAGE
-from civicid.enrollment.models import Application, ApplicationEvent
-from civicid.enrollment.runtime import build_worker, keystore_of
+from civicid.enrollment.models import Application
+from civicid.enrollment.runtime import build_worker
 from civicid.enrollment.tasks import Pipeline
 from civicid.enrollment.worker import BackgroundWorker, Retry
 from civicid.notify.adapters import SMS_OUTBOX_FILE, file_gateway
 from civicid.notify.models import Notification, NotificationState
 from civicid.protocol.codes import ApplicationStatus
-from civicid.sim.captures import SimulatedKit, deliver
-
-from .conftest import SUPERVISOR, PeopleOf, load_small_commune
+from civicid.sim.captures import SimulatedKit
 
 CUT_S = 10.0
 PATIENCE_S = 120.0  # real seconds the test waits at most for the worker to get somewhere
@@ -53,7 +51,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database", ["postgresql
 
 @pytest.fixture
 def commune(context: Context) -> str:
-    return load_small_commune(context)
+    return small_commune(context)
 
 
 @pytest.fixture
@@ -86,16 +84,16 @@ def test_a_ten_second_cut_under_the_pipeline_loses_nothing_and_runs_nothing_twic
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     adults = people("14_plus", 6)
-    server = keystore_of(context).sealing_public_key()
-    packets = [kit.capture(person=p, clock=context.clock, server_public_key=server) for p in adults]
-    approved, fresh = [p.envelope.application_id for p in packets[:3]], [p.envelope.application_id for p in packets[3:]]
+    packets = [captured_packet(context, kit, p) for p in adults]
+    decided, fresh = [p.envelope.application_id for p in packets[:3]], [p.envelope.application_id for p in packets[3:]]
     # Three applications went through the pipeline and were approved; three more just came in.
-    _deliver(context, pipeline, packets[:3])
+    for packet in packets[:3]:
+        delivered(context, packet)
     build_worker(context, pipeline, name="before-the-cut").run_until_idle()
-    for application_id in approved:
-        with unit_of_work(context.database.sessions) as session:
-            approval.approve(session=session, clock=context.clock, supervisor=SUPERVISOR, application_id=application_id)
-    _deliver(context, pipeline, packets[3:])
+    for application_id in decided:
+        approved(context, application_id)
+    for packet in packets[3:]:
+        delivered(context, packet)
 
     gateway = file_gateway(behind_link.settings, clock=behind_link.clock)
     background = BackgroundWorker(behind_link, pipeline, gateway, idle_seconds=0.05, retry=Retry(first=0.2, cap=1.0))
@@ -123,12 +121,12 @@ def test_a_ten_second_cut_under_the_pipeline_loses_nothing_and_runs_nothing_twic
     assert "worker resumed after" in caplog.text
 
     # Every application ended where the pipeline takes it, each stage once on its timeline.
-    for application_id in approved:
-        assert _timeline(context, application_id) == [*THROUGH_BIOMETRICS, "approval", "issue"]
+    for application_id in decided:
+        assert stages_of(context, application_id) == [*THROUGH_BIOMETRICS, "approval", "issue"]
     for application_id in fresh:
-        assert _timeline(context, application_id) == THROUGH_BIOMETRICS
+        assert stages_of(context, application_id) == THROUGH_BIOMETRICS
     assert (
-        _statuses(context, approved + fresh)
+        _statuses(context, decided + fresh)
         == [ApplicationStatus.ISSUED] * 3 + [ApplicationStatus.AWAITING_APPROVAL] * 3
     )
 
@@ -140,21 +138,15 @@ def test_a_ten_second_cut_under_the_pipeline_loses_nothing_and_runs_nothing_twic
         # One account per approved person, each face once in the gallery, one SMS each, sent.
         assert Counter(session.scalars(select(EidAccount.person_id))) == Counter(p.id for p in adults[:3])
         gallery = select(BiometricTemplate.reference_id).where(BiometricTemplate.vector.is_not(None))
-        assert Counter(session.scalars(gallery)) == Counter(approved + fresh)
+        assert Counter(session.scalars(gallery)) == Counter(decided + fresh)
         sms = session.execute(select(Notification.related_id, Notification.state)).all()
-        assert sorted(sms) == sorted((a, NotificationState.SENT) for a in approved)
+        assert sorted(sms) == sorted((a, NotificationState.SENT) for a in decided)
         assert session.scalar(select(func.count()).select_from(Application)) == 6
     sent = Counter(
         json.loads(line)["idempotency_key"]
         for line in (context.settings.data_dir / SMS_OUTBOX_FILE).read_text(encoding="utf-8").splitlines()
     )
     assert sorted(sent.values()) == [1, 1, 1]  # nothing sent twice
-
-
-def _deliver(context: Context, pipeline: Pipeline, packets: list) -> None:  # type: ignore[type-arg]
-    for packet in packets:
-        with unit_of_work(context.database.sessions) as session:
-            deliver(session=session, clock=context.clock, blobs=pipeline.blobs, packet=packet)
 
 
 def _cut_inside_the_issue_stage(background: BackgroundWorker, link: CuttableLink) -> threading.Event:
@@ -201,12 +193,6 @@ def _all_done(context: Context) -> bool:
         jobs = set(session.scalars(select(Job.state)))
         sms = set(session.scalars(select(Notification.state)))
     return jobs == {JobState.DONE} and sms == {NotificationState.SENT}
-
-
-def _timeline(context: Context, application_id: str) -> list[str]:
-    with unit_of_work(context.database.sessions) as session:
-        query = select(ApplicationEvent.stage).where(ApplicationEvent.application_id == application_id)
-        return list(session.scalars(query.order_by(ApplicationEvent.id)))
 
 
 def _statuses(context: Context, application_ids: list[str]) -> list[ApplicationStatus]:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
 from sqlalchemy import select
-from tests.factories import COMMUNE, OFFICER
+from tests.factories import COMMUNE, OFFICER, served_commune
 
 from civicid.core.audit import AuditEntry
 from civicid.core.crypto import generate_sealing_key, generate_signing_key, public_jwk, sign_jws
@@ -38,16 +38,14 @@ from civicid.protocol.packet import (
     build_packet,
     canonical_json,
 )
-from civicid.registry import service as registry
 
 OTHER_COMMUNE = "05716"
 
 
 @pytest.fixture
 def communes(context: Context) -> None:
-    with unit_of_work(context.database.sessions) as session:
-        registry.add_commune(session=session, code=COMMUNE)
-        registry.add_commune(session=session, code=OTHER_COMMUNE)
+    served_commune(context, COMMUNE)
+    served_commune(context, OTHER_COMMUNE)
 
 
 @pytest.fixture

@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
 from httpx import AsyncClient
-from tests.web.support import client_for
+from tests.factories import PeopleOf, approved
 
 from civicid.core import audit
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
-from civicid.enrollment import approval, follow
+from civicid.enrollment import follow
 from civicid.enrollment.router import FOLLOW_LIMIT
 from civicid.enrollment.runtime import blobs_of, keystore_of
 from civicid.protocol.packet import receipt_code
 from civicid.registry.schemas import PersonRead
 from civicid.sim.captures import SimulatedKit, deliver
 
-from .conftest import SUPERVISOR, PeopleOf
-
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture
@@ -38,12 +31,6 @@ def captured(context: Context, kit: SimulatedKit, people: PeopleOf) -> tuple[Per
     with unit_of_work(context.database.sessions) as session:
         deliver(session=session, clock=context.clock, blobs=blobs_of(context), packet=packet)
     return person, receipt_code(packet.envelope.application_id)
-
-
-@pytest.fixture
-async def client(context: Context) -> AsyncIterator[AsyncClient]:
-    async with client_for(context) as test_client:
-        yield test_client
 
 
 def test_the_code_is_found_however_it_is_typed(context: Context, captured: tuple[PersonRead, str]) -> None:
@@ -60,8 +47,8 @@ def test_an_issued_application_says_to_activate_in_the_app(
     _, code = captured
     run_pipeline()
     with unit_of_work(context.database.sessions) as session:
-        found = follow.follow(session=session, clock=context.clock, code=code)
-        approval.approve(session=session, clock=context.clock, supervisor=SUPERVISOR, application_id=_id(session, code))
+        application_id = _id(session, code)
+    approved(context, application_id)
     run_pipeline()
     with unit_of_work(context.database.sessions) as session:
         found = follow.follow(session=session, clock=context.clock, code=code)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import func, select
+from tests.factories import ADMIN, PeopleOf, captured_packet, small_commune
 
 from civicid.biometrics.simulated import simulated_capture
 from civicid.core.blobs import BlobStore
@@ -47,15 +48,13 @@ from civicid.protocol.packet import (
 from civicid.registry.schemas import PersonRead
 from civicid.sim.captures import SimulatedKit, portrait_svg
 
-from .conftest import ADMIN, PeopleOf, load_small_commune
-
 # The sealed parts are a few hundred bytes: small chunks make several of them per part.
 CHUNK = 64
 
 
 @pytest.fixture
 def commune(context: Context) -> str:
-    return load_small_commune(context)
+    return small_commune(context)
 
 
 @dataclass
@@ -68,10 +67,7 @@ class Uplink:
     person: PersonRead
 
     def capture(self, kit: SimulatedKit | None = None, *, capture_seed: int = 1) -> Packet:
-        server = keystore_of(self.context).sealing_public_key()
-        return (kit or self.kit).capture(
-            person=self.person, clock=self.context.clock, server_public_key=server, capture_seed=capture_seed
-        )
+        return captured_packet(self.context, kit or self.kit, self.person, capture_seed=capture_seed)
 
     def envelope(
         self, packet: Packet, *, jws: str | None = None, inline: dict[str, bytes] | None = None

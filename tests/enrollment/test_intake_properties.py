@@ -16,17 +16,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
+from tests.factories import PeopleOf, captured_packet, small_commune
 
 from civicid.core.database import unit_of_work
 from civicid.core.jobs import Job
 from civicid.core.runtime import Context
 from civicid.enrollment import intake
 from civicid.enrollment.models import Application, ApplicationEvent, ApplicationPart
-from civicid.enrollment.runtime import blobs_of, keystore_of
+from civicid.enrollment.runtime import blobs_of
 from civicid.protocol.packet import Packet
 from civicid.sim.captures import SimulatedKit
-
-from .conftest import PeopleOf, load_small_commune
 
 PACKETS = 2
 CHUNK_SIZES = (90, 128, 600)  # the sealed parts are ~140 and ~530 bytes long
@@ -38,7 +37,7 @@ INLINE = "+inline"  # the part name of a delivery of the envelope with every par
 
 @pytest.fixture
 def commune(context: Context) -> str:
-    return load_small_commune(context)
+    return small_commune(context)
 
 
 def _deliveries(packets: list[Packet], chunkings: list[list[int]]) -> list[Delivery]:
@@ -108,12 +107,11 @@ def test_any_interleaving_and_repetition_of_deliveries_ends_in_the_same_state(
     context: Context, kit: SimulatedKit, people: PeopleOf
 ) -> None:
     (person,) = people("14_plus", 1)
-    server = keystore_of(context).sealing_public_key()
 
     @settings(max_examples=30, deadline=None, database=None)
     @given(data=st.data())
     def deliveries_in_any_order(data: st.DataObject) -> None:
-        packets = [kit.capture(person=person, clock=context.clock, server_public_key=server) for _ in range(PACKETS)]
+        packets = [captured_packet(context, kit, person) for _ in range(PACKETS)]
         chunkings = [
             data.draw(st.lists(st.sampled_from(CHUNK_SIZES), min_size=1, max_size=2, unique=True), label="chunk sizes")
             for _ in packets

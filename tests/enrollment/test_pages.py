@@ -4,79 +4,48 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
 from httpx import AsyncClient
-from tests.web.support import client_for, login
+from tests.factories import (
+    PeopleOf,
+    application_status,
+    checked_application,
+    log_in,
+    registered_kit,
+    suspected_duplicate,
+)
 
-from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
-from civicid.enrollment.models import Application
 from civicid.enrollment.pages import image_type
-from civicid.enrollment.runtime import keystore_of
 from civicid.enrollment.tasks import Pipeline
 from civicid.protocol.codes import ApplicationStatus
-from civicid.protocol.packet import Packet
-from civicid.registry.schemas import PersonRead
-from civicid.sim.captures import SimulatedKit, deliver
-from civicid.sim.demo import DEMO_LOGINS
-
-from .conftest import ADMIN, PeopleOf
+from civicid.sim.captures import SimulatedKit
 
 pytestmark = pytest.mark.anyio
 
-RunPipeline = Callable[[], int]
-PASSWORDS = {demo.username: demo.password for demo in DEMO_LOGINS}
 SVG_IMAGE = re.compile(r'<img class="portrait" src="data:image/svg\+xml;base64,[A-Za-z0-9+/=]+"')
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+def client(client: AsyncClient, commune: str) -> AsyncClient:
+    """The client, once the demo commune and its staff logins are in."""
+    return client
 
 
 @pytest.fixture
-async def client(context: Context, commune: str) -> AsyncIterator[AsyncClient]:
-    async with client_for(context) as test_client:
-        yield test_client
+def application_id(context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf) -> str:
+    """An adult captured with the kit, the packet delivered and checked: the application, awaiting approval."""
+    (adult,) = people("14_plus", 1)
+    return checked_application(context, pipeline, kit, adult)
 
 
 @pytest.fixture
-def captured(
-    context: Context, pipeline: Pipeline, run_pipeline: RunPipeline
-) -> Callable[[SimulatedKit, PersonRead], str]:
-    """Capture a person with a kit, deliver the packet, run the pipeline: the application's id."""
-
-    def capture(kit: SimulatedKit, person: PersonRead, **options: object) -> str:
-        server = keystore_of(context).sealing_public_key()
-        packet: Packet = kit.capture(person=person, clock=context.clock, server_public_key=server, **options)  # type: ignore[arg-type]
-        with unit_of_work(context.database.sessions) as session:
-            deliver(session=session, clock=context.clock, blobs=pipeline.blobs, packet=packet)
-        run_pipeline()
-        return packet.envelope.application_id
-
-    return capture
-
-
-Captured = Callable[..., str]
-
-
-async def log_in(client: AsyncClient, username: str) -> None:
-    await login(client, username, PASSWORDS[username])
-
-
-def suspected_duplicate(context: Context, captured: Captured, kit: SimulatedKit, people: PeopleOf) -> tuple[str, str]:
-    """Two applications with one face; the second is put in the adjudication queue whatever its score."""
+def duplicate(context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf) -> tuple[str, str]:
+    """Two applications with one face; the second waits in the adjudication queue."""
     first, second = people("14_plus", 2)
-    genuine = captured(kit, first)
-    impostor = captured(kit, second, identity_seed=first.id, capture_seed=7)
-    with unit_of_work(context.database.sessions) as session:
-        application = session.get(Application, impostor)
-        assert application is not None
-        assert application.duplicate_of == genuine
-        application.status = ApplicationStatus.SUSPECTED_DUPLICATE
-    return genuine, impostor
+    return suspected_duplicate(context, pipeline, kit, first, second)
 
 
 @pytest.mark.parametrize(
@@ -88,16 +57,12 @@ def suspected_duplicate(context: Context, captured: Captured, kit: SimulatedKit,
 )
 async def test_queue_lists_what_awaits_approval(
     client: AsyncClient,
-    captured: Captured,
-    kit: SimulatedKit,
-    people: PeopleOf,
+    application_id: str,
     lang: str,
     heading: str,
     tab: str,
     status: str,
 ) -> None:
-    (adult,) = people("14_plus", 1)
-    application_id = captured(kit, adult)
     await log_in(client, "supervisor")
     page = await client.get(f"/enrollment/applications?lang={lang}")
     assert page.status_code == 200
@@ -123,16 +88,12 @@ async def test_unknown_status_filter_is_a_form_error(client: AsyncClient) -> Non
 async def test_overview_counts_and_approval(
     client: AsyncClient,
     context: Context,
-    captured: Captured,
-    kit: SimulatedKit,
-    people: PeopleOf,
-    run_pipeline: RunPipeline,
+    application_id: str,
+    run_pipeline: Callable[[], int],
     lang: str,
     title: str,
     approve: str,
 ) -> None:
-    (adult,) = people("14_plus", 1)
-    application_id = captured(kit, adult)
     await log_in(client, "supervisor")
     overview = await client.get(f"/enrollment?lang={lang}")
     assert overview.status_code == 200
@@ -151,37 +112,24 @@ async def test_overview_counts_and_approval(
     assert 'role="status"' in after.text
     assert "/approve" not in after.text
     run_pipeline()
-    with unit_of_work(context.database.sessions) as session:
-        application = session.get(Application, application_id)
-        assert application is not None
-        assert application.status is ApplicationStatus.ISSUED
+    assert application_status(context, application_id)[0] is ApplicationStatus.ISSUED
 
 
 async def test_maker_checker_refusal_is_a_readable_message(
-    client: AsyncClient, context: Context, commune: str, captured: Captured, people: PeopleOf
+    client: AsyncClient, context: Context, pipeline: Pipeline, commune: str, people: PeopleOf
 ) -> None:
-    with unit_of_work(context.database.sessions) as session:
-        own_kit = SimulatedKit.register(
-            session=session, clock=context.clock, actor=ADMIN, commune_code=commune, operator="supervisor"
-        )
+    own_kit = registered_kit(context, commune, operator="supervisor")
     (adult,) = people("14_plus", 1)
-    application_id = captured(own_kit, adult)
+    application_id = checked_application(context, pipeline, own_kit, adult)
     await log_in(client, "supervisor")
     page = await client.post(f"/enrollment/applications/{application_id}/approve?lang=en")
     assert page.status_code == 403
     assert "You captured this application, so another supervisor must decide on it." in page.text
     assert "Traceback" not in page.text
-    with unit_of_work(context.database.sessions) as session:
-        application = session.get(Application, application_id)
-        assert application is not None
-        assert application.status is ApplicationStatus.AWAITING_APPROVAL
+    assert application_status(context, application_id)[0] is ApplicationStatus.AWAITING_APPROVAL
 
 
-async def test_rejection_needs_a_reason(
-    client: AsyncClient, context: Context, captured: Captured, kit: SimulatedKit, people: PeopleOf
-) -> None:
-    (adult,) = people("14_plus", 1)
-    application_id = captured(kit, adult)
+async def test_rejection_needs_a_reason(client: AsyncClient, application_id: str) -> None:
     await log_in(client, "supervisor")
     url = f"/enrollment/applications/{application_id}/reject"
     empty = await client.post(f"{url}?lang=vi", data={"reason": " "})
@@ -198,15 +146,9 @@ async def test_rejection_needs_a_reason(
 
 @pytest.mark.parametrize(("lang", "heading"), [("vi", "Nghi trùng: so sánh hai hồ sơ"), ("en", "Possible duplicate")])
 async def test_adjudication_shows_both_records_side_by_side(
-    client: AsyncClient,
-    context: Context,
-    captured: Captured,
-    kit: SimulatedKit,
-    people: PeopleOf,
-    lang: str,
-    heading: str,
+    client: AsyncClient, duplicate: tuple[str, str], people: PeopleOf, lang: str, heading: str
 ) -> None:
-    genuine, impostor = suspected_duplicate(context, captured, kit, people)
+    genuine, impostor = duplicate
     first, second = people("14_plus", 2)
     await log_in(client, "supervisor")
     page = await client.get(f"/enrollment/applications/{impostor}?lang={lang}")
@@ -226,9 +168,9 @@ async def test_adjudication_shows_both_records_side_by_side(
 
 
 async def test_adjudication_form_posts_and_redirects(
-    client: AsyncClient, context: Context, captured: Captured, kit: SimulatedKit, people: PeopleOf
+    client: AsyncClient, context: Context, duplicate: tuple[str, str]
 ) -> None:
-    _, impostor = suspected_duplicate(context, captured, kit, people)
+    _, impostor = duplicate
     await log_in(client, "supervisor")
     url = f"/enrollment/applications/{impostor}/adjudicate"
     missing = await client.post(f"{url}?lang=en", data={"reason": "twins, checked in person"})
@@ -241,15 +183,10 @@ async def test_adjudication_form_posts_and_redirects(
     done = await client.post(url, data={"decision": "not_duplicate", "reason": "twins, checked in person"})
     assert done.status_code == 303
     assert done.headers["location"].endswith("?done=not_duplicate")
-    with unit_of_work(context.database.sessions) as session:
-        application = session.get(Application, impostor)
-        assert application is not None
-        assert application.status is ApplicationStatus.AWAITING_APPROVAL
+    assert application_status(context, impostor)[0] is ApplicationStatus.AWAITING_APPROVAL
 
 
-async def test_roles_on_pages(client: AsyncClient, captured: Captured, kit: SimulatedKit, people: PeopleOf) -> None:
-    (adult,) = people("14_plus", 1)
-    application_id = captured(kit, adult)
+async def test_roles_on_pages(client: AsyncClient, application_id: str) -> None:
     anonymous = await client.get("/enrollment/applications")
     assert anonymous.status_code == 303
     assert anonymous.headers["location"].startswith("/login?next=")

@@ -6,6 +6,16 @@ from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select
+from tests.factories import (
+    ADMIN,
+    SUPERVISOR,
+    PeopleOf,
+    application_status,
+    approved,
+    captured_packet,
+    delivered,
+    suspected_duplicate,
+)
 
 from civicid.accounts import service as accounts
 from civicid.core import audit
@@ -13,45 +23,19 @@ from civicid.core.audit import AuditEntry
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.devices import service as devices
-from civicid.enrollment import approval, intake
+from civicid.enrollment import approval
 from civicid.enrollment.errors import MakerCheckerViolation
 from civicid.enrollment.models import Application
-from civicid.enrollment.runtime import keystore_of
 from civicid.enrollment.stats import enrollment_stats
 from civicid.enrollment.tasks import Pipeline
 from civicid.enrollment.timeline import timeline
 from civicid.notify import service as notify
 from civicid.protocol.codes import ApplicationStatus
-from civicid.protocol.packet import ApplicationType, Packet
+from civicid.protocol.packet import ApplicationType
 from civicid.registry import service as registry
-from civicid.registry.schemas import PersonRead
-from civicid.sim.captures import SimulatedKit, deliver, sample_documents
-
-from .conftest import ADMIN, SUPERVISOR, PeopleOf
+from civicid.sim.captures import SimulatedKit, sample_documents
 
 RunPipeline = Callable[[], int]
-
-
-def _capture(context: Context, kit: SimulatedKit, person: PersonRead, **options: object) -> Packet:
-    server = keystore_of(context).sealing_public_key()
-    return kit.capture(person=person, clock=context.clock, server_public_key=server, **options)  # type: ignore[arg-type]
-
-
-def _deliver(context: Context, pipeline: Pipeline, packet: Packet) -> intake.Receipt:
-    with unit_of_work(context.database.sessions) as session:
-        return deliver(session=session, clock=context.clock, blobs=pipeline.blobs, packet=packet)
-
-
-def _status(context: Context, application_id: str) -> tuple[ApplicationStatus, str | None]:
-    with unit_of_work(context.database.sessions) as session:
-        application = session.get(Application, application_id)
-        assert application is not None
-        return application.status, application.status_reason
-
-
-def _approve(context: Context, application_id: str) -> None:
-    with unit_of_work(context.database.sessions) as session:
-        approval.approve(session=session, clock=context.clock, supervisor=SUPERVISOR, application_id=application_id)
 
 
 class TestLevelTwoForAdults:
@@ -59,14 +43,17 @@ class TestLevelTwoForAdults:
         self, context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf, run_pipeline: RunPipeline
     ) -> None:
         (adult,) = people("14_plus", 1)
-        packet = _capture(context, kit, adult, documents=sample_documents(adult))
-        receipt = _deliver(context, pipeline, packet)
+        packet = captured_packet(context, kit, adult, documents=sample_documents(adult))
+        receipt = delivered(context, packet)
         assert receipt.status == "processing"
         run_pipeline()
-        assert _status(context, packet.envelope.application_id) == (ApplicationStatus.AWAITING_APPROVAL, None)
-        _approve(context, packet.envelope.application_id)
+        assert application_status(context, packet.envelope.application_id) == (
+            ApplicationStatus.AWAITING_APPROVAL,
+            None,
+        )
+        approved(context, packet.envelope.application_id)
         run_pipeline()
-        assert _status(context, packet.envelope.application_id)[0] is ApplicationStatus.ISSUED
+        assert application_status(context, packet.envelope.application_id)[0] is ApplicationStatus.ISSUED
         with unit_of_work(context.database.sessions) as session:
             account = accounts.get_account_by_person(session=session, person_id=adult.id)
             sms = notify.notifications_for(
@@ -91,10 +78,10 @@ class TestLevelTwoForAdults:
     ) -> None:
         (adult,) = people("14_plus", 1)
         wrong = adult.model_copy(update={"full_name": adult.full_name + " Thị"})
-        packet = _capture(context, kit, wrong)
-        _deliver(context, pipeline, packet)
+        packet = captured_packet(context, kit, wrong)
+        delivered(context, packet)
         run_pipeline()
-        assert _status(context, packet.envelope.application_id) == (
+        assert application_status(context, packet.envelope.application_id) == (
             ApplicationStatus.NEEDS_CORRECTION,
             "full_name_mismatch",
         )
@@ -105,13 +92,13 @@ class TestDeduplication:
         self, context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf, run_pipeline: RunPipeline
     ) -> None:
         first, second = people("14_plus", 2)
-        genuine = _capture(context, kit, first, capture_seed=1)
-        impostor = _capture(context, kit, second, identity_seed=first.id, capture_seed=2)
+        genuine = captured_packet(context, kit, first, capture_seed=1)
+        impostor = captured_packet(context, kit, second, identity_seed=first.id, capture_seed=2)
         # Both in the same batch: the second must be found against the first, not only the gallery.
-        _deliver(context, pipeline, genuine)
-        _deliver(context, pipeline, impostor)
+        delivered(context, genuine)
+        delivered(context, impostor)
         run_pipeline()
-        statuses = {_status(context, p.envelope.application_id)[0] for p in (genuine, impostor)}
+        statuses = {application_status(context, p.envelope.application_id)[0] for p in (genuine, impostor)}
         assert ApplicationStatus.AWAITING_APPROVAL in statuses
         assert statuses & {ApplicationStatus.REJECTED_DUPLICATE, ApplicationStatus.SUSPECTED_DUPLICATE}
         with unit_of_work(context.database.sessions) as session:
@@ -121,27 +108,18 @@ class TestDeduplication:
     def test_a_suspected_duplicate_cleared_by_the_supervisor_goes_on_to_approval(
         self, context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf, run_pipeline: RunPipeline
     ) -> None:
-        first, second = people("14_plus", 2)
-        _deliver(context, pipeline, _capture(context, kit, first))
-        run_pipeline()
-        impostor = _capture(context, kit, second, identity_seed=first.id, capture_seed=7)
-        _deliver(context, pipeline, impostor)
-        run_pipeline()
-        with unit_of_work(context.database.sessions) as session:
-            application = session.get(Application, impostor.envelope.application_id)
-            assert application is not None
-            application.status = ApplicationStatus.SUSPECTED_DUPLICATE  # whatever the score, adjudicate it
+        _, impostor = suspected_duplicate(context, pipeline, kit, *people("14_plus", 2))
         with unit_of_work(context.database.sessions) as session:
             approval.adjudicate(
                 session=session,
                 clock=context.clock,
                 supervisor=SUPERVISOR,
-                application_id=impostor.envelope.application_id,
+                application_id=impostor,
                 is_duplicate=False,
                 reason="twins, checked in person",
                 biometrics=pipeline.biometrics,
             )
-        assert _status(context, impostor.envelope.application_id)[0] is ApplicationStatus.AWAITING_APPROVAL
+        assert application_status(context, impostor)[0] is ApplicationStatus.AWAITING_APPROVAL
 
 
 class TestChildren:
@@ -162,7 +140,7 @@ class TestChildren:
                 level=2,
                 source="test",
             )
-        packet = _capture(
+        packet = captured_packet(
             context,
             kit,
             child,
@@ -171,12 +149,12 @@ class TestChildren:
             phone="0912000111",
         )
         assert packet.sealed_parts == {}
-        _deliver(context, pipeline, packet)
+        delivered(context, packet)
         run_pipeline()
-        assert _status(context, packet.envelope.application_id)[0] is ApplicationStatus.AWAITING_APPROVAL
-        _approve(context, packet.envelope.application_id)
+        assert application_status(context, packet.envelope.application_id)[0] is ApplicationStatus.AWAITING_APPROVAL
+        approved(context, packet.envelope.application_id)
         run_pipeline()
-        assert _status(context, packet.envelope.application_id)[0] is ApplicationStatus.ISSUED
+        assert application_status(context, packet.envelope.application_id)[0] is ApplicationStatus.ISSUED
         with unit_of_work(context.database.sessions) as session:
             cards = registry.list_id_cards(session=session, clock=context.clock, actor=ADMIN, person_id=child.id)
         assert [c.status for c in cards][-1] == "valid"
@@ -188,12 +166,12 @@ class TestChildren:
         with unit_of_work(context.database.sessions) as session:
             (parent_id, *_) = registry.guardians_of(session=session, child_id=child.id)
             parent = registry.get_person(session=session, clock=context.clock, actor=ADMIN, person_id=parent_id)
-        packet = _capture(
+        packet = captured_packet(
             context, kit, child, application_type=ApplicationType.CHILD_CARD, guardian_id_number=parent.id_number
         )
-        _deliver(context, pipeline, packet)
+        delivered(context, packet)
         run_pipeline()
-        assert _status(context, packet.envelope.application_id) == (
+        assert application_status(context, packet.envelope.application_id) == (
             ApplicationStatus.INELIGIBLE,
             "guardian_without_level2",
         )
@@ -202,12 +180,15 @@ class TestChildren:
         self, context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf, run_pipeline: RunPipeline
     ) -> None:
         adult, other = people("14_plus", 2)
-        packet = _capture(
+        packet = captured_packet(
             context, kit, adult, application_type=ApplicationType.LEVEL2_CHILD, guardian_id_number=other.id_number
         )
-        _deliver(context, pipeline, packet)
+        delivered(context, packet)
         run_pipeline()
-        assert _status(context, packet.envelope.application_id) == (ApplicationStatus.INELIGIBLE, "age_not_6_to_13")
+        assert application_status(context, packet.envelope.application_id) == (
+            ApplicationStatus.INELIGIBLE,
+            "age_not_6_to_13",
+        )
 
 
 class TestMakerChecker:
@@ -215,22 +196,22 @@ class TestMakerChecker:
         self, context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf, run_pipeline: RunPipeline
     ) -> None:
         (adult,) = people("14_plus", 1)
-        packet = _capture(context, kit, adult)
-        _deliver(context, pipeline, packet)
+        packet = captured_packet(context, kit, adult)
+        delivered(context, packet)
         run_pipeline()
         maker = SUPERVISOR.__class__("staff", kit.operator)
         with unit_of_work(context.database.sessions) as session, pytest.raises(MakerCheckerViolation):
             approval.approve(
                 session=session, clock=context.clock, supervisor=maker, application_id=packet.envelope.application_id
             )
-        assert _status(context, packet.envelope.application_id)[0] is ApplicationStatus.AWAITING_APPROVAL
+        assert application_status(context, packet.envelope.application_id)[0] is ApplicationStatus.AWAITING_APPROVAL
 
     def test_rejection_takes_the_face_out_of_the_gallery(
         self, context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf, run_pipeline: RunPipeline
     ) -> None:
         first, second = people("14_plus", 2)
-        packet = _capture(context, kit, first)
-        _deliver(context, pipeline, packet)
+        packet = captured_packet(context, kit, first)
+        delivered(context, packet)
         run_pipeline()
         with unit_of_work(context.database.sessions) as session:
             approval.reject(
@@ -242,10 +223,10 @@ class TestMakerChecker:
                 biometrics=pipeline.biometrics,
             )
         # The same face again under another number is no longer a duplicate of a rejected record.
-        again = _capture(context, kit, second, identity_seed=first.id, capture_seed=3)
-        _deliver(context, pipeline, again)
+        again = captured_packet(context, kit, second, identity_seed=first.id, capture_seed=3)
+        delivered(context, again)
         run_pipeline()
-        assert _status(context, again.envelope.application_id)[0] is ApplicationStatus.AWAITING_APPROVAL
+        assert application_status(context, again.envelope.application_id)[0] is ApplicationStatus.AWAITING_APPROVAL
 
 
 def test_each_stage_ran_exactly_once(
@@ -253,7 +234,7 @@ def test_each_stage_ran_exactly_once(
 ) -> None:
     adults = people("14_plus", 3)
     for adult in adults:
-        _deliver(context, pipeline, _capture(context, kit, adult))
+        delivered(context, captured_packet(context, kit, adult))
     run_pipeline()
     with unit_of_work(context.database.sessions) as session:
         ids = session.scalars(select(Application.id)).all()
@@ -266,12 +247,12 @@ def test_a_batch_audits_its_registry_reads_once_and_each_account_issue_and_keeps
     context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf, run_pipeline: RunPipeline
 ) -> None:
     adults = people("14_plus", 3)
-    packets = [_capture(context, kit, adult) for adult in adults]
+    packets = [captured_packet(context, kit, adult) for adult in adults]
     for packet in packets:
-        _deliver(context, pipeline, packet)
+        delivered(context, packet)
     run_pipeline()  # one set-based batch per stage (decision 0020)
     for packet in packets:
-        _approve(context, packet.envelope.application_id)
+        approved(context, packet.envelope.application_id)
     run_pipeline()
     with unit_of_work(context.database.sessions) as session:
         assert audit.verify_chain(session=session).intact
@@ -281,7 +262,7 @@ def test_a_batch_audits_its_registry_reads_once_and_each_account_issue_and_keeps
         ("person.read", "registry_match", sorted(a.id for a in adults))
     ]
     assert sorted(e.subject_id for e in issues) == sorted(str(a.id) for a in adults)
-    assert all(_status(context, p.envelope.application_id)[0] is ApplicationStatus.ISSUED for p in packets)
+    assert all(application_status(context, p.envelope.application_id)[0] is ApplicationStatus.ISSUED for p in packets)
 
 
 class TestIntegrityOnTheVerifiedRecord:
@@ -291,17 +272,17 @@ class TestIntegrityOnTheVerifiedRecord:
         self, context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf, run_pipeline: RunPipeline
     ) -> None:
         first, second = people("14_plus", 2)
-        kept, refused = _capture(context, kit, first), _capture(context, kit, second)
-        _deliver(context, pipeline, kept)
+        kept, refused = captured_packet(context, kit, first), captured_packet(context, kit, second)
+        delivered(context, kept)
         run_pipeline()
-        _deliver(context, pipeline, refused)
+        delivered(context, refused)
         with unit_of_work(context.database.sessions) as session:
             devices.revoke_device(
                 session=session, clock=context.clock, actor=ADMIN, device_id=kit.device_id, reason="x"
             )
         run_pipeline()
-        assert _status(context, kept.envelope.application_id) == (ApplicationStatus.AWAITING_APPROVAL, None)
-        assert _status(context, refused.envelope.application_id) == (
+        assert application_status(context, kept.envelope.application_id) == (ApplicationStatus.AWAITING_APPROVAL, None)
+        assert application_status(context, refused.envelope.application_id) == (
             ApplicationStatus.REJECTED_INTEGRITY,
             "revoked_device",
         )
@@ -310,14 +291,14 @@ class TestIntegrityOnTheVerifiedRecord:
         self, context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf, run_pipeline: RunPipeline
     ) -> None:
         (adult,) = people("14_plus", 1)
-        original, other = _capture(context, kit, adult), _capture(context, kit, adult)
-        _deliver(context, pipeline, original)
+        original, other = captured_packet(context, kit, adult), captured_packet(context, kit, adult)
+        delivered(context, original)
         with unit_of_work(context.database.sessions) as session:  # written behind intake's back
             application = session.get(Application, original.envelope.application_id)
             assert application is not None
             application.envelope_jws = other.envelope_jws
         run_pipeline()
-        assert _status(context, original.envelope.application_id) == (
+        assert application_status(context, original.envelope.application_id) == (
             ApplicationStatus.REJECTED_INTEGRITY,
             "invalid_packet_signature",
         )

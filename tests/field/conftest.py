@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from tests.factories import assigned, demo_commune, field_kit
+from tests.support.servers import LiveServer, live_server
 
-from civicid.biometrics.simulated import simulated_extractors
-from civicid.campaign.assignments import assign_villages_to_kit
 from civicid.core.clock import FixedClock
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
-from civicid.enrollment.runtime import build_pipeline, build_worker
 from civicid.field.kit import Kit
-from civicid.field.models import KitIdentity
 from civicid.registry import service as registry
-from civicid.sim.demo import build_demo
-
-from .support import ADMIN, LiveServer, kit_from_enrollment_file, live_server
 
 MakeKit = Callable[..., Kit]
 
 
 @pytest.fixture
 def commune(context: Context) -> str:
-    return build_demo(context=context, people=960).commune_code  # two villages
+    return demo_commune(context, people=960)  # two villages
 
 
 @pytest.fixture
@@ -55,39 +49,10 @@ def make_kit(
     made: list[Kit] = []
 
     def make(name: str, *, villages: list[int]) -> Kit:
-        kit = kit_from_enrollment_file(context, tmp_path / f"kit-{name}", kit_clock, commune, server.url)
-        assign(kit, villages)
-        made.append(kit)
+        kit = field_kit(context, tmp_path / f"kit-{name}", kit_clock, commune, server.url)
+        made.append(assigned(context, kit, villages))
         return kit
 
-    def assign(kit: Kit, village_ids: list[int]) -> None:
-        today = context.clock.today()
-        with unit_of_work(context.database.sessions) as session:
-            assign_villages_to_kit(
-                session=session,
-                clock=context.clock,
-                actor=ADMIN,
-                device_id=device_of(kit),
-                village_ids=village_ids,
-                start=today,
-                end=today + dt.timedelta(days=30),
-            )
-
-    make.assign = assign  # type: ignore[attr-defined]
     yield make
     for kit in made:
         kit.close()
-
-
-@pytest.fixture
-def run_pipeline(context: Context, commune: str) -> Callable[[], int]:
-    return build_worker(
-        context, build_pipeline(context, simulated_extractors()), name="field-test-worker"
-    ).run_until_idle
-
-
-def device_of(kit: Kit) -> str:
-    with kit.transaction() as session:
-        identity = session.get(KitIdentity, 1)
-        assert identity is not None
-        return identity.device_id

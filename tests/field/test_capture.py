@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from tests.factories import KIT_OPERATOR, synced
+from tests.support.servers import LiveServer
 
 from civicid.biometrics.simulated import simulated_capture
 from civicid.core.clock import FixedClock
@@ -19,8 +21,6 @@ from civicid.protocol.packet import ApplicationType
 from civicid.sim.field import synthetic_photo
 
 from .conftest import MakeKit
-from .support import OPERATOR, LiveServer
-from .test_sync import sync
 
 # What is checked here happens on the kit; the server's database is only where the kit came from.
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 @pytest.fixture
 def kit(make_kit: MakeKit, villages: list[int], kit_clock: FixedClock, server: LiveServer) -> Kit:
     kit = make_kit("a", villages=villages[:1])
-    sync(kit, kit_clock, server)
+    synced(kit, kit_clock, server.url)
     return kit
 
 
@@ -43,7 +43,7 @@ def an_adult(kit: Kit, clock: FixedClock) -> KitPerson:
 
 def capture(kit: Kit, clock: FixedClock, person: KitPerson, portrait: bytes | None) -> str:
     form = CaptureForm(
-        person_id=person.id, application_type=ApplicationType.LEVEL2, operator=OPERATOR, portrait=portrait
+        person_id=person.id, application_type=ApplicationType.LEVEL2, operator=KIT_OPERATOR, portrait=portrait
     )
     with kit.transaction() as session:
         item = capture_application(kit=kit, session=session, clock=clock, form=form, source=SimulatedSource())

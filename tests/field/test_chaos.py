@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from tests.factories import assigned, demo_commune, field_kit
 from tests.support.network import FaultPlan, FaultyProxy
+from tests.support.servers import LiveServer, client_for
 
-from civicid.campaign.assignments import assign_villages_to_kit
 from civicid.core.clock import SystemClock
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
@@ -30,11 +31,7 @@ from civicid.field.models import OutboxItem
 from civicid.field.status import kit_status
 from civicid.field.sync import KitSync, SyncReport
 from civicid.registry import service as registry
-from civicid.sim.demo import build_demo
 from civicid.sim.field import capture_from_sim
-
-from .conftest import device_of
-from .support import ADMIN, LiveServer, client_for, kit_from_enrollment_file
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database", ["sqlite", "postgresql"], indirect=True)]
 
@@ -81,22 +78,17 @@ def test_after_the_network_heals_every_capture_is_on_the_server_exactly_once(
 ) -> None:
     server, proxy = proxied
     clock = live_context.clock
-    commune = build_demo(context=live_context, people=1500).commune_code
+    commune = demo_commune(live_context, people=1500)
     with unit_of_work(live_context.database.sessions) as session:
         villages = [v.id for v in registry.list_villages(session=session, commune_code=commune)][:KITS]
     kits = []
     for index, village in enumerate(villages):
-        kit = kit_from_enrollment_file(live_context, tmp_path / f"kit-{index}", clock, commune, proxy.url)
-        with unit_of_work(live_context.database.sessions) as session:
-            assign_villages_to_kit(
-                session=session,
-                clock=clock,
-                actor=ADMIN,
-                device_id=device_of(kit),
-                village_ids=[village],
-                start=clock.today(),
-                end=clock.today(),
-            )
+        kit = assigned(
+            live_context,
+            field_kit(live_context, tmp_path / f"kit-{index}", clock, commune, proxy.url),
+            [village],
+            days=0,
+        )
         assert sync(kit, proxy.url, index).complete  # the morning's down-sync, on a good link
         kits.append(kit)
 

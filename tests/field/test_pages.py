@@ -1,6 +1,6 @@
 """The kit's operator pages through HTTP: login, households, capture, receipt, review, status.
 
-The kit was set up and synced once against a central server (``kit_pages_support.py``); each test
+The kit was set up and synced once against a central server (``synced_kit_template``); each test
 works on its own copy. Pages are asked for in English unless a test is about the language.
 """
 
@@ -15,9 +15,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 from tests.conftest import SUITE_NOW
+from tests.factories import KIT_OPERATOR, KIT_PASSWORD, KIT_SUPERVISOR, copied_kit, kit_resident, synced_kit_template
+from tests.support.servers import LiveServer, client_for, serving
 
 from civicid.core.clock import FixedClock
-from civicid.core.runtime import Context
 from civicid.country.age import AgeGroup
 from civicid.field.app import create_kit_app
 from civicid.field.kit import Kit
@@ -25,25 +26,12 @@ from civicid.field.models import KitHousehold, KitVisit, OutboxItem, OutboxState
 from civicid.field.syncing import SyncRunner
 from civicid.sim.field import synthetic_photo
 
-from .kit_pages_support import central_context, copy_kit, person_of_age, serving, synced_kit
-from .support import OPERATOR, PASSWORD, SUPERVISOR, LiveServer, client_for
-
 
 @pytest.fixture(scope="module")
-def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Context, str, LiveServer]]:
-    context, commune = central_context(tmp_path_factory.mktemp("central"), FixedClock(SUITE_NOW))
-    server = LiveServer(context)
-    server.start()
-    yield context, commune, server
-    server.stop()
-    context.database.close()
-
-
-@pytest.fixture(scope="module")
-def kit_template(central: tuple[Context, str, LiveServer], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    context, commune, server = central
-    root = tmp_path_factory.mktemp("kit-template")
-    return synced_kit(root, context, commune, server.url, lambda: client_for(server.url), FixedClock(SUITE_NOW))
+def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Path]]:
+    """The central server, still running, and the template of a kit synced against it."""
+    with synced_kit_template(tmp_path_factory.mktemp("central"), FixedClock(SUITE_NOW)) as running:
+        yield running
 
 
 @pytest.fixture
@@ -52,23 +40,22 @@ def page_clock() -> FixedClock:
 
 
 @pytest.fixture
-def kit(kit_template: Path, tmp_path: Path) -> Iterator[Kit]:
-    opened = copy_kit(kit_template, tmp_path / "kit")
-    yield opened
-    opened.close()
+def kit(central: tuple[LiveServer, Path], tmp_path: Path) -> Iterator[Kit]:
+    with copied_kit(central[1], tmp_path / "kit") as copy:
+        yield copy
 
 
 @pytest.fixture
-def client(kit: Kit, page_clock: FixedClock, central: tuple[Context, str, LiveServer]) -> Iterator[httpx.Client]:
+def client(kit: Kit, page_clock: FixedClock, central: tuple[LiveServer, Path]) -> Iterator[httpx.Client]:
     """A client of the kit's pages, served like ``civicid field serve`` does; it keeps cookies like a browser."""
-    url = central[2].url
+    url = central[0].url
     app = create_kit_app(kit, page_clock, server_client=lambda: client_for(url))
     with serving(app) as served, httpx.Client(base_url=served, headers={"Accept-Language": "en"}, timeout=30) as http:
         yield http
 
 
-def log_in(client: httpx.Client, username: str = OPERATOR) -> None:
-    response = client.post("/login", data={"username": username, "password": PASSWORD, "next": "/households"})
+def log_in(client: httpx.Client, username: str = KIT_OPERATOR) -> None:
+    response = client.post("/login", data={"username": username, "password": KIT_PASSWORD, "next": "/households"})
     assert response.status_code == 303, response.text
     assert response.headers["location"] == "/households"
 
@@ -100,14 +87,14 @@ def test_every_page_needs_a_login(client: httpx.Client, path: str) -> None:
 
 
 def test_a_capture_posted_without_a_login_stores_nothing(client: httpx.Client, kit: Kit) -> None:
-    adult = person_of_age(kit, SUITE_NOW.date(), AgeGroup.FROM_14)
+    adult = kit_resident(kit, SUITE_NOW.date(), AgeGroup.FROM_14)
     response = capture(client, adult.id)
     assert response.status_code == 303
     assert outbox(kit) == []
 
 
 def test_a_wrong_password_is_a_readable_page(client: httpx.Client) -> None:
-    response = client.post("/login", data={"username": OPERATOR, "password": "not-the-password"})
+    response = client.post("/login", data={"username": KIT_OPERATOR, "password": "not-the-password"})
     assert response.status_code == 401
     assert "Wrong user name or password." in response.text
     assert "Traceback" not in response.text
@@ -143,7 +130,7 @@ def test_the_household_list_shows_what_is_left_to_do(client: httpx.Client, kit: 
 
 def test_a_household_shows_each_members_needs(client: httpx.Client, kit: Kit) -> None:
     log_in(client)
-    adult = person_of_age(kit, SUITE_NOW.date(), AgeGroup.FROM_14)
+    adult = kit_resident(kit, SUITE_NOW.date(), AgeGroup.FROM_14)
     page = client.get(f"/households/{adult.household_id}")
     assert page.status_code == 200
     assert adult.full_name in page.text
@@ -154,7 +141,7 @@ def test_a_household_shows_each_members_needs(client: httpx.Client, kit: Kit) ->
 
 def test_visit_outcomes_are_recorded_and_other_needs_a_note(client: httpx.Client, kit: Kit) -> None:
     log_in(client)
-    adult = person_of_age(kit, SUITE_NOW.date(), AgeGroup.FROM_14)
+    adult = kit_resident(kit, SUITE_NOW.date(), AgeGroup.FROM_14)
     path = f"/households/{adult.household_id}/visits"
     refused = client.post(path, data={"person_id": str(adult.id), "outcome": "other", "note": " "})
     assert refused.status_code == 400
@@ -175,7 +162,7 @@ def test_visit_outcomes_are_recorded_and_other_needs_a_note(client: httpx.Client
 
 def test_a_capture_is_stored_in_the_outbox_and_its_receipt_shown(client: httpx.Client, kit: Kit) -> None:
     log_in(client)
-    adult = person_of_age(kit, SUITE_NOW.date(), AgeGroup.FROM_14)
+    adult = kit_resident(kit, SUITE_NOW.date(), AgeGroup.FROM_14)
     form = client.get(f"/capture/{adult.id}")
     assert form.status_code == 200
     assert adult.id_number in form.text
@@ -184,7 +171,7 @@ def test_a_capture_is_stored_in_the_outbox_and_its_receipt_shown(client: httpx.C
     response = capture(client, adult.id)
     assert response.status_code == 303
     [item] = outbox(kit)
-    assert (item.person_id, item.operator, item.state) == (adult.id, OPERATOR, OutboxState.CAPTURED)
+    assert (item.person_id, item.operator, item.state) == (adult.id, KIT_OPERATOR, OutboxState.CAPTURED)
     assert response.headers["location"] == f"/receipts/{item.application_id}?saved=1"
     receipt = client.get(f"/receipts/{item.application_id}?saved=1")
     assert "Saved: the application is sealed" in receipt.text
@@ -196,7 +183,7 @@ def test_a_capture_is_stored_in_the_outbox_and_its_receipt_shown(client: httpx.C
 
 def test_a_child_is_captured_with_a_guardian_from_the_household(client: httpx.Client, kit: Kit) -> None:
     log_in(client)
-    child = person_of_age(kit, SUITE_NOW.date(), AgeGroup.FROM_6_TO_13)
+    child = kit_resident(kit, SUITE_NOW.date(), AgeGroup.FROM_6_TO_13)
     form = client.get(f"/capture/{child.id}")
     assert 'name="guardian"' in form.text
     without = capture(client, child.id)
@@ -220,7 +207,7 @@ def test_bad_input_is_a_readable_page_and_stores_nothing(
     client: httpx.Client, kit: Kit, fields: dict[str, object], portrait: bool, message: str
 ) -> None:
     log_in(client)
-    adult = person_of_age(kit, SUITE_NOW.date(), AgeGroup.FROM_14)
+    adult = kit_resident(kit, SUITE_NOW.date(), AgeGroup.FROM_14)
     data: dict[str, object] = {"phone": "0912345678", **fields}
     files = {"portrait": ("photo.jpg", photo() if portrait else b"", "image/jpeg")}
     response = client.post(f"/capture/{adult.id}", data=data, files=files)
@@ -232,7 +219,7 @@ def test_bad_input_is_a_readable_page_and_stores_nothing(
 
 def test_a_file_that_is_no_photo_is_refused_readably(client: httpx.Client, kit: Kit) -> None:
     log_in(client)
-    adult = person_of_age(kit, SUITE_NOW.date(), AgeGroup.FROM_14)
+    adult = kit_resident(kit, SUITE_NOW.date(), AgeGroup.FROM_14)
     files = {"portrait": ("photo.jpg", b"this is no photo", "image/jpeg")}
     response = client.post(f"/capture/{adult.id}", data={"phone": ""}, files=files)
     assert response.status_code == 422
@@ -245,7 +232,7 @@ def test_a_guard_rail_refusal_is_shown_and_nothing_is_captured(
 ) -> None:
     page_clock.advance(dt.timedelta(days=4))  # the default limit is 3 days without a sync
     log_in(client)  # (a login lasts a working day: one from before would have expired)
-    adult = person_of_age(kit, SUITE_NOW.date(), AgeGroup.FROM_14)
+    adult = kit_resident(kit, SUITE_NOW.date(), AgeGroup.FROM_14)
     form = client.get(f"/capture/{adult.id}")
     assert "This kit refuses new captures" in form.text
     assert "No sync for 4 days (limit 3)" in form.text
@@ -270,21 +257,21 @@ def test_unknown_people_and_receipts_are_readable_404s(client: httpx.Client) -> 
 
 def _captured_by(client: httpx.Client, kit: Kit, username: str, skip: int) -> OutboxItem:
     log_in(client, username)
-    adult = person_of_age(kit, SUITE_NOW.date(), AgeGroup.FROM_14, skip=skip)
+    adult = kit_resident(kit, SUITE_NOW.date(), AgeGroup.FROM_14, skip=skip)
     assert capture(client, adult.id).status_code == 303
     return next(i for i in outbox(kit) if i.person_id == adult.id)
 
 
 def test_only_a_supervisor_reviews(client: httpx.Client) -> None:
-    log_in(client, OPERATOR)
+    log_in(client, KIT_OPERATOR)
     assert client.get("/review").status_code == 403
     assert client.post("/review/x", data={"decision": "approve"}).status_code == 403
 
 
 def test_maker_checker_a_supervisor_may_not_approve_their_own_capture(client: httpx.Client, kit: Kit) -> None:
-    own = _captured_by(client, kit, SUPERVISOR, skip=0)
-    other = _captured_by(client, kit, OPERATOR, skip=1)
-    log_in(client, SUPERVISOR)
+    own = _captured_by(client, kit, KIT_SUPERVISOR, skip=0)
+    other = _captured_by(client, kit, KIT_OPERATOR, skip=1)
+    log_in(client, KIT_SUPERVISOR)
     page = client.get("/review")
     assert own.short_code in page.text
     assert other.short_code in page.text
@@ -299,8 +286,8 @@ def test_maker_checker_a_supervisor_may_not_approve_their_own_capture(client: ht
 
 
 def test_a_rejection_needs_a_reason_and_the_operator_sees_it(client: httpx.Client, kit: Kit) -> None:
-    item = _captured_by(client, kit, OPERATOR, skip=0)
-    log_in(client, SUPERVISOR)
+    item = _captured_by(client, kit, KIT_OPERATOR, skip=0)
+    log_in(client, KIT_SUPERVISOR)
     missing = client.post(f"/review/{item.application_id}", data={"decision": "reject", "reason": ""})
     assert missing.status_code == 422
     assert "A rejection needs a reason" in missing.text
@@ -317,7 +304,7 @@ def test_a_rejection_needs_a_reason_and_the_operator_sees_it(client: httpx.Clien
 
 
 def test_the_status_page_shows_the_outbox_and_syncs_now(client: httpx.Client, kit: Kit) -> None:
-    item = _captured_by(client, kit, OPERATOR, skip=0)
+    item = _captured_by(client, kit, KIT_OPERATOR, skip=0)
     page = client.get("/status")
     assert page.status_code == 200
     assert "1 captures not on the server yet" in page.text
@@ -345,7 +332,7 @@ def test_pages_are_vietnamese_by_default_with_an_english_switch(client: httpx.Cl
 
 def test_pages_send_the_strict_content_security_policy(client: httpx.Client, kit: Kit) -> None:
     log_in(client)
-    adult = person_of_age(kit, SUITE_NOW.date(), AgeGroup.FROM_14)
+    adult = kit_resident(kit, SUITE_NOW.date(), AgeGroup.FROM_14)
     page = client.get(f"/capture/{adult.id}")
     assert "default-src 'self'" in page.headers["content-security-policy"]
     assert "<script>" not in page.text  # no inline code: the camera script is served by the kit
@@ -354,9 +341,9 @@ def test_pages_send_the_strict_content_security_policy(client: httpx.Client, kit
 
 
 def test_the_background_sync_runs_only_when_due(
-    kit: Kit, page_clock: FixedClock, central: tuple[Context, str, LiveServer]
+    kit: Kit, page_clock: FixedClock, central: tuple[LiveServer, Path]
 ) -> None:
-    url = central[2].url
+    url = central[0].url
     runner = SyncRunner(kit=kit, clock=page_clock, client_factory=lambda: client_for(url))
     assert not runner.due()  # synced a moment ago (the template's sync)
     assert runner.run_if_due() is None

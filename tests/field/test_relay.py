@@ -7,6 +7,8 @@ from io import BytesIO
 
 import pytest
 from sqlalchemy import func, select
+from tests.factories import synced
+from tests.support.servers import LiveServer
 
 from civicid.core.clock import FixedClock
 from civicid.core.database import unit_of_work
@@ -20,8 +22,7 @@ from civicid.protocol.errors import InvalidRelayBundle
 from civicid.sim.field import capture_from_sim
 
 from .conftest import MakeKit
-from .support import LiveServer
-from .test_sync import outbox_states, server_applications, sync
+from .test_sync import outbox_states, server_applications
 
 
 def export(kit: Kit, clock: FixedClock) -> bytes:
@@ -43,7 +44,7 @@ def office_import(context: Context, bundle: bytes) -> ImportReport:
 def offline_kit(make_kit: MakeKit, villages: list[int], kit_clock: FixedClock, server: LiveServer) -> Kit:
     """A kit that synced its villages once, then captured three people with no signal."""
     kit = make_kit("a", villages=villages[:1])
-    sync(kit, kit_clock, server)
+    synced(kit, kit_clock, server.url)
     capture_from_sim(kit=kit, clock=kit_clock, count=3)
     return kit
 
@@ -59,7 +60,7 @@ def test_a_bundle_imported_twice_then_synced_online_stores_each_packet_once(
     assert server_applications(context) == 3
     with unit_of_work(context.database.sessions) as session:
         assert session.scalar(select(func.count()).where(ApplicationPart.blob.is_(None))) == 0
-    sync(offline_kit, kit_clock, server)
+    synced(offline_kit, kit_clock, server.url)
     assert server_applications(context) == 3
     assert outbox_states(offline_kit) == {"uploaded": 3}
     assert not any((offline_kit.root / "sealed").glob("*/*.sealed"))

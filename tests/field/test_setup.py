@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.factories import ADMIN
+from tests.support.servers import LiveServer, client_for
 
-from civicid.core.audit import Actor
 from civicid.core.clock import FixedClock
 from civicid.core.crypto.signing import public_jwk
 from civicid.core.database import unit_of_work
@@ -20,8 +21,6 @@ from civicid.field.kit import Kit
 from civicid.protocol.enrollment_file import sealing_key_text
 from civicid.protocol.errors import InvalidEnrollmentFile
 from civicid.sim.demo import DEMO_LOGINS
-
-from .support import LiveServer, client_for
 
 ADMIN_LOGIN = next(login for login in DEMO_LOGINS if login.username == "admin")
 
@@ -66,7 +65,7 @@ def test_an_enrollment_file_opens_only_with_its_passphrase(
         content, passphrase, device_id = enrollment_file.make_enrollment_file(
             session=session,
             clock=context.clock,
-            actor=Actor("system", "tests"),
+            actor=ADMIN,
             commune_code=commune,
             server_url="http://server.invalid",
             sealing_key=keystore_of(context).sealing_public_key(),

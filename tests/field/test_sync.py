@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, select
+from tests.factories import ADMIN, KIT_OPERATOR, KIT_SUPERVISOR, captured_packet, delivered, registered_kit, synced
+from tests.support.servers import LiveServer, client_for
 
 from civicid.campaign.models import Visit
 from civicid.core.clock import FixedClock
@@ -14,7 +16,6 @@ from civicid.core.database import unit_of_work
 from civicid.core.ids import uuid7
 from civicid.core.runtime import Context
 from civicid.enrollment.models import Application
-from civicid.enrollment.runtime import blobs_of, keystore_of
 from civicid.field.households import record_visit
 from civicid.field.kit import Kit
 from civicid.field.models import (
@@ -32,18 +33,10 @@ from civicid.field.status import kit_status
 from civicid.field.sync import KitSync, SyncReport
 from civicid.protocol.codes import VisitOutcome
 from civicid.registry import service as registry
-from civicid.sim.captures import SimulatedKit, deliver
 from civicid.sim.enrollment import approve_waiting
 from civicid.sim.field import capture_from_sim
 
 from .conftest import MakeKit
-from .support import ADMIN, OPERATOR, SUPERVISOR, LiveServer, client_for
-
-
-def sync(kit: Kit, clock: FixedClock, server: LiveServer, **options: object) -> None:
-    with client_for(server.url) as client:
-        report = KitSync(kit=kit, clock=clock, client=client, **options).run()  # type: ignore[arg-type]
-    assert report.complete, report.errors
 
 
 def server_applications(context: Context) -> int:
@@ -61,7 +54,7 @@ def test_a_kit_receives_only_the_residents_of_its_villages(
     make_kit: MakeKit, villages: list[int], kit_clock: FixedClock, server: LiveServer
 ) -> None:
     kit = make_kit("a", villages=villages[:2])
-    sync(kit, kit_clock, server)
+    synced(kit, kit_clock, server.url)
     with kit.transaction() as session:
         held = set(session.scalars(select(KitPerson.village_id)))
         assert held == set(villages[:2])
@@ -77,16 +70,16 @@ def test_captures_reach_the_server_once_and_their_outcome_comes_back(
     run_pipeline: Callable[[], int],
 ) -> None:
     kit = make_kit("a", villages=villages[:2])
-    sync(kit, kit_clock, server)
+    synced(kit, kit_clock, server.url)
     day = capture_from_sim(kit=kit, clock=kit_clock, count=4)
     assert outbox_states(kit) == {"approved_on_device": 4}
-    sync(kit, kit_clock, server)
+    synced(kit, kit_clock, server.url)
     assert server_applications(context) == 4
     assert outbox_states(kit) == {"uploaded": 4}
     run_pipeline()
     assert approve_waiting(context, commune, "supervisor") == 4
     run_pipeline()
-    sync(kit, kit_clock, server)
+    synced(kit, kit_clock, server.url)
     assert outbox_states(kit) == {"accepted": 4}
     assert server_applications(context) == 4
     with kit.transaction() as session:
@@ -99,7 +92,7 @@ def test_a_capture_whose_first_parts_fit_in_one_chunk_goes_up_in_one_request(
     context: Context, make_kit: MakeKit, villages: list[int], kit_clock: FixedClock, server: LiveServer
 ) -> None:
     kit = make_kit("a", villages=villages[:1])
-    sync(kit, kit_clock, server)
+    synced(kit, kit_clock, server.url)
     capture_from_sim(kit=kit, clock=kit_clock, count=3)
     sent: list[str] = []
 
@@ -120,10 +113,10 @@ def test_a_village_reassigned_to_another_kit_leaves_the_old_one_at_its_next_sync
     make_kit: MakeKit, villages: list[int], kit_clock: FixedClock, server: LiveServer
 ) -> None:
     first = make_kit("a", villages=villages[:2])
-    sync(first, kit_clock, server)
+    synced(first, kit_clock, server.url)
     second = make_kit("b", villages=villages[1:2])
-    sync(first, kit_clock, server)
-    sync(second, kit_clock, server)
+    synced(first, kit_clock, server.url)
+    synced(second, kit_clock, server.url)
     with first.transaction() as session:
         assert set(session.scalars(select(KitPerson.village_id))) == {villages[0]}
     with second.transaction() as session:
@@ -134,9 +127,9 @@ def test_over_a_weak_link_full_resolution_portraits_wait_on_the_kit(
     context: Context, make_kit: MakeKit, villages: list[int], kit_clock: FixedClock, server: LiveServer
 ) -> None:
     kit = make_kit("a", villages=villages[:1])
-    sync(kit, kit_clock, server)
+    synced(kit, kit_clock, server.url)
     capture_from_sim(kit=kit, clock=kit_clock, count=2, photos=True)
-    sync(kit, kit_clock, server, send_later_parts=False)
+    synced(kit, kit_clock, server.url, send_later_parts=False)
     with unit_of_work(context.database.sessions) as session:
         statuses = set(session.scalars(select(Application.status)))
     assert {s.value for s in statuses} == {"processing"}  # the pipeline did not wait for the originals
@@ -144,7 +137,7 @@ def test_over_a_weak_link_full_resolution_portraits_wait_on_the_kit(
         waiting = kit_status(kit=kit, session=session, clock=kit_clock)["outbox"]
     assert waiting["unsent"] == 2
     assert waiting["bytes_on_kit"] > 100_000
-    sync(kit, kit_clock, server)
+    synced(kit, kit_clock, server.url)
     with kit.transaction() as session:
         assert kit_status(kit=kit, session=session, clock=kit_clock)["outbox"]["bytes_on_kit"] == 0
 
@@ -153,12 +146,12 @@ def test_a_capture_rejected_by_the_kits_supervisor_is_never_sent(
     context: Context, make_kit: MakeKit, villages: list[int], kit_clock: FixedClock, server: LiveServer
 ) -> None:
     kit = make_kit("a", villages=villages[:1])
-    sync(kit, kit_clock, server)
+    synced(kit, kit_clock, server.url)
     capture_from_sim(kit=kit, clock=kit_clock, count=2, supervisor=None)
     with kit.transaction() as session:
         first = session.scalars(select(OutboxItem).order_by(OutboxItem.captured_at)).first()
         assert first is not None
-        supervisor = session.get(KitOperator, SUPERVISOR)
+        supervisor = session.get(KitOperator, KIT_SUPERVISOR)
         assert supervisor is not None
         review(
             kit=kit,
@@ -169,7 +162,7 @@ def test_a_capture_rejected_by_the_kits_supervisor_is_never_sent(
             decision=Review.REJECT,
             reason="portrait blurred, retake",
         )
-    sync(kit, kit_clock, server)
+    synced(kit, kit_clock, server.url)
     assert server_applications(context) == 0  # the other capture still waits for review
     assert outbox_states(kit) == {"rejected": 1, "captured": 1}
 
@@ -178,7 +171,7 @@ def test_a_visit_the_server_refuses_does_not_hold_the_others_back(
     context: Context, make_kit: MakeKit, villages: list[int], kit_clock: FixedClock, server: LiveServer
 ) -> None:
     kit = make_kit("a", villages=villages[:1])
-    sync(kit, kit_clock, server)
+    synced(kit, kit_clock, server.url)
     with kit.transaction() as session:
         household = session.scalars(select(KitHousehold.id)).first()
         assert household is not None
@@ -188,7 +181,7 @@ def test_a_visit_the_server_refuses_does_not_hold_the_others_back(
             household_id=household,
             person_id=None,
             outcome=VisitOutcome.ABSENT,
-            operator=OPERATOR,
+            operator=KIT_OPERATOR,
         )
         stray = KitVisit(
             id=str(uuid7()),
@@ -196,7 +189,7 @@ def test_a_visit_the_server_refuses_does_not_hold_the_others_back(
             person_id=None,
             outcome="absent",
             note=None,
-            operator=OPERATOR,
+            operator=KIT_OPERATOR,
             visited_at=kit_clock.now(),
             synced=False,
         )
@@ -236,34 +229,24 @@ def test_a_neighbour_enrolled_by_someone_else_is_known_to_the_kit(
     run_pipeline: Callable[[], int],
 ) -> None:
     kit = make_kit("a", villages=villages[:1])
-    sync(kit, kit_clock, server)
+    synced(kit, kit_clock, server.url)
     with kit.transaction() as session:
         adult = session.scalars(
             select(KitPerson).where(KitPerson.date_of_birth < kit_clock.today() - dt.timedelta(days=30 * 366))
         ).first()
         assert adult is not None
-    office = registered_office_kit(context, commune)
+    office = registered_kit(context, commune, operator="office")
     with unit_of_work(context.database.sessions) as session:
         person = registry.get_person(session=session, clock=context.clock, actor=ADMIN, person_id=adult.id)
-        packet = office.capture(
-            person=person, clock=context.clock, server_public_key=keystore_of(context).sealing_public_key()
-        )
-        deliver(session=session, clock=context.clock, blobs=blobs_of(context), packet=packet)
+    delivered(context, captured_packet(context, office, person))
     run_pipeline()
     approve_waiting(context, commune, "supervisor")
     run_pipeline()
-    sync(kit, kit_clock, server)
+    synced(kit, kit_clock, server.url)
     with kit.transaction() as session:
         known = session.get(KitPerson, adult.id)
         assert known is not None
         assert known.enrollment_status == "issued"
-
-
-def registered_office_kit(context: Context, commune: str) -> SimulatedKit:
-    with unit_of_work(context.database.sessions) as session:
-        return SimulatedKit.register(
-            session=session, clock=context.clock, actor=ADMIN, commune_code=commune, operator="office"
-        )
 
 
 def forget_acknowledgements(kit: Kit, application_id: str) -> None:
@@ -279,7 +262,7 @@ def forget_acknowledgements(kit: Kit, application_id: str) -> None:
 def captured_on_a_kit(make_kit: MakeKit, village: int, clock: FixedClock, server: LiveServer) -> tuple[Kit, list[str]]:
     """A kit that received its village and captured three adults, approved on the kit, not sent."""
     kit = make_kit("a", villages=[village])
-    sync(kit, clock, server)
+    synced(kit, clock, server.url)
     return kit, capture_from_sim(kit=kit, clock=clock, count=3).captured
 
 
@@ -292,7 +275,7 @@ def test_a_part_the_kit_lost_after_the_server_took_it_is_settled_by_the_servers_
     context: Context, make_kit: MakeKit, villages: list[int], kit_clock: FixedClock, server: LiveServer
 ) -> None:
     kit, captured = captured_on_a_kit(make_kit, villages[0], kit_clock, server)
-    sync(kit, kit_clock, server)
+    synced(kit, kit_clock, server.url)
     lost = captured[0]
     forget_acknowledgements(kit, lost)  # its files are gone (the server holds them), the rows say otherwise
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from httpx import AsyncClient
-from tests.factories import queue_approved_sms
-from tests.web.support import add_staff, client_for, login
+from tests.factories import log_in, queue_approved_sms, staff_member
 
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
@@ -17,26 +14,20 @@ from civicid.web.staff import StaffRole
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-async def client(context: Context) -> AsyncIterator[AsyncClient]:
+@pytest.fixture(autouse=True)
+def outbox(context: Context) -> None:
+    """Staff of every role, and the SMS that told a citizen application A1 was approved."""
     for role in StaffRole:
-        add_staff(context, f"{role.value}.test", role, None if role is StaffRole.ADMIN else "01879")
+        staff_member(context, role)
     with unit_of_work(context.database.sessions) as session:
         queue_approved_sms(session, context.clock, "A1")
-    async with client_for(context) as test_client:
-        yield test_client
 
 
 @pytest.mark.parametrize(
     ("lang", "heading", "english_shown"), [("vi", "Tin nhắn SMS đã gửi", False), ("en", "SMS sent", True)]
 )
 async def test_sms_page(client: AsyncClient, lang: str, heading: str, english_shown: bool) -> None:
-    await login(client, "supervisor.test")
+    await log_in(client, "supervisor.test")
     page = await client.get(f"/notify/sms?lang={lang}")
     assert page.status_code == 200
     assert f"<h1>{heading}</h1>" in page.text
@@ -49,7 +40,7 @@ async def test_sms_page(client: AsyncClient, lang: str, heading: str, english_sh
 
 
 async def test_sms_api(client: AsyncClient) -> None:
-    await login(client, "admin.test")
+    await log_in(client, "admin.test")
     response = await client.get("/api/v1/notify/sms", params={"related_type": "application", "related_id": "A1"})
     assert response.status_code == 200
     [sms] = response.json()
@@ -60,7 +51,7 @@ async def test_sms_api(client: AsyncClient) -> None:
 
 @pytest.mark.parametrize("role", [StaffRole.OPERATOR, StaffRole.COMMITTEE])
 async def test_other_roles_get_a_problem_from_the_api(client: AsyncClient, role: StaffRole) -> None:
-    await login(client, f"{role.value}.test")
+    await log_in(client, f"{role.value}.test")
     response = await client.get("/api/v1/notify/sms")
     assert response.status_code == 403
     assert response.headers["content-type"].startswith("application/problem+json")
@@ -69,7 +60,7 @@ async def test_other_roles_get_a_problem_from_the_api(client: AsyncClient, role:
 
 @pytest.mark.parametrize("role", [StaffRole.OPERATOR, StaffRole.COMMITTEE])
 async def test_other_roles_get_a_readable_page(client: AsyncClient, role: StaffRole) -> None:
-    await login(client, f"{role.value}.test")
+    await log_in(client, f"{role.value}.test")
     page = await client.get("/notify/sms?lang=en")
     assert page.status_code == 403
     assert page.headers["content-type"].startswith("text/html")
@@ -99,7 +90,7 @@ async def test_one_time_codes_are_masked_except_on_the_demos_simulated_gateway(
             related_id="acc-1",
             idempotency_key=f"{template}:acc-1",
         )
-    await login(client, "admin.test")
+    await log_in(client, "admin.test")
     assert "482915" not in (await client.get("/notify/sms")).text
     assert "482915" not in (await client.get("/api/v1/notify/sms")).text
     client._transport.app.state.demo_reveals_sms_codes = True  # type: ignore[attr-defined]

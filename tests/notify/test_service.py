@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import func, select
+from tests.factories import queue_approved_sms
 
 from civicid.core.clock import FixedClock
 from civicid.core.database import unit_of_work
@@ -20,17 +21,7 @@ APPROVED_VI = "CivicID: hồ sơ định danh điện tử mức 2 của bạn �
 
 def queue(database: Database, clock: FixedClock, key: str = "application_approved:A1", to: str = "0912345678") -> str:
     with unit_of_work(database.sessions) as session:
-        queued = service.queue_sms(
-            session=session,
-            clock=clock,
-            to=to,
-            template="application_approved",
-            params={},
-            related_type="application",
-            related_id="A1",
-            idempotency_key=key,
-        )
-    return queued.id
+        return queue_approved_sms(session, clock, "A1", to=to, idempotency_key=key).id
 
 
 def count(database: Database) -> int:
@@ -66,35 +57,14 @@ class TestQueueSms:
 
     def test_same_key_twice_in_one_transaction(self, database: Database, clock: FixedClock) -> None:
         with unit_of_work(database.sessions) as session:
-            ids = {
-                service.queue_sms(
-                    session=session,
-                    clock=clock,
-                    to="0912345678",
-                    template="application_approved",
-                    params={},
-                    related_type="application",
-                    related_id="A1",
-                    idempotency_key="k",
-                ).id
-                for _ in range(2)
-            }
+            ids = {queue_approved_sms(session, clock, "A1", idempotency_key="k").id for _ in range(2)}
         assert len(ids) == 1
         assert count(database) == 1
 
     def test_rolled_back_cause_sends_nothing(self, database: Database, clock: FixedClock) -> None:
         def approve_then_fail() -> None:
             with unit_of_work(database.sessions) as session:
-                service.queue_sms(
-                    session=session,
-                    clock=clock,
-                    to="0912345678",
-                    template="application_approved",
-                    params={},
-                    related_type="application",
-                    related_id="A1",
-                    idempotency_key="k",
-                )
+                queue_approved_sms(session, clock, "A1", idempotency_key="k")
                 raise RuntimeError("the approval failed")
 
         with pytest.raises(RuntimeError):
@@ -130,16 +100,7 @@ class TestQueueSms:
     @pytest.mark.parametrize("to", ["", "12345", "091234567a"])
     def test_bad_recipient(self, database: Database, clock: FixedClock, to: str) -> None:
         with pytest.raises(InvalidRecipient), unit_of_work(database.sessions) as session:
-            service.queue_sms(
-                session=session,
-                clock=clock,
-                to=to,
-                template="application_approved",
-                params={},
-                related_type="application",
-                related_id="A1",
-                idempotency_key="k",
-            )
+            queue_approved_sms(session, clock, "A1", to=to, idempotency_key="k")
 
 
 def test_list_sms_masks_and_orders(database: Database, clock: FixedClock) -> None:

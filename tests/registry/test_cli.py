@@ -9,21 +9,16 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.factories import MakePerson
+from tests.factories import MakePerson, demo_commune
 from typer.testing import Result
 
 from civicid.core.runtime import Context
-from civicid.sim.demo import build_demo
 
 Civicid = Callable[..., Result]
 
 
-def _small_demo(context: Context) -> None:
-    build_demo(context=context, people=600)
-
-
 def test_stats_prints_the_documented_json(context: Context, civicid: Civicid) -> None:
-    _small_demo(context)
+    demo_commune(context, people=600)
     result = civicid("registry", "stats", "--json")
     assert result.exit_code == 0, result.output
     stats = json.loads(result.stdout)

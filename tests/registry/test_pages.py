@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 
 import pytest
 from httpx import AsyncClient
-from tests.factories import MakePerson
-from tests.web.support import add_staff, client_for, login
+from tests.factories import MakePerson, log_in, staff_member
 
 from civicid.core.runtime import Context
 from civicid.web.staff import StaffRole
@@ -16,22 +14,16 @@ from civicid.web.staff import StaffRole
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-async def client(context: Context, household_id: int) -> AsyncIterator[AsyncClient]:
-    add_staff(context, "operator.test", StaffRole.OPERATOR, "01879")
-    add_staff(context, "committee.test", StaffRole.COMMITTEE, "01879")
-    async with client_for(context) as test_client:
-        yield test_client
+@pytest.fixture(autouse=True)
+def staff(context: Context, household_id: int) -> None:
+    """An operator and a committee member of the commune, which has one village and household."""
+    staff_member(context, StaffRole.OPERATOR)
+    staff_member(context, StaffRole.COMMITTEE)
 
 
 @pytest.mark.parametrize(("lang", "heading", "signal"), [("vi", "Thôn, bản", "Sóng yếu"), ("en", "Villages", "Weak")])
 async def test_villages_page(client: AsyncClient, lang: str, heading: str, signal: str) -> None:
-    await login(client, "committee.test")
+    await log_in(client, "committee.test")
     page = await client.get(f"/registry/villages?lang={lang}")
     assert page.status_code == 200
     assert f"<h1>{heading}</h1>" in page.text
@@ -42,9 +34,9 @@ async def test_villages_page(client: AsyncClient, lang: str, heading: str, signa
 
 async def test_household_page_by_role(client: AsyncClient, household_id: int, make_person: MakePerson) -> None:
     make_person("Hoàng Văn Sử", dt.date(1980, 3, 2))
-    await login(client, "operator.test")
+    await log_in(client, "operator.test")
     assert "Hoàng Văn Sử" in (await client.get(f"/registry/households/{household_id}")).text
-    await login(client, "committee.test")
+    await log_in(client, "committee.test")
     page = (await client.get(f"/registry/households/{household_id}?lang=en")).text
     assert "Hoàng Văn Sử" not in page
     assert "The household has 1 members." in page
@@ -52,7 +44,7 @@ async def test_household_page_by_role(client: AsyncClient, household_id: int, ma
 
 async def test_search_and_person_pages(client: AsyncClient, make_person: MakePerson) -> None:
     person = make_person("Hoàng Văn Sử", dt.date(1980, 3, 2))
-    await login(client, "operator.test")
+    await log_in(client, "operator.test")
     results = await client.get("/registry/persons", params={"q": "hoang van"})
     assert results.status_code == 200
     assert f'href="/registry/persons/{person.id}"' in results.text
@@ -63,12 +55,12 @@ async def test_search_and_person_pages(client: AsyncClient, make_person: MakePer
 
 
 async def test_bad_village_filter_is_a_form_error(client: AsyncClient) -> None:
-    await login(client, "operator.test")
+    await log_in(client, "operator.test")
     page = await client.get("/registry/persons", params={"q": "an", "village_id": "abc", "lang": "en"})
     assert page.status_code == 400
     assert "The chosen village is not valid." in page.text
 
 
 async def test_committee_cannot_open_the_search(client: AsyncClient) -> None:
-    await login(client, "committee.test")
+    await log_in(client, "committee.test")
     assert (await client.get("/registry/persons")).status_code == 403

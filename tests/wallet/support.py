@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy.orm import Session
-from tests.accounts.support import PASSCODE, Phone, issue
+from tests.factories import PASSCODE, Phone, issued_account
 
 from civicid.accounts.errors import RECORDED_REFUSALS
 from civicid.accounts.hashing import FAST
@@ -21,20 +21,10 @@ from civicid.registry.schemas import PersonRead
 from civicid.wallet import service as wallet
 from civicid.wallet import tasks
 from civicid.wallet.errors import DocumentNotConfirmed
-from civicid.wallet.schemas import DocumentAdd, DocumentIn, WalletDocumentDetail, WalletDocumentSummary, WalletRead
+from civicid.wallet.schemas import DocumentAdd, WalletDocumentDetail, WalletDocumentSummary, WalletRead
 
 AGENCIES = SimulatedAgencies()
 T = TypeVar("T")
-
-
-def hand_over(context: Context, person: PersonRead, *documents: DocumentIn, source: str = "application:A1") -> int:
-    with unit_of_work(context.database.sessions) as session:
-        return wallet.hand_over_documents(
-            session=session,
-            clock=context.clock,
-            actor=SYSTEM,
-            handovers=[wallet.Handover(person.id, source, list(documents))],
-        )
 
 
 def wallet_of(context: Context, person: PersonRead) -> WalletRead:
@@ -44,7 +34,7 @@ def wallet_of(context: Context, person: PersonRead) -> WalletRead:
 
 
 def activated(context: Context, person: PersonRead, phone: str = "0912345678") -> Phone:
-    holder = Phone(context, person, issue(context, person, phone=phone), phone=phone)
+    holder = Phone(context, person, issued_account(context, person, phone=phone), phone=phone)
     holder.activate()
     return holder
 

@@ -6,14 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tests.accounts.support import Phone
-from tests.enrollment.conftest import ADMIN, SUPERVISOR, PeopleOf, commune, kit, people, pipeline, run_pipeline
-from tests.enrollment.test_pipeline import _capture, _deliver
+from tests.factories import ADMIN, PeopleOf, Phone, approved, captured_packet, delivered
 
 from civicid.accounts import service as accounts
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
-from civicid.enrollment import approval
 from civicid.enrollment.tasks import Pipeline
 from civicid.protocol.packet import Packet
 from civicid.registry.schemas import PersonRead
@@ -24,26 +21,18 @@ from civicid.wallet.models import DocumentStatus
 from civicid.wallet.portraits import SVG, PortraitVault
 from civicid.wallet.schemas import DocumentIn
 
-__all__ = ["commune", "kit", "people", "pipeline", "run_pipeline"]  # the enrollment tests' fixtures
-
 
 def _issued(
     context: Context, pipeline: Pipeline, kit: SimulatedKit, adults: list[PersonRead], run: Callable[[], int]
 ) -> list[Packet]:
     """Capture the adults with their TK01 documents, run the pipeline, approve, and issue."""
     today = context.clock.today()
-    packets = [_capture(context, kit, a, documents=sample_documents(a, today)) for a in adults]
+    packets = [captured_packet(context, kit, a, documents=sample_documents(a, today)) for a in adults]
     for packet in packets:
-        _deliver(context, pipeline, packet)
+        delivered(context, packet)
     run()
-    with unit_of_work(context.database.sessions) as session:
-        for packet in packets:
-            approval.approve(
-                session=session,
-                clock=context.clock,
-                supervisor=SUPERVISOR,
-                application_id=packet.envelope.application_id,
-            )
+    for packet in packets:
+        approved(context, packet.envelope.application_id)
     run()
     return packets
 

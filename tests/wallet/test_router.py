@@ -4,16 +4,17 @@ fields, details with the passcode, the card with its portrait, and every refusal
 from __future__ import annotations
 
 import io
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from httpx import AsyncClient
 from PIL import Image
-from tests.accounts.support import PASSCODE, Phone
-from tests.accounts.test_holder_api import PROBLEM, anyio_backend, client
-from tests.agencies.support import licence, set_down
-from tests.factories import MakePerson
+from tests.accounts.test_holder_api import PROBLEM
+from tests.factories import PASSCODE, MakePerson, Phone, api_client
+from tests.factories.agencies import licence, set_down
 
+from civicid.accounts.hashing import FAST
 from civicid.core.audit import SYSTEM
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
@@ -27,7 +28,13 @@ from .support import activated
 pytestmark = pytest.mark.anyio
 WALLET = "/api/v1/accounts/me/wallet"
 CARD = "/api/v1/accounts/me/card"
-__all__ = ["anyio_backend", "client"]  # the holder API tests' fixtures: an app on the test's database
+
+
+@pytest.fixture
+async def client(context: Context) -> AsyncIterator[AsyncClient]:
+    """A client of a server that hashes holders' secrets with the fast test parameters."""
+    async with api_client(context, secret_hasher=FAST) as test_client:
+        yield test_client
 
 
 @pytest.fixture
@@ -37,7 +44,7 @@ def holder(context: Context, make_person: MakePerson) -> Phone:
 
 @pytest.fixture
 def headers(holder: Phone) -> dict[str, str]:
-    done = holder.log_in()
+    done = holder.login()
     assert not isinstance(done, Exception)
     return {"Authorization": f"Bearer {done.token}", "CivicID-Device": done.device_id}
 

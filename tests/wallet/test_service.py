@@ -8,9 +8,18 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import select
-from tests.accounts.support import PASSCODE, Phone, issue
-from tests.agencies.support import health_card, licence, set_down, vehicle
-from tests.factories import COMMUNE, OFFICER, MakePerson, person_in
+from tests.factories import (
+    COMMUNE,
+    PASSCODE,
+    MakePerson,
+    Phone,
+    handed_over,
+    registered_household,
+    registered_person,
+    registered_village,
+)
+from tests.factories import issued_account as issue
+from tests.factories.agencies import health_card, licence, set_down, vehicle
 
 from civicid.accounts.activation import Activated
 from civicid.accounts.errors import InvalidPasscode, PasscodeLocked
@@ -22,15 +31,14 @@ from civicid.core.audit import AuditEntry
 from civicid.core.clock import FixedClock
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
-from civicid.registry import service as registry
 from civicid.registry.models import Person, SignalQuality
-from civicid.registry.schemas import HouseholdIn, PersonRead, VillageIn
+from civicid.registry.schemas import PersonRead
 from civicid.wallet import service as wallet
 from civicid.wallet.errors import DocumentAlreadyInWallet, DocumentNotConfirmed, InvalidDocument, WalletDocumentNotFound
 from civicid.wallet.models import DocumentKind, DocumentStatus, WalletDocument
 from civicid.wallet.schemas import DocumentIn, WalletDocumentDetail, WalletDocumentSummary
 
-from .support import activated, add, hand_over, open_document, opened, run_wallet_jobs, wallet_of
+from .support import activated, add, open_document, opened, run_wallet_jobs, wallet_of
 
 LICENCE = DocumentKind.DRIVING_LICENCE.value
 HEALTH = DocumentKind.HEALTH_INSURANCE.value
@@ -54,10 +62,10 @@ class TestHandOver:
             _licence_in("190100000001"),
             DocumentIn(kind=HEALTH, number="1901000002", extra={"issuing_unit": "19405"}),
         )
-        assert hand_over(context, person, *documents) == 2
-        assert hand_over(context, person, *documents) == 0
+        assert handed_over(context, person, *documents) == 2
+        assert handed_over(context, person, *documents) == 0
         # A later application listing the same licence adds nothing either.
-        assert hand_over(context, person, documents[0], source="application:A2") == 0
+        assert handed_over(context, person, documents[0], source="application:A2") == 0
         held = wallet_of(context, person).documents
         assert sorted((d.kind, d.status) for d in held) == [
             (DocumentKind.DRIVING_LICENCE, DocumentStatus.REQUESTED),
@@ -71,15 +79,16 @@ class TestHandOver:
         person = make_person()
         fields = {"chassis_number": "RLHJA3906PY000001"}
         assert (
-            hand_over(context, person, DocumentIn(kind="vehicle_registration", number="20B1-000.01", extra=fields)) == 1
+            handed_over(context, person, DocumentIn(kind="vehicle_registration", number="20B1-000.01", extra=fields))
+            == 1
         )
         assert (
-            hand_over(context, person, DocumentIn(kind="vehicle_registration", number="20b100001", extra=fields)) == 0
+            handed_over(context, person, DocumentIn(kind="vehicle_registration", number="20b100001", extra=fields)) == 0
         )
 
     def test_an_unknown_kind_is_refused(self, context: Context, make_person: MakePerson) -> None:
         with pytest.raises(InvalidDocument):
-            hand_over(context, make_person(), DocumentIn(kind="fishing_licence", number="1"))
+            handed_over(context, make_person(), DocumentIn(kind="fishing_licence", number="1"))
 
 
 class TestArrival:
@@ -88,7 +97,7 @@ class TestArrival:
     ) -> None:
         person = make_person()
         record = licence(context, person.id_number, classes="A1 B", valid_until=dt.date(2031, 5, 1))
-        hand_over(context, person, _licence_in(record.number, "B"))
+        handed_over(context, person, _licence_in(record.number, "B"))
         assert wallet_of(context, person).documents[0].status is DocumentStatus.REQUESTED
         holder = activated(context, person)
         (document,) = wallet_of(context, person).documents
@@ -108,7 +117,7 @@ class TestArrival:
         person = make_person()
         record = licence(context, person.id_number, classes="A1")
         card = health_card(context, person.id_number)
-        hand_over(
+        handed_over(
             context,
             person,
             _licence_in(record.number, "B"),
@@ -126,7 +135,7 @@ class TestArrival:
     ) -> None:
         person = make_person()
         record = licence(context, person.id_number)
-        hand_over(context, person, _licence_in(record.number))
+        handed_over(context, person, _licence_in(record.number))
         set_down(context, DocumentKind.DRIVING_LICENCE)
         done = _activate(context, person)
         assert (done.documents_integrated, done.documents_refused, done.documents_pending) == (0, 0, 1)
@@ -145,7 +154,7 @@ class TestArrival:
         person = make_person()
         holder = activated(context, person)
         card = health_card(context, person.id_number)
-        hand_over(context, person, DocumentIn(kind=HEALTH, number=card.number, extra={"issuing_unit": "19405"}))
+        handed_over(context, person, DocumentIn(kind=HEALTH, number=card.number, extra={"issuing_unit": "19405"}))
         assert wallet_of(context, person).documents[0].status is DocumentStatus.REQUESTED
         holder.session()
         assert wallet_of(context, person).documents[0].status is DocumentStatus.INTEGRATED
@@ -154,7 +163,7 @@ class TestArrival:
         self, context: Context, make_person: MakePerson
     ) -> None:
         person = make_person()
-        hand_over(context, person, DocumentIn(kind="tax", number="0101234567"))
+        handed_over(context, person, DocumentIn(kind="tax", number="0101234567"))
         activated(context, person)
         (document,) = wallet_of(context, person).documents
         assert (document.status, document.reason) == (DocumentStatus.REFUSED, "agency_not_connected")
@@ -212,7 +221,7 @@ class TestAdding:
     ) -> None:
         person = make_person()
         record = licence(context, person.id_number, classes="A1")
-        hand_over(context, person, _licence_in(record.number, "B"))  # the wrong class on TK01
+        handed_over(context, person, _licence_in(record.number, "B"))  # the wrong class on TK01
         holder = activated(context, person)
         assert wallet_of(context, person).documents[0].status is DocumentStatus.REFUSED
         corrected = add(holder, LICENCE, record.number, **{"class": "A1"})
@@ -305,7 +314,7 @@ class TestOpening:
     def test_another_holders_document_is_not_found(self, context: Context, make_person: MakePerson) -> None:
         person, neighbour = make_person(), make_person("Lò Thị Hoa")
         record = licence(context, neighbour.id_number)
-        hand_over(context, neighbour, _licence_in(record.number))
+        handed_over(context, neighbour, _licence_in(record.number))
         theirs = wallet_of(context, neighbour).documents[0]
         holder = activated(context, person)
         with pytest.raises(WalletDocumentNotFound):
@@ -315,32 +324,21 @@ class TestOpening:
 def test_integrated_counts_by_village_equal_direct_counts(
     context: Context, make_person: MakePerson, household_id: int
 ) -> None:
-    with unit_of_work(context.database.sessions) as session:
-        village = registry.create_village(
-            session=session,
-            village_in=VillageIn(commune_code=COMMUNE, name="Thôn Khuổi Tát", distance_km=3, signal=SignalQuality.GOOD),
-        )
-        household = registry.create_household(
-            session=session, household_in=HouseholdIn(village_id=village.id, number="001", address="Khuổi Tát")
-        )
-        far = registry.create_person(
-            session=session,
-            clock=context.clock,
-            actor=OFFICER,
-            person_in=person_in(household.id, "Ma Văn Sơn", dt.date(1990, 5, 1)),
-        )
+    village = registered_village(context, "Thôn Khuổi Tát", distance_km=3, signal=SignalQuality.GOOD)
+    household = registered_household(context, village.id, address="Khuổi Tát")
+    far = registered_person(context, household.id, "Ma Văn Sơn", dt.date(1990, 5, 1))
     near_1, near_2, waiting = make_person(), make_person("Lò Thị Hoa"), make_person("Đinh Thị Mai")
     for person, phone in ((near_1, "0912000001"), (near_2, "0912000002"), (far, "0912000003")):
         record, card = licence(context, person.id_number), health_card(context, person.id_number)
         unit = "19001" if person is near_2 else "19405"  # near_2's card is refused
-        hand_over(
+        handed_over(
             context,
             person,
             _licence_in(record.number),
             DocumentIn(kind=HEALTH, number=card.number, extra={"issuing_unit": unit}),
         )
         activated(context, person, phone)
-    hand_over(context, waiting, _licence_in(licence(context, waiting.id_number).number))  # not activated: not counted
+    handed_over(context, waiting, _licence_in(licence(context, waiting.id_number).number))  # not activated: not counted
     with unit_of_work(context.database.sessions) as session:
         counted = wallet.integrated_by_village(session=session, commune_codes=[COMMUNE])
         campaign = figures.documents_integrated(session=session, commune_codes=[COMMUNE])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from tests.factories import demo_commune
 
 from civicid.accounts.models import AccountDevice, AccountStatus, EidAccount
 from civicid.campaign.figures import documents_integrated
@@ -10,12 +11,11 @@ from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.registry.models import Person
 from civicid.sim.campaign import simulate_campaign
-from civicid.sim.demo import build_demo
 from civicid.wallet.models import DocumentStatus, WalletDocument
 
 
 def test_people_with_a_smartphone_activate_and_their_documents_are_integrated(context: Context) -> None:
-    code = build_demo(context=context, people=1_900).commune_code
+    code = demo_commune(context, people=1_900)
     run = simulate_campaign(context=context, commune_code=code, days=3, per_team_day=2)
     with unit_of_work(context.database.sessions) as session:
         active = session.execute(

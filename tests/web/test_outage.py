@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy.exc import IntegrityError
+from tests.factories import api_client
 
 from civicid.app import create_app
 from civicid.core.clock import FixedClock
@@ -32,7 +33,7 @@ async def client(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClo
     engine = make_engine(url)
     database = Database(engine=engine, sessions=make_session_factory(engine))
     context = Context(settings=Settings(data_dir=tmp_path, database_url=url), database=database, clock=clock)
-    async with AsyncClient(transport=ASGITransport(create_app(context)), base_url="http://testserver") as client:
+    async with api_client(context) as client:
         yield client
     engine.dispose()
 

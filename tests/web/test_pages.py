@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from httpx import AsyncClient
-from tests.web.support import PASSWORD, add_staff, login
+from tests.factories import STAFF_PASSWORD, log_in, staff_member
 
 from civicid.core.runtime import Context
 from civicid.web.staff import StaffRole
@@ -31,9 +31,9 @@ class TestLoginPage:
         assert '<html lang="en">' in (await client.get("/login", headers={"Accept-Language": "en-US,en;q=0.8"})).text
 
     async def test_login_then_home(self, client: AsyncClient, context: Context) -> None:
-        add_staff(context, "an.nguyen", StaffRole.OPERATOR, "01879")
+        staff_member(context, StaffRole.OPERATOR, "an.nguyen")
         response = await client.post(
-            "/login", data={"username": "an.nguyen", "password": PASSWORD, "next": "/"}, follow_redirects=False
+            "/login", data={"username": "an.nguyen", "password": STAFF_PASSWORD, "next": "/"}, follow_redirects=False
         )
         assert response.status_code == 303
         assert response.headers["location"] == "/"
@@ -43,7 +43,7 @@ class TestLoginPage:
 
     @pytest.mark.parametrize("lang", ["vi", "en"])
     async def test_wrong_password_shows_a_form_error(self, client: AsyncClient, context: Context, lang: str) -> None:
-        add_staff(context, "an.nguyen", StaffRole.OPERATOR)
+        staff_member(context, StaffRole.OPERATOR, "an.nguyen")
         response = await client.post(f"/login?lang={lang}", data={"username": "an.nguyen", "password": "wrong one"})
         assert response.status_code == 401
         expected = {"vi": "Tên đăng nhập hoặc mật khẩu không đúng.", "en": "Wrong username or password."}[lang]
@@ -56,10 +56,10 @@ class TestLoginPage:
         assert "Please enter your username and password." in response.text
 
     async def test_next_cannot_leave_the_site(self, client: AsyncClient, context: Context) -> None:
-        add_staff(context, "an.nguyen", StaffRole.OPERATOR)
+        staff_member(context, StaffRole.OPERATOR, "an.nguyen")
         response = await client.post(
             "/login",
-            data={"username": "an.nguyen", "password": PASSWORD, "next": "//evil.example/"},
+            data={"username": "an.nguyen", "password": STAFF_PASSWORD, "next": "//evil.example/"},
             follow_redirects=False,
         )
         assert response.headers["location"] == "/"
@@ -72,15 +72,15 @@ class TestHomePage:
         assert response.headers["location"] == "/login?next=%2Fregistry%2Fvillages%3Fx%3D1"
 
     async def test_links_follow_the_role(self, client: AsyncClient, staff: dict[StaffRole, str]) -> None:
-        await login(client, staff[StaffRole.COMMITTEE])
+        await log_in(client, staff[StaffRole.COMMITTEE])
         page = (await client.get("/?lang=en")).text
         assert 'href="/registry/villages"' in page
         assert 'href="/registry/persons"' not in page
-        await login(client, staff[StaffRole.OPERATOR])
+        await log_in(client, staff[StaffRole.OPERATOR])
         assert 'href="/registry/persons"' in (await client.get("/")).text
 
     async def test_logout(self, client: AsyncClient, staff: dict[StaffRole, str]) -> None:
-        await login(client, staff[StaffRole.ADMIN])
+        await log_in(client, staff[StaffRole.ADMIN])
         response = await client.post("/logout", follow_redirects=False)
         assert response.status_code == 303
         assert (await client.get("/", follow_redirects=False)).status_code == 303

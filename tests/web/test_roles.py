@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from httpx import AsyncClient
-from tests.web.support import login
+from tests.factories import log_in
 
 from civicid.web.roles import Permission, allows, permissions_of
 from civicid.web.staff import StaffRole
@@ -39,7 +39,7 @@ async def test_not_logged_in_is_a_401_problem(client: AsyncClient) -> None:
 
 @pytest.mark.parametrize("role", [StaffRole.COMMITTEE])
 async def test_forbidden_is_a_403_problem(client: AsyncClient, staff: dict[StaffRole, str], role: StaffRole) -> None:
-    await login(client, staff[role])
+    await log_in(client, staff[role])
     response = await client.get("/api/v1/registry/persons/1")
     assert response.status_code == 403
     body = response.json()
@@ -48,7 +48,7 @@ async def test_forbidden_is_a_403_problem(client: AsyncClient, staff: dict[Staff
 
 
 async def test_forbidden_page_is_readable(client: AsyncClient, staff: dict[StaffRole, str]) -> None:
-    await login(client, staff[StaffRole.COMMITTEE])
+    await log_in(client, staff[StaffRole.COMMITTEE])
     response = await client.get("/registry/persons?lang=en")
     assert response.status_code == 403
     assert "Not allowed" in response.text

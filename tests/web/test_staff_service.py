@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tests.web.support import PASSWORD, add_staff
+from tests.factories import STAFF_PASSWORD, staff_member
 
 from civicid.core.database import unit_of_work
 from civicid.core.errors import Conflict, InvalidInput
@@ -18,10 +18,10 @@ class TestCreateStaff:
         ("username", "password", "role", "commune"),
         [
             ("an.nguyen", "short", "operator", None),
-            ("a", PASSWORD, "operator", None),
-            ("an nguyen", PASSWORD, "operator", None),
-            ("an.nguyen", PASSWORD, "chief", None),
-            ("an.nguyen", PASSWORD, "operator", "1879"),
+            ("a", STAFF_PASSWORD, "operator", None),
+            ("an nguyen", STAFF_PASSWORD, "operator", None),
+            ("an.nguyen", STAFF_PASSWORD, "chief", None),
+            ("an.nguyen", STAFF_PASSWORD, "operator", "1879"),
         ],
     )
     def test_bad_input_is_refused(
@@ -38,11 +38,11 @@ class TestCreateStaff:
             )
 
     def test_username_is_unique_whatever_the_case(self, context: Context) -> None:
-        add_staff(context, "an.nguyen", StaffRole.OPERATOR)
+        staff_member(context, StaffRole.OPERATOR, "an.nguyen")
         with unit_of_work(context.database.sessions) as session:
             with pytest.raises(Conflict):
                 staff_service.create_staff(
-                    session=session, clock=context.clock, username="AN.NGUYEN", password=PASSWORD, role="admin"
+                    session=session, clock=context.clock, username="AN.NGUYEN", password=STAFF_PASSWORD, role="admin"
                 )
             # The savepoint leaves the transaction usable.
             assert [a.username for a in staff_service.list_staff(session=session)] == ["an.nguyen"]
@@ -54,10 +54,10 @@ class TestResolveSession:
             staff_service.resolve_session(session=session, clock=context.clock, token="no-such-token")
 
     def test_token_resolves_to_its_account(self, context: Context) -> None:
-        add_staff(context, "an.nguyen", StaffRole.SUPERVISOR, "01879")
+        staff_member(context, StaffRole.SUPERVISOR, "an.nguyen")
         with unit_of_work(context.database.sessions) as session:
             token = staff_service.authenticate(
-                session=session, clock=context.clock, username="an.nguyen", password=PASSWORD
+                session=session, clock=context.clock, username="an.nguyen", password=STAFF_PASSWORD
             )
             account = staff_service.resolve_session(session=session, clock=context.clock, token=token)
         assert (account.username, account.role, account.commune_code) == ("an.nguyen", StaffRole.SUPERVISOR, "01879")

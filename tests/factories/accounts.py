@@ -1,4 +1,4 @@
-"""A holder's phone for tests: an issued account, its SMS read from the outbox, a device key."""
+"""e-ID accounts and the holder's phone: an issued account, its SMS read from the outbox, a device key."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy.orm import Session
 
 from civicid.accounts import activation, login
+from civicid.accounts import service as accounts
 from civicid.accounts.challenges import issue_challenge
 from civicid.accounts.devices import make_proof
 from civicid.accounts.errors import RECORDED_REFUSALS
@@ -25,16 +26,38 @@ from civicid.notify import service as notify
 from civicid.registry.schemas import PersonRead
 from civicid.wallet import service as wallet
 
-from .test_service import issue as issue  # re-exported: one way to issue an account in tests
+from .actors import OFFICER
 
 T = TypeVar("T")
-PASSWORD = "Mật-khẩu-9A"  # 11 characters: digit, upper, lower, special
+HOLDER_PASSWORD = "Mật-khẩu-9A"  # 11 characters: digit, upper, lower, special
 PASSCODE = "482915"
 ANSWERS = (
     activation.SecurityAnswer("first_school", "Trường Tiểu học Cao Minh"),
     activation.SecurityAnswer("mother_village", "Nà Pục"),
 )
 ARRIVAL = wallet.holder_arrival(SimulatedAgencies())
+
+
+def issued_account(
+    context: Context,
+    person: PersonRead,
+    *,
+    level: int = 2,
+    phone: str | None = "0912345678",
+    source: str = "application:A1",
+) -> AccountRead:
+    """The account the issue stage opens for an approved application, pending activation."""
+    with unit_of_work(context.database.sessions) as session:
+        return accounts.issue_account(
+            session=session,
+            clock=context.clock,
+            actor=OFFICER,
+            person_id=person.id,
+            id_number=person.id_number,
+            phone=phone,
+            level=level,
+            source=source,
+        )
 
 
 def attempt(context: Context, work: Callable[[Session], T]) -> T | CivicIDError:
@@ -66,6 +89,10 @@ class Phone:
     @property
     def jwk(self) -> dict[str, Any]:
         return dict(public_jwk(self.key))
+
+    def another_device(self) -> Phone:
+        """A new phone of the same holder, with a key of its own and nothing bound yet."""
+        return Phone(self.context, self.person, self.account, self.phone)
 
     def proof(self, purpose: str = "login") -> str:
         """A device proof answering a fresh challenge, as the app makes one before each login or binding."""
@@ -101,7 +128,7 @@ class Phone:
 
     def complete(self, ticket: str, **changes: Any) -> activation.Activated:
         arguments: dict[str, Any] = {
-            "password": PASSWORD,
+            "password": HOLDER_PASSWORD,
             "passcode": PASSCODE,
             "answers": ANSWERS,
             "device_public_jwk": self.jwk,
@@ -117,7 +144,7 @@ class Phone:
                 **arguments,
             )
 
-    def log_in(self, password: str = PASSWORD, proof: str | None = None) -> login.HolderLogin | CivicIDError:
+    def login(self, password: str = HOLDER_PASSWORD, proof: str | None = None) -> login.HolderLogin | CivicIDError:
         """Log in from this phone as the app does (a fresh proof unless one is given); a refusal is returned."""
         return attempt(
             self.context,
@@ -134,7 +161,7 @@ class Phone:
 
     def session(self) -> login.Holder:
         """A logged-in holder on this phone (the login must succeed)."""
-        done = self.log_in()
+        done = self.login()
         assert isinstance(done, login.HolderLogin), done
         with unit_of_work(self.context.database.sessions) as session:
             return login.resolve_session(
@@ -145,3 +172,15 @@ class Phone:
         ticket = self.verify(self.request_code())
         assert isinstance(ticket, str)
         return self.complete(ticket)
+
+
+def holder_phone(context: Context, person: PersonRead, phone: str = "0912345678") -> Phone:
+    """The phone of a holder whose account was just issued to that number, not yet activated."""
+    return Phone(context, person, issued_account(context, person, phone=phone), phone=phone)
+
+
+def activated_phone(context: Context, person: PersonRead, phone: str = "0912345678") -> Phone:
+    """The phone of a holder who has activated their account on it."""
+    holder = holder_phone(context, person, phone)
+    holder.activate()
+    return holder

@@ -15,6 +15,7 @@ from sqlalchemy.orm.util import identity_key
 from civicid.core import audit, jobs
 from civicid.core.audit import Actor
 from civicid.core.clock import Clock
+from civicid.core.dialects import on_postgresql
 from civicid.enrollment.biometric_steps import EnrollmentBiometrics
 from civicid.enrollment.errors import ApplicationNotFound, MakerCheckerViolation, NotAwaitingDecision
 from civicid.enrollment.models import Application
@@ -43,8 +44,7 @@ def approve(
     loaded = session.identity_map.get(identity_key(Application, application_id))
     if loaded is not None:  # an Application this session holds must not show the old decision
         session.expire(loaded, ["status", "decided_by", "decided_at", "change_seq"])
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
+    if on_postgresql(session.connection()):
         _record_approval_in_one_statement(session, clock, supervisor, application_id)
         return
     _record_decision(session, clock, supervisor, application_id, "approval", "approved", None)

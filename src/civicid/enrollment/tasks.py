@@ -30,8 +30,9 @@ from civicid.core.audit import Actor
 from civicid.core.blobs import BlobStore
 from civicid.core.clock import Clock
 from civicid.core.crypto import InvalidSeal, SealingKey, unseal
+from civicid.core.dialects import per_dialect
 from civicid.core.jobs import BatchHandler, Handler
-from civicid.core.lists import one_of, per_dialect
+from civicid.core.lists import one_of
 from civicid.country.age import AgeGroup, age_group, birthday
 from civicid.country.names import fold
 from civicid.country.sex import Sex

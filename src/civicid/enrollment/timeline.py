@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from civicid.core.clock import Clock
 from civicid.core.database import insert_if_absent
+from civicid.core.dialects import on_postgresql
 from civicid.enrollment.models import Application, ApplicationEvent, ChangeCounter
 
 _COUNTER = "application"
@@ -140,8 +141,7 @@ class NumberedUpdate:
     def execute(self, session: Session, values: dict[str, Any]) -> bool:
         """Run it with ``values`` (less ``b_change_seq``); True if it updated the row."""
         connection = session.connection()
-        combined = connection.dialect.name == "postgresql"
-        if combined and connection.execute(self.combined, values).rowcount == 1:
+        if on_postgresql(connection) and connection.execute(self.combined, values).rowcount == 1:
             return True
         # Otherwise either the statement matched no row, or (PostgreSQL) the counter's row does not
         # exist yet and the CTE updated nothing: the two-statement path creates it and says which.

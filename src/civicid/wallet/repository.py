@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from civicid.core.dialects import insert_into, per_dialect
 from civicid.registry.models import Person, Village
 from civicid.wallet.models import DocumentStatus, WalletDocument
 
@@ -32,12 +32,11 @@ def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 # An executemany, which psycopg pipelines on PostgreSQL (docs/decisions/0029-executemany-on-postgresql.md).
-_INSERT_NEW = {
-    "postgresql": postgresql.insert(WalletDocument).on_conflict_do_nothing(
+_INSERT_NEW = per_dialect(
+    lambda dialect: insert_into(WalletDocument, dialect).on_conflict_do_nothing(
         index_elements=["person_id", "kind", "number"]
-    ),
-    "sqlite": sqlite.insert(WalletDocument).on_conflict_do_nothing(index_elements=["person_id", "kind", "number"]),
-}
+    )
+)
 
 
 def of_holder(session: Session, person_id: int, *, status: DocumentStatus | None = None) -> Sequence[WalletDocument]:

@@ -24,12 +24,13 @@ from typer.testing import CliRunner, Result
 
 from civicid.cli import app
 from civicid.core import migrate
-from civicid.core.clock import VIETNAM_TZ, FixedClock
+from civicid.core.clock import FixedClock
 from civicid.core.console import Invocation
 from civicid.core.database import make_engine, make_session_factory, unit_of_work
 from civicid.core.runtime import Context, Database
 from civicid.core.settings import Settings, normalise_database_url
 from civicid.country.sex import Sex
+from civicid.country.zone import TIME_ZONE
 from civicid.registry import service as registry
 from civicid.registry.models import SignalQuality
 from civicid.registry.schemas import HouseholdIn, PersonRead, VillageIn
@@ -37,7 +38,7 @@ from civicid.schema import metadata
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 # The reference instant of the suite: a Saturday morning in the commune.
-SUITE_NOW = dt.datetime(2026, 11, 28, 9, 0, tzinfo=VIETNAM_TZ)
+SUITE_NOW = dt.datetime(2026, 11, 28, 9, 0, tzinfo=TIME_ZONE)
 
 
 def _postgres_admin_url() -> str:
@@ -92,7 +93,7 @@ def postgres_url(worker_id: str) -> Iterator[str]:
 
 @pytest.fixture
 def clock() -> FixedClock:
-    return FixedClock(SUITE_NOW)
+    return FixedClock(SUITE_NOW, zone=TIME_ZONE)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -20,6 +20,7 @@ from civicid.biometrics.simulated import simulated_extractors
 from civicid.core.clock import SystemClock
 from civicid.core.runtime import open_context
 from civicid.core.settings import Settings
+from civicid.country.zone import TIME_ZONE
 from civicid.enrollment.runtime import build_pipeline
 from civicid.sim.demo import build_demo
 from civicid.sim.enrollment import simulate_round
@@ -51,7 +52,7 @@ def _chromium() -> str:
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The central server with a small demo commune, serving on 127.0.0.1."""
     settings = Settings(data_dir=tmp_path_factory.mktemp("browser-data"))
-    context = open_context(settings, clock=SystemClock())
+    context = open_context(settings, clock=SystemClock(zone=TIME_ZONE))
     demo = build_demo(context=context, people=900)
     # A day's captures left for the supervisor, with one suspected duplicate to adjudicate.
     simulate_round(

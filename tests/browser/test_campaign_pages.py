@@ -13,6 +13,7 @@ from civicid.app import create_app
 from civicid.core.clock import SystemClock
 from civicid.core.runtime import open_context
 from civicid.core.settings import Settings
+from civicid.country.zone import TIME_ZONE
 from civicid.sim.campaign import simulate_campaign
 from civicid.sim.demo import DEMO_LOGINS, build_demo
 from civicid.web.serving import ServerThread
@@ -25,7 +26,9 @@ PHONE = {"width": 360, "height": 740}
 @pytest.fixture(scope="module")
 def campaign_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A server whose demo commune has run a few simulated campaign days."""
-    context = open_context(Settings(data_dir=tmp_path_factory.mktemp("campaign-data")), clock=SystemClock())
+    context = open_context(
+        Settings(data_dir=tmp_path_factory.mktemp("campaign-data")), clock=SystemClock(zone=TIME_ZONE)
+    )
     demo = build_demo(context=context, people=1_900)
     simulate_campaign(context=context, commune_code=demo.commune_code, days=4, per_team_day=3)
     server = ServerThread(create_app(context))

@@ -18,6 +18,7 @@ from civicid.core.clock import SystemClock
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import open_context
 from civicid.core.settings import Settings
+from civicid.country.zone import TIME_ZONE
 from civicid.sim.demo import build_demo
 from civicid.web.serving import ServerThread
 
@@ -29,7 +30,9 @@ COMMITTEE = Actor("staff", "committee")
 @pytest.fixture(scope="module")
 def campaign_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A server whose demo commune has a campaign and one team already sent to a village."""
-    context = open_context(Settings(data_dir=tmp_path_factory.mktemp("team-pages-data")), clock=SystemClock())
+    context = open_context(
+        Settings(data_dir=tmp_path_factory.mktemp("team-pages-data")), clock=SystemClock(zone=TIME_ZONE)
+    )
     demo = build_demo(context=context, people=1_900)
     today = context.clock.today()
     with unit_of_work(context.database.sessions) as session:

@@ -25,17 +25,17 @@ from civicid.campaign.plan import (
     tomorrow_plan,
 )
 from civicid.campaign.visits import VisitReport, record_visits
-from civicid.core.clock import VIETNAM_TZ
 from civicid.core.database import unit_of_work
 from civicid.core.ids import new_id
 from civicid.core.runtime import Context
+from civicid.country.zone import TIME_ZONE
 from civicid.protocol.codes import VisitOutcome
 
 from .conftest import COMMITTEE, SmallCommune
 
 TODAY = dt.date(2026, 11, 28)  # the suite's clock: a Saturday
 TOMORROW = dt.date(2026, 11, 30)  # the next working day: Monday (the teams rest on Sunday)
-SYNCED = dt.datetime(2026, 11, 28, 18, 0, tzinfo=VIETNAM_TZ)
+SYNCED = dt.datetime(2026, 11, 28, 18, 0, tzinfo=TIME_ZONE)
 
 
 def village(
@@ -253,7 +253,7 @@ def planned(context: Context, commune: SmallCommune, campaign: Campaign) -> dict
             village_ids=[second],
         )
         absent, back_later, refused = commune.households[second][:3]
-        at = dt.datetime(2026, 11, 25, 10, 0, tzinfo=VIETNAM_TZ)
+        at = dt.datetime(2026, 11, 25, 10, 0, tzinfo=TIME_ZONE)
         visits = [
             (absent, VisitOutcome.ABSENT, at),
             (back_later, VisitOutcome.ABSENT, at),

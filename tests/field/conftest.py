@@ -13,6 +13,7 @@ from civicid.campaign.assignments import assign_villages_to_kit
 from civicid.core.clock import FixedClock
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
+from civicid.country.zone import TIME_ZONE
 from civicid.enrollment.runtime import build_pipeline, build_worker
 from civicid.field.kit import Kit
 from civicid.field.models import KitIdentity
@@ -44,7 +45,7 @@ def server(context: Context, commune: str) -> Iterator[LiveServer]:
 @pytest.fixture
 def kit_clock(clock: FixedClock) -> FixedClock:
     """The kit's own clock, starting at the server's time (tests move it on their own)."""
-    return FixedClock(clock.now())
+    return FixedClock(clock.now(), zone=TIME_ZONE)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from tests.conftest import SUITE_NOW
 from civicid.core.clock import FixedClock
 from civicid.core.runtime import Context
 from civicid.country.age import AgeGroup
+from civicid.country.zone import TIME_ZONE
 from civicid.field.app import create_kit_app
 from civicid.field.kit import Kit
 from civicid.field.models import KitHousehold, KitVisit, OutboxItem, OutboxState
@@ -31,7 +32,7 @@ from .support import OPERATOR, PASSWORD, SUPERVISOR, LiveServer, client_for
 
 @pytest.fixture(scope="module")
 def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Context, str, LiveServer]]:
-    context, commune = central_context(tmp_path_factory.mktemp("central"), FixedClock(SUITE_NOW))
+    context, commune = central_context(tmp_path_factory.mktemp("central"), FixedClock(SUITE_NOW, zone=TIME_ZONE))
     server = LiveServer(context)
     server.start()
     yield context, commune, server
@@ -43,12 +44,14 @@ def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Context,
 def kit_template(central: tuple[Context, str, LiveServer], tmp_path_factory: pytest.TempPathFactory) -> Path:
     context, commune, server = central
     root = tmp_path_factory.mktemp("kit-template")
-    return synced_kit(root, context, commune, server.url, lambda: client_for(server.url), FixedClock(SUITE_NOW))
+    return synced_kit(
+        root, context, commune, server.url, lambda: client_for(server.url), FixedClock(SUITE_NOW, zone=TIME_ZONE)
+    )
 
 
 @pytest.fixture
 def page_clock() -> FixedClock:
-    return FixedClock(SUITE_NOW)
+    return FixedClock(SUITE_NOW, zone=TIME_ZONE)
 
 
 @pytest.fixture

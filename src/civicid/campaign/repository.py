@@ -18,6 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from civicid.campaign.models import ActivationTotal, ApplicationCell, ApplicationTotal, CardGap, Visit
 from civicid.core.dialects import local_date
+from civicid.country.zone import UTC_OFFSET
 from civicid.enrollment.models import Application
 from civicid.protocol.codes import ApplicationStatus
 from civicid.registry.models import Person, Village
@@ -33,12 +34,11 @@ FAILED = (
     ApplicationStatus.REJECTED,
 )
 _Ts = TypeVarTuple("_Ts")
-UTC_OFFSET_HOURS = 7  # The commune's days are Vietnam's (UTC+7, no daylight saving).
 
 
 def local_day(column: Any, dialect: str) -> ColumnElement[Any]:
     """The calendar day in the commune of an instant stored in UTC, computed in the database."""
-    return local_date(column, dt.timedelta(hours=UTC_OFFSET_HOURS), dialect)
+    return local_date(column, UTC_OFFSET, dialect)
 
 
 def rows(session: Session, query: Select[*_Ts]) -> Sequence[Row[*_Ts]]:

@@ -44,10 +44,11 @@ from civicid.campaign.models import (
     VisitTotal,
 )
 from civicid.campaign.repository import as_date, local_day, rows
-from civicid.core.clock import VIETNAM_TZ, Clock
+from civicid.core.clock import Clock
 from civicid.core.database import insert_if_absent
 from civicid.core.dialects import day_after, dialect_of, greatest, insert_into
 from civicid.country.age import birthday_in_sql
+from civicid.country.zone import TIME_ZONE
 from civicid.enrollment.models import Application, ChangeCounter
 from civicid.registry.eligibility import RESIDENT
 from civicid.registry.models import CardStatus, IdCard, Person, Village
@@ -247,7 +248,7 @@ def add_visits(*, session: Session, visits: Iterable[StoredVisit]) -> None:
     """
     delta: Counter[tuple[int, dt.date, str]] = Counter()
     for visit in visits:
-        day = visit.visited_at.astimezone(VIETNAM_TZ).date()
+        day = visit.visited_at.astimezone(TIME_ZONE).date()
         delta[(visit.village_id, day, visit.outcome)] += 1
         first = insert_if_absent(
             session,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from civicid.core.clock import VIETNAM_TZ
+from civicid.country.zone import TIME_ZONE
 from civicid.notify import service
 from civicid.notify.router import SMS_READ
 from civicid.web.deps import DbSession
@@ -24,4 +24,4 @@ PAGE_SIZE = 200
 @router.get("/sms")
 def sms_page(request: Request, session: DbSession, principal: SmsReader) -> Response:
     messages = service.list_sms(session=session, limit=PAGE_SIZE)
-    return render(request, "notify/sms.html", {"messages": messages, "tz": VIETNAM_TZ}, principal=principal)
+    return render(request, "notify/sms.html", {"messages": messages, "tz": TIME_ZONE}, principal=principal)

@@ -49,7 +49,7 @@ from civicid.enrollment.errors import (
 from civicid.enrollment.models import Application, ApplicationPart, PartChunk
 from civicid.enrollment.timeline import NEXT_CHANGE, Event, NumberedUpdate, add_event, add_events, next_change_seq
 from civicid.protocol import packet
-from civicid.protocol.codes import ApplicationStatus
+from civicid.protocol.codes import ApplicationStatus, Stage
 from civicid.protocol.errors import PartHashMismatch, UnknownPart
 
 CHUNK_MAX_BYTES = 256 * 1024
@@ -452,9 +452,9 @@ def _insert_application(
             for part in state.parts.values()
         ]
         connection.execute(_INSERT_PARTS[connection.dialect.name], rows)
-    events = [Event(state.application_id, "received", "accepted", actor=f"device:{device_id}")]
+    events = [Event(state.application_id, Stage.RECEIVED, "accepted", actor=f"device:{device_id}")]
     if state.status == ApplicationStatus.PROCESSING:
-        events.append(Event(state.application_id, "complete", "all_parts_received", actor=_INTAKE_ACTOR))
+        events.append(Event(state.application_id, Stage.COMPLETE, "all_parts_received", actor=_INTAKE_ACTOR))
         jobs.enqueue(session=session, clock=clock, kind=FIRST_STAGE, subject_id=state.application_id)
     add_events(session, clock, events)
     return True
@@ -587,5 +587,5 @@ def _complete_if_whole(session: Session, clock: Clock, state: _State) -> None:
         loaded = session.identity_map.get(identity_key(Application, state.application_id))
         if loaded is not None:  # an Application this session holds must not show the old status
             session.expire(loaded, ["status", "change_seq"])
-        add_event(session, clock, state.application_id, "complete", "all_parts_received", actor=_INTAKE_ACTOR)
+        add_event(session, clock, state.application_id, Stage.COMPLETE, "all_parts_received", actor=_INTAKE_ACTOR)
         jobs.enqueue(session=session, clock=clock, kind=FIRST_STAGE, subject_id=state.application_id)

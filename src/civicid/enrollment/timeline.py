@@ -13,6 +13,7 @@ from civicid.core.clock import Clock
 from civicid.core.database import insert_if_absent
 from civicid.core.dialects import on_postgresql
 from civicid.enrollment.models import Application, ApplicationEvent, ChangeCounter
+from civicid.protocol.codes import Stage, StatusReason
 
 _COUNTER = "application"
 # Statements built once: on this path, building a statement costs more than running it. The event
@@ -31,11 +32,11 @@ def add_event(
     session: Session,
     clock: Clock,
     application_id: str,
-    stage: str,
+    stage: Stage,
     outcome: str,
     *,
     actor: str,
-    reason: str | None = None,
+    reason: StatusReason | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
     """Record a stage's outcome; the unique (application, stage) makes a repeated stage fail loudly."""
@@ -56,10 +57,10 @@ class Event:
     """A stage's outcome waiting to be written with others of its batch (:func:`add_events`)."""
 
     application_id: str
-    stage: str
+    stage: Stage
     outcome: str
     actor: str
-    reason: str | None = None
+    reason: StatusReason | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
 

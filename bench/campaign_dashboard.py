@@ -39,11 +39,12 @@ from civicid.campaign.missing import missing_people
 from civicid.campaign.models import Campaign
 from civicid.core import migrate
 from civicid.core.audit import Actor
-from civicid.core.clock import VIETNAM_TZ, FixedClock
+from civicid.core.clock import FixedClock
 from civicid.core.database import make_engine, make_session_factory, unit_of_work
 from civicid.core.runtime import Context, Database
 from civicid.core.settings import Settings
 from civicid.country import admin_units
+from civicid.country.zone import TIME_ZONE
 from civicid.registry import service as registry
 from civicid.registry.bulk import load_population
 from civicid.registry.models import GuardianLink, Household, IdCard, Person, Village
@@ -56,7 +57,7 @@ from civicid.web.staff_service import create_staff
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 BENCH_DATABASE = "civicid_bench_campaign"
 ACTOR = Actor("system", "bench")
-NOW = dt.datetime(2026, 12, 30, 18, 0, tzinfo=VIETNAM_TZ)
+NOW = dt.datetime(2026, 12, 30, 18, 0, tzinfo=TIME_ZONE)
 PASSWORD = "bench-password-committee"  # noqa: S105 (a throwaway account in the bench database)
 CHANGES_PER_VIEW = 100
 
@@ -153,7 +154,7 @@ def _triggers(engine: Engine, *, enabled: bool) -> None:
 
 def _load(engine: Engine, people: int, communes: int, days: int, seed: int, distinct: bool) -> dict[str, float]:
     sessions = make_session_factory(engine)
-    clock = FixedClock(NOW)
+    clock = FixedClock(NOW, zone=TIME_ZONE)
     start_day = NOW.date() - dt.timedelta(days=days - 1)
     codes = _communes(communes)
     if len(codes) > 1_000_000 // SERIAL_BLOCK:
@@ -352,7 +353,7 @@ def run(people: int, communes: int, days: int, queries: int, seed: int, reuse: b
     if loaded:
         _complete(engine)
     sessions = make_session_factory(engine)
-    clock = FixedClock(NOW)
+    clock = FixedClock(NOW, zone=TIME_ZONE)
     with unit_of_work(sessions) as session:
         campaigns = list(session.scalars(select(Campaign).order_by(Campaign.commune_code)))
         villages = {

@@ -36,6 +36,7 @@ from civicid.core.clock import SystemClock
 from civicid.core.database import make_engine, make_session_factory, unit_of_work
 from civicid.core.runtime import Context, Database
 from civicid.core.settings import Settings, normalise_database_url
+from civicid.country.zone import TIME_ZONE
 from civicid.enrollment.runtime import build_pipeline, build_worker, keystore_of
 from civicid.enrollment.stats import enrollment_stats
 from civicid.sim.captures import CHUNK_BYTES, SimulatedKit, deliver, sample_documents
@@ -160,7 +161,7 @@ def run(
     settings = Settings(
         data_dir=workdir / f"data-{kind}", database_url=engine.url.render_as_string(hide_password=False)
     )
-    context = Context(settings=settings, database=database, clock=SystemClock())
+    context = Context(settings=settings, database=database, clock=SystemClock(zone=TIME_ZONE))
     demo = build_demo(context=context, people=max(20_000, int(applications * 2.2)))
     raw_tps = _raw_transactions_per_second(engine)
 

@@ -38,6 +38,7 @@ from civicid.core.clock import FixedClock
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import open_context
 from civicid.core.settings import Settings
+from civicid.country.zone import TIME_ZONE
 from civicid.devices import enrollment_file
 from civicid.enrollment.models import Application
 from civicid.enrollment.runtime import keystore_of
@@ -64,7 +65,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run(folder: Path, applications: int, concurrency: int, seed: int) -> None:
-    clock = FixedClock(dt.datetime.now(dt.UTC))  # shared by server and kit; moved on after the morning sync
+    # Shared by server and kit; moved on after the morning sync.
+    clock = FixedClock(dt.datetime.now(dt.UTC), zone=TIME_ZONE)
     context = open_context(Settings(data_dir=folder / "server"), clock=clock)
     commune = build_demo(context=context, people=max(600, applications * 4)).commune_code
     with unit_of_work(context.database.sessions) as session:

@@ -29,6 +29,7 @@ from civicid.core.audit import Actor
 from civicid.core.clock import SystemClock
 from civicid.core.database import make_engine, make_session_factory, unit_of_work
 from civicid.core.settings import normalise_database_url
+from civicid.country.zone import TIME_ZONE
 from civicid.registry import service
 from civicid.registry.bulk import load_population
 from civicid.sim.population import generate_commune
@@ -73,7 +74,7 @@ def _raw_insert_rate(engine: Engine, rows: int) -> float:
 
 def _load(engine: Engine, people: int, seed: int) -> tuple[float, int]:
     sessions = make_session_factory(engine)
-    clock = SystemClock()
+    clock = SystemClock(zone=TIME_ZONE)
     commune = generate_commune(seed=seed, people=people, reference_date=clock.today())
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
@@ -132,7 +133,7 @@ def run(kind: str, people: int, queries: int, seed: int, workdir: Path, reuse: b
         report.add("load", rate, "persons/s", baseline=raw_rate)
     numbers, names = _samples(engine, queries, seed)
     sessions = make_session_factory(engine)
-    clock = SystemClock()
+    clock = SystemClock(zone=TIME_ZONE)
 
     def by_number(i: int) -> None:
         with unit_of_work(sessions) as session:

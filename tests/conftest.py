@@ -38,11 +38,12 @@ from typer.testing import CliRunner, Result
 from civicid.biometrics.simulated import simulated_extractors
 from civicid.cli import app
 from civicid.core import migrate
-from civicid.core.clock import VIETNAM_TZ, FixedClock
+from civicid.core.clock import FixedClock
 from civicid.core.console import Invocation
 from civicid.core.database import make_engine, make_session_factory
 from civicid.core.runtime import Context, Database
 from civicid.core.settings import Settings, normalise_database_url
+from civicid.country.zone import TIME_ZONE
 from civicid.enrollment.runtime import build_pipeline
 from civicid.enrollment.tasks import Pipeline
 from civicid.schema import metadata
@@ -50,7 +51,7 @@ from civicid.sim.captures import SimulatedKit
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 # The reference instant of the suite: a Saturday morning in the commune.
-SUITE_NOW = dt.datetime(2026, 11, 28, 9, 0, tzinfo=VIETNAM_TZ)
+SUITE_NOW = dt.datetime(2026, 11, 28, 9, 0, tzinfo=TIME_ZONE)
 
 
 def _postgres_admin_url() -> str:
@@ -105,7 +106,7 @@ def postgres_url(worker_id: str) -> Iterator[str]:
 
 @pytest.fixture
 def clock() -> FixedClock:
-    return FixedClock(SUITE_NOW)
+    return FixedClock(SUITE_NOW, zone=TIME_ZONE)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

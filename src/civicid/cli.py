@@ -9,19 +9,21 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from typer.core import TyperGroup
 
+from civicid.core.clock import SystemClock
 from civicid.core.console import Invocation, fail, invoked_as
 from civicid.core.errors import CivicIDError
 from civicid.core.outage import is_outage
+from civicid.country.zone import TIME_ZONE
 
 
 class _Root(TyperGroup):
-    """Runs every sub-command with its caller's :class:`Invocation` (the clock), and reports any domain
-    error from any sub-command, and a database that stops answering in the middle of one, as one line
-    and exit status 2."""
+    """Runs every sub-command with its caller's :class:`Invocation` (the clock: by default the system's,
+    in the country's zone), and reports any domain error from any sub-command, and a database that
+    stops answering in the middle of one, as one line and exit status 2."""
 
     # Typer vendors its own click, whose Context is not public: hence Any.
     def invoke(self, ctx: Any) -> Any:
-        invocation = ctx.obj if isinstance(ctx.obj, Invocation) else Invocation()
+        invocation = ctx.obj if isinstance(ctx.obj, Invocation) else Invocation(clock=SystemClock(zone=TIME_ZONE))
         try:
             with invoked_as(invocation):
                 return super().invoke(ctx)

@@ -20,6 +20,7 @@ from tests.support.servers import deployment, live_server
 
 from civicid.biometrics.simulated import simulated_extractors
 from civicid.core.clock import SystemClock
+from civicid.country.zone import TIME_ZONE
 from civicid.enrollment.runtime import build_pipeline
 from civicid.sim.enrollment import simulate_round
 
@@ -49,7 +50,7 @@ def _chromium() -> str:
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The central server with a small demo commune, serving on 127.0.0.1."""
-    context = deployment(tmp_path_factory.mktemp("browser-data"), SystemClock())
+    context = deployment(tmp_path_factory.mktemp("browser-data"), SystemClock(zone=TIME_ZONE))
     commune = demo_commune(context, people=900)
     # A day's captures left for the supervisor, with one suspected duplicate to adjudicate.
     simulate_round(

@@ -12,6 +12,7 @@ from tests.factories import demo_commune
 from tests.support.servers import deployment, live_server
 
 from civicid.core.clock import SystemClock
+from civicid.country.zone import TIME_ZONE
 from civicid.sim.campaign import simulate_campaign
 
 pytestmark = pytest.mark.browser
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def campaign_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A server whose demo commune has run a few simulated campaign days."""
-    context = deployment(tmp_path_factory.mktemp("campaign-data"), SystemClock())
+    context = deployment(tmp_path_factory.mktemp("campaign-data"), SystemClock(zone=TIME_ZONE))
     simulate_campaign(context=context, commune_code=demo_commune(context, people=1_900), days=4, per_team_day=3)
     with live_server(context) as server:
         yield server.url

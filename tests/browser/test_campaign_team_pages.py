@@ -15,6 +15,7 @@ from tests.support.servers import deployment, live_server
 from civicid.campaign import service
 from civicid.core.clock import SystemClock
 from civicid.core.database import unit_of_work
+from civicid.country.zone import TIME_ZONE
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def campaign_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A server whose demo commune has a campaign and one team already sent to a village."""
-    context = deployment(tmp_path_factory.mktemp("team-pages-data"), SystemClock())
+    context = deployment(tmp_path_factory.mktemp("team-pages-data"), SystemClock(zone=TIME_ZONE))
     commune = demo_commune(context, people=1_900)
     today = context.clock.today()
     campaign = running_campaign(context, commune, start=today, deadline=today + dt.timedelta(days=45))

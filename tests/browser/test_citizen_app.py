@@ -28,6 +28,7 @@ from civicid.core.clock import SystemClock
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context, open_context
 from civicid.core.settings import Settings
+from civicid.country.zone import TIME_ZONE
 from civicid.registry import service as registry
 from civicid.sim.demo import build_demo
 from civicid.wallet import service as wallet
@@ -72,7 +73,7 @@ class CitizenServer:
 @pytest.fixture(scope="module")
 def citizen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CitizenServer]:
     """A server whose commune has two adults with accounts issued and waiting for activation."""
-    context = open_context(Settings(data_dir=tmp_path_factory.mktemp("citizen-app")), clock=SystemClock())
+    context = open_context(Settings(data_dir=tmp_path_factory.mktemp("citizen-app")), clock=SystemClock(zone=TIME_ZONE))
     demo = build_demo(context=context, people=40)
     with unit_of_work(context.database.sessions) as session:
         adults = registry.enrollable_adults(

@@ -25,6 +25,7 @@ from tests.support.servers import serving
 
 from civicid.core.clock import SystemClock
 from civicid.country.age import AgeGroup
+from civicid.country.zone import TIME_ZONE
 from civicid.field.app import create_kit_app
 from civicid.field.kit import Kit
 from civicid.field.models import KitPerson, OutboxItem, OutboxState
@@ -39,7 +40,7 @@ TABLET = {"width": 800, "height": 1280}
 @pytest.fixture(scope="module")
 def kit_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A kit synced once against a central server that is then stopped for good."""
-    with synced_kit_template(tmp_path_factory.mktemp("kit-central"), SystemClock()) as (_, template):
+    with synced_kit_template(tmp_path_factory.mktemp("kit-central"), SystemClock(zone=TIME_ZONE)) as (_, template):
         return template  # the server stops here: from then on, nothing can reach it
 
 
@@ -51,7 +52,7 @@ def kit(kit_template: Path, tmp_path: Path) -> Iterator[Kit]:
 
 @pytest.fixture
 def kit_url(kit: Kit) -> Iterator[str]:
-    with serving(create_kit_app(kit, SystemClock())) as url:
+    with serving(create_kit_app(kit, SystemClock(zone=TIME_ZONE))) as url:
         yield url
 
 
@@ -112,7 +113,7 @@ def test_capture_offline_from_the_household_list_to_the_supervisors_approval(
     expect(page.locator("a.household").first).to_be_visible()
     page.screenshot(path=screenshot_dir / "kit-households-tablet-vi.png", full_page=True)
 
-    adult = kit_resident(kit, SystemClock().today(), AgeGroup.FROM_14)
+    adult = kit_resident(kit, SystemClock(zone=TIME_ZONE).today(), AgeGroup.FROM_14)
     page.locator(f"a.household[href='/households/{adult.household_id}']").click()
     expect(page.locator(f"#member-{adult.id}")).to_contain_text(adult.full_name)
     page.screenshot(path=screenshot_dir / "kit-household-tablet-vi.png", full_page=True)
@@ -190,7 +191,7 @@ def test_the_portrait_can_come_from_the_camera(
     offline.context.grant_permissions(["camera"], origin=kit_url)
     page = offline.context.new_page()
     log_in(page, kit_url, KIT_OPERATOR)
-    adult = kit_resident(kit, SystemClock().today(), AgeGroup.FROM_14, skip=1)
+    adult = kit_resident(kit, SystemClock(zone=TIME_ZONE).today(), AgeGroup.FROM_14, skip=1)
     page.goto(f"{kit_url}/capture/{adult.id}")
     page.locator("#camera-start").click()
     expect(page.locator("#camera-snap")).to_be_visible()

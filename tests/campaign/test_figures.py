@@ -26,10 +26,11 @@ from civicid.campaign.figures import CampaignFigures, campaign_figures, province
 from civicid.campaign.kits import record_kit_sync
 from civicid.campaign.models import Campaign, CardGap
 from civicid.campaign.service import TargetIn
-from civicid.core.clock import VIETNAM_TZ, FixedClock
+from civicid.core.clock import FixedClock
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.country.age import latest_birth_date
+from civicid.country.zone import TIME_ZONE
 from civicid.enrollment.models import Application
 from civicid.enrollment.tasks import Pipeline
 from civicid.protocol.codes import ApplicationStatus
@@ -58,7 +59,7 @@ def direct_counts(context: Context, commune_code: str) -> dict[str, Counter[obje
             counts["captured"][a.village_id] += 1
             if a.status not in failed:
                 counts["reached"][a.village_id] += 1
-                counts["by_day"][(a.village_id, a.captured_at.astimezone(VIETNAM_TZ).date())] += 1
+                counts["by_day"][(a.village_id, a.captured_at.astimezone(TIME_ZONE).date())] += 1
                 counts["by_device"][a.device_id] += 1
             if a.status == ApplicationStatus.ISSUED:
                 counts["issued"][a.village_id] += 1
@@ -300,7 +301,7 @@ def test_no_card_follows_the_registry_and_the_calendar(
         with unit_of_work(context.database.sessions) as session:
             (figures,) = province_figures(
                 session=session,
-                clock=FixedClock(dt.datetime.combine(later, dt.time(20), tzinfo=VIETNAM_TZ)),
+                clock=FixedClock(dt.datetime.combine(later, dt.time(20), tzinfo=TIME_ZONE), zone=TIME_ZONE),
                 campaigns=[campaign],
             )
         direct = direct_no_card(context, commune.code, later)

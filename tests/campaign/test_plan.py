@@ -25,14 +25,14 @@ from civicid.campaign.plan import (
     tomorrow_plan,
 )
 from civicid.campaign.visits import record_visits
-from civicid.core.clock import VIETNAM_TZ
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
+from civicid.country.zone import TIME_ZONE
 from civicid.protocol.codes import VisitOutcome
 
 TODAY = dt.date(2026, 11, 28)  # the suite's clock: a Saturday
 TOMORROW = dt.date(2026, 11, 30)  # the next working day: Monday (the teams rest on Sunday)
-SYNCED = dt.datetime(2026, 11, 28, 18, 0, tzinfo=VIETNAM_TZ)
+SYNCED = dt.datetime(2026, 11, 28, 18, 0, tzinfo=TIME_ZONE)
 
 
 def village(
@@ -228,7 +228,7 @@ def planned(context: Context, commune: SmallCommune, campaign: Campaign) -> dict
     team_assignment(context, ids["Tổ 1"], TODAY, TOMORROW + dt.timedelta(days=5), village_ids=[first])
     team_assignment(context, ids["Tổ 2"], dt.date(2026, 11, 20), dt.date(2026, 11, 27), village_ids=[second])
     absent, back_later, refused = commune.households[second][:3]
-    at = dt.datetime(2026, 11, 25, 10, 0, tzinfo=VIETNAM_TZ)
+    at = dt.datetime(2026, 11, 25, 10, 0, tzinfo=TIME_ZONE)
     visits = [
         (absent, VisitOutcome.ABSENT, at),
         (back_later, VisitOutcome.ABSENT, at),

@@ -34,9 +34,9 @@ from civicid.campaign.models import (
 )
 from civicid.campaign.visits import record_visits
 from civicid.core import migrate
-from civicid.core.clock import VIETNAM_TZ
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
+from civicid.country.zone import TIME_ZONE
 from civicid.enrollment.models import Application
 from civicid.enrollment.tasks import Pipeline
 from civicid.protocol.codes import VisitOutcome
@@ -70,7 +70,7 @@ def assert_cells_are_the_counted_applications(context: Context) -> None:
     assert len(rows) == total
     for a, counted in rows:
         assert (counted.status, counted.decided) == (a.status.value, a.decided_at is not None)
-        day = a.captured_at.astimezone(VIETNAM_TZ).date()
+        day = a.captured_at.astimezone(TIME_ZONE).date()
         expected[
             (a.commune_code, a.village_id, a.device_id, day, a.application_type, counted.status, counted.decided)
         ] += 1

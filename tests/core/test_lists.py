@@ -8,8 +8,9 @@ from sqlalchemy.dialects import postgresql
 from civicid.core import jobs
 from civicid.core.clock import FixedClock
 from civicid.core.database import unit_of_work
+from civicid.core.dialects import per_dialect
 from civicid.core.jobs import Job
-from civicid.core.lists import one_of, per_dialect
+from civicid.core.lists import one_of
 from civicid.core.runtime import Database
 from civicid.enrollment.models import ApplicationPart
 

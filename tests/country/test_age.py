@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import Date, literal, select
 
-from civicid.country.age import AgeGroup, age_group, age_on, birthday
+from civicid.core.runtime import Database
+from civicid.country.age import AgeGroup, age_group, age_on, birthday, birthday_in_sql
 from civicid.country.errors import InvalidDateOfBirth
 
 
@@ -51,3 +53,13 @@ def test_birthday_is_the_day_age_on_reaches_the_years() -> None:
 def test_born_on_29_february_reaches_an_age_on_1_march_in_common_years() -> None:
     assert birthday(date(2020, 2, 29), 14) == date(2034, 3, 1)
     assert birthday(date(2020, 2, 29), 4) == date(2024, 2, 29)
+
+
+@pytest.mark.parametrize("years", [1, 4, 6, 14])
+def test_the_databases_birthday_is_the_country_profiles(database: Database, years: int) -> None:
+    """Birthdays in leap and common years, 29 February into both, on SQLite and PostgreSQL."""
+    births = [date(2012, 2, 29), date(2000, 2, 29), date(2012, 2, 28), date(2012, 3, 1), date(2011, 3, 1)]
+    with database.engine.connect() as connection:
+        built = [birthday_in_sql(literal(born, Date), years, connection.dialect.name) for born in births]
+        found = list(connection.execute(select(*built)).one())
+    assert found == [birthday(born, years) for born in births]

@@ -19,6 +19,7 @@ from civicid.biometrics.simulated import simulated_extractors
 from civicid.core.clock import Clock, FixedClock
 from civicid.core.runtime import open_context
 from civicid.core.settings import load_settings
+from civicid.country.zone import TIME_ZONE
 from civicid.enrollment.runtime import build_pipeline, build_worker
 
 NAME = "crashing-worker"
@@ -27,7 +28,7 @@ LEASE = dt.timedelta(seconds=1)
 
 def main() -> None:
     crash_at = os.environ["CRASH_AT"]
-    clock = FixedClock(dt.datetime.fromisoformat(os.environ["CRASH_CLOCK"]))
+    clock = FixedClock(dt.datetime.fromisoformat(os.environ["CRASH_CLOCK"]), zone=TIME_ZONE)
     context = open_context(load_settings(), clock=clock, upgrade=False)
     worker = build_worker(context, build_pipeline(context, simulated_extractors()), name=NAME)
     worker.lease = LEASE

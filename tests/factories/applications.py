@@ -6,9 +6,10 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from civicid.core.clock import VIETNAM_TZ, FixedClock
+from civicid.core.clock import FixedClock
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
+from civicid.country.zone import TIME_ZONE
 from civicid.enrollment import approval
 from civicid.enrollment.models import Application, ApplicationEvent
 from civicid.enrollment.runtime import build_worker
@@ -45,7 +46,7 @@ def checked_on_day(
 
     The packets reach the server now, and the pipeline checks them.
     """
-    then = FixedClock(dt.datetime.combine(captured_on, dt.time(9, 0), tzinfo=VIETNAM_TZ))
+    then = FixedClock(dt.datetime.combine(captured_on, dt.time(9, 0), tzinfo=TIME_ZONE), zone=TIME_ZONE)
     with unit_of_work(context.database.sessions) as session:
         people = [
             registry.get_person(session=session, clock=context.clock, actor=ADMIN, person_id=i) for i in person_ids

@@ -12,6 +12,7 @@ from tests.support.servers import LiveServer, live_server
 from civicid.core.clock import FixedClock
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
+from civicid.country.zone import TIME_ZONE
 from civicid.field.kit import Kit
 from civicid.registry import service as registry
 
@@ -38,7 +39,7 @@ def server(context: Context, commune: str) -> Iterator[LiveServer]:
 @pytest.fixture
 def kit_clock(clock: FixedClock) -> FixedClock:
     """The kit's own clock, starting at the server's time (tests move it on their own)."""
-    return FixedClock(clock.now())
+    return FixedClock(clock.now(), zone=TIME_ZONE)
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from tests.support.servers import LiveServer, client_for
 from civicid.core.clock import SystemClock
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
+from civicid.country.zone import TIME_ZONE
 from civicid.enrollment.models import Application, ApplicationPart
 from civicid.field.kit import Kit
 from civicid.field.models import OutboxItem
@@ -43,7 +44,7 @@ CHAOS = FaultPlan.chaos(rate=0.35, max_delay_s=0.05)
 @pytest.fixture
 def live_context(context: Context) -> Context:
     """The server on real time: kits' device tokens carry real timestamps."""
-    return Context(settings=context.settings, database=context.database, clock=SystemClock())
+    return Context(settings=context.settings, database=context.database, clock=SystemClock(zone=TIME_ZONE))
 
 
 @pytest.fixture
@@ -57,7 +58,9 @@ def proxied(live_context: Context) -> Iterator[tuple[LiveServer, FaultyProxy]]:
 
 def sync(kit: Kit, url: str, seed: int) -> SyncReport:
     with client_for(url) as client:
-        return KitSync(kit=kit, clock=SystemClock(), client=client, rng=random.Random(seed), chunk_bytes=4096).run()
+        return KitSync(
+            kit=kit, clock=SystemClock(zone=TIME_ZONE), client=client, rng=random.Random(seed), chunk_bytes=4096
+        ).run()
 
 
 def killed_mid_sync(root: Path, rng: random.Random) -> None:

@@ -20,6 +20,7 @@ from tests.support.servers import LiveServer, client_for, serving
 
 from civicid.core.clock import FixedClock
 from civicid.country.age import AgeGroup
+from civicid.country.zone import TIME_ZONE
 from civicid.field.app import create_kit_app
 from civicid.field.kit import Kit
 from civicid.field.models import KitHousehold, KitVisit, OutboxItem, OutboxState
@@ -30,13 +31,13 @@ from civicid.sim.field import synthetic_photo
 @pytest.fixture(scope="module")
 def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Path]]:
     """The central server, still running, and the template of a kit synced against it."""
-    with synced_kit_template(tmp_path_factory.mktemp("central"), FixedClock(SUITE_NOW)) as running:
+    with synced_kit_template(tmp_path_factory.mktemp("central"), FixedClock(SUITE_NOW, zone=TIME_ZONE)) as running:
         yield running
 
 
 @pytest.fixture
 def page_clock() -> FixedClock:
-    return FixedClock(SUITE_NOW)
+    return FixedClock(SUITE_NOW, zone=TIME_ZONE)
 
 
 @pytest.fixture

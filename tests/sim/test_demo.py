@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import typer
 from typer.testing import CliRunner
 
+from civicid.core.clock import SystemClock
+from civicid.core.console import Invocation, invoked_as
 from civicid.core.runtime import Context
+from civicid.country.zone import TIME_ZONE
 from civicid.sim.cli import demo
 from civicid.sim.demo import DEMO_LOGINS, build_demo
 from civicid.sim.phones import DEMO_PASSCODE, DEMO_PASSWORD
@@ -31,10 +35,12 @@ class TestBuildDemo:
 
 
 @pytest.fixture
-def cli() -> typer.Typer:
+def cli() -> Iterator[typer.Typer]:
+    """The demo command alone, with the invocation the ``civicid`` root command hands it (the system clock)."""
     app = typer.Typer()
     app.command()(demo)
-    return app
+    with invoked_as(Invocation(clock=SystemClock(zone=TIME_ZONE))):
+        yield app
 
 
 class TestDemoCommand:

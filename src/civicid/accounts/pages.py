@@ -21,7 +21,8 @@ from civicid.accounts import locks, repository, service
 from civicid.accounts.errors import AccountNotFound, InvalidAccountInput, LockNotFound, LockNotLiftable
 from civicid.accounts.models import OFFICER_GROUNDS, AccountStatus
 from civicid.accounts.router import visible_account
-from civicid.core.clock import VIETNAM_TZ, Clock
+from civicid.core.clock import Clock
+from civicid.country.zone import TIME_ZONE
 from civicid.registry import service as registry
 from civicid.registry.ports import Panel
 from civicid.registry.schemas import PersonRead
@@ -133,7 +134,7 @@ def pending_page(
         session=session, clock=context.clock, actor=staff_actor(principal), village_id=village_id, person_ids=pending
     )
     today = context.clock.today()
-    rows = [Waiting(person, pending[person.id].issued_at.astimezone(VIETNAM_TZ).date(), today) for person in persons]
+    rows = [Waiting(person, pending[person.id].issued_at.astimezone(TIME_ZONE).date(), today) for person in persons]
     rows.sort(key=lambda r: (r.person.has_smartphone, -r.days))
     return render(request, "accounts/pending.html", {"village": village, "rows": rows}, principal=principal)
 
@@ -157,7 +158,7 @@ def _account_page(
         "may_lift": allows(principal.role, Permission.ACCOUNT_UNLOCK),
         "error": error,
         "done": request.query_params.get("done"),
-        "tz": VIETNAM_TZ,
+        "tz": TIME_ZONE,
     }
     return render(request, "accounts/account.html", values, principal=principal, status_code=422 if error else 200)
 
@@ -176,4 +177,4 @@ class Waiting:
 
 
 def _day(moment: dt.datetime) -> str:
-    return moment.astimezone(VIETNAM_TZ).strftime("%d/%m/%Y")
+    return moment.astimezone(TIME_ZONE).strftime("%d/%m/%Y")

@@ -22,8 +22,9 @@ from civicid.accounts.schemas import AccountRead
 from civicid.core import audit
 from civicid.core.audit import Actor
 from civicid.core.clock import Clock
+from civicid.core.dialects import per_dialect
 from civicid.core.ids import new_id
-from civicid.core.lists import one_of, per_dialect
+from civicid.core.lists import one_of
 from civicid.country.phone import normalise_phone
 from civicid.registry.errors import PersonNotFound
 

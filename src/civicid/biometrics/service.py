@@ -21,7 +21,8 @@ from civicid.biometrics.errors import DuplicateReference
 from civicid.biometrics.gallery import ExactGallery
 from civicid.biometrics.models import BiometricTemplate
 from civicid.biometrics.ports import Modality, Template, TemplateKey
-from civicid.core.lists import one_of, per_dialect
+from civicid.core.dialects import per_dialect
+from civicid.core.lists import one_of
 
 # A transaction may commit a lower seq after a reader has seen a higher one (two concurrent
 # writers). Each refresh therefore re-reads this many seqs below its cursor and skips the ones it

@@ -20,7 +20,8 @@ from civicid.campaign.missing import missing_people, reason_counts
 from civicid.campaign.plan import suggest_plan
 from civicid.campaign.reports import report_rows, to_csv, to_pdf, to_xlsx
 from civicid.campaign.scope import Scope, check_village, scope_of
-from civicid.core.clock import VIETNAM_TZ, Clock
+from civicid.core.clock import Clock
+from civicid.country.zone import TIME_ZONE
 from civicid.registry.models import Commune
 from civicid.web.deps import AppContext, DbSession
 from civicid.web.i18n import translate
@@ -72,7 +73,7 @@ def dashboard_page(
             "colour": charts.coverage_colour,
             "plan": suggest_plan(figures),
             "commune_param": f"?commune={figures.commune_code}",
-            "local": lambda at: at.astimezone(VIETNAM_TZ).strftime("%d/%m %H:%M"),
+            "local": lambda at: at.astimezone(TIME_ZONE).strftime("%d/%m %H:%M"),
         },
         principal=principal,
     )

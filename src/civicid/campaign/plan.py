@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session
 from civicid.campaign.figures import PACE_DAYS, CampaignFigures, TeamFigures, VillageFigures
 from civicid.campaign.models import DEFAULT_WORKING_DAYS, Assignment, Campaign, Team, Visit
 from civicid.campaign.visits import REVISIT_OUTCOMES
-from civicid.core.clock import VIETNAM_TZ
+from civicid.country.zone import TIME_ZONE
 from civicid.protocol.codes import VisitOutcome
 from civicid.registry.models import Village
 
@@ -339,7 +339,7 @@ def _sync_ready(team: TeamFigures, today: dt.date) -> bool:
     """Rule 5: the kit synced lately with nothing unsent, so a morning sync leaves it complete."""
     if team.last_sync_at is None or team.pending_captures > 0:
         return False
-    synced = team.last_sync_at.astimezone(VIETNAM_TZ).date()
+    synced = team.last_sync_at.astimezone(TIME_ZONE).date()
     return (today - synced).days <= SYNC_FRESH_DAYS
 
 

@@ -12,11 +12,13 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import Date, Row, Select, case, cast, func, literal_column, select
+from sqlalchemy import Row, Select, case, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from civicid.campaign.models import ActivationTotal, ApplicationCell, ApplicationTotal, CardGap, Visit
+from civicid.core.dialects import local_date
+from civicid.country.zone import UTC_OFFSET
 from civicid.enrollment.models import Application
 from civicid.protocol.codes import ApplicationStatus
 from civicid.registry.models import Person, Village
@@ -32,15 +34,11 @@ FAILED = (
     ApplicationStatus.REJECTED,
 )
 _Ts = TypeVarTuple("_Ts")
-UTC_OFFSET_HOURS = 7  # The commune's days are Vietnam's (UTC+7, no daylight saving).
 
 
 def local_day(column: Any, dialect: str) -> ColumnElement[Any]:
     """The calendar day in the commune of an instant stored in UTC, computed in the database."""
-    if dialect == "postgresql":
-        shifted = func.timezone("UTC", column) + literal_column(f"interval '{UTC_OFFSET_HOURS} hours'")
-        return cast(shifted, Date)
-    return func.date(column, f"+{UTC_OFFSET_HOURS} hours")
+    return local_date(column, UTC_OFFSET, dialect)
 
 
 def rows(session: Session, query: Select[*_Ts]) -> Sequence[Row[*_Ts]]:

@@ -27,10 +27,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Date, case, cast, delete, func, insert, literal, literal_column, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from civicid.accounts.models import EidAccount
 from civicid.campaign.models import (
@@ -46,8 +44,11 @@ from civicid.campaign.models import (
     VisitTotal,
 )
 from civicid.campaign.repository import as_date, local_day, rows
-from civicid.core.clock import VIETNAM_TZ, Clock
+from civicid.core.clock import Clock
 from civicid.core.database import insert_if_absent
+from civicid.core.dialects import day_after, dialect_of, greatest, insert_into
+from civicid.country.age import birthday_in_sql
+from civicid.country.zone import TIME_ZONE
 from civicid.enrollment.models import Application, ChangeCounter
 from civicid.registry.eligibility import RESIDENT
 from civicid.registry.models import CardStatus, IdCard, Person, Village
@@ -70,8 +71,7 @@ class RefreshResult:
 
 def _upsert(session: Session, table: Any) -> Any:
     """``INSERT … ON CONFLICT (key) DO UPDATE SET n = n + excluded.n`` for a cell table."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
+    statement = insert_into(table, dialect_of(session))
     key = [c.name for c in table.__table__.primary_key]
     return statement.on_conflict_do_update(index_elements=key, set_={"n": table.n + statement.excluded.n})
 
@@ -217,8 +217,7 @@ def _apply_changes(session: Session, low: int, high: int) -> int:
         if totals:
             session.execute(_upsert(session, ApplicationTotal), totals)
     if counted:
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(CountedApplication)
+        statement = insert_into(CountedApplication, dialect_of(session))
         session.execute(
             statement.on_conflict_do_update(
                 index_elements=["application_id"],
@@ -249,7 +248,7 @@ def add_visits(*, session: Session, visits: Iterable[StoredVisit]) -> None:
     """
     delta: Counter[tuple[int, dt.date, str]] = Counter()
     for visit in visits:
-        day = visit.visited_at.astimezone(VIETNAM_TZ).date()
+        day = visit.visited_at.astimezone(TIME_ZONE).date()
         delta[(visit.village_id, day, visit.outcome)] += 1
         first = insert_if_absent(
             session,
@@ -327,29 +326,22 @@ def rebuild_card_gaps(*, session: Session) -> None:
     """Work out again, for every resident, the first day they are 14 or over without a valid card.
 
     The triggers of migration 0006 keep ``campaign_card_gap`` at every commit (decision 0016); this
-    is the repair, and the set-based build after a load with the triggers off. The 14th birthday
-    follows ``country.age.birthday``: 1 March for 29 February in a common year.
+    is the repair, and the set-based build after a load with the triggers off. The 14th birthday is
+    the country profile's (``country.age.birthday_in_sql``).
     """
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    born = Person.date_of_birth
-    birthday: ColumnElement[Any]
-    if postgresql:
-        plain = cast(born + literal_column("interval '14 years'"), Date)
-        birthday = case((func.to_char(born, "MM-DD") == "02-29", plain + literal_column("1")), else_=plain)
-    else:
-        birthday = func.date(born, "+14 years")
+    dialect = dialect_of(session)
+    birthday = birthday_in_sql(Person.date_of_birth, 14, dialect)
     valid = (IdCard.person_id == Person.id) & (IdCard.status == CardStatus.VALID)
     last_expiry = select(func.max(IdCard.expiry_date)).where(valid).scalar_subquery()
-    after = last_expiry + literal_column("1") if postgresql else func.date(last_expiry, "+1 day")
-    latest = func.greatest if postgresql else func.max
+    after = day_after(last_expiry, dialect)
     never_expires = select(IdCard.id).where(valid, IdCard.expiry_date.is_(None)).exists()
     session.execute(delete(CardGap))
     session.execute(
         insert(CardGap).from_select(
             ["person_id", "village_id", "blocked_from"],
-            select(Person.id, Person.village_id, latest(birthday, func.coalesce(after, birthday))).where(
-                Person.residence_status.in_(RESIDENT), ~never_expires
-            ),
+            select(
+                Person.id, Person.village_id, greatest(birthday, func.coalesce(after, birthday), dialect=dialect)
+            ).where(Person.residence_status.in_(RESIDENT), ~never_expires),
         )
     )
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from civicid.core.clock import Clock
 from civicid.core.crypto.canonical import canonical_json
 from civicid.core.database import Base
+from civicid.core.dialects import on_postgresql
 from civicid.core.types import UTCDateTime
 
 GENESIS_HASH = "0" * 64
@@ -193,7 +194,7 @@ def record(
         clock=clock, actor=actor, action=action, subject_type=subject_type, subject_id=subject_id, details=details
     )
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
+    if on_postgresql(connection):
         connection.execute(_PG_APPEND, values).one()
     else:
         # Every SQLite write transaction begins IMMEDIATE (core/database.py): no other writer can
@@ -244,7 +245,7 @@ def record_many(
     if not entries:
         return
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
+    if on_postgresql(connection):
         connection.execute(_CHAIN_LOCK)
     prev_hash = connection.execute(_LAST_HASH).scalar() or GENESIS_HASH
     at = clock.now()

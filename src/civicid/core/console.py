@@ -12,14 +12,14 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
 
-from civicid.core.clock import Clock, SystemClock
+from civicid.core.clock import Clock
 from civicid.core.errors import CivicIDError
 from civicid.core.runtime import Context, open_context
 from civicid.core.settings import load_settings
@@ -35,12 +35,12 @@ DataOption = typer.Option(None, "--data", help="Data folder (default ./civicid-d
 class Invocation:
     """What the caller of the ``civicid`` command hands every sub-command (click's ``obj``).
 
-    A person at a terminal gets the system clock; tests pass their frozen clock
-    (``CliRunner.invoke(app, args, obj=Invocation(clock))``), so that nothing a command prints
-    depends on the day the suite runs.
+    A person at a terminal gets the system clock in the country's zone, from the root command
+    (``civicid.cli``); tests pass their frozen clock (``CliRunner.invoke(app, args,
+    obj=Invocation(clock))``), so that nothing a command prints depends on the day the suite runs.
     """
 
-    clock: Clock = field(default_factory=SystemClock)
+    clock: Clock
 
 
 _invocation: ContextVar[Invocation] = ContextVar("civicid_invocation")
@@ -57,9 +57,11 @@ def invoked_as(invocation: Invocation) -> Iterator[None]:
 
 
 def command_clock() -> Clock:
-    """The running command's clock: the system's, unless its caller injected another."""
+    """The running command's clock, as its invocation has it (:func:`invoked_as`)."""
     invocation = _invocation.get(None)
-    return SystemClock() if invocation is None else invocation.clock
+    if invocation is None:
+        raise RuntimeError("a civicid command runs under the civicid root command, which hands it its clock")
+    return invocation.clock
 
 
 def command_context(data: Path | None, *, upgrade: bool = True) -> Context:

@@ -12,9 +12,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, MetaData, create_engine, event, inspect, make_url
-from sqlalchemy.dialects import postgresql, registry, sqlite
+from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from civicid.core.dialects import dialect_of, insert_into
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -98,12 +100,11 @@ def insert_if_absent(
 ) -> bool:
     """``INSERT … ON CONFLICT DO NOTHING``, the idempotent insert, on either database; True if it inserted.
 
-    Both spell it the same way, but SQLAlchemy keeps the construct per dialect: it is chosen here,
-    once. On PostgreSQL a concurrent insert of the same key waits for that transaction, then does
+    On PostgreSQL a concurrent insert of the same key waits for that transaction, then does
     nothing if it committed; no error reaches the caller's transaction.
     """
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=index_elements)
+    statement = insert_into(table, dialect_of(session)).values(**values)
+    statement = statement.on_conflict_do_nothing(index_elements=index_elements)
     # RETURNING yields a row only when the row was inserted, on both databases (the ORM's rowcount
     # is -1 on PostgreSQL, so it cannot tell).
     primary_key = list(inspect(table).primary_key)

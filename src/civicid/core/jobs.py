@@ -36,13 +36,13 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from civicid.core.clock import Clock
 from civicid.core.database import Base, unit_of_work
+from civicid.core.dialects import by_dialect, insert_into, per_dialect
 from civicid.core.errors import CivicIDError
-from civicid.core.lists import one_of, per_dialect
+from civicid.core.lists import one_of
 from civicid.core.outage import is_outage
 from civicid.core.types import UTCDateTime, str_enum
 
@@ -195,7 +195,7 @@ def _claimable_queries(*, locking: bool) -> tuple[_Claimable, _Claimable]:
 
 # Built once: on the path of every batch, building a statement costs more than running it. (A
 # bindparam may not take a column's name in an UPDATE, hence the ``b_`` prefixes.)
-_CLAIMABLE = {"postgresql": _claimable_queries(locking=True), "sqlite": _claimable_queries(locking=False)}
+_CLAIMABLE = by_dialect(postgresql=_claimable_queries(locking=True), sqlite=_claimable_queries(locking=False))
 
 
 def _listed(dialect: str, *conditions: ColumnElement[bool], **values: Any) -> Update:
@@ -260,10 +260,9 @@ def complete_batch(*, session: Session, clock: Clock, jobs: list[ClaimedJob]) ->
 # ``INSERT … ON CONFLICT DO NOTHING`` per dialect, built once (enqueuing is on every stage's path).
 # Many rows go as one executemany, which psycopg pipelines with one parsed query: cheaper than the
 # multi-row INSERT that RETURNING would make of it (docs/decisions/0029-executemany-on-postgresql.md).
-_INSERT_IGNORING = {
-    "postgresql": postgresql.insert(Job).on_conflict_do_nothing(index_elements=["kind", "subject_id"]),
-    "sqlite": sqlite.insert(Job).on_conflict_do_nothing(index_elements=["kind", "subject_id"]),
-}
+_INSERT_IGNORING = per_dialect(
+    lambda dialect: insert_into(Job, dialect).on_conflict_do_nothing(index_elements=["kind", "subject_id"])
+)
 
 
 def enqueue_many(

@@ -10,20 +10,19 @@ which its driver handles in C.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from sqlalchemy import ColumnElement, any_, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.types import NullType, TypeEngine
 
-T = TypeVar("T")
+from civicid.core.dialects import POSTGRESQL
 
 
 def one_of(column: ColumnElement[Any] | QueryableAttribute[Any], name: str, dialect: str) -> ColumnElement[bool]:
     """``column`` equal to one of the list bound as ``name``, written for ``dialect``."""
-    if dialect == "postgresql":
+    if dialect == POSTGRESQL:
         return column == any_(bindparam(name, type_=ARRAY(_item_type(column))))
     return column.in_(bindparam(name, expanding=True))
 
@@ -36,22 +35,3 @@ def _item_type(column: ColumnElement[Any] | QueryableAttribute[Any]) -> TypeEngi
             target: TypeEngine[Any] = key.column.type
             return target
     return expression.type
-
-
-class PerDialect(Generic[T]):
-    """A statement for each dialect, built on first use (every model is mapped by then) and kept."""
-
-    def __init__(self, build: Callable[[str], T]) -> None:
-        self._build = build
-        self._built: dict[str, T] = {}
-
-    def __getitem__(self, dialect: str) -> T:
-        built = self._built.get(dialect)
-        if built is None:
-            built = self._built[dialect] = self._build(dialect)
-        return built
-
-
-def per_dialect(build: Callable[[str], T]) -> PerDialect[T]:
-    """``build(dialect)`` once per dialect, to pick by ``connection.dialect.name``."""
-    return PerDialect(build)

@@ -15,6 +15,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from civicid.core.dialects import SQLITE, dialect_of
+
 # SQLite's primary result codes that mean "not now" rather than "never" (sqlite.org/rescode.html):
 # BUSY, LOCKED, IOERR, FULL, CANTOPEN, PROTOCOL. SQLITE_ERROR, also raised as OperationalError, is
 # a statement that does not compile: a bug.
@@ -51,7 +53,7 @@ def database_answers(engine: Engine) -> bool:
     """
     try:
         with engine.connect() as connection:
-            if connection.dialect.name == "sqlite":
+            if dialect_of(connection) == SQLITE:
                 driver = connection.connection.driver_connection
                 if driver is None:
                     return False

@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from civicid.core import migrate
-from civicid.core.clock import Clock, SystemClock
+from civicid.core.clock import Clock
 from civicid.core.database import make_engine, make_session_factory
 from civicid.core.errors import DatabaseUnavailable
 from civicid.core.settings import Settings
@@ -58,5 +58,5 @@ class Context:
     clock: Clock
 
 
-def open_context(settings: Settings, *, clock: Clock | None = None, upgrade: bool = True) -> Context:
-    return Context(settings=settings, database=open_database(settings, upgrade=upgrade), clock=clock or SystemClock())
+def open_context(settings: Settings, *, clock: Clock, upgrade: bool = True) -> Context:
+    return Context(settings=settings, database=open_database(settings, upgrade=upgrade), clock=clock)

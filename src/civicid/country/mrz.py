@@ -25,6 +25,7 @@ from civicid.country.errors import InvalidIdNumber, InvalidMrz
 from civicid.country.id_number import parse_id_number
 from civicid.country.names import to_mrz_name
 from civicid.country.sex import Sex
+from civicid.country.zone import TIME_ZONE
 
 LINE_LENGTH = 30
 FILLER = "<"
@@ -87,7 +88,7 @@ def parse_mrz(
     (Decree 137/2015 Art 13) when all check digits hold; ``extra_codes`` are accepted ID prefixes for
     births registered abroad, as in :func:`~civicid.country.id_number.parse_id_number`.
     """
-    reference = reference_date or SystemClock().today()
+    reference = reference_date or SystemClock(zone=TIME_ZONE).today()
     line1, line2, line3 = _lines(text)
     checks = _checks(line1, line2)
     failing = [name for name, holds in checks.items() if not holds]

@@ -15,11 +15,12 @@ from sqlalchemy.orm.util import identity_key
 from civicid.core import audit, jobs
 from civicid.core.audit import Actor
 from civicid.core.clock import Clock
+from civicid.core.dialects import on_postgresql
 from civicid.enrollment.biometric_steps import EnrollmentBiometrics
 from civicid.enrollment.errors import ApplicationNotFound, MakerCheckerViolation, NotAwaitingDecision
 from civicid.enrollment.models import Application
 from civicid.enrollment.timeline import NumberedUpdate, add_event, bump_change_seq
-from civicid.protocol.codes import ApplicationStatus
+from civicid.protocol.codes import ApplicationStatus, Stage
 
 ISSUE_STAGE = "enrollment.issue"
 
@@ -43,11 +44,10 @@ def approve(
     loaded = session.identity_map.get(identity_key(Application, application_id))
     if loaded is not None:  # an Application this session holds must not show the old decision
         session.expire(loaded, ["status", "decided_by", "decided_at", "change_seq"])
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
+    if on_postgresql(session.connection()):
         _record_approval_in_one_statement(session, clock, supervisor, application_id)
         return
-    _record_decision(session, clock, supervisor, application_id, "approval", "approved", None)
+    _record_decision(session, clock, supervisor, application_id, Stage.APPROVAL, "approved", None)
     jobs.enqueue(session=session, clock=clock, kind=ISSUE_STAGE, subject_id=application_id)
 
 
@@ -66,7 +66,7 @@ def _record_approval_in_one_statement(session: Session, clock: Clock, supervisor
         subject_id=application_id,
         details={"outcome": "approved"},
     )
-    values.update(stage="approval", outcome="approved", kind=ISSUE_STAGE, event_details={})
+    values.update(stage=Stage.APPROVAL, outcome="approved", kind=ISSUE_STAGE, event_details={})
     session.connection().execute(_PG_APPROVAL_RECORD, values).one()
 
 
@@ -95,7 +95,7 @@ def reject(
     application = _decidable(session, supervisor, application_id, commune_code, ApplicationStatus.AWAITING_APPROVAL)
     application.status = ApplicationStatus.REJECTED
     biometrics.forget(session, clock, application.id)
-    _decide(session, clock, supervisor, application, "approval", "rejected", reason)
+    _decide(session, clock, supervisor, application, Stage.APPROVAL, "rejected", reason)
     return application
 
 
@@ -119,7 +119,7 @@ def adjudicate(
         biometrics.admit(session, clock, application.id)
         application.status = ApplicationStatus.AWAITING_APPROVAL
         outcome = "not_duplicate"
-    _decide(session, clock, supervisor, application, "adjudication", outcome, reason)
+    _decide(session, clock, supervisor, application, Stage.ADJUDICATION, outcome, reason)
     return application
 
 
@@ -164,7 +164,7 @@ def _decide(
     clock: Clock,
     supervisor: Actor,
     application: Application,
-    stage: str,
+    stage: Stage,
     outcome: str,
     reason: str | None,
 ) -> None:
@@ -175,7 +175,13 @@ def _decide(
 
 
 def _record_decision(
-    session: Session, clock: Clock, supervisor: Actor, application_id: str, stage: str, outcome: str, reason: str | None
+    session: Session,
+    clock: Clock,
+    supervisor: Actor,
+    application_id: str,
+    stage: Stage,
+    outcome: str,
+    reason: str | None,
 ) -> None:
     """The decision on the application's timeline and in the audit chain."""
     add_event(

@@ -21,7 +21,8 @@ from civicid.biometrics.dedup import DedupKind, DedupOutcome, decide, thresholds
 from civicid.biometrics.ports import Candidate, CosineVerifier, Extractor, Template, TemplateKey
 from civicid.biometrics.service import GalleryCache
 from civicid.core.clock import Clock
-from civicid.core.lists import one_of, per_dialect
+from civicid.core.dialects import on_postgresql, per_dialect
+from civicid.core.lists import one_of
 from civicid.enrollment.models import Application, ProbeTemplate
 from civicid.protocol.codes import ApplicationStatus
 
@@ -146,7 +147,7 @@ class EnrollmentBiometrics:
 
     def deduplicate(self, session: Session, application: Application) -> DedupOutcome:
         """1:N against the gallery, ignoring the person's own earlier enrollments; serialised."""
-        if session.get_bind().dialect.name == "postgresql":
+        if on_postgresql(session):
             session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _DEDUP_LOCK})
         probe = self.probe(session, application.id, "face")
         if probe is None:
@@ -166,7 +167,7 @@ class EnrollmentBiometrics:
         duplicates in the same batch still catch each other (decision 0020). Serialised like
         :meth:`deduplicate`.
         """
-        if session.get_bind().dialect.name == "postgresql":
+        if on_postgresql(session):
             session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _DEDUP_LOCK})
         probes = self.probes(session, [a.id for a in applications], "face")
         self.cache.refresh(session)

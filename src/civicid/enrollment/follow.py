@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 
 from civicid.core import audit
 from civicid.core.audit import Actor
-from civicid.core.clock import VIETNAM_TZ, Clock
+from civicid.core.clock import Clock
 from civicid.core.errors import InvalidInput, NotFound
+from civicid.country.zone import TIME_ZONE
 from civicid.enrollment.models import Application
 from civicid.protocol.codes import ApplicationStatus
 
@@ -107,5 +108,5 @@ def follow(*, session: Session, clock: Clock, code: str) -> Followed | None:
         subject_type="application",
         subject_id=application_id,
     )
-    updated = (decided_at or received_at).astimezone(VIETNAM_TZ)
+    updated = (decided_at or received_at).astimezone(TIME_ZONE)
     return Followed(wanted, status, application_type, NEXT_STEP[status], updated.date())

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import CompoundSelect, Table, bindparam, delete, insert, literal_column, null, select, union_all, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -36,6 +36,7 @@ from civicid.core import jobs
 from civicid.core.blobs import BlobStore
 from civicid.core.clock import Clock
 from civicid.core.crypto._b64 import b64url_decode
+from civicid.core.dialects import by_dialect, insert_into, on_postgresql, per_dialect
 from civicid.devices import service as devices
 from civicid.enrollment.errors import (
     ApplicationIdMismatch,
@@ -48,7 +49,7 @@ from civicid.enrollment.errors import (
 from civicid.enrollment.models import Application, ApplicationPart, PartChunk
 from civicid.enrollment.timeline import NEXT_CHANGE, Event, NumberedUpdate, add_event, add_events, next_change_seq
 from civicid.protocol import packet
-from civicid.protocol.codes import ApplicationStatus
+from civicid.protocol.codes import ApplicationStatus, Stage
 from civicid.protocol.errors import PartHashMismatch, UnknownPart
 
 CHUNK_MAX_BYTES = 256 * 1024
@@ -87,15 +88,14 @@ _STATE: CompoundSelect[Any] = union_all(
         PartChunk.offset,
     ).where(PartChunk.application_id == bindparam("id")),
 )
-_INSERT_IGNORING = {
-    name: {
-        "application": dialect.insert(Application).on_conflict_do_nothing().returning(Application.id),
-        "chunk": dialect.insert(PartChunk)
+_INSERT_IGNORING = per_dialect(
+    lambda dialect: {
+        "application": insert_into(Application, dialect).on_conflict_do_nothing().returning(Application.id),
+        "chunk": insert_into(PartChunk, dialect)
         .on_conflict_do_nothing(index_elements=["application_id", "part_name", "offset"])
         .returning(PartChunk.id),
     }
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
+)
 # PostgreSQL: the application's INSERT takes its change number from the counter's bump in the same
 # statement (one round trip, not two). No row back: the id was taken, or the counter's row does not
 # exist yet; the two-statement path (_insert_application_row) then decides which.
@@ -128,10 +128,9 @@ _INSERT_NUMBERED = (
     .add_cte(NEXT_CHANGE)
 )
 # PostgreSQL: RETURNING sends the manifest's parts as one multi-row INSERT, not one query per part.
-_INSERT_PARTS = {
-    "postgresql": insert(ApplicationPart).returning(ApplicationPart.name),
-    "sqlite": insert(ApplicationPart),
-}
+_INSERT_PARTS = by_dialect(
+    postgresql=insert(ApplicationPart).returning(ApplicationPart.name), sqlite=insert(ApplicationPart)
+)
 _REPLACE_CHUNK = (
     update(PartChunk)
     .where(
@@ -455,9 +454,9 @@ def _insert_application(
             for part in state.parts.values()
         ]
         connection.execute(_INSERT_PARTS[connection.dialect.name], rows)
-    events = [Event(state.application_id, "received", "accepted", actor=f"device:{device_id}")]
+    events = [Event(state.application_id, Stage.RECEIVED, "accepted", actor=f"device:{device_id}")]
     if state.status == ApplicationStatus.PROCESSING:
-        events.append(Event(state.application_id, "complete", "all_parts_received", actor=_INTAKE_ACTOR))
+        events.append(Event(state.application_id, Stage.COMPLETE, "all_parts_received", actor=_INTAKE_ACTOR))
         jobs.enqueue(session=session, clock=clock, kind=FIRST_STAGE, subject_id=state.application_id)
     add_events(session, clock, events)
     return True
@@ -466,7 +465,7 @@ def _insert_application(
 def _insert_application_row(session: Session, values: dict[str, Any]) -> bool:
     """Insert the application's row with the next change number; False if the id was taken."""
     connection = session.connection()
-    if connection.dialect.name == "postgresql" and connection.execute(_INSERT_NUMBERED, values).first():
+    if on_postgresql(connection) and connection.execute(_INSERT_NUMBERED, values).first():
         return True
     numbered = {**values, "change_seq": next_change_seq(session)}
     return connection.execute(_INSERT_IGNORING[connection.dialect.name]["application"], numbered).first() is not None
@@ -590,5 +589,5 @@ def _complete_if_whole(session: Session, clock: Clock, state: _State) -> None:
         loaded = session.identity_map.get(identity_key(Application, state.application_id))
         if loaded is not None:  # an Application this session holds must not show the old status
             session.expire(loaded, ["status", "change_seq"])
-        add_event(session, clock, state.application_id, "complete", "all_parts_received", actor=_INTAKE_ACTOR)
+        add_event(session, clock, state.application_id, Stage.COMPLETE, "all_parts_received", actor=_INTAKE_ACTOR)
         jobs.enqueue(session=session, clock=clock, kind=FIRST_STAGE, subject_id=state.application_id)

@@ -22,9 +22,10 @@ from starlette.responses import Response
 
 from civicid.biometrics.fingerprint import FingerprintComparison, compare_images, installed_verifier
 from civicid.core.audit import Actor
-from civicid.core.clock import VIETNAM_TZ, Clock
+from civicid.core.clock import Clock
 from civicid.core.database import unit_of_work
 from civicid.core.errors import CivicIDError
+from civicid.country.zone import TIME_ZONE
 from civicid.devices import service as devices
 from civicid.enrollment import approval, follow
 from civicid.enrollment.errors import MakerCheckerViolation, NotAwaitingDecision
@@ -115,7 +116,7 @@ def queue_page(request: Request, session: DbSession, principal: Reader, status: 
             "statuses": list(ApplicationStatus),
             "village_names": _village_names(session, scope),
             "error": error,
-            "tz": VIETNAM_TZ,
+            "tz": TIME_ZONE,
         },
         principal=principal,
         status_code=400 if error else 200,
@@ -309,7 +310,7 @@ def _detail(
         "done": done,
         "error": error,
         "form": {"reject_reason": "", "adjudicate_reason": "", **(form or {})},
-        "tz": VIETNAM_TZ,
+        "tz": TIME_ZONE,
     }
     response = render(request, "enrollment/application.html", values, principal=principal, status_code=status_code)
     response.headers["Content-Security-Policy"] = IMAGE_POLICY

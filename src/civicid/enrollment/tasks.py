@@ -30,9 +30,10 @@ from civicid.core.audit import Actor
 from civicid.core.blobs import BlobStore
 from civicid.core.clock import Clock
 from civicid.core.crypto import InvalidSeal, SealingKey, unseal
+from civicid.core.dialects import per_dialect
 from civicid.core.errors import CivicIDError
 from civicid.core.jobs import BatchHandler, Handler
-from civicid.core.lists import one_of, per_dialect
+from civicid.core.lists import one_of
 from civicid.country.age import AgeGroup, age_group, birthday
 from civicid.country.names import fold
 from civicid.country.sex import Sex
@@ -45,7 +46,7 @@ from civicid.enrollment.models import Application, ApplicationPart
 from civicid.enrollment.timeline import Event, add_events, change_seqs
 from civicid.notify import service as notify
 from civicid.protocol import packet
-from civicid.protocol.codes import ApplicationStatus
+from civicid.protocol.codes import ApplicationStatus, Stage, StatusReason
 from civicid.protocol.errors import InvalidPacketSignature, InvalidSealedPart, PartHashMismatch
 from civicid.protocol.packet import ApplicationType, Envelope, PartKind
 from civicid.registry import service as registry
@@ -68,6 +69,19 @@ REQUIRED_AGE = {
     ApplicationType.LEVEL2: AgeGroup.FROM_14,
     ApplicationType.LEVEL2_CHILD: AgeGroup.FROM_6_TO_13,
     ApplicationType.CHILD_CARD: AgeGroup.UNDER_6,
+}
+# Why an application is ineligible when its person is not of the age group it needs.
+NOT_OF_AGE = {
+    AgeGroup.FROM_14: StatusReason.AGE_NOT_14_PLUS,
+    AgeGroup.FROM_6_TO_13: StatusReason.AGE_NOT_6_TO_13,
+    AgeGroup.UNDER_6: StatusReason.AGE_NOT_UNDER_6,
+}
+# What the integrity stage refuses a packet for; the status reason is the error's problem code.
+INTEGRITY_FAILURES = (InvalidPacketSignature, UnknownDevice, RevokedDevice, PartHashMismatch, InvalidSealedPart)
+# Why the 1:N search holds an application back.
+DEDUP_REASONS = {
+    DedupKind.SUSPECTED_DUPLICATE: StatusReason.SUSPECTED_DUPLICATE,
+    DedupKind.DUPLICATE: StatusReason.DUPLICATE,
 }
 
 
@@ -119,10 +133,10 @@ class Pipeline:
                 content = packet.verified_content(application.envelope_jws, application.envelope_hash)
                 captures = self._open_captures(content, arrived.get(application.id, []))
                 probes += self.biometrics.probe_rows(application.id, captures)
-            except (InvalidPacketSignature, UnknownDevice, RevokedDevice, PartHashMismatch, InvalidSealedPart) as exc:
-                out.finish(application, "integrity", ApplicationStatus.REJECTED_INTEGRITY, exc.code)
+            except INTEGRITY_FAILURES as exc:
+                out.finish(application, Stage.INTEGRITY, ApplicationStatus.REJECTED_INTEGRITY, StatusReason(exc.code))
                 continue
-            out.advance(application, "integrity", "verified", REGISTRY_MATCH)
+            out.advance(application, Stage.INTEGRITY, "verified", REGISTRY_MATCH)
         self.biometrics.insert_probes(session, probes)
         out.write()
 
@@ -135,21 +149,27 @@ class Pipeline:
         out = Outcomes(session, clock)
         applications = _applications(session, application_ids)
         envelopes = {a.id: _envelope(a) for a in applications}
-        persons = _read_persons(session, clock, "registry_match", id_numbers=[e.id_number for e in envelopes.values()])
+        id_numbers = [e.id_number for e in envelopes.values()]
+        persons = _read_persons(session, clock, Stage.REGISTRY_MATCH, id_numbers=id_numbers)
         by_number = {p.id_number: p for p in persons}
         for application in applications:
             envelope = envelopes[application.id]
             person = by_number.get(envelope.id_number)
             if person is None:
-                out.finish(application, "registry_match", ApplicationStatus.NEEDS_CORRECTION, "id_number_unknown")
+                out.finish(
+                    application,
+                    Stage.REGISTRY_MATCH,
+                    ApplicationStatus.NEEDS_CORRECTION,
+                    StatusReason.ID_NUMBER_UNKNOWN,
+                )
                 continue
             reason = _disagreement(envelope, person.full_name, person.date_of_birth, person.sex)
             if reason is not None:
-                out.finish(application, "registry_match", ApplicationStatus.NEEDS_CORRECTION, reason)
+                out.finish(application, Stage.REGISTRY_MATCH, ApplicationStatus.NEEDS_CORRECTION, reason)
                 continue
             application.person_id = person.id
             out.set(application, person_id=person.id)
-            out.record(application, "registry_match", "matched")
+            out.record(application, Stage.REGISTRY_MATCH, "matched")
             _check_eligibility(out, session, clock, application, envelope, person)
         out.write()
 
@@ -161,7 +181,7 @@ class Pipeline:
         out = Outcomes(session, clock)
         applications = _applications(session, application_ids)
         ids = [a.person_id for a in applications if a.person_id is not None]
-        persons = {p.id: p for p in _read_persons(session, clock, "eligibility", person_ids=ids)}
+        persons = {p.id: p for p in _read_persons(session, clock, Stage.ELIGIBILITY, person_ids=ids)}
         for application in applications:
             assert application.person_id is not None  # noqa: S101 - set by the registry match
             _check_eligibility(out, session, clock, application, _envelope(application), persons[application.person_id])
@@ -188,8 +208,8 @@ class Pipeline:
                     if outcome.kind is DedupKind.DUPLICATE
                     else ApplicationStatus.SUSPECTED_DUPLICATE
                 )
-                reason = label = outcome.kind.value
-            out.finish(application, "biometrics", status, reason, label, details)
+                reason, label = DEDUP_REASONS[outcome.kind], outcome.kind.value
+            out.finish(application, Stage.BIOMETRICS, status, reason, label, details)
         self.biometrics.admit_many(session, clock, admitted)
         out.write()
 
@@ -210,7 +230,9 @@ class Pipeline:
             envelope = envelopes[application.id]
             assert application.person_id is not None  # noqa: S101 - set by the registry match
             if application.id in refused:
-                out.finish(application, "issue", ApplicationStatus.NEEDS_CORRECTION, "phone_number_taken")
+                out.finish(
+                    application, Stage.ISSUE, ApplicationStatus.NEEDS_CORRECTION, StatusReason.PHONE_NUMBER_TAKEN
+                )
                 continue
             template = "application_approved"
             if envelope.application_type is ApplicationType.CHILD_CARD:
@@ -227,7 +249,7 @@ class Pipeline:
                 # Handed over to the holder's wallet below, confirmed by their agencies at activation.
                 "documents_requested": [d.kind.value for d in envelope.documents],
             }
-            out.finish(application, "issue", ApplicationStatus.ISSUED, None, "issued", details)
+            out.finish(application, Stage.ISSUE, ApplicationStatus.ISSUED, None, "issued", details)
             if envelope.application_type is not ApplicationType.CHILD_CARD:
                 portrait = self._portrait(envelope, arrived.get(application.id, []))
                 handovers.append(_wallet_handover(application.person_id, application.id, envelope, portrait))
@@ -305,19 +327,19 @@ class Outcomes:
         """Columns of the application to write with the batch (``person_id``, ``best_score``…)."""
         self.changes.setdefault(case.id, {}).update(values)
 
-    def record(self, case: Case, stage: str, outcome: str, details: dict[str, Any] | None = None) -> None:
+    def record(self, case: Case, stage: Stage, outcome: str, details: dict[str, Any] | None = None) -> None:
         self.events.append(Event(case.id, stage, outcome, str(PIPELINE), details=details or {}))
 
-    def advance(self, case: Case, stage: str, outcome: str, next_stage: str) -> None:
+    def advance(self, case: Case, stage: Stage, outcome: str, next_stage: str) -> None:
         self.record(case, stage, outcome)
         self.next.setdefault(next_stage, []).append(case.id)
 
     def finish(
         self,
         case: Case,
-        stage: str,
+        stage: Stage,
         status: ApplicationStatus,
-        reason: str | None,
+        reason: StatusReason | None,
         outcome: str | None = None,
         details: dict[str, Any] | None = None,
     ) -> None:
@@ -374,7 +396,7 @@ class PersonFacts:
 def _read_persons(
     session: Session,
     clock: Clock,
-    stage: str,
+    stage: Stage,
     *,
     id_numbers: list[str] | None = None,
     person_ids: list[int] | None = None,
@@ -404,16 +426,16 @@ def _check_eligibility(
     kind = ApplicationType(application.application_type)
     reason = None
     if age_group(person.date_of_birth, clock.today()) != REQUIRED_AGE[kind]:
-        reason = f"age_not_{REQUIRED_AGE[kind].value}"
+        reason = NOT_OF_AGE[REQUIRED_AGE[kind]]
     elif kind is not ApplicationType.LEVEL2:
         reason = _guardian_problem(session, clock, envelope, person.id, needs_level2=kind is ApplicationType.CHILD_CARD)
     if reason is not None:
-        out.finish(application, "eligibility", ApplicationStatus.INELIGIBLE, reason)
+        out.finish(application, Stage.ELIGIBILITY, ApplicationStatus.INELIGIBLE, reason)
     elif kind is ApplicationType.CHILD_CARD:
         # No biometrics for a child under 6: straight to the supervisor.
-        out.finish(application, "eligibility", ApplicationStatus.AWAITING_APPROVAL, None, "eligible")
+        out.finish(application, Stage.ELIGIBILITY, ApplicationStatus.AWAITING_APPROVAL, None, "eligible")
     else:
-        out.advance(application, "eligibility", "eligible", BIOMETRICS)
+        out.advance(application, Stage.ELIGIBILITY, "eligible", BIOMETRICS)
 
 
 def _issue_accounts(
@@ -524,31 +546,31 @@ def _envelope(application: Case) -> Envelope:
     return packet.stored_envelope(application.envelope_jws)
 
 
-def _disagreement(envelope: Envelope, full_name: str, date_of_birth: dt.date, sex: str) -> str | None:
+def _disagreement(envelope: Envelope, full_name: str, date_of_birth: dt.date, sex: str) -> StatusReason | None:
     if fold(envelope.full_name) != fold(full_name):
-        return "full_name_mismatch"
+        return StatusReason.FULL_NAME_MISMATCH
     if envelope.date_of_birth != date_of_birth:
-        return "date_of_birth_mismatch"
+        return StatusReason.DATE_OF_BIRTH_MISMATCH
     if envelope.sex.value != sex:
-        return "sex_mismatch"
+        return StatusReason.SEX_MISMATCH
     return None
 
 
 def _guardian_problem(
     session: Session, clock: Clock, envelope: Envelope, child_id: int, *, needs_level2: bool
-) -> str | None:
+) -> StatusReason | None:
     if envelope.guardian_id_number is None:
-        return "guardian_missing"
+        return StatusReason.GUARDIAN_MISSING
     try:
         guardian = registry.get_person_by_id_number(
             session=session, clock=clock, actor=PIPELINE, id_number=envelope.guardian_id_number
         )
     except PersonNotFound:
-        return "guardian_unknown"
+        return StatusReason.GUARDIAN_UNKNOWN
     if guardian.id not in registry.guardians_of(session=session, child_id=child_id):
-        return "guardian_not_linked"
+        return StatusReason.GUARDIAN_NOT_LINKED
     if needs_level2:
         account = accounts.find_account_by_person(session=session, person_id=guardian.id)
         if account is None or account.level < 2:
-            return "guardian_without_level2"
+            return StatusReason.GUARDIAN_WITHOUT_LEVEL2
     return None

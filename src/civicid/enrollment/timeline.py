@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 
 from civicid.core.clock import Clock
 from civicid.core.database import insert_if_absent
+from civicid.core.dialects import on_postgresql
 from civicid.enrollment.models import Application, ApplicationEvent, ChangeCounter
+from civicid.protocol.codes import Stage, StatusReason
 
 _COUNTER = "application"
 # Statements built once: on this path, building a statement costs more than running it. The event
@@ -30,11 +32,11 @@ def add_event(
     session: Session,
     clock: Clock,
     application_id: str,
-    stage: str,
+    stage: Stage,
     outcome: str,
     *,
     actor: str,
-    reason: str | None = None,
+    reason: StatusReason | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
     """Record a stage's outcome; the unique (application, stage) makes a repeated stage fail loudly."""
@@ -55,10 +57,10 @@ class Event:
     """A stage's outcome waiting to be written with others of its batch (:func:`add_events`)."""
 
     application_id: str
-    stage: str
+    stage: Stage
     outcome: str
     actor: str
-    reason: str | None = None
+    reason: StatusReason | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
 
@@ -140,8 +142,7 @@ class NumberedUpdate:
     def execute(self, session: Session, values: dict[str, Any]) -> bool:
         """Run it with ``values`` (less ``b_change_seq``); True if it updated the row."""
         connection = session.connection()
-        combined = connection.dialect.name == "postgresql"
-        if combined and connection.execute(self.combined, values).rowcount == 1:
+        if on_postgresql(connection) and connection.execute(self.combined, values).rowcount == 1:
             return True
         # Otherwise either the statement matched no row, or (PostgreSQL) the counter's row does not
         # exist yet and the CTE updated nothing: the two-statement path creates it and says which.

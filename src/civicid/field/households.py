@@ -19,12 +19,17 @@ from civicid.core.ids import uuid7
 from civicid.country.age import AgeGroup, age_group
 from civicid.field.errors import InvalidCapture, NotOnThisKit
 from civicid.field.models import KitHousehold, KitPerson, KitVillage, KitVisit, OutboxItem, OutboxState
-from civicid.protocol.codes import VisitOutcome
+from civicid.protocol.codes import ApplicationStatus, VisitOutcome
 from civicid.protocol.packet import ApplicationType
 
 _IN_HAND = (OutboxState.CAPTURED, OutboxState.APPROVED_ON_DEVICE, OutboxState.UPLOADING, OutboxState.UPLOADED)
-_SERVER_DONE = ("issued",)
-_SERVER_PENDING = ("receiving", "processing", "suspected_duplicate", "awaiting_approval")
+_SERVER_DONE = (ApplicationStatus.ISSUED,)
+_SERVER_PENDING = (
+    ApplicationStatus.RECEIVING,
+    ApplicationStatus.PROCESSING,
+    ApplicationStatus.SUSPECTED_DUPLICATE,
+    ApplicationStatus.AWAITING_APPROVAL,
+)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from civicid.field.models import OutboxState
+from civicid.protocol.codes import ApplicationStatus
 
 S = OutboxState
 
@@ -36,18 +37,18 @@ FINAL = frozenset({S.ACCEPTED, S.NEEDS_CORRECTION, S.REJECTED})
 SENDABLE = frozenset({S.APPROVED_ON_DEVICE, S.UPLOADING, S.UPLOADED})
 """States in which the sync may still have something to send (UPLOADED: later-priority parts)."""
 
-# The server's application statuses (enrollment/models.py ApplicationStatus) as the kit reads them.
-_SERVER_STATUS = {
-    "receiving": S.UPLOADING,
-    "processing": S.UPLOADED,
-    "suspected_duplicate": S.UPLOADED,
-    "awaiting_approval": S.UPLOADED,
-    "issued": S.ACCEPTED,
-    "needs_correction": S.NEEDS_CORRECTION,
-    "ineligible": S.NEEDS_CORRECTION,
-    "rejected": S.REJECTED,
-    "rejected_duplicate": S.REJECTED,
-    "rejected_integrity": S.REJECTED,
+# The server's application statuses (protocol/codes.py) as the kit reads them, by their value on the wire.
+_SERVER_STATUS: dict[str, OutboxState] = {
+    ApplicationStatus.RECEIVING: S.UPLOADING,
+    ApplicationStatus.PROCESSING: S.UPLOADED,
+    ApplicationStatus.SUSPECTED_DUPLICATE: S.UPLOADED,
+    ApplicationStatus.AWAITING_APPROVAL: S.UPLOADED,
+    ApplicationStatus.ISSUED: S.ACCEPTED,
+    ApplicationStatus.NEEDS_CORRECTION: S.NEEDS_CORRECTION,
+    ApplicationStatus.INELIGIBLE: S.NEEDS_CORRECTION,
+    ApplicationStatus.REJECTED: S.REJECTED,
+    ApplicationStatus.REJECTED_DUPLICATE: S.REJECTED,
+    ApplicationStatus.REJECTED_INTEGRITY: S.REJECTED,
 }
 
 

@@ -23,10 +23,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from civicid.core.clock import VIETNAM_TZ, Clock
+from civicid.core.clock import Clock
 from civicid.core.errors import CivicIDError, NotAuthenticated
 from civicid.country.age import age_on
 from civicid.country.documents import DocumentKind
+from civicid.country.zone import TIME_ZONE
 from civicid.field import guardrails
 from civicid.field.capture import CaptureForm, capture_application, condition_of
 from civicid.field.errors import (
@@ -266,7 +267,7 @@ def receipt_page(
         raise NotOnThisKit(f"no capture {application_id[:36]} on this kit")
     identity = session.get(KitIdentity, 1)
     follow_url = f"{identity.server_url.rstrip('/')}/follow" if identity is not None else "/follow"
-    values = {"item": item, "qr": receipt_qr(item), "saved": saved == "1", "tz": VIETNAM_TZ, "follow_url": follow_url}
+    values = {"item": item, "qr": receipt_qr(item), "saved": saved == "1", "tz": TIME_ZONE, "follow_url": follow_url}
     return _page(request, "field/receipt.html", operator, values)
 
 
@@ -345,7 +346,7 @@ def status_page(request: Request, web: KitWebDep, session: KitSession, operator:
         "rails": rail_texts(web.kit, session, web.clock),
         "states": list(OutboxState),
         "sync_result": sync if sync in ("done", "failed", "busy") else None,
-        "tz": VIETNAM_TZ,
+        "tz": TIME_ZONE,
     }
     return _page(request, "field/status.html", operator, values)
 
@@ -538,6 +539,6 @@ def _review(
         "notice": notice,
         "error": error,
         "form": {"reason": "", **(form or {})},
-        "tz": VIETNAM_TZ,
+        "tz": TIME_ZONE,
     }
     return _page(request, "field/review.html", operator, values, status_code)

@@ -14,6 +14,7 @@ from pathlib import Path
 from civicid.core.clock import Clock, SystemClock
 from civicid.core.ids import new_id
 from civicid.core.settings import Settings
+from civicid.country.zone import TIME_ZONE
 from civicid.notify.errors import SmsGatewayError
 
 SMS_OUTBOX_FILE = "sms-outbox.jsonl"
@@ -28,7 +29,7 @@ class FileSmsGateway:
 
     def __init__(self, path: Path, *, clock: Clock | None = None) -> None:
         self.path = path
-        self._clock = clock or SystemClock()
+        self._clock = clock or SystemClock(zone=TIME_ZONE)
 
     def send(self, *, to: str, text: str, idempotency_key: str) -> str:
         message_id = new_id()

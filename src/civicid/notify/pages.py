@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from civicid.core.clock import VIETNAM_TZ
+from civicid.country.zone import TIME_ZONE
 from civicid.notify import service
 from civicid.notify.router import SMS_READ
 from civicid.web.deps import DbSession
@@ -26,5 +26,5 @@ def sms_page(request: Request, session: DbSession, principal: SmsReader) -> Resp
     # The demo's gateway is simulated: its page shows the codes, so that a visitor can activate an account.
     reveal = bool(getattr(request.app.state, "demo_reveals_sms_codes", False))
     messages = service.list_sms(session=session, limit=PAGE_SIZE, reveal_codes=reveal)
-    values = {"messages": messages, "tz": VIETNAM_TZ, "revealed": reveal}
+    values = {"messages": messages, "tz": TIME_ZONE, "revealed": reveal}
     return render(request, "notify/sms.html", values, principal=principal)

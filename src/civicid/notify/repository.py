@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Integer, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from civicid.core.database import insert_if_absent
+from civicid.core.dialects import insert_into, per_dialect
 from civicid.notify.models import Channel, Notification, NotificationState
 
 
@@ -31,10 +31,9 @@ def insert_many_if_new(session: Session, rows: Sequence[dict[str, Any]]) -> None
 
 # Per dialect, built once (the pipeline's issue stage queues its SMS with it); an executemany, which
 # psycopg pipelines on PostgreSQL (docs/decisions/0029-executemany-on-postgresql.md).
-_INSERT_MANY_IF_NEW = {
-    "postgresql": postgresql.insert(Notification).on_conflict_do_nothing(index_elements=["idempotency_key"]),
-    "sqlite": sqlite.insert(Notification).on_conflict_do_nothing(index_elements=["idempotency_key"]),
-}
+_INSERT_MANY_IF_NEW = per_dialect(
+    lambda dialect: insert_into(Notification, dialect).on_conflict_do_nothing(index_elements=["idempotency_key"])
+)
 
 
 def get_by_key(session: Session, idempotency_key: str) -> Notification:

@@ -25,6 +25,7 @@ from civicid.core import audit
 from civicid.core.audit import Actor
 from civicid.core.clock import Clock
 from civicid.core.database import Base
+from civicid.core.dialects import on_postgresql
 from civicid.country.names import fold
 from civicid.country.sex import Sex
 from civicid.registry import service
@@ -209,7 +210,7 @@ class _Ids:
     def __init__(self, session: Session, table: Table) -> None:
         self._session = session
         self._table = table
-        self._postgresql = session.get_bind().dialect.name == "postgresql"
+        self._postgresql = on_postgresql(session)
         self._next: int | None = None
 
     def take(self, count: int) -> list[int]:

@@ -36,9 +36,10 @@ from civicid.campaign import service
 from civicid.campaign.assignments import assign
 from civicid.campaign.models import Campaign, Organisation
 from civicid.core.audit import Actor
-from civicid.core.clock import VIETNAM_TZ, FixedClock
+from civicid.core.clock import FixedClock
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
+from civicid.country.zone import TIME_ZONE
 from civicid.devices import enrollment_file
 from civicid.enrollment.runtime import build_pipeline, build_worker, keystore_of
 from civicid.enrollment.tasks import Pipeline
@@ -120,7 +121,7 @@ def simulate_campaign(
     rng = random.Random(f"civicid-sim/{seed}/campaign")
     today = context.clock.today()
     start = today - dt.timedelta(days=days)
-    clock = FixedClock(_local(start, 7, 0))
+    clock = FixedClock(_local(start, 7, 0), zone=TIME_ZONE)
     server = Context(settings=context.settings, database=context.database, clock=clock)
     pipeline = build_pipeline(server, simulated_extractors())
     with unit_of_work(server.database.sessions) as session:
@@ -391,7 +392,7 @@ def _move(clock: FixedClock, at: dt.datetime) -> None:
 
 
 def _local(day: dt.date, hour: int, minute: int) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=VIETNAM_TZ)
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=TIME_ZONE)
 
 
 __all__ = ["CampaignRun", "simulate_campaign"]

@@ -25,6 +25,7 @@ from civicid.core.blobs import BlobStore
 from civicid.core.clock import Clock
 from civicid.core.crypto.signing import generate_signing_key, public_jwk
 from civicid.core.ids import uuid7
+from civicid.country.zone import TIME_ZONE
 from civicid.devices import service as devices
 from civicid.enrollment import intake
 from civicid.protocol.packet import (
@@ -166,5 +167,5 @@ def portrait_svg(identity_seed: int) -> bytes:
 
 def capture_time(day: dt.date, minute: int) -> dt.datetime:
     """A capture time during a working day in the commune (from 07:30, Vietnam time)."""
-    start = dt.datetime.combine(day, dt.time(7, 30), tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    start = dt.datetime.combine(day, dt.time(7, 30), tzinfo=TIME_ZONE)
     return (start + dt.timedelta(minutes=minute)).astimezone(dt.UTC)

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from civicid.core.dialects import dialect_of, insert_into, per_dialect
 from civicid.country.documents import DocumentKind
 from civicid.registry.models import Person, Village
 from civicid.wallet.models import DocumentStatus, WalletDocument, WalletPortrait
@@ -33,12 +33,11 @@ def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 # An executemany, which psycopg pipelines on PostgreSQL (docs/decisions/0029-executemany-on-postgresql.md).
-_INSERT_NEW = {
-    "postgresql": postgresql.insert(WalletDocument).on_conflict_do_nothing(
+_INSERT_NEW = per_dialect(
+    lambda dialect: insert_into(WalletDocument, dialect).on_conflict_do_nothing(
         index_elements=["person_id", "kind", "number"]
-    ),
-    "sqlite": sqlite.insert(WalletDocument).on_conflict_do_nothing(index_elements=["person_id", "kind", "number"]),
-}
+    )
+)
 
 
 def of_holder(session: Session, person_id: int, *, statuses: Sequence[DocumentStatus] = ()) -> Sequence[WalletDocument]:
@@ -64,8 +63,7 @@ def upsert_portraits(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert each holder's portrait, or replace the one they had (one statement for the lot)."""
     if not rows:
         return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(WalletPortrait)
+    statement = insert_into(WalletPortrait, dialect_of(session))
     replaced = {c: getattr(statement.excluded, c) for c in ("media_type", "sealed", "source", "stored_at")}
     session.execute(statement.on_conflict_do_update(index_elements=["person_id"], set_=replaced), list(rows))
 

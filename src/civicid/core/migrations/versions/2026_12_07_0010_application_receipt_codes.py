@@ -30,8 +30,9 @@ def _receipt_code(application_id: str) -> str:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("application") as batch:
-        batch.add_column(sa.Column("receipt_code", sa.String(length=9), nullable=True))
+    # No batch mode: on SQLite it would copy ``application`` under the foreign keys of its parts and
+    # events. A NOT NULL column with a default is added in place on both databases, then filled.
+    op.add_column("application", sa.Column("receipt_code", sa.String(length=9), nullable=False, server_default=""))
     application = sa.table("application", sa.column("id", sa.String), sa.column("receipt_code", sa.String))
     connection = op.get_bind()
     ids = [row[0] for row in connection.execute(sa.select(application.c.id))]
@@ -39,12 +40,11 @@ def upgrade() -> None:
     for start in range(0, len(ids), 1000):
         rows = [{"b_id": i, "receipt_code": _receipt_code(i)} for i in ids[start : start + 1000]]
         connection.execute(update.values(receipt_code=sa.bindparam("receipt_code")), rows)
-    with op.batch_alter_table("application") as batch:
-        batch.alter_column("receipt_code", existing_type=sa.String(length=9), nullable=False)
-        batch.create_index(batch.f("ix_application_receipt_code"), ["receipt_code"], unique=False)
+    if connection.dialect.name == "postgresql":  # SQLite cannot drop a default in place; nothing reads it
+        op.alter_column("application", "receipt_code", server_default=None)
+    op.create_index(op.f("ix_application_receipt_code"), "application", ["receipt_code"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("application") as batch:
-        batch.drop_index(batch.f("ix_application_receipt_code"))
-        batch.drop_column("receipt_code")
+    op.drop_index(op.f("ix_application_receipt_code"), table_name="application")
+    op.drop_column("application", "receipt_code")

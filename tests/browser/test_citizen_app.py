@@ -9,6 +9,8 @@ without the server; the last test stops the server (and starts it again for what
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,8 +19,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
-from tests.factories import OFFICER, codes_sent
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from tests.factories import OFFICER, codes_sent, handed_over, held_licence
 from tests.factories import issued_account as issue
 
 from civicid.accounts.hashing import FAST
@@ -30,8 +32,9 @@ from civicid.core.runtime import Context, open_context
 from civicid.core.settings import Settings
 from civicid.country.zone import TIME_ZONE
 from civicid.registry import service as registry
+from civicid.sim.captures import portrait_svg
 from civicid.sim.demo import build_demo
-from civicid.wallet import service as wallet
+from civicid.sim.field import synthetic_photo
 from civicid.wallet.schemas import DocumentIn
 from civicid.web.serving import ServerThread
 
@@ -41,6 +44,7 @@ PHONE = {"width": 360, "height": 740}
 PASSWORD = "Bản-Nà-Pục-7"
 PASSCODE = "482915"
 WRONG_PASSCODE = "111111"
+RED = "rgb(179, 38, 30)"  # the app's --bad
 
 
 @dataclass
@@ -54,6 +58,8 @@ class CitizenServer:
     context: Context
     thread: ServerThread
     holders: list[Holder]
+    # The second holder's licences, listed on form TK01: held (no end date), ending soon, revoked.
+    licences: dict[str, DocumentIn]
 
     @property
     def url(self) -> str:
@@ -84,14 +90,19 @@ def citizen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CitizenServer]
             registry.get_person(session=session, clock=context.clock, actor=OFFICER, person_id=person_id)
             for person_id in adults[:2]
         ]
-        # The second asked on form TK01 for a driving licence and a health-insurance card (the latter
-        # mistyped): the agencies answer when the account is activated.
-        documents = [
-            DocumentIn(kind="driving_licence", number="019123450001", extra={"class": "A1"}),
-            DocumentIn(kind="health_insurance", number="HS-4"),
-        ]
-        handover = wallet.Handover(persons[1].id, "application:browser-test", documents)
-        wallet.hand_over_documents(session=session, clock=context.clock, actor=OFFICER, handovers=[handover])
+    # The second listed on form TK01 three driving licences the traffic police hold for them (one ending
+    # within 30 days, one revoked) and a mistyped health-insurance card: the agencies answer when the
+    # account is activated. The issue stage hands their portraits over: the first a drawing, as the
+    # demo's kits take them, the second a photo.
+    soon = context.clock.today() + dt.timedelta(days=10)
+    licences = {
+        "held": held_licence(context, persons[1]),
+        "soon": held_licence(context, persons[1], classes="B", valid_until=soon),
+        "revoked": held_licence(context, persons[1], revoked=True),
+    }
+    health = DocumentIn(kind="health_insurance", number="HS-4")
+    handed_over(context, persons[0], portrait=portrait_svg(persons[0].id))
+    handed_over(context, persons[1], *licences.values(), health, portrait=synthetic_photo(persons[1].id))
     phones = ["0912000001", "0912000002"]
     holders = [
         Holder(issue(context, person, phone=phone), phone) for person, phone in zip(persons, phones, strict=True)
@@ -100,7 +111,7 @@ def citizen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CitizenServer]
     app.state.secret_hasher = FAST
     thread = ServerThread(app)
     thread.start()
-    yield CitizenServer(context, thread, holders)
+    yield CitizenServer(context, thread, holders, licences)
     thread.stop()
     context.database.close()
 
@@ -108,8 +119,15 @@ def citizen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CitizenServer]
 def new_phone(browser: Browser, outside: list[str]) -> tuple[BrowserContext, Page]:
     phone = browser.new_context(viewport=PHONE, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
     page = phone.new_page()
-    page.on("request", lambda r: outside.append(r.url) if urlparse(r.url).hostname != "127.0.0.1" else None)
+    page.on("request", lambda r: outside.append(r.url) if not from_the_server(r.url) else None)
     return phone, page
+
+
+def from_the_server(url: str) -> bool:
+    """A request to the server, or for a blob: URL the app made of what the server sent (the portrait)."""
+    if url.startswith("blob:"):
+        url = url.removeprefix("blob:")
+    return urlparse(url).hostname == "127.0.0.1"
 
 
 def activate(page: Page, citizen: CitizenServer, holder: Holder, screenshots: Path | None = None) -> None:
@@ -161,6 +179,12 @@ def activate(page: Page, citizen: CitizenServer, holder: Holder, screenshots: Pa
     expect(page.locator("h1")).to_have_text("Thẻ căn cước điện tử")
     expect(page.locator(".idcard .id-number")).to_contain_text(holder.account.id_number)
     expect(page.locator("main")).to_contain_text("Tài khoản của bạn đã được kích hoạt trên điện thoại này.")
+
+
+def at_home(page: Page) -> None:
+    """Back to the card, wherever the test before left the phone."""
+    page.locator(".brand").click()
+    expect(page.locator("h1")).to_have_text("Thẻ căn cước điện tử")
 
 
 def log_in(page: Page, password: str = PASSWORD) -> None:
@@ -270,6 +294,7 @@ def test_login_wrong_password_and_the_session_ending(phone: Page, citizen: Citiz
 
 
 def test_usage_history_in_words(phone: Page, screenshot_dir: Path) -> None:
+    at_home(phone)
     phone.get_by_role("link", name="Lịch sử sử dụng").click()
     expect(phone.locator("h1")).to_have_text("Lịch sử sử dụng")
     events = phone.locator("ol.events")
@@ -278,23 +303,45 @@ def test_usage_history_in_words(phone: Page, screenshot_dir: Path) -> None:
     expect(events).to_contain_text("Một cán bộ đã xem hồ sơ của bạn")
     expect(events).to_contain_text("Cán bộ officer.test")
     phone.screenshot(path=screenshot_dir / "citizen-app-history-vi.png", full_page=True)
-    phone.get_by_role("link", name="Về thẻ của tôi").click()
 
 
-def test_documents_in_the_wallet(phone: Page, screenshot_dir: Path) -> None:
+def masked(number: str) -> str:
+    """A document's number as the list shows it: dots, then its last four characters."""
+    return "•" * (len(number) - 4) + number[-4:]
+
+
+def listed(page: Page, document: DocumentIn) -> Locator:
+    return page.locator("li.document").filter(has_text=masked(document.number))
+
+
+def test_documents_in_the_wallet(phone: Page, citizen: CitizenServer, screenshot_dir: Path) -> None:
+    at_home(phone)
     phone.get_by_role("link", name="Giấy tờ của tôi").click()
     expect(phone.locator("h1")).to_have_text("Giấy tờ của tôi")
-    licence = phone.locator("li.document").filter(has_text="Giấy phép lái xe")
-    expect(licence).to_contain_text("••••••••0001")  # the number masked
-    expect(licence).to_contain_text("Đã xác thực")
+    held = listed(phone, citizen.licences["held"])
+    expect(held).to_contain_text("Giấy phép lái xe")
+    expect(held.locator(".badge")).to_have_text("Đã xác thực")
+    expect(held).to_contain_text("Không thời hạn")  # a motorcycle licence does not end
+    # Who confirmed it, and that this agency is the demo's, in plain words.
+    expect(held.locator(".agency")).to_contain_text("Xác thực bởi Cục Cảnh sát giao thông (mô phỏng)")
+    expect(held.locator(".agency .tag")).to_have_text("Cơ quan mô phỏng (thử nghiệm, không phải cơ quan thật)")
+    soon = listed(phone, citizen.licences["soon"])
+    ends = dt.date.today() + dt.timedelta(days=10)
+    expect(soon).to_have_class(re.compile(r"\bexpiring\b"))
+    expect(soon.locator(".badge")).to_have_text(f"Hết hạn ngày {ends:%d/%m/%Y} – hãy sớm gia hạn")
+    expect(soon.locator(".badge")).to_have_css("color", RED)
+    revoked = listed(phone, citizen.licences["revoked"])
+    expect(revoked).to_have_class(re.compile(r"\brevoked\b"))
+    expect(revoked.locator(".badge")).to_have_text("Đã bị thu hồi – không còn giá trị")
     health = phone.locator("li.document").filter(has_text="Thẻ bảo hiểm y tế")
-    expect(health).to_contain_text("Chưa xác thực được: số giấy tờ viết chưa đúng")
+    expect(health.locator(".badge")).to_have_text("Chưa xác thực được: số hoặc thông tin giấy tờ viết chưa đúng")
+    assert citizen.licences["held"].number not in phone.locator("main").inner_text()
     phone.screenshot(path=screenshot_dir / "citizen-app-documents-vi.png", full_page=True)
-    phone.get_by_role("link", name="Về thẻ của tôi").click()
 
 
 def test_self_lock_then_unlock(phone: Page, citizen: CitizenServer, screenshot_dir: Path) -> None:
     holder = citizen.holders[1]
+    at_home(phone)
     phone.get_by_role("link", name="Bảo mật").click()
     phone.get_by_role("link", name="Khóa tài khoản").click()
     expect(phone.locator("h1")).to_have_text("Khóa tài khoản")
@@ -335,7 +382,7 @@ def test_reopened_without_the_server_shows_the_last_card_and_its_age(
     phone.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20000)
     # The card on the phone was saved three hours ago (as after a morning in the fields).
     phone.get_by_role("link", name="Giấy tờ của tôi").click()
-    expect(phone.locator("li.document")).to_have_count(2)
+    expect(phone.locator("li.document")).to_have_count(4)
     phone.get_by_role("link", name="Về thẻ của tôi").click()
     card_is_shown(phone, holder)
     expect(phone.locator(".idcard .as-of")).to_have_text("Cập nhật vừa xong")  # read again, and kept
@@ -358,7 +405,7 @@ def test_reopened_without_the_server_shows_the_last_card_and_its_age(
         phone.screenshot(path=screenshot_dir / "citizen-app-offline-card-vi.png", full_page=True)
         phone.get_by_role("link", name="Giấy tờ của tôi").click()
         expect(phone.locator("h1")).to_have_text("Giấy tờ của tôi")
-        expect(phone.locator("li.document")).to_have_count(2)
+        expect(phone.locator("li.document")).to_have_count(4)
         expect(phone.locator("main .as-of")).to_have_text("Cập nhật 3 giờ trước")
         expect(phone.get_by_role("link", name="Thêm giấy tờ")).to_have_count(0)  # nothing to send it to
         phone.screenshot(path=screenshot_dir / "citizen-app-offline-documents-vi.png", full_page=True)

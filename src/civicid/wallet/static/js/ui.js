@@ -135,8 +135,9 @@ export const passcodeField = (labelText = t("field.passcode"), name = "passcode"
 const SECRETS = new Set(["password", "again", "passcode"]);
 
 // A form that runs ``work(values)`` on submit: its buttons wait meanwhile, and a refusal is shown as
-// one sentence above the buttons. ``check(values)`` may return a sentence to refuse before sending.
-export function form({ work, check = () => null }, ...children) {
+// one sentence above the buttons. ``check(values)`` may return a sentence to refuse before sending;
+// ``explain(error)`` may say a refusal better than problemSentence() can (naming the field typed).
+export function form({ work, check = () => null, explain = () => null }, ...children) {
   const error = h("p", { class: "notice bad", role: "alert", hidden: true });
   const element = h("form", { novalidate: true, class: "form" }, ...children, error);
   let busy = false;
@@ -157,7 +158,7 @@ export function form({ work, check = () => null }, ...children) {
     try {
       await work(values);
     } catch (problem) {
-      if (!(problem instanceof SessionEnded)) show(error, problemSentence(problem));
+      if (!(problem instanceof SessionEnded)) show(error, explain(problem) || problemSentence(problem));
     } finally {
       busy = false;
       element.removeAttribute("aria-busy");

@@ -1,8 +1,9 @@
 // Small DOM helpers the screens share: elements built node by node (never parsed from strings), icons next to
 // words, forms that show one readable sentence when something goes wrong, and the passcode field.
 
-import { SessionEnded } from "./api.js";
+import { SessionEnded, getJSON } from "./api.js";
 import { problemSentence, t } from "./i18n.js";
+import { screenTicket, stillOn } from "./nav.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const SPRITE = "/app/static/icons.svg";
@@ -53,6 +54,20 @@ export function screen(view, title, ...content) {
   heading.focus({ preventScroll: true });
   window.scrollTo(0, 0);
   return heading;
+}
+
+// A holder's screen that shows what one GET answers: "Opening…" first, then ``draw(answer)``, or the
+// refusal in words above ``back``. It is drawn only if the person is still on the screen.
+export async function showLoaded(view, { title, path, draw, back }) {
+  const ticket = screenTicket();
+  screen(view, title, h("p", { class: "loading" }, t("loading")));
+  try {
+    const answer = await getJSON(path, { holder: true });
+    if (stillOn(ticket)) await draw(answer);
+  } catch (error) {
+    if (!(error instanceof SessionEnded) && stillOn(ticket))
+      screen(view, title, notice("bad", "warning", problemSentence(error)), back);
+  }
 }
 
 export const notice = (kind, iconName, text) =>

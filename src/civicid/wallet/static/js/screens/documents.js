@@ -303,7 +303,6 @@ function detailRows(details) {
     ([name, value]) => value !== null && !keyNames.has(name) && value !== details.number,
   );
   return [
-    row(t("doc_field.number"), details.number),
     Object.entries(details.fields).map(([name, value]) => row(label("doc_field", name), value)),
     facts.map(([name, value]) => row(label("doc_field", name), factValue(name, value))),
     details.verified_at ? row(t("doc_field.verified_at"), formatDate(details.verified_at)) : null,
@@ -336,6 +335,7 @@ async function open(view, id) {
               icon(KIND_ICONS[details.kind] || "documents"),
               h("h2", {}, label("kind", details.kind)),
             ),
+            h("p", { class: "id-number" }, h("span", { class: "id-label" }, t("doc_field.number")), details.number),
             badge(state),
             agencyLine(details.agency),
             h("dl", { class: "facts" }, detailRows(details)),

@@ -2,6 +2,7 @@
 // an SMS code → the code and the passcode. A lock placed by the police or the registry stays.
 
 import { postJSON } from "../api.js";
+import { deviceKey } from "../devicekey.js";
 import { groundsInWords, t } from "../i18n.js";
 import { go, takeNote } from "../nav.js";
 import { link, notice, passcodeField, screen } from "../ui.js";
@@ -18,7 +19,8 @@ export async function show(view) {
     action: ["unlock", t("unlock.submit")],
     finish: async (body, v) => {
       const done = await postJSON("/unlock", { ...body, passcode: v.passcode });
-      if (done.status === "active") return go("login", t("unlock.done"));
+      // A phone that holds no key (a new one, after "I lost my phone") is linked by moving the account to it.
+      if (done.status === "active") return go("login", t((await deviceKey()) ? "unlock.done" : "unlock.done_move"));
       screen(
         view,
         t("unlock.title"),

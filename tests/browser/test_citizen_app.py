@@ -1,14 +1,20 @@
 """The citizen's app on a 360 × 740 phone in Debian's Chromium: activation with a real WebCrypto key, login,
-the session's end, self-lock and unlock, the usage history, and the app reopened with the server gone.
+the session's end, the card with its portrait, the documents (listed, added by their key fields, opened
+with the passcode), the phones linked, self-lock and unlock with the locking history, "I lost my phone"
+from another browser and the account moved to a new phone, and the app reopened with the server gone.
 
 The server is this module's own: a small demo commune in which officers issued accounts pending
-activation. The SMS codes are read from the outbox, as the phone would receive them. The tests of one
-phone run in order: the phone activated once is logged out, locked and unlocked, then finds itself
-without the server; the last test stops the server (and starts it again for whatever follows).
+activation, with the documents listed on form TK01 held by the simulated agencies and the portraits
+handed over as the issue stage does. The SMS codes are read from the outbox, as the phone would receive
+them. The tests of one phone run in order, each from the card: the phone activated once is logged out,
+reads its documents, is locked and unlocked, then finds itself without the server; the last test stops
+the server (and starts it again for whatever follows).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,9 +23,10 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
-from tests.factories import OFFICER, codes_sent
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from tests.factories import HOLDER_PASSWORD, OFFICER, activated_phone, codes_sent, handed_over, held_licence
 from tests.factories import issued_account as issue
+from tests.factories.agencies import licence
 
 from civicid.accounts.hashing import FAST
 from civicid.accounts.schemas import AccountRead
@@ -30,8 +37,9 @@ from civicid.core.runtime import Context, open_context
 from civicid.core.settings import Settings
 from civicid.country.zone import TIME_ZONE
 from civicid.registry import service as registry
+from civicid.sim.captures import portrait_svg
 from civicid.sim.demo import build_demo
-from civicid.wallet import service as wallet
+from civicid.sim.field import synthetic_photo
 from civicid.wallet.schemas import DocumentIn
 from civicid.web.serving import ServerThread
 
@@ -41,6 +49,7 @@ PHONE = {"width": 360, "height": 740}
 PASSWORD = "Bản-Nà-Pục-7"
 PASSCODE = "482915"
 WRONG_PASSCODE = "111111"
+RED = "rgb(179, 38, 30)"  # the app's --bad
 
 
 @dataclass
@@ -54,6 +63,10 @@ class CitizenServer:
     context: Context
     thread: ServerThread
     holders: list[Holder]
+    # A third holder, whose phone (a key held by the test, activated through the services) will be lost.
+    lost: Holder
+    # The second holder's licences, listed on form TK01: held (no end date), ending soon, revoked.
+    licences: dict[str, DocumentIn]
 
     @property
     def url(self) -> str:
@@ -82,25 +95,31 @@ def citizen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CitizenServer]
         # An officer reads the records (the usage history shows it), then issues the accounts.
         persons = [
             registry.get_person(session=session, clock=context.clock, actor=OFFICER, person_id=person_id)
-            for person_id in adults[:2]
+            for person_id in adults[:3]
         ]
-        # The second asked on form TK01 for a driving licence and a health-insurance card (the latter
-        # mistyped): the agencies answer when the account is activated.
-        documents = [
-            DocumentIn(kind="driving_licence", number="019123450001", extra={"class": "A1"}),
-            DocumentIn(kind="health_insurance", number="HS-4"),
-        ]
-        handover = wallet.Handover(persons[1].id, "application:browser-test", documents)
-        wallet.hand_over_documents(session=session, clock=context.clock, actor=OFFICER, handovers=[handover])
+    # The second listed on form TK01 three driving licences the traffic police hold for them (one ending
+    # within 30 days, one revoked) and a mistyped health-insurance card: the agencies answer when the
+    # account is activated. The issue stage hands their portraits over: the first a drawing, as the
+    # demo's kits take them, the second a photo.
+    soon = context.clock.today() + dt.timedelta(days=10)
+    licences = {
+        "held": held_licence(context, persons[1]),
+        "soon": held_licence(context, persons[1], classes="B", valid_until=soon),
+        "revoked": held_licence(context, persons[1], revoked=True),
+    }
+    health = DocumentIn(kind="health_insurance", number="HS-4")
+    handed_over(context, persons[0], portrait=portrait_svg(persons[0].id))
+    handed_over(context, persons[1], *licences.values(), health, portrait=synthetic_photo(persons[1].id))
     phones = ["0912000001", "0912000002"]
     holders = [
-        Holder(issue(context, person, phone=phone), phone) for person, phone in zip(persons, phones, strict=True)
+        Holder(issue(context, person, phone=phone), phone) for person, phone in zip(persons[:2], phones, strict=True)
     ]
+    lost = activated_phone(context, persons[2], phone="0912000003")
     app = create_app(context)
     app.state.secret_hasher = FAST
     thread = ServerThread(app)
     thread.start()
-    yield CitizenServer(context, thread, holders)
+    yield CitizenServer(context, thread, holders, Holder(lost.account, lost.phone), licences)
     thread.stop()
     context.database.close()
 
@@ -108,8 +127,15 @@ def citizen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CitizenServer]
 def new_phone(browser: Browser, outside: list[str]) -> tuple[BrowserContext, Page]:
     phone = browser.new_context(viewport=PHONE, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
     page = phone.new_page()
-    page.on("request", lambda r: outside.append(r.url) if urlparse(r.url).hostname != "127.0.0.1" else None)
+    page.on("request", lambda r: outside.append(r.url) if not from_the_server(r.url) else None)
     return phone, page
+
+
+def from_the_server(url: str) -> bool:
+    """A request to the server, or for a blob: URL the app made of what the server sent (the portrait)."""
+    if url.startswith("blob:"):
+        url = url.removeprefix("blob:")
+    return urlparse(url).hostname == "127.0.0.1"
 
 
 def activate(page: Page, citizen: CitizenServer, holder: Holder, screenshots: Path | None = None) -> None:
@@ -163,6 +189,12 @@ def activate(page: Page, citizen: CitizenServer, holder: Holder, screenshots: Pa
     expect(page.locator("main")).to_contain_text("Tài khoản của bạn đã được kích hoạt trên điện thoại này.")
 
 
+def at_home(page: Page) -> None:
+    """Back to the card, wherever the test before left the phone."""
+    page.locator(".brand").click()
+    expect(page.locator("h1")).to_have_text("Thẻ căn cước điện tử")
+
+
 def log_in(page: Page, password: str = PASSWORD) -> None:
     expect(page.locator("h1")).to_have_text("Đăng nhập")
     page.get_by_label("Mật khẩu").fill(password)
@@ -207,6 +239,15 @@ def in_phone(page: Page, body: str) -> dict[str, Any]:
     return found
 
 
+def portrait_is_shown(page: Page, media_type: str) -> None:
+    """The card's photo, fetched with the session's headers, shown through a blob: URL and kept with the card."""
+    photo = page.locator(".idcard img.portrait")
+    expect(photo).to_have_attribute("src", re.compile(r"^blob:"))
+    page.wait_for_function("document.querySelector('.idcard img.portrait').naturalWidth > 0")
+    kept = in_phone(page, 'return { type: (await read("copies", "card")).data.portrait.type };')
+    assert kept["type"] == media_type
+
+
 def test_activation_to_the_card_with_a_webcrypto_key(
     browser: Browser, citizen: CitizenServer, screenshot_dir: Path
 ) -> None:
@@ -215,6 +256,7 @@ def test_activation_to_the_card_with_a_webcrypto_key(
     holder = citizen.holders[0]
     activate(page, citizen, holder, screenshot_dir)
     card_is_shown(page, holder)
+    portrait_is_shown(page, "image/svg+xml")  # the demo's kits draw the portrait
     page.screenshot(path=screenshot_dir / "citizen-app-card-vi.png", full_page=True)
 
     found = in_phone(
@@ -269,7 +311,15 @@ def test_login_wrong_password_and_the_session_ending(phone: Page, citizen: Citiz
     card_is_shown(phone, holder)
 
 
+def test_the_card_with_its_photo(phone: Page, citizen: CitizenServer, screenshot_dir: Path) -> None:
+    at_home(phone)
+    card_is_shown(phone, citizen.holders[1])
+    portrait_is_shown(phone, "image/jpeg")  # the thumbnail of the photo taken at enrollment
+    phone.screenshot(path=screenshot_dir / "citizen-app-card-photo-vi.png", full_page=True)
+
+
 def test_usage_history_in_words(phone: Page, screenshot_dir: Path) -> None:
+    at_home(phone)
     phone.get_by_role("link", name="Lịch sử sử dụng").click()
     expect(phone.locator("h1")).to_have_text("Lịch sử sử dụng")
     events = phone.locator("ol.events")
@@ -278,23 +328,110 @@ def test_usage_history_in_words(phone: Page, screenshot_dir: Path) -> None:
     expect(events).to_contain_text("Một cán bộ đã xem hồ sơ của bạn")
     expect(events).to_contain_text("Cán bộ officer.test")
     phone.screenshot(path=screenshot_dir / "citizen-app-history-vi.png", full_page=True)
-    phone.get_by_role("link", name="Về thẻ của tôi").click()
 
 
-def test_documents_in_the_wallet(phone: Page, screenshot_dir: Path) -> None:
+def masked(number: str) -> str:
+    """A document's number as the list shows it: dots, then its last four characters."""
+    return "•" * (len(number) - 4) + number[-4:]
+
+
+def listed(page: Page, number: str) -> Locator:
+    return page.locator("li.document").filter(has_text=masked(number))
+
+
+def test_documents_in_the_wallet(phone: Page, citizen: CitizenServer, screenshot_dir: Path) -> None:
+    at_home(phone)
     phone.get_by_role("link", name="Giấy tờ của tôi").click()
     expect(phone.locator("h1")).to_have_text("Giấy tờ của tôi")
-    licence = phone.locator("li.document").filter(has_text="Giấy phép lái xe")
-    expect(licence).to_contain_text("••••••••0001")  # the number masked
-    expect(licence).to_contain_text("Đã xác thực")
+    held = listed(phone, citizen.licences["held"].number)
+    expect(held).to_contain_text("Giấy phép lái xe")
+    expect(held.locator(".badge")).to_have_text("Đã xác thực")
+    expect(held).to_contain_text("Không thời hạn")  # a motorcycle licence does not end
+    # Who confirmed it, and that this agency is the demo's, in plain words.
+    expect(held.locator(".agency")).to_contain_text("Xác thực bởi Cục Cảnh sát giao thông (mô phỏng)")
+    expect(held.locator(".agency .tag")).to_have_text("Cơ quan mô phỏng (thử nghiệm, không phải cơ quan thật)")
+    soon = listed(phone, citizen.licences["soon"].number)
+    ends = dt.date.today() + dt.timedelta(days=10)
+    expect(soon).to_have_class(re.compile(r"\bexpiring\b"))
+    expect(soon.locator(".badge")).to_have_text(f"Hết hạn ngày {ends:%d/%m/%Y} – hãy sớm gia hạn")
+    expect(soon.locator(".badge")).to_have_css("color", RED)
+    revoked = listed(phone, citizen.licences["revoked"].number)
+    expect(revoked).to_have_class(re.compile(r"\brevoked\b"))
+    expect(revoked.locator(".badge")).to_have_text("Đã bị thu hồi – không còn giá trị")
     health = phone.locator("li.document").filter(has_text="Thẻ bảo hiểm y tế")
-    expect(health).to_contain_text("Chưa xác thực được: số giấy tờ viết chưa đúng")
+    expect(health.locator(".badge")).to_have_text("Chưa xác thực được: số hoặc thông tin giấy tờ viết chưa đúng")
+    assert citizen.licences["held"].number not in phone.locator("main").inner_text()
     phone.screenshot(path=screenshot_dir / "citizen-app-documents-vi.png", full_page=True)
-    phone.get_by_role("link", name="Về thẻ của tôi").click()
+
+
+def test_a_licence_added_by_its_key_fields(phone: Page, citizen: CitizenServer, screenshot_dir: Path) -> None:
+    # The traffic police hold a car and motorcycle licence of the holder's that TK01 did not list.
+    record = licence(citizen.context, citizen.holders[1].account.id_number, classes="A1 B")
+    at_home(phone)
+    phone.get_by_role("link", name="Giấy tờ của tôi").click()
+    phone.get_by_role("link", name="Thêm giấy tờ").click()
+    expect(phone.locator("h1")).to_have_text("Thêm giấy tờ")
+    phone.get_by_label("Loại giấy tờ").select_option("driving_licence")
+    # The agency's labels and examples, and the simulated agency said so.
+    expect(phone.locator(".key-fields .tag")).to_have_text("Cơ quan mô phỏng (thử nghiệm, không phải cơ quan thật)")
+    phone.get_by_label("Số giấy phép lái xe").fill(f"{record.number[:4]} {record.number[4:]}")  # typed with a space
+    phone.get_by_label("Hạng").fill("Z")
+    phone.get_by_label("Giấy tờ này là của tôi.").check()
+    phone.get_by_role("button", name="Gửi cơ quan cấp").click()
+    expect(phone.get_by_role("alert")).to_have_text("“Hạng” chưa đúng như in trên giấy tờ (ví dụ: A1).")
+    # A class the licence does not carry: the agency does not confirm it, and says no more than that.
+    phone.get_by_label("Hạng").fill("c")
+    phone.get_by_role("button", name="Gửi cơ quan cấp").click()
+    expect(phone.get_by_role("alert")).to_have_text(
+        "Cơ quan cấp không xác nhận giấy tờ có các thông tin này với số định danh của bạn. "
+        "Hãy đối chiếu từng ô với giấy tờ rồi thử lại."
+    )
+    phone.screenshot(path=screenshot_dir / "citizen-app-add-licence-refused-vi.png", full_page=True)
+    phone.get_by_label("Hạng").fill("b")
+    phone.get_by_role("button", name="Gửi cơ quan cấp").click()
+    expect(phone.locator("main")).to_contain_text("Xong: cơ quan cấp đã xác thực giấy tờ.")
+    phone.screenshot(path=screenshot_dir / "citizen-app-add-licence-vi.png", full_page=True)
+    phone.get_by_role("link", name="Giấy tờ của tôi").click()
+    expect(listed(phone, record.number).locator(".badge")).to_have_text("Đã xác thực")
+    expect(phone.locator("li.document")).to_have_count(5)
+
+
+def test_a_document_opened_with_the_passcode(phone: Page, citizen: CitizenServer, screenshot_dir: Path) -> None:
+    held = citizen.licences["held"]
+    at_home(phone)
+    phone.get_by_role("link", name="Giấy tờ của tôi").click()
+    listed(phone, held.number).get_by_role("link", name="Mở bằng mã PIN").click()
+    expect(phone.locator("h1")).to_have_text("Mở giấy tờ")
+    phone.get_by_label("Mã PIN (6 số)").fill(WRONG_PASSCODE)
+    phone.get_by_role("button", name="Mở bằng mã PIN").click()
+    expect(phone.get_by_role("alert")).to_have_text("Mã PIN không đúng. Bạn còn 4 lần thử.")
+    phone.get_by_label("Mã PIN (6 số)").fill(PASSCODE)
+    phone.get_by_role("button", name="Mở bằng mã PIN").click()
+    opened = phone.locator("section.document.opened")
+    expect(opened.locator("h2")).to_have_text("Giấy phép lái xe")
+    expect(opened.locator(".id-number")).to_have_text(f"Số giấy tờ{held.number}")  # in full, now
+    facts = opened.locator("dl.facts")
+    for shown in ("Hạng được lái", "A1", "Số điểm còn lại", "12", "Ngày cấp", "01/06/2015", "Công an tỉnh Thái Nguyên"):
+        expect(facts).to_contain_text(shown)
+    expect(opened.locator(".tag")).to_have_text("Cơ quan mô phỏng (thử nghiệm, không phải cơ quan thật)")
+    phone.screenshot(path=screenshot_dir / "citizen-app-document-opened-vi.png", full_page=True)
+
+
+def test_the_phones_linked_to_the_account(phone: Page, screenshot_dir: Path) -> None:
+    at_home(phone)
+    phone.get_by_role("link", name="Bảo mật").click()
+    phone.get_by_role("link", name="Điện thoại của tôi").click()
+    expect(phone.locator("h1")).to_have_text("Điện thoại của tôi")
+    devices = phone.locator("ul.devices li")
+    expect(devices).to_have_count(1)
+    expect(devices.first).to_contain_text("Điện thoại này")
+    expect(devices.first.locator(".badge")).to_have_text("Đang gắn với tài khoản")
+    phone.screenshot(path=screenshot_dir / "citizen-app-devices-vi.png", full_page=True)
 
 
 def test_self_lock_then_unlock(phone: Page, citizen: CitizenServer, screenshot_dir: Path) -> None:
     holder = citizen.holders[1]
+    at_home(phone)
     phone.get_by_role("link", name="Bảo mật").click()
     phone.get_by_role("link", name="Khóa tài khoản").click()
     expect(phone.locator("h1")).to_have_text("Khóa tài khoản")
@@ -324,6 +461,83 @@ def test_self_lock_then_unlock(phone: Page, citizen: CitizenServer, screenshot_d
     log_in(phone)
     card_is_shown(phone, holder)
 
+    # The locking history: the lock, its ground in words, and its lifting.
+    phone.get_by_role("link", name="Bảo mật").click()
+    phone.get_by_role("link", name="Lịch sử khóa").click()
+    expect(phone.locator("h1")).to_have_text("Lịch sử khóa")
+    locks = phone.locator("ol.locks li")
+    expect(locks).to_have_count(1)
+    lock = locks.first
+    expect(lock.locator(".what")).to_have_text("Khóa theo yêu cầu của bạn")
+    expect(lock).to_contain_text("(Bạn)")
+    expect(lock.locator(".badge")).to_contain_text("Mở khóa lúc")
+    phone.screenshot(path=screenshot_dir / "citizen-app-locks-vi.png", full_page=True)
+
+
+def test_a_lost_phone_locked_from_another_browser_and_the_account_moved_to_a_new_one(
+    browser: Browser, citizen: CitizenServer, screenshot_dir: Path
+) -> None:
+    holder = citizen.lost
+    outside: list[str] = []
+    context, page = new_phone(browser, outside)  # a borrowed phone: nothing of the holder's on it
+
+    def with_code(title: str, action: str, *, passcode: bool = False, shot: str | None = None) -> None:
+        expect(page.locator("h1")).to_have_text(title)
+        sent = len(codes_sent(citizen.context, holder.account.id))
+        page.get_by_label("Số định danh").fill(holder.account.id_number)
+        page.get_by_label("Mật khẩu").fill(HOLDER_PASSWORD)
+        page.get_by_role("button", name="Gửi mã cho tôi").click()
+        page.get_by_label("Mã trong tin nhắn SMS").fill(citizen.latest_code(holder, after=sent))
+        if passcode:
+            page.get_by_label("Mã PIN (6 số)").fill(PASSCODE)
+        if shot:
+            page.screenshot(path=screenshot_dir / f"citizen-app-{shot}-vi.png", full_page=True)
+        page.get_by_role("button", name=action).click()
+
+    page.goto(f"{citizen.url}/app/")
+    expect(page.locator("h1")).to_have_text("Chào mừng")
+    page.get_by_role("link", name="Tôi bị mất điện thoại").click()
+    with_code("Tôi bị mất điện thoại", "Khóa tài khoản của tôi ngay", shot="lost-phone-code")
+    expect(page.locator("main")).to_contain_text("Tài khoản của bạn đã bị khóa và điện thoại bị mất đã bị gỡ")
+    page.screenshot(path=screenshot_dir / "citizen-app-lost-phone-done-vi.png", full_page=True)
+
+    # On the new phone: unlock, then move the account to it (a new WebCrypto key, bound with an SMS code).
+    page.get_by_role("link", name="Mở khóa tài khoản").click()
+    with_code("Mở khóa tài khoản", "Mở khóa", passcode=True)
+    expect(page.locator("h1")).to_have_text("Chào mừng")  # this phone holds no key yet
+    expect(page.locator("main")).to_contain_text(
+        "Tài khoản đã được mở khóa. Muốn dùng trên điện thoại này, hãy chuyển tài khoản sang máy này."
+    )
+    page.get_by_role("link", name="Chuyển tài khoản sang điện thoại này").click()
+    with_code("Chuyển tài khoản sang điện thoại này", "Gắn điện thoại này", shot="move-code")
+    card_is_shown(page, holder)
+    expect(page.locator("main")).to_contain_text("Điện thoại này đã được gắn với tài khoản của bạn.")
+
+    page.get_by_role("link", name="Bảo mật").click()
+    page.get_by_role("link", name="Điện thoại của tôi").click()
+    devices = page.locator("ul.devices li")
+    expect(devices).to_have_count(2)
+    expect(devices.nth(0)).to_contain_text("Điện thoại nàyĐang gắn với tài khoản")
+    expect(devices.nth(1)).to_contain_text("Điện thoại đã gắn trước đâyKhông còn gắn với tài khoản")
+    page.screenshot(path=screenshot_dir / "citizen-app-devices-after-move-vi.png", full_page=True)
+    found = in_phone(
+        page,
+        """const key = await read("keys", "device");
+        return { deviceId: key.deviceId, extractable: key.privateKey.extractable };""",
+    )
+    assert found["extractable"] is False
+    expect(devices.nth(0)).to_contain_text(f"Mã máy {found['deviceId'][:8]}")
+
+    page.get_by_role("link", name="Quay lại").click()
+    page.get_by_role("link", name="Lịch sử khóa").click()
+    locks = page.locator("ol.locks li")
+    expect(locks).to_have_count(1)
+    expect(locks.first).to_contain_text("Khóa theo yêu cầu của bạnLý do: báo mất điện thoại")
+    expect(locks.first.locator(".badge")).to_contain_text("Mở khóa lúc")
+    page.screenshot(path=screenshot_dir / "citizen-app-locks-lost-phone-vi.png", full_page=True)
+    context.close()
+    assert outside == []
+
 
 def test_reopened_without_the_server_shows_the_last_card_and_its_age(
     phone: Page, citizen: CitizenServer, screenshot_dir: Path
@@ -334,8 +548,9 @@ def test_reopened_without_the_server_shows_the_last_card_and_its_age(
     # The service worker has cached the app and controls the page.
     phone.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20000)
     # The card on the phone was saved three hours ago (as after a morning in the fields).
+    held = in_phone(phone, 'return (await (await fetch("/api/v1/accounts/me/wallet", { headers: asHolder })).json());')
     phone.get_by_role("link", name="Giấy tờ của tôi").click()
-    expect(phone.locator("li.document")).to_have_count(2)
+    expect(phone.locator("li.document")).to_have_count(len(held["documents"]))
     phone.get_by_role("link", name="Về thẻ của tôi").click()
     card_is_shown(phone, holder)
     expect(phone.locator(".idcard .as-of")).to_have_text("Cập nhật vừa xong")  # read again, and kept
@@ -355,10 +570,11 @@ def test_reopened_without_the_server_shows_the_last_card_and_its_age(
             "Không có sóng. Đây là thông tin lưu trên máy, cập nhật 3 giờ trước."
         )
         expect(phone.locator(".idcard .as-of")).to_have_text("Cập nhật 3 giờ trước")
+        portrait_is_shown(phone, "image/jpeg")  # kept on the phone with the card
         phone.screenshot(path=screenshot_dir / "citizen-app-offline-card-vi.png", full_page=True)
         phone.get_by_role("link", name="Giấy tờ của tôi").click()
         expect(phone.locator("h1")).to_have_text("Giấy tờ của tôi")
-        expect(phone.locator("li.document")).to_have_count(2)
+        expect(phone.locator("li.document")).to_have_count(len(held["documents"]))
         expect(phone.locator("main .as-of")).to_have_text("Cập nhật 3 giờ trước")
         expect(phone.get_by_role("link", name="Thêm giấy tờ")).to_have_count(0)  # nothing to send it to
         phone.screenshot(path=screenshot_dir / "citizen-app-offline-documents-vi.png", full_page=True)

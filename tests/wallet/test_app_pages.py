@@ -143,12 +143,14 @@ class TestWords:
         assert len(asked) > 50  # the pattern finds them
         assert sorted(asked - set(words)) == []
 
-    async def test_each_problem_code_of_the_holder_api_has_a_sentence(self, client: AsyncClient) -> None:
+    async def test_each_problem_code_of_the_holder_and_wallet_apis_has_a_sentence(self, client: AsyncClient) -> None:
         words = (await client.get("/app/i18n/vi.json")).json()
         codes = {
             "invalid_code", "invalid_ticket", "invalid_credentials", "login_locked", "account_locked",
             "invalid_passcode", "passcode_locked", "device_not_bound", "invalid_device_proof", "rate_limited",
             "invalid_holder_input", "lock_not_liftable", "validation_error", "database_unavailable",
+            "document_not_confirmed", "document_already_in_wallet", "invalid_key_fields",
+            "invalid_wallet_document", "wallet_document_not_found",
         }  # fmt: skip
         assert sorted(code for code in codes if f"problem.{code}" not in words) == []
 

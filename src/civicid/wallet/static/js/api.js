@@ -84,12 +84,13 @@ export async function getBlob(url) {
   return (await send(url, { holder: true })).blob();
 }
 
-// A proof of this phone for ``purpose``, answering a fresh single-use challenge.
-export async function proveDevice(purpose, idNumber) {
+// A proof of this phone for ``purpose`` ("login", "bind"), answering a fresh single-use challenge; signed
+// with ``key`` when given (a key being bound), else with the key the phone keeps.
+export async function proveDevice(purpose, idNumber, key = null) {
   const response = await send("/challenge", { method: "POST" });
   const { nonce } = await response.json();
   const serverTime = Date.parse(response.headers.get("Date") || "") || Date.now();
-  return deviceProof({ purpose, idNumber, nonce, serverTime });
+  return deviceProof({ purpose, idNumber, nonce, serverTime, key });
 }
 
 // Whether the server answers at all (any status will do): tells "no signal" from "not logged in".

@@ -30,24 +30,33 @@ export async function thumbprint(jwk) {
 // The key this phone holds: {privateKey, publicJwk, deviceId}, or null before the first activation.
 export const deviceKey = async () => (await get("keys", "device")) || null;
 
-// The key to bind: the one the phone holds, or a new one, made and kept once.
-export async function ensureDeviceKey() {
-  const existing = await deviceKey();
-  if (existing) return existing;
+// A new key, not kept yet: moving the account to this phone keeps it only once the server has bound it.
+export async function newDeviceKey() {
   const pair = await crypto.subtle.generateKey(ALGORITHM, false, ["sign", "verify"]);
   const exported = await crypto.subtle.exportKey("jwk", pair.publicKey);
   const publicJwk = { kty: exported.kty, crv: exported.crv, x: exported.x, y: exported.y };
-  const key = { privateKey: pair.privateKey, publicJwk, deviceId: await thumbprint(publicJwk) };
-  await put("keys", "device", key);
+  return { privateKey: pair.privateKey, publicJwk, deviceId: await thumbprint(publicJwk) };
+}
+
+// Keep ``key`` as this phone's key (it replaces any other: the account is bound to one key at a time).
+export const keepDeviceKey = (key) => put("keys", "device", key);
+
+// The key to bind at activation: the one the phone holds, or a new one, made and kept once.
+export async function ensureDeviceKey() {
+  const existing = await deviceKey();
+  if (existing) return existing;
+  const key = await newDeviceKey();
+  await keepDeviceKey(key);
   return key;
 }
 
-// A proof that this phone holds its key, answering the server's single-use nonce. ``serverTime`` (ms)
-// is the time the server gave with the nonce: a phone's own clock is often wrong in the villages.
-export async function deviceProof({ purpose, idNumber, nonce, serverTime }) {
-  const key = await deviceKey();
-  if (!key) throw new Error("this phone holds no device key");
-  const header = { alg: "ES256", typ: PROOF_TYP, kid: key.deviceId };
+// A proof that this phone holds ``key`` (by default the key it keeps), answering the server's single-use
+// nonce. ``serverTime`` (ms) is the time the server gave with the nonce: a phone's own clock is often
+// wrong in the villages.
+export async function deviceProof({ purpose, idNumber, nonce, serverTime, key = null }) {
+  const signer = key || (await deviceKey());
+  if (!signer) throw new Error("this phone holds no device key");
+  const header = { alg: "ES256", typ: PROOF_TYP, kid: signer.deviceId };
   const payload = {
     v: PROOF_FORMAT,
     purpose,
@@ -57,6 +66,6 @@ export async function deviceProof({ purpose, idNumber, nonce, serverTime }) {
   };
   const encoded = (part) => base64url(utf8.encode(JSON.stringify(part)));
   const signingInput = `${encoded(header)}.${encoded(payload)}`;
-  const signature = await crypto.subtle.sign(SIGNING, key.privateKey, utf8.encode(signingInput));
+  const signature = await crypto.subtle.sign(SIGNING, signer.privateKey, utf8.encode(signingInput));
   return `${signingInput}.${base64url(signature)}`;
 }

@@ -48,9 +48,24 @@ const timeFormat = () =>
     minute: "2-digit",
   });
 
-const parsed = (value) => (value instanceof Date ? value : new Date(value));
+// A calendar date ("2031-05-01") is that day on the phone's calendar; an instant carries its offset.
+function parsed(value) {
+  if (value instanceof Date) return value;
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  return day ? new Date(Number(day[1]), Number(day[2]) - 1, Number(day[3])) : new Date(value);
+}
 export const formatDate = (value) => (value ? dateFormat().format(parsed(value)) : "—");
 export const formatDateTime = (value) => (value ? timeFormat().format(parsed(value)) : "—");
+
+// Whole days from today to a calendar date: 0 today, negative once it has passed.
+export function daysUntil(date) {
+  const today = new Date();
+  today.setHours(0, 0, 0, 0);
+  return Math.round((parsed(date) - today) / (24 * 3600 * 1000));
+}
+
+// A name the server gives in both languages ({vi, en}), in the person's.
+export const inLanguage = (names) => (names ? names[current] || names.vi || "" : "");
 
 // "3 hours ago", "3 giờ trước", "just now".
 export function ago(timestamp, now = Date.now()) {

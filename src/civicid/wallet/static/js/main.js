@@ -8,9 +8,13 @@ import { preference, savePreference } from "./store.js";
 import { h } from "./ui.js";
 import * as activate from "./screens/activate.js";
 import * as card from "./screens/card.js";
+import * as devices from "./screens/devices.js";
 import * as documents from "./screens/documents.js";
 import * as history from "./screens/history.js";
+import * as locks from "./screens/locks.js";
 import * as login from "./screens/login.js";
+import * as lost from "./screens/lost.js";
+import * as move from "./screens/move.js";
 import * as security from "./screens/security.js";
 import * as unlock from "./screens/unlock.js";
 import * as welcome from "./screens/welcome.js";
@@ -24,7 +28,11 @@ const SCREENS = {
   documents,
   history,
   security,
+  devices,
+  locks,
   unlock,
+  lost,
+  move,
 };
 
 const view = document.getElementById("view");

@@ -1,8 +1,9 @@
 // Small DOM helpers the screens share: elements built node by node (never parsed from strings), icons next to
 // words, forms that show one readable sentence when something goes wrong, and the passcode field.
 
-import { SessionEnded } from "./api.js";
+import { SessionEnded, getJSON } from "./api.js";
 import { problemSentence, t } from "./i18n.js";
+import { screenTicket, stillOn } from "./nav.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const SPRITE = "/app/static/icons.svg";
@@ -53,6 +54,20 @@ export function screen(view, title, ...content) {
   heading.focus({ preventScroll: true });
   window.scrollTo(0, 0);
   return heading;
+}
+
+// A holder's screen that shows what one GET answers: "Opening…" first, then ``draw(answer)``, or the
+// refusal in words above ``back``. It is drawn only if the person is still on the screen.
+export async function showLoaded(view, { title, path, draw, back }) {
+  const ticket = screenTicket();
+  screen(view, title, h("p", { class: "loading" }, t("loading")));
+  try {
+    const answer = await getJSON(path, { holder: true });
+    if (stillOn(ticket)) await draw(answer);
+  } catch (error) {
+    if (!(error instanceof SessionEnded) && stillOn(ticket))
+      screen(view, title, notice("bad", "warning", problemSentence(error)), back);
+  }
 }
 
 export const notice = (kind, iconName, text) =>
@@ -135,8 +150,9 @@ export const passcodeField = (labelText = t("field.passcode"), name = "passcode"
 const SECRETS = new Set(["password", "again", "passcode"]);
 
 // A form that runs ``work(values)`` on submit: its buttons wait meanwhile, and a refusal is shown as
-// one sentence above the buttons. ``check(values)`` may return a sentence to refuse before sending.
-export function form({ work, check = () => null }, ...children) {
+// one sentence above the buttons. ``check(values)`` may return a sentence to refuse before sending;
+// ``explain(error)`` may say a refusal better than problemSentence() can (naming the field typed).
+export function form({ work, check = () => null, explain = () => null }, ...children) {
   const error = h("p", { class: "notice bad", role: "alert", hidden: true });
   const element = h("form", { novalidate: true, class: "form" }, ...children, error);
   let busy = false;
@@ -157,7 +173,7 @@ export function form({ work, check = () => null }, ...children) {
     try {
       await work(values);
     } catch (problem) {
-      if (!(problem instanceof SessionEnded)) show(error, problemSentence(problem));
+      if (!(problem instanceof SessionEnded)) show(error, explain(problem) || problemSentence(problem));
     } finally {
       busy = false;
       element.removeAttribute("aria-busy");

@@ -4,7 +4,7 @@
 
 import { getJSON, postJSON } from "../api.js";
 import { ensureDeviceKey } from "../devicekey.js";
-import { lang, t } from "../i18n.js";
+import { inLanguage, t } from "../i18n.js";
 import { go } from "../nav.js";
 import {
   button,
@@ -215,7 +215,7 @@ export async function show(view) {
       const select = field(t("activate.question", { n }), { tag: "select", name: `question${n}`, required: true });
       select.input.append(
         h("option", { value: "" }, t("activate.choose")),
-        ...offered.map((q) => h("option", { value: q.id }, q[lang()] || q.en)),
+        ...offered.map((q) => h("option", { value: q.id }, inLanguage(q))),
       );
       const answer = field(t("activate.answer", { n }), {
         name: `answer${n}`,
@@ -265,8 +265,12 @@ export async function show(view) {
     } catch {
       return go("login", t("activate.done"));
     }
-    const refused = done.documents_refused ? ` ${t("activate.documents_refused", { n: done.documents_refused })}` : "";
-    go("", t("activate.done") + refused);
+    // What the agencies said of the documents listed at enrollment (form TK01).
+    const documents = [
+      done.documents_refused ? t("activate.documents_refused", { n: done.documents_refused }) : null,
+      done.documents_pending ? t("activate.documents_pending", { n: done.documents_pending }) : null,
+    ];
+    go("", [t("activate.done"), ...documents.filter(Boolean)].join(" "));
   }
 
   details();

@@ -2,14 +2,14 @@
 // everything else. The last card read is kept on the phone and shown, with its age, when there is no
 // signal, even once the session has ended.
 //
-// The card comes from GET /me/card (civicid-card/1) and its portrait URL, fetched with the session and
-// shown through a blob: URL. Where the server has no card endpoint yet (404), GET /me gives the level and
-// the status, and the ID number is the one the person logged in with.
+// The card is GET /me/card (civicid-card/1). Its portrait (a JPEG thumbnail, or an SVG drawing for the
+// demo's simulated people) is fetched with the session's headers and shown through a blob: URL; it is
+// kept on the phone with the card.
 
 import { Offline, Problem, SessionEnded, getBlob, getJSON, postJSON, reachable } from "../api.js";
-import { ago, formatDate, label, problemSentence, t } from "../i18n.js";
+import { ago, daysUntil, formatDate, label, problemSentence, t } from "../i18n.js";
 import { go, screenTicket, setBanner, stillOn, takeNote } from "../nav.js";
-import { copy, forgetSession, holder, saveCopy, session } from "../store.js";
+import { copy, forgetSession, saveCopy, session } from "../store.js";
 import { button, h, icon, link, notice, screen, withIcon } from "../ui.js";
 
 const CARD_FORMAT = "civicid-card/1";
@@ -17,38 +17,22 @@ const EXPIRY_WARNING_DAYS = 30;
 let portraitUrl = null;
 
 async function readCard() {
-  try {
-    const card = await getJSON("/me/card", { holder: true });
-    if (card.format && card.format !== CARD_FORMAT) throw new Problem(422, { code: "unknown_format" });
-    let portrait = null;
-    if (card.portrait) {
-      try {
-        portrait = await getBlob(card.portrait);
-      } catch (error) {
-        if (error instanceof SessionEnded) throw error;
-      }
+  const card = await getJSON("/me/card", { holder: true });
+  if (card.format !== CARD_FORMAT) throw new Problem(422, { code: "unknown_format" });
+  let portrait = null;
+  if (card.portrait) {
+    try {
+      portrait = await getBlob(card.portrait);
+    } catch (error) {
+      // The card without its photo is still the card; a session that ended is not.
+      if (error instanceof SessionEnded) throw error;
     }
-    return { card, portrait, complete: true };
-  } catch (error) {
-    if (!(error instanceof Problem) || error.status !== 404) throw error;
   }
-  const me = await getJSON("/me", { holder: true });
-  const known = await holder();
-  const card = {
-    id_number: known ? known.id_number : null,
-    level: me.level,
-    account_status: me.status,
-    phone: me.phone,
-  };
-  return { card, portrait: null, complete: false };
+  return { card, portrait };
 }
 
 function row(term, value) {
   return value === null || value === undefined ? null : [h("dt", {}, term), h("dd", {}, value)];
-}
-
-function daysUntil(isoDate) {
-  return Math.floor((Date.parse(isoDate) - Date.now()) / (24 * 3600 * 1000));
 }
 
 function cardWarning(card) {
@@ -75,7 +59,7 @@ function portrait(blob, name) {
 }
 
 function draw(view, saved, { offline = false, refreshing = false, note = null, loggedIn = true } = {}) {
-  const { card: c, portrait: blob, complete } = saved.data;
+  const { card: c, portrait: blob } = saved.data;
   const idCard = c.card || null;
   const age = ago(saved.saved_at);
   setBanner(offline ? t("offline.banner", { age }) : null);
@@ -90,16 +74,16 @@ function draw(view, saved, { offline = false, refreshing = false, note = null, l
       h(
         "div",
         { class: "who" },
-        c.full_name ? h("p", { class: "name" }, c.full_name) : null,
+        h("p", { class: "name" }, c.full_name),
         h("p", { class: "level" }, t("card.level_value", { level: c.level })),
         statusBadge(c.account_status),
       ),
-      h("p", { class: "id-number" }, h("span", { class: "id-label" }, t("field.id_number")), c.id_number || "—"),
+      h("p", { class: "id-number" }, h("span", { class: "id-label" }, t("field.id_number")), c.id_number),
       h(
         "dl",
         { class: "facts" },
-        row(t("card.date_of_birth"), c.date_of_birth ? formatDate(c.date_of_birth) : null),
-        row(t("card.sex"), c.sex ? label("sex", c.sex) : null),
+        row(t("card.date_of_birth"), formatDate(c.date_of_birth)),
+        row(t("card.sex"), label("sex", c.sex)),
         idCard ? row(t("card.card_number"), idCard.number) : null,
         idCard ? row(t("card.issued"), formatDate(idCard.issue_date)) : null,
         idCard
@@ -107,7 +91,6 @@ function draw(view, saved, { offline = false, refreshing = false, note = null, l
           : null,
         idCard ? row(t("card.card_status"), label("card_status", idCard.status)) : null,
       ),
-      complete ? null : h("p", { class: "muted not-yet" }, t("card.not_yet")),
       h(
         "p",
         { class: `as-of${offline ? " stale" : ""}` },

@@ -1,18 +1,21 @@
-// The document wallet (DOMAIN.md "The document wallet"): the list (a licence close to expiry in red, a
-// revoked one marked), adding a document by its key fields, and opening one with the passcode.
-// The last list read is kept on the phone and shown, with its age, when there is no signal.
+// The document wallet (DOMAIN.md "The document wallet"; civicid-wallet/1, docs/formats/wallet-v1.md):
+// the list without the passcode (numbers masked, a licence ending within 30 days in red, a revoked or
+// expired one marked, who confirmed each, a simulated agency said plainly), adding a document by the key
+// fields its agency asks for, and opening one with the passcode (its number, key fields and the agency's
+// facts). The last list read is kept on the phone and shown, with its age, when there is no signal.
 //
-// API (civicid-wallet/1): GET /me/wallet, GET /me/wallet/kinds, POST /me/wallet/documents,
-// POST /me/wallet/documents/{id}/open. Where the server lacks kinds, the app's own list of kinds is used.
+// API: GET /me/wallet, GET /me/wallet/kinds, POST /me/wallet/documents (201 integrated, 202 pending),
+// POST /me/wallet/documents/{id}/open.
 
 import { Offline, Problem, SessionEnded, getJSON, postJSON } from "../api.js";
-import { ago, formatDate, label, lang, problemSentence, t } from "../i18n.js";
+import { ago, daysUntil, formatDate, inLanguage, label, problemSentence, t } from "../i18n.js";
 import { go, screenTicket, setBanner, stillOn } from "../nav.js";
 import { copy, saveCopy, session } from "../store.js";
 import { field, form, h, icon, link, notice, passcodeField, screen, submit, withIcon } from "../ui.js";
 
 const WALLET = "/me/wallet";
-const KINDS = ["driving_licence", "health_insurance", "vehicle_registration", "social_insurance", "tax"];
+const WALLET_FORMAT = "civicid-wallet/1";
+const EXPIRY_WARNING_DAYS = 30; // the wallet's expiring_soon: valid_until within 30 days, today included
 const KIND_ICONS = {
   driving_licence: "licence",
   vehicle_registration: "vehicle",
@@ -20,66 +23,60 @@ const KIND_ICONS = {
   social_insurance: "health",
   tax: "documents",
 };
+// The agency's facts that are dates, and those said in words.
+const DATE_FACTS = new Set(["issued_on", "valid_until", "valid_from", "registered_on"]);
+const WORDED_FACTS = new Set(["vehicle_type"]);
 
-// A label the server gives as {vi, en} (or {label: {vi, en}}), in the person's language.
-const spoken = (item, fallback) =>
-  (item && (item[lang()] || (item.label && item.label[lang()]) || item.en)) || fallback;
-
-const EXPIRY_WARNING_DAYS = 30;
-const daysLeft = (date) => (date ? (Date.parse(date) - Date.now()) / (24 * 3600 * 1000) : Infinity);
-const masked = (number) => (number ? `${"•".repeat(Math.max(0, number.length - 4))}${number.slice(-4)}` : "");
-
-function normalise(doc) {
-  return {
-    id: doc.id,
-    kind: doc.kind,
-    status: doc.status,
-    number_masked: doc.number_masked || masked(doc.number),
-    reason: doc.reason,
-    valid_until: doc.valid_until || null,
-    expiring_soon: Boolean(doc.expiring_soon),
-    revoked: Boolean(doc.revoked),
-  };
+function checkedFormat(answer) {
+  if (answer.format !== WALLET_FORMAT) throw new Problem(422, { code: "unknown_format" });
+  return answer;
 }
 
-// The kinds a holder can add, each with its key fields: [{kind, name, fields: [{name, label}]}].
-async function kinds() {
-  try {
-    const answer = await getJSON(`${WALLET}/kinds`, { holder: true });
-    const list = Array.isArray(answer) ? answer : answer.kinds || [];
-    return list.map((k) => ({
-      kind: k.kind || k.id,
-      name: spoken(k, label("kind", k.kind || k.id)),
-      fields: (k.fields || k.key_fields || [])
-        .map((f) => (typeof f === "string" ? { name: f } : { ...f, name: f.name || f.id || f.key }))
-        .filter((f) => f.name && f.name !== "number")
-        .map((f) => ({ name: f.name, label: spoken(f, label("doc_field", f.name)), required: f.required !== false })),
-    }));
-  } catch (error) {
-    if (!(error instanceof Problem) || error.status !== 404) throw error;
-    return KINDS.map((kind) => ({ kind, name: label("kind", kind), fields: [] }));
+// The wallet masks all but the last four characters with "*"; the phone shows dots.
+const shownNumber = (masked) => masked.replace(/\*/g, "•");
+
+// Where a document stands, in words: the server's flags, and for a copy kept offline, its date read
+// again against today (a licence read last week may have come within 30 days of its end since).
+function standing(doc) {
+  const reason = label("reason", doc.reason || "unknown");
+  if (doc.status === "refused") return { kind: "bad", icon: "cross", text: t("doc.refused", { reason }) };
+  if (doc.status === "pending") return { kind: "warn", icon: "clock", text: t("doc.pending") };
+  if (doc.status !== "integrated") return { kind: "warn", icon: "clock", text: t("doc.requested") };
+  const date = doc.valid_until ? formatDate(doc.valid_until) : null;
+  const left = doc.valid_until ? daysUntil(doc.valid_until) : Infinity;
+  if (doc.revoked) return { kind: "bad", icon: "cross", text: t("doc.revoked"), mark: "revoked" };
+  if (doc.expired || left < 0) {
+    const text = date ? t("doc.expired", { date }) : t("doc.expired_undated");
+    return { kind: "bad", icon: "cross", text, mark: "expired" };
   }
+  if (doc.expiring_soon || left <= EXPIRY_WARNING_DAYS) {
+    return { kind: "bad", icon: "warning", text: t("doc.expiring", { date }), mark: "expiring" };
+  }
+  return { kind: "ok", icon: "check", text: t("doc.integrated") };
 }
 
-function statusLine(doc) {
-  if (doc.revoked) return h("p", { class: "badge bad" }, ...withIcon("cross", t("doc.revoked")));
-  if (doc.status === "integrated") return h("p", { class: "badge ok" }, ...withIcon("check", t("doc.integrated")));
-  if (doc.status === "refused") {
-    return h(
-      "p",
-      { class: "badge bad" },
-      ...withIcon("cross", t("doc.refused", { reason: label("reason", doc.reason || "unknown") })),
-    );
-  }
-  return h("p", { class: "badge warn" }, ...withIcon("clock", t("doc.pending")));
+const badge = (state) => h("p", { class: `badge ${state.kind}` }, ...withIcon(state.icon, state.text));
+
+// Who confirmed the document; a simulated agency (the demo's) is said so in plain words.
+function agencyLine(agency) {
+  if (!agency) return null;
+  return h(
+    "div",
+    { class: "agency" },
+    icon("shield"),
+    h(
+      "div",
+      {},
+      h("p", {}, t("doc.agency", { agency: inLanguage(agency) })),
+      agency.simulated ? h("p", { class: "tag" }, t("doc.simulated")) : null,
+    ),
+  );
 }
 
 function documentItem(doc, online) {
-  // The server says; a copy read days ago is checked again against today (DOMAIN.md: red when close).
-  const left = daysLeft(doc.valid_until);
-  const soon = !doc.revoked && (doc.expiring_soon || left <= EXPIRY_WARNING_DAYS);
-  const expiry = left < 0 ? "doc.expired" : soon ? "doc.expiring" : "doc.valid_until";
-  const classes = ["document", doc.status, soon ? "expiring" : "", doc.revoked ? "revoked" : ""].join(" ").trim();
+  const state = standing(doc);
+  const integrated = doc.status === "integrated";
+  const classes = ["document", doc.status, state.mark || ""].join(" ").trim();
   return h(
     "li",
     { class: classes },
@@ -91,20 +88,32 @@ function documentItem(doc, online) {
         "div",
         {},
         h("p", { class: "doc-kind" }, label("kind", doc.kind)),
-        h("p", { class: "doc-number" }, doc.number_masked),
+        h("p", { class: "doc-number" }, shownNumber(doc.masked_number)),
       ),
     ),
-    statusLine(doc),
-    doc.valid_until
+    badge(state),
+    integrated && !state.mark
       ? h(
           "p",
-          { class: soon ? "expiry soon" : "expiry" },
-          ...withIcon(soon ? "warning" : "clock", t(expiry, { date: formatDate(doc.valid_until) })),
+          { class: "expiry" },
+          ...withIcon(
+            "clock",
+            doc.valid_until ? t("doc.valid_until", { date: formatDate(doc.valid_until) }) : t("doc.no_expiry"),
+          ),
         )
       : null,
-    online && doc.status === "integrated" && !doc.revoked
-      ? link(`#/documents/open/${encodeURIComponent(doc.id)}`, "eye", t("doc.open"), "quiet")
+    integrated ? agencyLine(doc.agency) : null,
+    integrated && doc.verified_at
+      ? h(
+          "p",
+          { class: "muted checked" },
+          t("doc.checked", {
+            date: formatDate(doc.verified_at),
+            age: ago(Date.parse(doc.checked_at || doc.verified_at)),
+          }),
+        )
       : null,
+    online && integrated ? link(`#/documents/open/${encodeURIComponent(doc.id)}`, "eye", t("doc.open"), "quiet") : null,
   );
 }
 
@@ -142,8 +151,7 @@ async function list(view) {
   if (saved) drawList(view, saved);
   else screen(view, t("menu.documents"), h("p", { class: "loading" }, t("loading")));
   try {
-    const wallet = await getJSON(WALLET, { holder: true });
-    const documents = (wallet.documents || []).map(normalise);
+    const { documents } = checkedFormat(await getJSON(WALLET, { holder: true }));
     await saveCopy("documents", documents);
     if (stillOn(ticket)) drawList(view, { data: documents, saved_at: Date.now() });
   } catch (error) {
@@ -158,35 +166,64 @@ async function list(view) {
   }
 }
 
+// A key field as the agency compares it: separators (spaces, "-", ".") gone, letters in capitals.
+const normalised = (value) => (value || "").replace(/[\s.-]/g, "").toUpperCase();
+
+function follows(pattern, value) {
+  try {
+    return new RegExp(pattern).test(value);
+  } catch {
+    return true; // a pattern this browser cannot read: the server checks it anyway
+  }
+}
+
+// The key fields of a kind: the number, then the others, each with its input's name and the name a
+// 422 invalid_key_fields gives it.
+const keyFields = (kind) => [
+  { spec: kind.number, input: "number", wire: "number" },
+  ...kind.fields.map((spec) => ({ spec, input: `field:${spec.name}`, wire: `fields.${spec.name}` })),
+];
+
 async function add(view) {
   const ticket = screenTicket();
+  if (!(await session())) return go("login");
   let offered;
   try {
-    offered = await kinds();
+    offered = checkedFormat(await getJSON(`${WALLET}/kinds`, { holder: true })).kinds;
   } catch (error) {
     if (!(error instanceof SessionEnded) && stillOn(ticket))
-      screen(view, t("doc.add"), notice("bad", "warning", problemSentence(error)));
+      screen(
+        view,
+        t("doc.add"),
+        notice("bad", "warning", problemSentence(error)),
+        link("#/documents", "back", t("menu.documents"), "quiet"),
+      );
     return;
   }
   if (!stillOn(ticket)) return;
+  const chosenKind = (value) => offered.find((k) => k.kind === value);
   const kind = field(t("doc.kind"), { tag: "select", name: "kind", required: true });
   kind.input.append(
     h("option", { value: "" }, t("activate.choose")),
-    ...offered.map((k) => h("option", { value: k.kind }, k.name)),
+    ...offered.map((k) => h("option", { value: k.kind }, inLanguage(k))),
   );
-  const number = field(
-    t("doc.number"),
-    { name: "number", autocomplete: "off", maxlength: "64", required: true },
-    t("doc.number_hint"),
-  );
-  const extra = h("div", { class: "extra-fields" });
+  const typed = h("div", { class: "key-fields" });
   kind.input.addEventListener("change", () => {
-    const chosen = offered.find((k) => k.kind === kind.input.value);
-    extra.replaceChildren(
-      ...(chosen ? chosen.fields : []).map(
-        (f) =>
-          field(f.label, { name: `field:${f.name}`, autocomplete: "off", maxlength: "64", required: f.required }).wrap,
-      ),
+    const chosen = chosenKind(kind.input.value);
+    typed.replaceChildren(
+      ...(chosen
+        ? [
+            agencyLine(chosen.agency),
+            ...keyFields(chosen).map(
+              ({ spec, input }) =>
+                field(
+                  inLanguage(spec),
+                  { name: input, autocomplete: "off", autocapitalize: "characters", maxlength: "64", required: true },
+                  t("doc.example", { example: spec.example }),
+                ).wrap,
+            ),
+          ]
+        : []),
     );
   });
   const confirm = h(
@@ -195,7 +232,6 @@ async function add(view) {
     h("input", { type: "checkbox", name: "confirm", value: "yes" }),
     t("doc.confirm"),
   );
-  const result = h("div", { "aria-live": "polite" });
   screen(
     view,
     t("doc.add"),
@@ -203,59 +239,75 @@ async function add(view) {
     form(
       {
         check: (v) => {
-          const chosen = offered.find((k) => k.kind === v.kind);
+          const chosen = chosenKind(v.kind);
           if (!chosen) return t("check.kind");
-          if (!v.number) return t("check.number");
-          if (chosen.fields.some((f) => f.required && !v[`field:${f.name}`])) return t("check.fields");
+          for (const { spec, input } of keyFields(chosen)) {
+            const value = normalised(v[input]);
+            if (!value) return t("check.key_field_missing", { field: inLanguage(spec) });
+            if (!follows(spec.pattern, value))
+              return t("check.key_field", { field: inLanguage(spec), example: spec.example });
+          }
           return v.confirm ? null : t("check.confirm");
         },
+        explain: (error) => {
+          // 422 invalid_key_fields names the field ("number", "fields.class"), never its value.
+          const chosen = chosenKind(kind.input.value);
+          if (!(error instanceof Problem) || error.code !== "invalid_key_fields" || !chosen) return null;
+          const named = keyFields(chosen).find(({ wire }) => wire === error.body.field);
+          return named ? t("check.key_field", { field: inLanguage(named.spec), example: named.spec.example }) : null;
+        },
         work: async (v) => {
-          const fields = Object.fromEntries(
-            Object.entries(v)
-              .filter(([k]) => k.startsWith("field:"))
-              .map(([k, value]) => [k.slice(6), value]),
+          const chosen = chosenKind(v.kind);
+          const fields = Object.fromEntries(chosen.fields.map((spec) => [spec.name, v[`field:${spec.name}`]]));
+          const added = await postJSON(
+            `${WALLET}/documents`,
+            { kind: v.kind, number: v.number, fields },
+            { holder: true },
           );
-          const doc = normalise(
-            await postJSON(`${WALLET}/documents`, { kind: v.kind, number: v.number, fields }, { holder: true }),
-          );
-          const sentence =
-            doc.status === "integrated"
-              ? t("doc.added_integrated")
-              : doc.status === "refused"
-                ? t("doc.added_refused", { reason: label("reason", doc.reason || "unknown") })
-                : t("doc.added_pending");
-          result.replaceChildren(
-            notice(doc.status === "refused" ? "bad" : "ok", doc.status === "refused" ? "cross" : "check", sentence),
-          );
+          if (added.status === "integrated") addedNotice(view, "ok", "check", t("doc.added_integrated"));
+          else addedNotice(view, "warn", "clock", t("doc.added_pending"));
         },
       },
       kind.wrap,
-      number.wrap,
-      extra,
+      typed,
       confirm,
       submit("plus", t("doc.add_submit")),
     ),
-    result,
     link("#/documents", "back", t("menu.documents"), "quiet"),
   );
 }
 
-// What an opened document says: its fields, named in words where the app knows them.
+function addedNotice(view, kind, iconName, sentence) {
+  screen(
+    view,
+    t("doc.add"),
+    notice(kind, iconName, sentence),
+    link("#/documents", "documents", t("menu.documents"), "big primary"),
+    link("#/documents/add", "plus", t("doc.add_another"), "quiet"),
+  );
+}
+
+// A fact in words: dates as dates, lists joined, kinds of thing named.
+function factValue(name, value) {
+  if (Array.isArray(value)) return value.join(", ");
+  if (DATE_FACTS.has(name)) return formatDate(value);
+  if (WORDED_FACTS.has(name)) return label(name, value);
+  return String(value);
+}
+
 function detailRows(details) {
-  const rows = [];
-  const skip = new Set(["id", "format", "fields", "kind"]);
-  const value = (name, v) => (/(_at|_until|_date)$/.test(name) && typeof v === "string" ? formatDate(v) : String(v));
-  for (const [name, v] of Object.entries(details)) {
-    if (skip.has(name) || v === null || typeof v === "object") continue;
-    rows.push(
-      h("dt", {}, label("doc_field", name)),
-      h("dd", {}, name === "status" ? label("doc_status", v) : value(name, v)),
-    );
-  }
-  for (const [name, v] of Object.entries(details.fields || {})) {
-    rows.push(h("dt", {}, label("doc_field", name)), h("dd", {}, value(name, v)));
-  }
-  return rows;
+  const row = (term, value) => [h("dt", {}, term), h("dd", {}, value)];
+  const keyNames = new Set(Object.keys(details.fields));
+  const facts = Object.entries(details.facts || {}).filter(
+    // Facts that repeat what was typed (a registration's plate is its number) are said once.
+    ([name, value]) => value !== null && !keyNames.has(name) && value !== details.number,
+  );
+  return [
+    Object.entries(details.fields).map(([name, value]) => row(label("doc_field", name), value)),
+    facts.map(([name, value]) => row(label("doc_field", name), factValue(name, value))),
+    details.verified_at ? row(t("doc_field.verified_at"), formatDate(details.verified_at)) : null,
+    details.checked_at ? row(t("doc_field.checked_at"), ago(Date.parse(details.checked_at))) : null,
+  ];
 }
 
 async function open(view, id) {
@@ -272,9 +324,22 @@ async function open(view, id) {
           { holder: true },
         );
         opener.hidden = true;
+        const state = standing(details);
         shown.replaceChildren(
-          h("h2", {}, label("kind", details.kind || "")),
-          h("dl", { class: "facts" }, detailRows(details)),
+          h(
+            "section",
+            { class: `document opened ${details.status} ${state.mark || ""}`.trim() },
+            h(
+              "div",
+              { class: "doc-head" },
+              icon(KIND_ICONS[details.kind] || "documents"),
+              h("h2", {}, label("kind", details.kind)),
+            ),
+            h("p", { class: "id-number" }, h("span", { class: "id-label" }, t("doc_field.number")), details.number),
+            badge(state),
+            agencyLine(details.agency),
+            h("dl", { class: "facts" }, detailRows(details)),
+          ),
         );
       },
     },

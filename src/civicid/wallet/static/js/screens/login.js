@@ -18,10 +18,8 @@ import {
   submit,
 } from "../ui.js";
 
-// Log in and keep the session; used after activation too.
-export async function logIn(idNumber, password) {
-  const device_proof = await proveDevice("login", idNumber);
-  const opened = await postJSON("/login", { id_number: idNumber, password, device_proof });
+// Keep a session the server opened (a login, or binding this phone) for the holder of ``idNumber``.
+export async function keepSession(idNumber, opened) {
   await saveHolder(idNumber);
   await saveSession({
     token: opened.token,
@@ -29,6 +27,12 @@ export async function logIn(idNumber, password) {
     account_id: opened.account_id,
     expires_at: opened.expires_at,
   });
+}
+
+// Log in and keep the session; used after activation too.
+export async function logIn(idNumber, password) {
+  const device_proof = await proveDevice("login", idNumber);
+  await keepSession(idNumber, await postJSON("/login", { id_number: idNumber, password, device_proof }));
 }
 
 export async function show(view) {
@@ -58,6 +62,8 @@ export async function show(view) {
     h(
       "nav",
       { class: "menu small" },
+      link("#/move", "phone", t("menu.move"), "quiet"),
+      link("#/lost", "warning", t("menu.lost"), "quiet"),
       link("#/unlock", "unlock", t("unlock.title"), "quiet"),
       link("#/activate", "key", t("welcome.activate"), "quiet"),
     ),

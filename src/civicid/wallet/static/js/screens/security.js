@@ -1,5 +1,6 @@
-// Security: log out on every phone, or lock the account (both confirmed with the passcode).
-// Unlocking is a screen of its own (unlock.js), reachable without logging in.
+// Security: the phones the account was linked to and its locking history (screens of their own), log out
+// on every phone, or lock the account (both confirmed with the passcode). Unlocking, "I lost my phone"
+// and moving to another phone are screens of their own too, reachable without logging in.
 
 import { postJSON } from "../api.js";
 import { t } from "../i18n.js";
@@ -58,6 +59,8 @@ export async function show(view, [action] = []) {
     h(
       "nav",
       { class: "menu" },
+      link("#/devices", "phone", t("menu.devices")),
+      link("#/locks", "history", t("menu.locks")),
       link("#/security/everywhere", "logout", t("everywhere.title")),
       link("#/security/lock", "lock", t("lock.title"), "big danger"),
     ),

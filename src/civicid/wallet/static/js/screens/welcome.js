@@ -1,4 +1,5 @@
-// The first screen on a phone that holds no account yet: activate, or unlock a locked account.
+// The first screen on a phone that holds no account yet: activate; move an account used on another phone
+// to this one; lock it when that phone is lost; unlock a locked account.
 
 import { t } from "../i18n.js";
 import { takeNote } from "../nav.js";
@@ -18,6 +19,12 @@ export async function show(view) {
       link("#/login", "login", t("welcome.login")),
     ),
     h("p", { class: "muted" }, t("welcome.new_phone")),
+    h(
+      "nav",
+      { class: "menu" },
+      link("#/move", "phone", t("menu.move")),
+      link("#/lost", "warning", t("menu.lost"), "big danger"),
+    ),
     h("nav", { class: "menu small" }, link("#/unlock", "unlock", t("unlock.title"), "quiet")),
   );
 }

@@ -27,7 +27,7 @@ _SEX_VI = {"male": "Nam", "female": "Nữ", "other": "Khác"}
 
 def card_pdf(*, identity: Identity, portrait: bytes | None, text: str, expires_at: dt.datetime) -> bytes:
     """The card as a PDF document."""
-    pdf = FPDF(orientation="L", unit="mm", format="A6")
+    pdf = FPDF(orientation="L", unit="mm", format=(105, 148))
     pdf.set_auto_page_break(False)
     pdf.add_page()
     unicode_font = _font(pdf)

@@ -4,10 +4,18 @@ Each benchmark prints its figures beside a baseline measured in the same run; do
 records the figures of the last full run and the command that produced them.
 """
 
-from bench import biometrics_identify, campaign_dashboard, enrollment_pipeline, field_sync, registry_search
+from bench import (
+    biometrics_identify,
+    campaign_dashboard,
+    credentials_verify,
+    enrollment_pipeline,
+    field_sync,
+    registry_search,
+)
 
 registry_search.main([])
 enrollment_pipeline.main([])
 biometrics_identify.main()
 campaign_dashboard.main([])
 field_sync.main([])
+credentials_verify.main()

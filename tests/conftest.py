@@ -35,6 +35,7 @@ from tests.factories import (
 )
 from typer.testing import CliRunner, Result
 
+from civicid.accounts.hashing import FAST
 from civicid.biometrics.simulated import simulated_extractors
 from civicid.cli import app
 from civicid.core import migrate
@@ -165,6 +166,13 @@ def anyio_backend() -> str:
 async def client(context: Context) -> AsyncIterator[AsyncClient]:
     """A client of the server on the test's database and clock; it keeps cookies like a browser."""
     async with api_client(context) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def holder_client(context: Context) -> AsyncIterator[AsyncClient]:
+    """A client of a server that hashes holders' secrets with the fast test parameters (``FAST``)."""
+    async with api_client(context, secret_hasher=FAST) as test_client:
         yield test_client
 
 

@@ -19,6 +19,8 @@ from civicid.campaign import pages as campaign_pages
 from civicid.campaign import router as campaign_router
 from civicid.campaign import team_pages as campaign_team_pages
 from civicid.core.runtime import Context
+from civicid.credentials import pages as credentials_pages
+from civicid.credentials import router as credentials_router
 from civicid.devices import router as devices_router
 from civicid.enrollment import pages as enrollment_pages
 from civicid.enrollment import router as enrollment_router
@@ -74,6 +76,8 @@ def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
     # The holder's wallet and e-ID card live under their account.
     app.include_router(wallet_router.router, prefix=f"{API_PREFIX}/accounts/me/wallet")
     app.include_router(wallet_router.card_router, prefix=f"{API_PREFIX}/accounts/me/card")
+    app.include_router(credentials_router.holder_router, prefix=f"{API_PREFIX}/accounts/me/credentials")
+    app.include_router(credentials_router.router, prefix=f"{API_PREFIX}/credentials")
     app.include_router(enrollment_router.router, prefix=f"{API_PREFIX}/enrollment")
     app.include_router(devices_router.router, prefix=f"{API_PREFIX}/enrollment")
     app.include_router(campaign_router.router, prefix=f"{API_PREFIX}/campaign")
@@ -87,6 +91,12 @@ def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
     app.include_router(campaign_pages.router, prefix="/campaign")
     app.include_router(campaign_team_pages.router, prefix="/campaign")
     app.include_router(wallet_pages.router)
+    app.include_router(credentials_pages.router)
+    app.mount(
+        credentials_pages.STATIC_PATH.rstrip("/"),
+        StaticFiles(directory=credentials_pages.STATIC_DIR),
+        name="verify-static",
+    )
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

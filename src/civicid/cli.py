@@ -55,6 +55,8 @@ def _mount() -> None:
     from civicid.campaign.cli import app as campaign_app
     from civicid.core.cli import db_app
     from civicid.country.cli import app as country_app
+    from civicid.credentials.cli import app as credentials_app
+    from civicid.credentials.cli import verify_command, wallet_app
     from civicid.enrollment.cli import app as enrollment_app
     from civicid.field.cli import app as field_app
     from civicid.fieldsync.cli import enrollment_file_command, intake_app
@@ -76,6 +78,9 @@ def _mount() -> None:
     enrollment_app.command("simulate")(simulate_command)
     app.add_typer(field_app, name="field", help="The field kit: set-up, capture, sync, relay bundles.")
     app.add_typer(intake_app, name="intake", help="Intake at the commune office: relay bundles from kits.")
+    app.add_typer(credentials_app, name="credentials", help="Credentials: the trust bundle, the issuer's keys.")
+    app.add_typer(wallet_app, name="wallet", help="The wallet: paper cards for people without a smartphone.")
+    app.command("verify", help="Verify a QR or SD-JWT VC offline against a trust bundle.")(verify_command)
     app.command("serve", help="Run the central server (API, pages).")(serve)
     app.command("demo", help="Build the demo commune and serve it.")(demo)
     app.command("worker", help="Run the enrollment pipeline and the SMS outbox.")(worker)

@@ -11,6 +11,7 @@ from civicid.biometrics import models as biometrics_models  # noqa: F401
 from civicid.campaign import models as campaign_models  # noqa: F401
 from civicid.core import audit, audit_checkpoint, jobs  # noqa: F401 - the audit chain, its checkpoints, durable jobs
 from civicid.core.database import Base
+from civicid.credentials import models as credentials_models  # noqa: F401
 from civicid.devices import models as enrollment_device_models  # noqa: F401
 from civicid.enrollment import models as enrollment_models  # noqa: F401
 from civicid.notify import models as notify_models  # noqa: F401

@@ -18,6 +18,7 @@ from civicid.app import create_app
 from civicid.core.console import DataOption, command_clock, command_context, console, tell
 from civicid.core.runtime import Context
 from civicid.core.settings import load_settings
+from civicid.credentials import tasks as credentials_tasks
 from civicid.enrollment.runtime import build_pipeline
 from civicid.enrollment.worker import BackgroundWorker
 from civicid.field.app import create_kit_app
@@ -33,7 +34,11 @@ OnceOption = typer.Option(False, "--once", help="Run what is ready, then exit (i
 def background_worker(context: Context, plugins: Plugins) -> BackgroundWorker:
     """The pipeline and SMS worker of a deployment, with its chosen extractors, carrier and agencies."""
     pipeline = build_pipeline(context, plugins.extractors())
-    handlers = {**accounts_tasks.HANDLERS, **wallet_tasks.handlers(plugins.agencies())}
+    handlers = {
+        **accounts_tasks.HANDLERS,
+        **wallet_tasks.handlers(plugins.agencies()),
+        **credentials_tasks.HANDLERS,
+    }
     return BackgroundWorker(context, pipeline, plugins.sms_gateway(context.clock), handlers=handlers)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 from httpx import AsyncClient
@@ -12,7 +10,6 @@ from tests.factories import (
     PASSCODE,
     MakePerson,
     Phone,
-    api_client,
     codes_sent,
     handed_over,
     held_licence,
@@ -21,7 +18,6 @@ from tests.factories import (
 
 from civicid.accounts import service
 from civicid.accounts.devices import make_proof
-from civicid.accounts.hashing import FAST
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 
@@ -30,10 +26,8 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
-async def client(context: Context) -> AsyncIterator[AsyncClient]:
-    """A client of a server that hashes holders' secrets with the fast test parameters."""
-    async with api_client(context, secret_hasher=FAST) as test_client:
-        yield test_client
+def client(holder_client: AsyncClient) -> AsyncClient:
+    return holder_client
 
 
 @pytest.fixture

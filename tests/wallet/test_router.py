@@ -4,17 +4,15 @@ fields, details with the passcode, the card with its portrait, and every refusal
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from httpx import AsyncClient
 from PIL import Image
 from tests.accounts.test_holder_api import PROBLEM
-from tests.factories import PASSCODE, MakePerson, Phone, api_client
+from tests.factories import PASSCODE, MakePerson, Phone
 from tests.factories.agencies import licence, set_down
 
-from civicid.accounts.hashing import FAST
 from civicid.core.audit import SYSTEM
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
@@ -31,10 +29,8 @@ CARD = "/api/v1/accounts/me/card"
 
 
 @pytest.fixture
-async def client(context: Context) -> AsyncIterator[AsyncClient]:
-    """A client of a server that hashes holders' secrets with the fast test parameters."""
-    async with api_client(context, secret_hasher=FAST) as test_client:
-        yield test_client
+def client(holder_client: AsyncClient) -> AsyncClient:
+    return holder_client
 
 
 @pytest.fixture

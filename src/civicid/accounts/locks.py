@@ -35,11 +35,15 @@ from civicid.accounts.models import (
     LockGround,
 )
 from civicid.accounts.service import audit_account
+from civicid.core import jobs
 from civicid.core.audit import SYSTEM, Actor
 from civicid.core.clock import Clock
 from civicid.core.ids import new_id
 
 REASON_MAX = 200
+#: The event "the account's status changed" (locked, unlocked) as a job whose handler the composition chooses
+#: (subject: the person's id): the credentials issued to the holder are suspended with the account.
+STATUS_CHANGED = "accounts.status_changed"
 
 
 class LockRead(BaseModel):
@@ -75,6 +79,7 @@ def place_lock(
     session.add(lock)
     account.status, account.updated_at = AccountStatus.LOCKED, clock.now()
     repository.end_sessions(session, account.id)
+    jobs.rearm(session=session, clock=clock, kind=STATUS_CHANGED, subject_id=str(account.person_id))
     audit_account(session, clock, actor, "account.lock", account, {"lock_id": lock.id, "ground": ground.value})
     return LockRead.model_validate(lock)
 
@@ -163,6 +168,7 @@ def _lift(session: Session, clock: Clock, actor: Actor, account: EidAccount, loc
     if not _active_locks(session, account.id):
         account.status = AccountStatus.ACTIVE if account.activated_at is not None else AccountStatus.PENDING_ACTIVATION
     account.updated_at = now
+    jobs.rearm(session=session, clock=clock, kind=STATUS_CHANGED, subject_id=str(account.person_id))
     details = {"lock_id": lock.id, "ground": lock.ground.value, "status": account.status.value}
     audit_account(session, clock, actor, "account.unlock", account, details)
 

@@ -282,6 +282,12 @@ def get_account_by_person(*, session: Session, person_id: int) -> AccountRead:
     return account
 
 
+def device_public_jwk(*, session: Session, account_id: str) -> dict[str, str] | None:
+    """The public JWK of the device the account is bound to (what credentials bind to), or None."""
+    device = repository.get_device(session, account_id)
+    return None if device is None else dict(device.public_jwk)
+
+
 def account_counts(*, session: Session) -> dict[str, dict[int, int]]:
     """Accounts issued (any status) and active, by level: campaign figures count both (DOMAIN.md)."""
     counts: dict[str, dict[int, int]] = {"issued": dict.fromkeys(LEVELS, 0), "active": dict.fromkeys(LEVELS, 0)}

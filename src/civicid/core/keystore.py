@@ -5,6 +5,8 @@ Layout of the data folder::
     master.key                      the master key (only when none is given; mode 0600)
     keys/sealing-x25519.key         the packet-sealing key, wrapped (``core/crypto/keys.py``, mode 0600)
     keys/audit-es256.key            the key that signs the audit chain's checkpoints (decision 0033), wrapped
+    keys/issuer-<kid>.key           a credential issuer key (decision 0043), one file per key, wrapped
+    keys/trust-es256.key            the key that signs the verifiers' trust bundle (decision 0042), wrapped
 
 The master key encrypts every key file. In production it comes from a secret store (the orchestrator's
 secrets, a cloud KMS, a vault agent) through the ``CIVICID_MASTER_KEY`` environment variable
@@ -47,6 +49,8 @@ KEYS_DIR = "keys"
 SEALING_KEY_NAME = "sealing-x25519"
 DEVICE_KEY_NAME = "device-es256"
 AUDIT_KEY_NAME = "audit-es256"
+TRUST_KEY_NAME = "trust-es256"
+ISSUER_KEY_PREFIX = "issuer-"
 
 
 class KeyStore(Protocol):
@@ -156,6 +160,25 @@ class FileKeystore:
         mean "the server vouched for this point of its log" and nothing else (decision 0033).
         """
         return self._signing_key(AUDIT_KEY_NAME, signing.generate_signing_key)
+
+    def issuer_signing_key(
+        self, key_id: str, generate: Callable[[], EllipticCurvePrivateKey] | None = None
+    ) -> EllipticCurvePrivateKey:
+        """A credential issuer's ES256 key, named by its id; created with ``generate`` the first time.
+
+        Issuer keys rotate (docs/decisions/0043-issuer-key-rotation.md): each has a file of its own, kept
+        after it stops signing, for as long as what it signed may still be shown.
+        """
+        if not key_id.replace("-", "").replace("_", "").isalnum():
+            raise KeystoreUnavailable("an issuer key id is base64url")
+        return self._signing_key(f"{ISSUER_KEY_PREFIX}{key_id}", generate or signing.generate_signing_key)
+
+    def trust_signing_key(self) -> EllipticCurvePrivateKey:
+        """The ES256 key that signs the verifiers' trust bundle (``civicid-trust/1``); created the first time.
+
+        A key of its own: a verifier pins it, and it vouches for the issuer keys, never for a credential.
+        """
+        return self._signing_key(TRUST_KEY_NAME, signing.generate_signing_key)
 
     def _signing_key(self, name: str, generate: Callable[[], PrivateKeyTypes]) -> EllipticCurvePrivateKey:
         key = self._load_or_create(name, generate)

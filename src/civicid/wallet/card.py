@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from civicid.accounts import service as accounts
 from civicid.accounts.activation import holder_actor
 from civicid.core import audit
+from civicid.core.audit import Actor
 from civicid.core.clock import Clock
 from civicid.registry import service as registry
 from civicid.registry.schemas import IdCardRead
@@ -51,14 +52,17 @@ def current_card(cards: list[IdCardRead]) -> IdCardRead | None:
     return max(chosen, key=lambda c: (c.issue_date, c.id)) if chosen else None
 
 
-def read_portrait(*, session: Session, clock: Clock, vault: PortraitVault, account_id: str, person_id: int) -> Portrait:
+def read_portrait(
+    *, session: Session, clock: Clock, vault: PortraitVault, account_id: str, person_id: int, actor: Actor | None = None
+) -> Portrait:
+    """The card's portrait, read by its holder, or by ``actor`` (an officer printing the paper card); audited."""
     stored = repository.portrait(session, person_id)
     if stored is None:
         raise PortraitNotFound("no portrait was captured at enrollment for this card")
     audit.record(
         session=session,
         clock=clock,
-        actor=holder_actor(account_id),
+        actor=actor or holder_actor(account_id),
         action="wallet.portrait_read",
         subject_type="person",
         subject_id=str(person_id),

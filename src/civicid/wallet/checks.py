@@ -28,6 +28,9 @@ from civicid.wallet.schemas import AgencyRead, WalletDocumentDetail, WalletDocum
 
 #: The durable job that asks an agency again about a pending document (subject: the document's id).
 CONFIRM_PENDING = "wallet.confirm_pending"
+#: The event "a document's standing changed" (integrated, refused, revoked or expired by its agency), as a job
+#: whose handler the composition chooses (subject: the document's id): the credentials that attest it follow it.
+DOCUMENT_CHANGED = "wallet.document_changed"
 #: An agency's answer older than this is asked again when the holder opens the wallet.
 RECHECK_AFTER = dt.timedelta(days=1)
 #: A document whose validity ends within this many days is flagged ``expiring_soon`` (shown in red).
@@ -94,6 +97,8 @@ def keep_answer(session: Session, clock: Clock, actor: Actor, document: WalletDo
     first = document.status is not DocumentStatus.INTEGRATED
     if first:
         document.decided_at = now
+    if not first and document.record_status is not answer.status:
+        jobs.rearm(session=session, clock=clock, kind=DOCUMENT_CHANGED, subject_id=document.id)
     document.status, document.reason = DocumentStatus.INTEGRATED, None
     document.agency = {"vi": answer.agency.vi, "en": answer.agency.en, "simulated": answer.agency.simulated}
     document.facts = dict(answer.facts)
@@ -161,6 +166,8 @@ def _summary_fields(document: WalletDocument, today: dt.date) -> dict[str, Any]:
 
 
 def _refuse(session: Session, clock: Clock, actor: Actor, document: WalletDocument, reason: str) -> Outcome:
+    if document.status is DocumentStatus.INTEGRATED:
+        jobs.rearm(session=session, clock=clock, kind=DOCUMENT_CHANGED, subject_id=document.id)
     document.status, document.reason = DocumentStatus.REFUSED, reason[:60]
     document.agency = document.facts = None
     document.record_status = document.valid_until = None

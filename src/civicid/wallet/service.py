@@ -225,6 +225,13 @@ def open_document(
     return checks.detail(document, clock.today())
 
 
+def document_standing(*, session: Session, clock: Clock, document_id: str) -> tuple[int, WalletDocumentSummary] | None:
+    """(holder, summary) of a document, not audited and without its number: what the credentials that attest
+    it need to follow it (revoked, expired, refused). None for a document that is gone."""
+    document = repository.get(session, document_id)
+    return None if document is None else (document.person_id, checks.summary(document, clock.today()))
+
+
 def document_kinds(agencies: AgencyRegistry) -> WalletKindsRead:
     """The kinds a holder can add (those an agency answers for), and the key fields each needs."""
     kinds = []

@@ -7,12 +7,15 @@ recipes, each with one opaque error, and every format they produce carries a ver
   (RFC 7515) with explicit typing (RFC 8725 §3.11). Error: :class:`InvalidSignature`.
 - :mod:`.sealing`: public-key encryption to a recipient's X25519 key (RFC 7748 + HKDF RFC 5869 +
   AES-256-GCM), wire format ``civicid-seal/1``. Error: :class:`InvalidSeal`.
+- :mod:`.cose`: COSE_Sign1 with ES256 (RFC 9052), the envelope of CWTs and of the QR credentials.
+  Error: :class:`InvalidSignature`.
 - :mod:`.keys`: private keys at rest, wrapped under a master key, wire format ``civicid-keywrap/1``.
   Error: :class:`InvalidWrappedKey`.
 """
 
 from __future__ import annotations
 
+from civicid.core.crypto.cose import CoseSign1, parse_cose_sign1, sign_cose_sign1, verify_cose_sign1
 from civicid.core.crypto.errors import CryptoError, InvalidKey, InvalidSeal, InvalidSignature, InvalidWrappedKey
 from civicid.core.crypto.keys import (
     MASTER_KEY_BYTES,
@@ -46,6 +49,7 @@ __all__ = [
     "MASTER_KEY_BYTES",
     "SEAL_OVERHEAD",
     "SEAL_VERSION",
+    "CoseSign1",
     "CryptoError",
     "InvalidKey",
     "InvalidSeal",
@@ -61,12 +65,15 @@ __all__ = [
     "jwk_thumbprint",
     "jws_kid",
     "load_public_jwk",
+    "parse_cose_sign1",
     "public_jwk",
     "seal",
     "sealing_key_id",
+    "sign_cose_sign1",
     "sign_jws",
     "unseal",
     "unwrap_private_key",
+    "verify_cose_sign1",
     "verify_jws",
     "wrap_private_key",
 ]

@@ -5,6 +5,7 @@ records the figures of the last full run and the command that produced them.
 """
 
 from bench import (
+    accounts_app,
     biometrics_identify,
     campaign_dashboard,
     credentials_verify,
@@ -19,3 +20,4 @@ biometrics_identify.main()
 campaign_dashboard.main([])
 field_sync.main([])
 credentials_verify.main()
+accounts_app.main([])

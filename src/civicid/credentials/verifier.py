@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
-from dataclasses import replace
 from typing import Any
 
 import zxingcpp
@@ -74,29 +73,33 @@ def _verify_qr(text: str, trust: TrustBundle, now: dt.datetime) -> Verdict:
     except (qr.Unreadable, InvalidSignature):
         return Verdict(False, "unreadable", bundle_age=age)
     key = trust.keys.get(message.kid)
-    base = Verdict(False, format="qr-v1", kid=b64url_encode(message.kid), bundle_age=age)
+    kid = b64url_encode(message.kid)
     if key is None:
-        return replace(base, reason="unknown_issuer")
+        return Verdict(False, "unknown_issuer", format="qr-v1", kid=kid, bundle_age=age)
     try:
         claims = cwt.decode_claims(verify_cose_sign1(message, key.public_key))
     except InvalidSignature:
-        return replace(base, reason="bad_signature")
+        return Verdict(False, "bad_signature", format="qr-v1", kid=kid, bundle_age=age)
     credential = QrCredential.from_claims(claims)
     if credential.issuer != key.issuer or prefixed == (credential.profile in CLAIM_169_PROFILES):
-        return replace(base, reason="malformed")
-    about = replace(
-        base,
+        return Verdict(False, "malformed", format="qr-v1", kid=kid, bundle_age=age)
+    reason, status = _judge(key, trust, now, credential)
+    # One Verdict, built once: this runs on every offline check, beside a single ECDSA verification.
+    return Verdict(
+        valid=reason is None,
+        reason=reason,
+        format="qr-v1",
         profile=credential.profile.value,
         issuer=credential.issuer,
+        kid=kid,
         credential_id=credential.credential_id.hex(),
         issued_at=credential.issued_at,
         expires_at=credential.expires_at,
         device_bound=credential.device is not None,
+        status=status,
+        disclosed=disclosed(credential) if reason is None else {},
+        bundle_age=age,
     )
-    reason, status = _judge(key, trust, now, credential)
-    if reason is not None:
-        return replace(about, reason=reason, status=status)
-    return replace(about, valid=True, status=status, disclosed=disclosed(credential))
 
 
 def _judge(

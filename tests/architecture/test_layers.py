@@ -97,3 +97,31 @@ def test_the_kit_imports_no_server_module(graph: grimp.ImportGraph) -> None:
     allowed.add("civicid.core")
     reached = {top_level(m) for m in graph.find_upstream_modules("civicid.field", as_package=True)}
     assert {m for m in reached if m.startswith("civicid.")} <= allowed
+
+
+# Where the simulator still reads another folder's tables directly (decision 0035): these edges,
+# and no others, are let through by the import-linter contracts "<folder>-models-private" too.
+SIMULATOR_READS = {
+    ("civicid.sim.phones", "civicid.registry.models"),
+    ("civicid.sim.citizens", "civicid.registry.models"),
+    ("civicid.sim.campaign", "civicid.registry.models"),
+    ("civicid.sim.phones", "civicid.accounts.models"),
+    ("civicid.sim.citizens", "civicid.accounts.models"),
+    ("civicid.sim.campaign", "civicid.campaign.models"),
+    ("civicid.sim.enrollment", "civicid.enrollment.models"),
+    ("civicid.sim.field", "civicid.field.models"),
+    ("civicid.sim.campaign", "civicid.field.models"),
+}
+
+
+def test_a_folders_models_are_imported_only_by_the_folder_itself(graph: grimp.ImportGraph) -> None:
+    """Other folders read an owner's tables through its ``queries`` and ``service``, never its models."""
+    trespassing = set()
+    for models in sorted(m for m in graph.modules if m.endswith(".models") and m.count(".") == 2):
+        owner = top_level(models)
+        if owner == "civicid.core":
+            continue
+        for importer in graph.find_modules_that_directly_import(models):
+            if top_level(importer) not in {owner, "civicid.schema"} and (importer, models) not in SIMULATOR_READS:
+                trespassing.add((importer, models))
+    assert trespassing == set()

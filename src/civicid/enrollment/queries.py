@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from civicid.core.database import read_only_projection
 from civicid.enrollment.models import Application, ChangeCounter
+from civicid.protocol.codes import ApplicationStatus
 
 #: The counter that numbers applications' status changes (``timeline.py`` bumps it).
 APPLICATION_CHANGES = "application"
@@ -69,4 +70,23 @@ def village_applications(session: Session, village_id: int) -> Sequence[Any]:
     return session.execute(query).all()
 
 
-__all__ = ["APPLICATION_CHANGES", "applications", "changes_counter", "last_change", "village_applications"]
+def awaiting_approval(session: Session, commune_code: str) -> list[str]:
+    """Ids of the commune's applications awaiting a supervisor's approval.
+
+    The simulator's supervisor approves them at the end of a day (``sim/enrollment.py``), as the
+    intake benchmark does (index ``ix_application_commune``).
+    """
+    query = select(Application.id).where(
+        Application.commune_code == commune_code, Application.status == ApplicationStatus.AWAITING_APPROVAL
+    )
+    return list(session.scalars(query))
+
+
+__all__ = [
+    "APPLICATION_CHANGES",
+    "applications",
+    "awaiting_approval",
+    "changes_counter",
+    "last_change",
+    "village_applications",
+]

@@ -41,9 +41,19 @@ households = read_only_projection(Household, "id", "village_id")
 #: Persons: the campaign's tallies count level-2 activations and card gaps by the person's village
 #: (``campaign.tally.rebuild_activations``, ``rebuild_card_gaps``: set-based rebuilds, one INSERT …
 #: SELECT each); the enrollment pipeline matches applications to persons by ID number or id in one
-#: statement per batch; the wallet counts documents by the holder's village.
+#: statement per batch; the wallet counts documents by the holder's village; the accounts list a
+#: commune's accounts with whether the holder has a smartphone (``accounts.queries``).
 persons = read_only_projection(
-    Person, "id", "id_number", "full_name", "date_of_birth", "sex", "village_id", "household_id", "residence_status"
+    Person,
+    "id",
+    "id_number",
+    "full_name",
+    "date_of_birth",
+    "sex",
+    "village_id",
+    "household_id",
+    "residence_status",
+    "has_smartphone",
 )
 
 #: ID cards: ``campaign.tally.rebuild_card_gaps`` works out, for every resident at once, the day from
@@ -135,6 +145,26 @@ def village_rows(session: Session, commune_codes: Sequence[str]) -> Sequence[Any
         .order_by(Village.commune_code, Village.name)
     )
     return session.execute(query).all()
+
+
+def village_signals(session: Session, commune_code: str) -> list[tuple[int, SignalQuality]]:
+    """(village, signal) of the commune's villages, the nearest first: how the simulator's teams go out."""
+    query = select(Village.id, Village.signal).where(Village.commune_code == commune_code).order_by(Village.distance_km)
+    return [(v, s) for v, s in session.execute(query)]
+
+
+def villages_with_births_after(session: Session, commune_code: str, day: dt.date) -> set[int]:
+    """Villages of the commune where someone was born after ``day``.
+
+    The simulator's campaign days lie in the past: a kit's extract of such a village, taken on an
+    earlier day, would hold someone not born yet, so its teams go elsewhere (``sim/campaign.py``).
+    """
+    query = (
+        select(Person.village_id)
+        .join(Village, Village.id == Person.village_id)
+        .where(Village.commune_code == commune_code, Person.date_of_birth > day)
+    )
+    return set(session.scalars(query))
 
 
 def village_commune(session: Session, village_id: int) -> str | None:
@@ -229,7 +259,9 @@ __all__ = [
     "village_ids_in",
     "village_people",
     "village_rows",
+    "village_signals",
     "villages",
     "villages_in_commune",
     "villages_of_commune",
+    "villages_with_births_after",
 ]

@@ -53,6 +53,9 @@ MEASURES: list[tuple[str, str, str]] = [
     ("enrollment_pipeline_sqlite", "CPU of the CivicID process", "rate"),
     ("enrollment_pipeline_postgresql", "intake to issued, one worker (one core)", "rate"),
     ("enrollment_pipeline_postgresql", "CPU of the CivicID process", "rate"),
+    # Only with --count-statements: the same work, counted rather than timed.
+    ("enrollment_pipeline_sqlite", "SQL statements per application", "count"),
+    ("enrollment_pipeline_postgresql", "SQL statements per application", "count"),
     ("campaign_dashboard", "commune page (GET /campaign) p50", "ms"),
     ("campaign_dashboard", "commune page (GET /campaign) p95", "ms"),
     ("campaign_dashboard", "commune page, 100 changes to count p50", "ms"),
@@ -102,9 +105,11 @@ args = json.loads(sys.argv[3])
 if what == "load":
     campaign_dashboard.main(args)
 else:
-    enrollment_pipeline.main(args["enrollment"])
-    campaign_dashboard.main(args["campaign"])
-    Path(sys.argv[1], "dashboard_cpu.json").write_text(json.dumps(cpu))
+    if args["enrollment"]:
+        enrollment_pipeline.main(args["enrollment"])
+    if args["campaign"]:
+        campaign_dashboard.main(args["campaign"])
+        Path(sys.argv[1], "dashboard_cpu.json").write_text(json.dumps(cpu))
 """
 
 
@@ -144,18 +149,20 @@ def _child(src: Path, what: str, args: Any, results: Path, demo_people: int) -> 
 
 
 def _figures(results: Path) -> dict[tuple[str, str], float]:
+    """The figures the round wrote (those of the benchmarks it ran)."""
     found = {}
     for name, measure, _kind in MEASURES:
-        if name == "dashboard_cpu":
+        path = results / f"{name}.json"
+        if name == "dashboard_cpu" or not path.exists():
             continue
-        document = json.loads((results / f"{name}.json").read_text())
-        for row in document["rows"]:
+        for row in json.loads(path.read_text())["rows"]:
             if row["measure"] == measure:
                 found[(name, measure)] = float(row["value"])
-    cpu = json.loads((results / "dashboard_cpu.json").read_text())
-    for call, measure in CPU_CALLS.items():
-        for q in (50, 95):
-            found[("dashboard_cpu", f"{measure}, CPU p{q}")] = percentile(cpu[call], q)
+    if (results / "dashboard_cpu.json").exists():
+        cpu = json.loads((results / "dashboard_cpu.json").read_text())
+        for call, measure in CPU_CALLS.items():
+            for q in (50, 95):
+                found[("dashboard_cpu", f"{measure}, CPU p{q}")] = percentile(cpu[call], q)
     return found
 
 
@@ -171,16 +178,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--communes", type=int, default=4)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--queries", type=int, default=40, help="dashboard queries per round")
+    parser.add_argument("--intake-db", action="append", choices=["sqlite", "postgresql"], help="default: both")
+    parser.add_argument("--no-intake", action="store_true")
+    parser.add_argument("--no-dashboard", action="store_true")
+    parser.add_argument("--count-statements", action="store_true", help="also count the intake's SQL statements")
     args = parser.parse_args(argv)
 
     versions = {"before": base_tree(args.base), "after": ROOT / "src"}
     work = Path(tempfile.mkdtemp(prefix="civicid-before-after-"))
-    console.print(f"loading the dashboard's data set ({args.people:,} people) once, with the code after")
-    load = ["--people", str(args.people), "--communes", str(args.communes), "--days", str(args.days)]
-    _child(versions["after"], "load", [*load, "--queries", "2"], work / "load", args.demo_people)
+    if not args.no_dashboard:
+        console.print(f"loading the dashboard's data set ({args.people:,} people) once, with the code after")
+        load = ["--people", str(args.people), "--communes", str(args.communes), "--days", str(args.days)]
+        _child(versions["after"], "load", [*load, "--queries", "2"], work / "load", args.demo_people)
+    intake = ["--applications", str(args.applications)]
+    for kind in args.intake_db or ["sqlite", "postgresql"]:
+        intake += ["--db", kind]
+    if args.count_statements:
+        intake.append("--count-statements")
     child_args = {
-        "enrollment": ["--applications", str(args.applications), "--db", "sqlite", "--db", "postgresql"],
-        "campaign": ["--reuse", "--queries", str(args.queries)],
+        "enrollment": [] if args.no_intake else intake,
+        "campaign": [] if args.no_dashboard else ["--reuse", "--queries", str(args.queries)],
     }
     samples: dict[str, list[dict[tuple[str, str], float]]] = {"before": [], "after": []}
     for round_ in range(args.rounds):
@@ -193,12 +210,14 @@ def main(argv: list[str] | None = None) -> None:
 
     report = Report("before_after")
     for name, measure, kind in MEASURES:
+        if (name, measure) not in samples["before"][0]:
+            continue
         before = statistics.median(s[(name, measure)] for s in samples["before"])
         after = statistics.median(s[(name, measure)] for s in samples["after"])
-        unit = "applications/s" if "CPU" not in measure else "applications/CPU-s"
-        report.add(f"{_SHORT[name]}: {measure}", after, unit if kind == "rate" else "ms", baseline=before)
+        unit = {"rate": "applications/CPU-s" if "CPU" in measure else "applications/s", "count": "statements"}
+        report.add(f"{_SHORT[name]}: {measure}", after, unit.get(kind, "ms"), baseline=before)
         # The ratio column is the speed ratio: above 1 the code after is faster, whatever the unit.
-        report.rows[-1]["ratio"] = after / before if kind == "rate" else before / after
+        report.rows[-1]["ratio"] = after / before if kind == "rate" else before / after  # fewer statements: faster
         report.rows[-1]["before_rounds"] = [s[(name, measure)] for s in samples["before"]]
         report.rows[-1]["after_rounds"] = [s[(name, measure)] for s in samples["after"]]
     report.context = {

@@ -211,7 +211,7 @@ def _load(engine: Engine, people: int, communes: int, days: int, seed: int, dist
                 """
                 INSERT INTO application (id, envelope_jws, envelope_hash, application_type, id_number,
                     commune_code, village_id, device_id, operator, captured_at, received_at, status, person_id,
-                    decided_at, change_seq)
+                    decided_at, change_seq, receipt_code)
                 SELECT md5(p.id::text), '', '', 'level2', p.id_number, v.commune_code, p.village_id,
                     'kit-' || v.commune_code || '-' || (p.village_id % 4), 'operator',
                     :start + (p.id % :days) * interval '1 day' + interval '2 hours',
@@ -219,7 +219,9 @@ def _load(engine: Engine, people: int, communes: int, days: int, seed: int, dist
                     CASE WHEN p.id % 20 = 0 THEN 'awaiting_approval' WHEN p.id % 50 = 1 THEN 'needs_correction'
                          ELSE 'issued' END,
                     p.id, :start + (p.id % :days) * interval '1 day' + interval '10 hours',
-                    row_number() OVER (ORDER BY p.id)
+                    row_number() OVER (ORDER BY p.id),
+                    -- receipt-shaped (XXXX-XXXX, migration 0010); the dashboard never reads it
+                    upper(substr(md5(p.id::text), 1, 4) || '-' || substr(md5(p.id::text), 5, 4))
                 FROM person p JOIN village v ON v.id = p.village_id
                 WHERE p.phone IS NOT NULL AND p.date_of_birth <= :adult AND p.id % 10 < 8
                 """

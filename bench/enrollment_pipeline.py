@@ -45,6 +45,9 @@ from civicid.sim.enrollment import SIMULATOR, adults_to_enroll, approve_waiting
 
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 BENCH_DATABASE = "civicid_bench_enrollment"
+# The registry the applications come from (at least 2.2 people per application); not timed.
+# bench/before_after.py lowers it to keep its many rounds short.
+DEMO_PEOPLE = 20_000
 
 
 class TimedExtractor:
@@ -162,7 +165,7 @@ def run(
         data_dir=workdir / f"data-{kind}", database_url=engine.url.render_as_string(hide_password=False)
     )
     context = Context(settings=settings, database=database, clock=SystemClock(zone=TIME_ZONE))
-    demo = build_demo(context=context, people=max(20_000, int(applications * 2.2)))
+    demo = build_demo(context=context, people=max(DEMO_PEOPLE, int(applications * 2.2)))
     raw_tps = _raw_transactions_per_second(engine)
 
     extractors = {name: TimedExtractor(e) for name, e in simulated_extractors().items()}

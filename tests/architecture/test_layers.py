@@ -97,3 +97,26 @@ def test_the_kit_imports_no_server_module(graph: grimp.ImportGraph) -> None:
     allowed.add("civicid.core")
     reached = {top_level(m) for m in graph.find_upstream_modules("civicid.field", as_package=True)}
     assert {m for m in reached if m.startswith("civicid.")} <= allowed
+
+
+# Where the simulator still imports another folder's models (decision 0035): the type of the campaign
+# rows the campaign's service hands it, and the kit's own local store, on which it plays the kit's
+# operator. These edges, and no others, are let through by the contracts "<folder>-models-private".
+SIMULATOR_READS = {
+    ("civicid.sim.campaign", "civicid.campaign.models"),
+    ("civicid.sim.field", "civicid.field.models"),
+    ("civicid.sim.campaign", "civicid.field.models"),
+}
+
+
+def test_a_folders_models_are_imported_only_by_the_folder_itself(graph: grimp.ImportGraph) -> None:
+    """Other folders read an owner's tables through its ``queries`` and ``service``, never its models."""
+    trespassing = set()
+    for models in sorted(m for m in graph.modules if m.endswith(".models") and m.count(".") == 2):
+        owner = top_level(models)
+        if owner == "civicid.core":
+            continue
+        for importer in graph.find_modules_that_directly_import(models):
+            if top_level(importer) not in {owner, "civicid.schema"} and (importer, models) not in SIMULATOR_READS:
+                trespassing.add((importer, models))
+    assert trespassing == set()

@@ -6,20 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from civicid.accounts.statuses import AccountStatus as AccountStatus
+from civicid.accounts.statuses import LockGround as LockGround
 from civicid.core.database import Base
 from civicid.core.types import UTCDateTime, str_enum
 
 LEVELS = (1, 2)
-
-
-class AccountStatus(StrEnum):
-    PENDING_ACTIVATION = "pending_activation"  # issued; the holder has not activated it on a phone yet
-    ACTIVE = "active"
-    LOCKED = "locked"
-    CLOSED = "closed"
 
 
 class EidAccount(Base):
@@ -39,6 +34,10 @@ class EidAccount(Base):
     # What the account was issued from: "application:<id>", "cli", …
     issued_from: Mapped[str] = mapped_column(String(100))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+# The campaign's activation tally reads accounts by activation (migration 0006's triggers, 0016).
+Index("ix_eid_account_activated", EidAccount.activated_at)
 
 
 class CodePurpose(StrEnum):
@@ -125,17 +124,6 @@ class AccountChallenge(Base):
 
     nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
-
-
-class LockGround(StrEnum):
-    """Why an account is locked (Decree 69/2024 art. 15; research/vneid.md §1.10)."""
-
-    HOLDER = "holder"  # the holder asked, in the app (passcode) or because the phone was lost
-    TK03 = "tk03"  # the holder asked in person at the commune police, on form TK03
-    BREACH = "breach"  # a breach of the app's terms, decided by the police
-    AUTHORITY = "authority"  # a competent authority's request, decided by the head of police
-    DEATH = "death"  # the registry records the holder's death
-    CARD_INVALID = "card_invalid"  # the holder's ID card was revoked or has expired
 
 
 #: Grounds the registry decides: placed and lifted by the records themselves, never by a person.

@@ -23,7 +23,7 @@ from civicid.campaign.service import ensure_campaign_for, get_or_create_team
 from civicid.core import audit
 from civicid.core.audit import Actor
 from civicid.core.clock import Clock
-from civicid.registry.models import Household, Village
+from civicid.registry import queries as registry
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -158,7 +158,7 @@ def assign_villages_to_kit(
     villages = sorted(set(village_ids))
     if not villages:
         raise InvalidCampaignInput("assign at least one village", field="village_ids")
-    commune_code = session.scalar(select(Village.commune_code).where(Village.id == villages[0]))
+    commune_code = registry.village_commune(session, villages[0])
     if commune_code is None:
         raise InvalidCampaignInput(f"no village {villages[0]}", field="village_ids")
     campaign = ensure_campaign_for(session=session, clock=clock, actor=actor, commune_code=commune_code, day=start)
@@ -308,14 +308,14 @@ def list_assignments(
     A household's assignment is listed under its village, so a village head sees the households of
     their village sent to a team as well as the village itself.
     """
-    place = func.coalesce(Assignment.village_id, Household.village_id)
+    place = func.coalesce(Assignment.village_id, registry.households.c.village_id)
     query = (
-        select(Assignment, Team.name, Village.id, Village.name)
+        select(Assignment, Team.name, registry.villages.c.id, registry.villages.c.name)
         .join(Team, Team.id == Assignment.team_id)
-        .outerjoin(Household, Household.id == Assignment.household_id)
-        .join(Village, Village.id == place)
+        .outerjoin(registry.households, registry.households.c.id == Assignment.household_id)
+        .join(registry.villages, registry.villages.c.id == place)
         .where(Team.campaign_id == campaign_id, Assignment.withdrawn_at.is_(None), Assignment.end_date >= since)
-        .order_by(Assignment.start_date, Village.name, Assignment.id)
+        .order_by(Assignment.start_date, registry.villages.c.name, Assignment.id)
     )
     if team_id is not None:
         query = query.where(Assignment.team_id == team_id)
@@ -358,21 +358,13 @@ def check_days(*, campaign: Campaign, today: dt.date, start: dt.date, end: dt.da
 def _check_places(session: Session, commune_code: str, villages: list[int], households: list[int]) -> None:
     """Every place exists and lies in the team's commune: a team never works another commune."""
     if villages:
-        found = set(
-            session.scalars(select(Village.id).where(Village.id.in_(villages), Village.commune_code == commune_code))
-        )
+        found = registry.villages_in_commune(session, commune_code, villages)
         if missing := sorted(set(villages) - found):
             raise InvalidCampaignInput(
                 f"no village {missing[0]} in the commune", field="village_ids", rule="unknown_village"
             )
     if households:
-        found = set(
-            session.scalars(
-                select(Household.id)
-                .join(Village, Village.id == Household.village_id)
-                .where(Household.id.in_(households), Village.commune_code == commune_code)
-            )
-        )
+        found = registry.households_in_commune(session, commune_code, households)
         if missing := sorted(set(households) - found):
             raise InvalidCampaignInput(
                 f"no household {missing[0]} in the commune", field="household_ids", rule="unknown_household"

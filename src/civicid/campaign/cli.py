@@ -16,7 +16,7 @@ from civicid.campaign.reports import report_rows, to_csv, to_pdf, to_xlsx
 from civicid.core.audit import Actor
 from civicid.core.console import DataOption, JsonOption, command_context, console, emit, fail
 from civicid.core.database import unit_of_work
-from civicid.registry.models import Commune
+from civicid.registry import queries as registry
 from civicid.web.i18n import translate
 
 app = typer.Typer(no_args_is_help=True)
@@ -157,16 +157,9 @@ def _plan_with_text(plan: Plan) -> dict[str, Any]:
 
 
 def _communes(session: Any, commune: str | None, province: str | None) -> list[str]:
-    from sqlalchemy import select
-
     if commune is not None and province is not None:
         fail("give --commune or --province, not both")
-    query = select(Commune.code).order_by(Commune.code)
-    if commune is not None:
-        query = query.where(Commune.code == commune)
-    elif province is not None:
-        query = query.where(Commune.province_code == province)
-    codes = list(session.scalars(query))
+    codes = registry.commune_codes(session, commune=commune, province=province)
     if not codes:
         fail("the registry serves no such commune or province")
     return codes

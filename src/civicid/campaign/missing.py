@@ -21,7 +21,7 @@ from civicid.core.audit import Actor
 from civicid.core.clock import Clock
 from civicid.country.age import latest_birth_date
 from civicid.protocol.codes import ApplicationStatus, VisitOutcome
-from civicid.registry.models import ResidenceStatus
+from civicid.registry.codes import ResidenceStatus
 
 
 class Reason(StrEnum):

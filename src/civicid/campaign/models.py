@@ -27,10 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from civicid.accounts.models import EidAccount
 from civicid.core.database import Base
 from civicid.core.types import UTCDateTime, str_enum
-from civicid.enrollment.models import Application
 from civicid.protocol.codes import VisitOutcome
 
 # Monday to Saturday: the commune's teams rest on Sunday. Python's weekday numbers (Monday is 0).
@@ -327,10 +325,6 @@ class VillageHead(Base):
     staff_account_id: Mapped[int] = mapped_column(ForeignKey("staff_account.id"), primary_key=True)
     village_id: Mapped[int] = mapped_column(ForeignKey("village.id"))
 
-
-# The missing list reads a village's applications; activations are counted by the holder's village.
-Index("ix_application_village", Application.village_id)
-Index("ix_eid_account_activated", EidAccount.activated_at)
 
 __all__ = [
     "ActivationTotal",

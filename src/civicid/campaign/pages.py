@@ -22,7 +22,7 @@ from civicid.campaign.reports import report_rows, to_csv, to_pdf, to_xlsx
 from civicid.campaign.scope import Scope, check_village, scope_of
 from civicid.core.clock import Clock
 from civicid.country.zone import TIME_ZONE
-from civicid.registry.models import Commune
+from civicid.registry import queries as registry
 from civicid.web.deps import AppContext, DbSession
 from civicid.web.i18n import translate
 from civicid.web.roles import Permission, require
@@ -55,7 +55,7 @@ def dashboard_page(
     if scope.village_id is not None:
         return RedirectResponse(f"/campaign/villages/{scope.village_id}", status_code=303)
     lang = request_language(request)
-    centre_row = session.get(Commune, figures.commune_code)
+    centre_row = registry.commune(session, figures.commune_code)
     centre = (
         (centre_row.latitude, centre_row.longitude)
         if centre_row and centre_row.latitude and centre_row.longitude

@@ -47,7 +47,7 @@ from civicid.campaign.models import DEFAULT_WORKING_DAYS, Assignment, Campaign, 
 from civicid.campaign.visits import REVISIT_OUTCOMES
 from civicid.country.zone import TIME_ZONE
 from civicid.protocol.codes import VisitOutcome
-from civicid.registry.models import Village
+from civicid.registry import queries as registry
 
 DEFAULT_TEAM_PACE = 25  # people a team reaches in a day before it has any history
 MIN_TEAM_PACE = 5
@@ -134,7 +134,7 @@ def plan_work(*, session: Session, campaign: Campaign, today: dt.date) -> PlanWo
     day = next_working_day(campaign, today)
     if day is None:
         return PlanWork()
-    village_ids = select(Village.id).where(Village.commune_code == campaign.commune_code)
+    village_ids = registry.village_ids_in([campaign.commune_code])
     last = (
         select(Visit.household_id, func.max(Visit.visited_at).label("at"))
         .where(Visit.village_id.in_(village_ids))

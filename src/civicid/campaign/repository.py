@@ -19,9 +19,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from civicid.campaign.models import ActivationTotal, ApplicationCell, ApplicationTotal, CardGap, Visit
 from civicid.core.dialects import local_date
 from civicid.country.zone import UTC_OFFSET
-from civicid.enrollment.models import Application
+from civicid.enrollment import queries as enrollment_queries
 from civicid.protocol.codes import ApplicationStatus
-from civicid.registry.models import Person, Village
+from civicid.registry import queries as registry
 
 LEVEL2_TYPES = ("level2", "level2_child")
 CHILD_CARD = "child_card"
@@ -126,7 +126,7 @@ def reached_since(session: Session, commune_codes: Sequence[str], since: dt.date
 
 def activated_by_village(session: Session, commune_codes: Sequence[str]) -> dict[int, int]:
     """Level-2 accounts activated, by the holder's village: the triggers' tally (decision 0016)."""
-    villages = select(Village.id).where(Village.commune_code.in_(list(commune_codes)))
+    villages = registry.village_ids_in(commune_codes)
     query = select(ActivationTotal.village_id, ActivationTotal.n).where(ActivationTotal.village_id.in_(villages))
     return {int(village_id): int(n) for village_id, n in rows(session, query) if n}
 
@@ -137,7 +137,7 @@ def no_card_by_village(session: Session, commune_codes: Sequence[str], today: dt
     Reads ``campaign_card_gap``'s index range ``blocked_from <= today`` of each village: only the
     people blocked, not the village's residents or their cards.
     """
-    villages = select(Village.id).where(Village.commune_code.in_(list(commune_codes)))
+    villages = registry.village_ids_in(commune_codes)
     query = (
         select(CardGap.village_id, func.count())
         .where(CardGap.village_id.in_(villages), CardGap.blocked_from <= today)
@@ -151,53 +151,17 @@ def villages_of(session: Session, commune_codes: Sequence[str]) -> Sequence[Any]
 
     Plain rows, not ORM objects: the province report reads thousands and changes none.
     """
-    query = (
-        select(
-            Village.id,
-            Village.name,
-            Village.commune_code,
-            Village.distance_km,
-            Village.signal,
-            Village.latitude,
-            Village.longitude,
-        )
-        .where(Village.commune_code.in_(commune_codes))
-        .order_by(Village.commune_code, Village.name)
-    )
-    return rows(session, query)
+    return registry.village_rows(session, commune_codes)
 
 
 def village_people(session: Session, village_id: int, born_by_14: dt.date, born_after_6: dt.date) -> Sequence[Any]:
     """Residents of the village who are 14 and over or under 6: whom the campaign must reach."""
-    from civicid.registry.eligibility import RESIDENT
-
-    query = (
-        select(
-            Person.id,
-            Person.household_id,
-            Person.full_name,
-            Person.id_number,
-            Person.date_of_birth,
-            Person.has_smartphone,
-            Person.phone,
-            Person.residence_status,
-        )
-        .where(
-            Person.village_id == village_id,
-            Person.residence_status.in_(RESIDENT),
-            (Person.date_of_birth <= born_by_14) | (Person.date_of_birth > born_after_6),
-        )
-        .order_by(Person.household_id, Person.id)
-    )
-    return session.execute(query).all()
+    return registry.village_people(session, village_id, born_by_14, born_after_6)
 
 
 def village_applications(session: Session, village_id: int) -> Sequence[Any]:
     """(id number, status, reason, captured at) of every application captured in the village."""
-    query = select(Application.id_number, Application.status, Application.status_reason, Application.captured_at).where(
-        Application.village_id == village_id
-    )
-    return session.execute(query).all()
+    return enrollment_queries.village_applications(session, village_id)
 
 
 def village_visits(session: Session, village_id: int) -> Sequence[Any]:

@@ -16,7 +16,8 @@ from civicid.campaign.models import VillageHead
 from civicid.core import audit
 from civicid.core.audit import Actor
 from civicid.core.clock import Clock
-from civicid.registry.models import Village
+from civicid.registry import queries as registry
+from civicid.registry.queries import VillagePlace
 
 
 @dataclass(frozen=True)
@@ -28,13 +29,13 @@ class Scope:
 def scope_of(*, session: Session, staff_account_id: int, commune_code: str | None) -> Scope:
     village_id = session.scalar(select(VillageHead.village_id).where(VillageHead.staff_account_id == staff_account_id))
     if village_id is not None:
-        commune_code = session.scalar(select(Village.commune_code).where(Village.id == village_id))
+        commune_code = registry.village_commune(session, village_id)
     return Scope(commune_code=commune_code, village_id=village_id)
 
 
-def check_village(*, session: Session, scope: Scope, village_id: int) -> Village:
+def check_village(*, session: Session, scope: Scope, village_id: int) -> VillagePlace:
     """The village, if the scope allows it; :class:`OutsideVillage` otherwise (and for unknown ids)."""
-    village = session.get(Village, village_id)
+    village = registry.village(session, village_id)
     if village is None or (scope.village_id is not None and scope.village_id != village_id):
         raise OutsideVillage(f"village {village_id} is outside what this login may see")
     if scope.commune_code is not None and village.commune_code != scope.commune_code:
@@ -44,7 +45,7 @@ def check_village(*, session: Session, scope: Scope, village_id: int) -> Village
 
 def bind_village_head(*, session: Session, clock: Clock, actor: Actor, staff_account_id: int, village_id: int) -> None:
     """Make a committee login a village head: it will see this village only."""
-    if session.get(Village, village_id) is None:
+    if registry.village(session, village_id) is None:
         raise OutsideVillage(f"no village {village_id}")
     existing = session.get(VillageHead, staff_account_id)
     if existing is None:

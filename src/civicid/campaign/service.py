@@ -28,8 +28,8 @@ from civicid.campaign.models import DEFAULT_WORKING_DAYS, Campaign, Organisation
 from civicid.core import audit
 from civicid.core.audit import Actor
 from civicid.core.clock import Clock
+from civicid.registry import queries as registry
 from civicid.registry.eligibility import eligible_by_village
-from civicid.registry.models import Commune, Village
 
 NAME_MAX_LENGTH = 120
 DEFAULT_CAMPAIGN_DAYS = 60
@@ -71,7 +71,7 @@ def create_campaign(
         raise InvalidCampaignInput("the deadline is before the start", field="deadline")
     if not working_days or any(c not in "0123456" for c in working_days) or len(set(working_days)) != len(working_days):
         raise InvalidCampaignInput("working days are weekday digits 0 (Monday) to 6 (Sunday)", field="working_days")
-    if session.get(Commune, commune_code) is None:
+    if registry.commune(session, commune_code) is None:
         raise InvalidCampaignInput(f"no commune {commune_code} in the registry", field="commune_code")
     campaign = Campaign(
         commune_code=commune_code,
@@ -212,7 +212,7 @@ def correct_targets(
 ) -> None:
     """New target versions for some villages, e.g. after a household listing round found other numbers."""
     campaign = get_campaign(session=session, campaign_id=campaign_id)
-    villages = set(session.scalars(select(Village.id).where(Village.commune_code == campaign.commune_code)))
+    villages = {v.id for v in registry.villages_of_commune(session, campaign.commune_code)}
     for village_id, target in targets.items():
         if village_id not in villages:
             raise InvalidCampaignInput(f"village {village_id} is not in the campaign's commune", field="village_id")

@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from civicid.accounts.models import EidAccount
+from civicid.accounts.queries import eid_accounts
 from civicid.campaign.models import (
     ActivationTotal,
     ApplicationCell,
@@ -49,9 +49,12 @@ from civicid.core.database import insert_if_absent
 from civicid.core.dialects import day_after, dialect_of, greatest, insert_into
 from civicid.country.age import birthday_in_sql
 from civicid.country.zone import TIME_ZONE
-from civicid.enrollment.models import Application, ChangeCounter
+from civicid.enrollment import queries as enrollment_queries
+from civicid.enrollment.queries import applications
+from civicid.registry import queries as registry
+from civicid.registry.codes import CardStatus
 from civicid.registry.eligibility import RESIDENT
-from civicid.registry.models import CardStatus, IdCard, Person, Village
+from civicid.registry.queries import id_cards, persons
 
 APPLICATIONS = "application"  # the mark's name, and the enrollment counter's
 HOUSEHOLDS = "households"  # the visit cell measure counting doors, beside the outcomes
@@ -77,8 +80,7 @@ def _upsert(session: Session, table: Any) -> Any:
 
 
 def _counter(session: Session) -> int:
-    value = session.scalar(select(ChangeCounter.value).where(ChangeCounter.name == APPLICATIONS))
-    return int(value or 0)
+    return enrollment_queries.last_change(session, APPLICATIONS)
 
 
 def refresh_applications(*, session: Session, clock: Clock) -> RefreshResult:
@@ -90,7 +92,7 @@ def refresh_applications(*, session: Session, clock: Clock) -> RefreshResult:
     # One statement, one round trip, for the usual case: nothing changed since the last view.
     counter, mark = session.execute(
         select(
-            select(ChangeCounter.value).where(ChangeCounter.name == APPLICATIONS).scalar_subquery(),
+            enrollment_queries.changes_counter(APPLICATIONS),
             select(TallyMark.seq).where(TallyMark.name == APPLICATIONS).scalar_subquery(),
         )
     ).one()
@@ -138,29 +140,29 @@ def _build(session: Session, upto: int) -> int:
     session.execute(delete(ApplicationCell))
     session.execute(delete(ApplicationTotal))
     session.execute(delete(CountedApplication))
-    counted = select(Application.id, Application.status, Application.decided_at.is_not(None)).where(
-        Application.change_seq <= upto
+    counted = select(applications.c.id, applications.c.status, applications.c.decided_at.is_not(None)).where(
+        applications.c.change_seq <= upto
     )
     session.execute(insert(CountedApplication).from_select(["application_id", "status", "decided"], counted))
-    day = local_day(Application.captured_at, session.get_bind().dialect.name)
+    day = local_day(applications.c.captured_at, session.get_bind().dialect.name)
     cells = (
         select(
-            Application.commune_code,
-            Application.village_id,
-            Application.device_id,
+            applications.c.commune_code,
+            applications.c.village_id,
+            applications.c.device_id,
             day,
-            Application.application_type,
+            applications.c.application_type,
             CountedApplication.status,
             CountedApplication.decided,
             func.count(),
         )
-        .join(Application, Application.id == CountedApplication.application_id)
+        .join(applications, applications.c.id == CountedApplication.application_id)
         .group_by(
-            Application.commune_code,
-            Application.village_id,
-            Application.device_id,
+            applications.c.commune_code,
+            applications.c.village_id,
+            applications.c.device_id,
             day,
-            Application.application_type,
+            applications.c.application_type,
             CountedApplication.status,
             CountedApplication.decided,
         )
@@ -178,22 +180,22 @@ def _apply_changes(session: Session, low: int, high: int) -> int:
     One SELECT reads the changed applications beside their counted status (one snapshot): an
     application changed again after it gets a number above ``high``, so a later round sees it.
     """
-    day = local_day(Application.captured_at, session.get_bind().dialect.name).label("day")
+    day = local_day(applications.c.captured_at, session.get_bind().dialect.name).label("day")
     rows = session.execute(
         select(
-            Application.id,
-            Application.commune_code,
-            Application.village_id,
-            Application.device_id,
+            applications.c.id,
+            applications.c.commune_code,
+            applications.c.village_id,
+            applications.c.device_id,
             day,
-            Application.application_type,
-            Application.status,
-            Application.decided_at.is_not(None).label("decided"),
+            applications.c.application_type,
+            applications.c.status,
+            applications.c.decided_at.is_not(None).label("decided"),
             CountedApplication.status.label("old_status"),
             CountedApplication.decided.label("old_decided"),
         )
-        .outerjoin(CountedApplication, CountedApplication.application_id == Application.id)
-        .where(Application.change_seq > low, Application.change_seq <= high)
+        .outerjoin(CountedApplication, CountedApplication.application_id == applications.c.id)
+        .where(applications.c.change_seq > low, applications.c.change_seq <= high)
     ).all()
     delta: Counter[tuple[Any, ...]] = Counter()
     counted: list[dict[str, Any]] = []
@@ -314,10 +316,10 @@ def rebuild_activations(*, session: Session) -> None:
     session.execute(
         insert(ActivationTotal).from_select(
             ["village_id", "n"],
-            select(Person.village_id, func.count())
-            .join(EidAccount, EidAccount.person_id == Person.id)
-            .where(EidAccount.activated_at.is_not(None), EidAccount.level == 2)
-            .group_by(Person.village_id),
+            select(persons.c.village_id, func.count())
+            .join(eid_accounts, eid_accounts.c.person_id == persons.c.id)
+            .where(eid_accounts.c.activated_at.is_not(None), eid_accounts.c.level == 2)
+            .group_by(persons.c.village_id),
         )
     )
 
@@ -330,18 +332,18 @@ def rebuild_card_gaps(*, session: Session) -> None:
     the country profile's (``country.age.birthday_in_sql``).
     """
     dialect = dialect_of(session)
-    birthday = birthday_in_sql(Person.date_of_birth, 14, dialect)
-    valid = (IdCard.person_id == Person.id) & (IdCard.status == CardStatus.VALID)
-    last_expiry = select(func.max(IdCard.expiry_date)).where(valid).scalar_subquery()
+    birthday = birthday_in_sql(persons.c.date_of_birth, 14, dialect)
+    valid = (id_cards.c.person_id == persons.c.id) & (id_cards.c.status == CardStatus.VALID)
+    last_expiry = select(func.max(id_cards.c.expiry_date)).where(valid).scalar_subquery()
     after = day_after(last_expiry, dialect)
-    never_expires = select(IdCard.id).where(valid, IdCard.expiry_date.is_(None)).exists()
+    never_expires = select(id_cards.c.id).where(valid, id_cards.c.expiry_date.is_(None)).exists()
     session.execute(delete(CardGap))
     session.execute(
         insert(CardGap).from_select(
             ["person_id", "village_id", "blocked_from"],
             select(
-                Person.id, Person.village_id, greatest(birthday, func.coalesce(after, birthday), dialect=dialect)
-            ).where(Person.residence_status.in_(RESIDENT), ~never_expires),
+                persons.c.id, persons.c.village_id, greatest(birthday, func.coalesce(after, birthday), dialect=dialect)
+            ).where(persons.c.residence_status.in_(RESIDENT), ~never_expires),
         )
     )
 
@@ -355,11 +357,7 @@ def visit_outcomes(
     ``IN`` list (primary-key ranges); a province's thousands through a subquery of the communes'
     villages, which the planner answers with one scan.
     """
-    villages: Any = (
-        list(village_ids)
-        if len(village_ids) <= MANY_VILLAGES
-        else select(Village.id).where(Village.commune_code.in_(list(commune_codes)))
-    )
+    villages: Any = list(village_ids) if len(village_ids) <= MANY_VILLAGES else registry.village_ids_in(commune_codes)
     found = rows(
         session,
         select(VisitTotal.village_id, VisitTotal.outcome, VisitTotal.n).where(VisitTotal.village_id.in_(villages)),

@@ -31,7 +31,7 @@ from civicid.campaign.scope import Scope, scope_of
 from civicid.campaign.team_views import PlanningPage, free_kits, parse_count, parse_date, parse_ids
 from civicid.core.clock import Clock
 from civicid.core.runtime import Context
-from civicid.registry.models import Village
+from civicid.registry import queries as registry
 from civicid.web.deps import AppContext, DbSession
 from civicid.web.roles import Permission, require
 from civicid.web.staff import StaffAccount
@@ -299,7 +299,7 @@ def correct_target_submit(
     under_6: Annotated[str, Form(max_length=20)] = "",
     note: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    village = session.get(Village, village_id)
+    village = registry.village(session, village_id)
     if village is None or principal.commune_code not in (None, village.commune_code):
         raise OutsideVillage(f"village {village_id} is outside what this login may see")
     page = _editor(request, context, session, principal, village.commune_code)

@@ -26,7 +26,8 @@ from civicid.core.audit import Actor
 from civicid.core.clock import Clock
 from civicid.core.errors import CivicIDError
 from civicid.devices.service import list_devices
-from civicid.registry.models import Village
+from civicid.registry import queries as registry
+from civicid.registry.queries import VillagePlace
 from civicid.web.roles import Permission, allows
 from civicid.web.staff import StaffAccount
 from civicid.web.staff_service import staff_actor
@@ -159,9 +160,8 @@ def error_message(error: CivicIDError | None) -> dict[str, str] | None:
     }
 
 
-def villages_of(session: Session, campaign: Campaign) -> list[Village]:
-    query = select(Village).where(Village.commune_code == campaign.commune_code).order_by(Village.name)
-    return list(session.scalars(query))
+def villages_of(session: Session, campaign: Campaign) -> list[VillagePlace]:
+    return registry.villages_of_commune(session, campaign.commune_code)
 
 
 def free_kits(session: Session, campaign: Campaign) -> list[str]:

@@ -21,7 +21,7 @@ from civicid.campaign.models import Visit
 from civicid.core.clock import Clock
 from civicid.core.database import insert_if_absent
 from civicid.protocol.codes import VisitOutcome
-from civicid.registry.models import Household, Person
+from civicid.registry import queries as registry
 
 NOTE_MAX_LENGTH = 500
 # Outcomes that end the work at a door: nobody goes back for them.
@@ -115,15 +115,11 @@ def _check(report: VisitReport, villages: dict[int, int], members: dict[int, int
 
 
 def _villages_of(session: Session, household_ids: set[int]) -> dict[int, int]:
-    rows = session.execute(select(Household.id, Household.village_id).where(Household.id.in_(household_ids)))
-    return {h: v for h, v in rows}
+    return registry.household_villages(session, household_ids)
 
 
 def _households_of(session: Session, person_ids: set[int]) -> dict[int, int]:
-    if not person_ids:
-        return {}
-    rows = session.execute(select(Person.id, Person.household_id).where(Person.id.in_(person_ids)))
-    return {p: h for p, h in rows}
+    return registry.person_households(session, person_ids)
 
 
 __all__ = ["FINAL_OUTCOMES", "REVISIT_OUTCOMES", "VisitReport", "record_visits"]

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event, inspect, make_url
+from sqlalchemy import Engine, MetaData, TableClause, column, create_engine, event, inspect, make_url, table
 from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -116,3 +116,15 @@ def unit_of_work(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back if it raises."""
     with sessions() as session, session.begin():
         yield session
+
+
+def read_only_projection(model: Any, *names: str) -> TableClause:
+    """A view of ``model``'s table with only the columns ``names``, for another capability's reads.
+
+    The owner exports it from its ``queries.py`` (decision 0035): the table's own name and column
+    types, and no model, so a statement built on it is the very SQL the table gives (no subquery)
+    and reads the same indexes, while the reader sees only the columns the owner named. It has no
+    mapper: it cannot load, add or change rows.
+    """
+    source = model.__table__
+    return table(source.name, *(column(name, source.c[name].type) for name in names))

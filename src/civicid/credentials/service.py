@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from civicid.accounts import service as accounts
 from civicid.accounts.activation import holder_actor
 from civicid.accounts.hashing import PRODUCTION, SecretHasher
-from civicid.accounts.models import AccountStatus
+from civicid.accounts.statuses import AccountStatus
 from civicid.core import audit
 from civicid.core.audit import SYSTEM, Actor
 from civicid.core.clock import Clock

@@ -60,6 +60,10 @@ class Application(Base):
     receipt_code: Mapped[str] = mapped_column(String(9), index=True)
 
 
+# The campaign's missing list reads a village's applications (``queries.village_applications``).
+Index("ix_application_village", Application.village_id)
+
+
 class ApplicationPart(Base):
     """A declared part; ``blob`` is set once its chunks were assembled and matched the manifest."""
 

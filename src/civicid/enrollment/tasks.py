@@ -51,7 +51,7 @@ from civicid.protocol.errors import InvalidPacketSignature, InvalidSealedPart, P
 from civicid.protocol.packet import ApplicationType, Envelope, PartKind
 from civicid.registry import service as registry
 from civicid.registry.errors import PersonNotFound
-from civicid.registry.models import Person
+from civicid.registry.queries import persons
 from civicid.registry.schemas import IdCardIn
 from civicid.wallet import service as wallet
 from civicid.wallet.portraits import PortraitVault
@@ -514,9 +514,9 @@ _ARRIVED_PARTS = per_dialect(
         ApplicationPart.application_id, ApplicationPart.name, ApplicationPart.kind, ApplicationPart.blob
     ).where(one_of(ApplicationPart.application_id, "ids", dialect), ApplicationPart.blob.is_not(None))
 )
-_PERSON_FACTS = select(Person.id, Person.id_number, Person.full_name, Person.date_of_birth, Person.sex)
-_PERSONS_BY_NUMBER = per_dialect(lambda dialect: _PERSON_FACTS.where(one_of(Person.id_number, "keys", dialect)))
-_PERSONS_BY_ID = per_dialect(lambda dialect: _PERSON_FACTS.where(one_of(Person.id, "keys", dialect)))
+_PERSON_FACTS = select(persons.c.id, persons.c.id_number, persons.c.full_name, persons.c.date_of_birth, persons.c.sex)
+_PERSONS_BY_NUMBER = per_dialect(lambda dialect: _PERSON_FACTS.where(one_of(persons.c.id_number, "keys", dialect)))
+_PERSONS_BY_ID = per_dialect(lambda dialect: _PERSON_FACTS.where(one_of(persons.c.id, "keys", dialect)))
 
 
 def _applications(session: Session, application_ids: list[str]) -> list[Case]:

@@ -46,7 +46,7 @@ from civicid.protocol.field_sync import (
     VisitIn,
 )
 from civicid.registry import service as registry
-from civicid.registry.models import ResidenceStatus
+from civicid.registry.codes import ResidenceStatus
 from civicid.registry.schemas import PersonRead
 
 CURSOR_FORMAT = 2

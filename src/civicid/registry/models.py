@@ -7,7 +7,6 @@ keeps a row for each commune it serves, and the villages, which have no national
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 
 from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -15,30 +14,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 from civicid.core.database import Base
 from civicid.core.types import UTCDateTime, str_enum
 from civicid.country.sex import Sex
+from civicid.registry.codes import CardStatus as CardStatus
+from civicid.registry.codes import ResidenceStatus as ResidenceStatus
+from civicid.registry.codes import SignalQuality as SignalQuality
 
 # Folded names are plain ASCII; the C collation makes a prefix a contiguous range of the index on
 # PostgreSQL, so "nguyen van" is answered by an index range scan on both databases.
 FoldedName = String(200).with_variant(String(200, collation="C"), "postgresql")
-
-
-class SignalQuality(StrEnum):
-    NONE = "none"
-    WEAK = "weak"
-    GOOD = "good"
-
-
-class ResidenceStatus(StrEnum):
-    PRESENT = "present"
-    WORKING_AWAY = "working_away"
-    MOVED = "moved"
-    DECEASED = "deceased"
-
-
-class CardStatus(StrEnum):
-    VALID = "valid"
-    EXPIRED = "expired"
-    REVOKED = "revoked"
-    LOST = "lost"
 
 
 class Commune(Base):

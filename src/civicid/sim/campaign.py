@@ -49,7 +49,8 @@ from civicid.field.kit import Kit
 from civicid.field.models import KitHousehold, KitPerson, KitVisit
 from civicid.field.sync import INTAKE, KitSync
 from civicid.protocol.codes import VisitOutcome
-from civicid.registry.models import Person, SignalQuality, Village
+from civicid.registry import queries as registry
+from civicid.registry.codes import SignalQuality
 from civicid.sim.enrollment import approve_waiting
 from civicid.sim.field import capture_from_sim
 from civicid.sim.phones import DemoCitizen, SimulatedPhones
@@ -137,21 +138,9 @@ def simulate_campaign(
         # The simulated days lie in the past, but the registry was built today: a village with a child
         # born since the campaign began cannot be worked on a day before that birth (a kit's extract
         # of it would hold someone not born yet). The teams go to the other villages.
-        not_born_yet = set(
-            session.scalars(
-                select(Person.village_id)
-                .join(Village, Village.id == Person.village_id)
-                .where(Village.commune_code == commune_code, Person.date_of_birth > start)
-            )
-        )
+        not_born_yet = registry.villages_with_births_after(session, commune_code, start)
         villages = [
-            (v, signal)
-            for v, signal in session.execute(
-                select(Village.id, Village.signal)
-                .where(Village.commune_code == commune_code)
-                .order_by(Village.distance_km)
-            )
-            if v not in not_born_yet
+            (v, signal) for v, signal in registry.village_signals(session, commune_code) if v not in not_born_yet
         ]
     run = CampaignRun(campaign_id=campaign.id, days=days)
     # The server's app on a loopback port, on the simulation's clock; the kits sync with it over HTTP.

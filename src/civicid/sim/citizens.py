@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select
-
 from civicid.accounts import locks
-from civicid.accounts.models import AccountStatus, EidAccount, LockGround
+from civicid.accounts.queries import accounts_of_commune
+from civicid.accounts.statuses import AccountStatus, LockGround
 from civicid.core.audit import Actor
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
-from civicid.registry.models import Person, Village
 
 OFFICER = Actor("staff", "operator")
 
@@ -33,11 +31,7 @@ class WaitingAccount:
 def lock_some(context: Context, commune_code: str, *, skip: str | None) -> int:
     """Two activated holders lock their accounts: a lost phone (their own ground) and form TK03 (an officer's)."""
     with unit_of_work(context.database.sessions) as session:
-        active = list(
-            session.scalars(
-                _of_commune(commune_code, AccountStatus.ACTIVE).where(EidAccount.id_number != (skip or "")).limit(2)
-            )
-        )
+        active = accounts_of_commune(session, commune_code, AccountStatus.ACTIVE, except_id_number=skip or "", limit=2)
         grounds = ((LockGround.HOLDER, "lost_phone"), (LockGround.TK03, "TK03 số 3/2026"))
         for account, (ground, reason) in zip(active, grounds, strict=False):
             actor = Actor("holder", account.id) if ground is LockGround.HOLDER else OFFICER
@@ -50,21 +44,9 @@ def lock_some(context: Context, commune_code: str, *, skip: str | None) -> int:
 def waiting_account(context: Context, commune_code: str) -> WaitingAccount | None:
     """The first account waiting for activation whose holder has a smartphone and a phone number."""
     with unit_of_work(context.database.sessions) as session:
-        account = session.scalars(
-            _of_commune(commune_code, AccountStatus.PENDING_ACTIVATION).where(
-                Person.has_smartphone.is_(True), EidAccount.phone.is_not(None)
-            )
-        ).first()
-    if account is None or account.phone is None:
+        waiting = accounts_of_commune(
+            session, commune_code, AccountStatus.PENDING_ACTIVATION, with_phone_and_smartphone=True, limit=1
+        )
+    if not waiting or waiting[0].phone is None:
         return None
-    return WaitingAccount(account.id_number, account.phone)
-
-
-def _of_commune(commune_code: str, status: AccountStatus) -> Select[EidAccount]:
-    return (
-        select(EidAccount)
-        .join(Person, Person.id == EidAccount.person_id)
-        .join(Village, Village.id == Person.village_id)
-        .where(Village.commune_code == commune_code, EidAccount.status == status)
-        .order_by(EidAccount.issued_at, EidAccount.person_id)
-    )
+    return WaitingAccount(waiting[0].id_number, waiting[0].phone)

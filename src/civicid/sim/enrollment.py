@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select
 
 from civicid.biometrics.dedup import thresholds_for
 from civicid.biometrics.simulated import SIM_FACE, capture_vector
@@ -21,11 +20,10 @@ from civicid.core.audit import Actor
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.enrollment import approval
-from civicid.enrollment.models import Application
+from civicid.enrollment import queries as enrollment_queries
 from civicid.enrollment.runtime import build_worker, keystore_of
 from civicid.enrollment.stats import enrollment_stats
 from civicid.enrollment.tasks import Pipeline
-from civicid.protocol.codes import ApplicationStatus
 from civicid.registry import service as registry
 from civicid.registry.schemas import PersonRead
 from civicid.sim.captures import SimulatedKit, deliver, sample_documents
@@ -140,11 +138,7 @@ def approve_waiting(context: Context, commune_code: str, supervisor: str) -> int
     """The supervisor's end of day: approve every application awaiting approval (maker-checker holds)."""
     actor = Actor("staff", supervisor)
     with unit_of_work(context.database.sessions) as session:
-        waiting = session.scalars(
-            select(Application.id).where(
-                Application.commune_code == commune_code, Application.status == ApplicationStatus.AWAITING_APPROVAL
-            )
-        ).all()
+        waiting = enrollment_queries.awaiting_approval(session, commune_code)
         for application_id in waiting:
             approval.approve(session=session, clock=context.clock, supervisor=actor, application_id=application_id)
     return len(waiting)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from civicid.country.id_number import make_id_number
 from civicid.country.sex import Sex
 from civicid.registry.bulk import CardLoad, GuardianLoad, HouseholdLoad, PersonLoad
-from civicid.registry.models import CardStatus, ResidenceStatus
+from civicid.registry.codes import CardStatus, ResidenceStatus
 from civicid.sim import names
 
 # Household sizes 2-7, per thousand households.

@@ -16,17 +16,15 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-
 from civicid.accounts import activation
 from civicid.accounts.hashing import FAST
-from civicid.accounts.models import AccountStatus, EidAccount
+from civicid.accounts.queries import accounts_of_commune
+from civicid.accounts.statuses import AccountStatus
 from civicid.agencies.adapters import SimulatedAgencies
 from civicid.core.crypto import generate_signing_key, public_jwk
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.notify import service as notify
-from civicid.registry.models import Person, Village
 from civicid.wallet import service as wallet
 
 SAME_DAY = 0.6  # of those with a smartphone: activated the evening of issue, with the team's help
@@ -83,24 +81,14 @@ class SimulatedPhones:
         return None
 
     def _issued(self) -> list[tuple[str, str, str | None, bool]]:
-        """Accounts of the commune issued by now and still waiting for activation (the simulator reads tables).
+        """Accounts of the commune issued by now and still waiting for activation (``accounts.queries``).
 
         In the order of issue, then of person (not of the random account ids), so that a seed gives the same demo.
         """
         now = self.context.clock.now()
         with unit_of_work(self.context.database.sessions) as session:
-            rows = session.execute(
-                select(EidAccount.id, EidAccount.id_number, EidAccount.phone, Person.has_smartphone)
-                .join(Person, Person.id == EidAccount.person_id)
-                .join(Village, Village.id == Person.village_id)
-                .where(
-                    Village.commune_code == self.commune_code,
-                    EidAccount.status == AccountStatus.PENDING_ACTIVATION,
-                    EidAccount.issued_at <= now,
-                )
-                .order_by(EidAccount.issued_at, EidAccount.person_id)
-            ).all()
-        return [(a, n, p, bool(s)) for a, n, p, s in rows]
+            rows = accounts_of_commune(session, self.commune_code, AccountStatus.PENDING_ACTIVATION, issued_by=now)
+        return [(a.id, a.id_number, a.phone, a.has_smartphone) for a in rows]
 
     def _activate(self, account_id: str, id_number: str, phone: str) -> None:
         """The app's three steps, each its own request (transaction), as on a phone."""

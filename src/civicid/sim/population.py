@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from civicid.country import admin_units
 from civicid.country.id_number import LEGACY_PROVINCE_CODES
 from civicid.registry.bulk import CardLoad, GuardianLoad, HouseholdLoad, PersonLoad, VillageLoad
-from civicid.registry.models import SignalQuality
+from civicid.registry.codes import SignalQuality
 from civicid.sim import family
 
 #: Xã Võ Nhai, Thái Nguyên: a mountain commune of the 2025 list; births there are coded 019.

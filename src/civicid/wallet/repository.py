@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from civicid.core.dialects import dialect_of, insert_into, per_dialect
 from civicid.country.documents import DocumentKind
-from civicid.registry.models import Person, Village
+from civicid.registry.queries import persons, villages
 from civicid.wallet.models import DocumentStatus, WalletDocument, WalletPortrait
 
 
@@ -79,11 +79,11 @@ def has_portrait(session: Session, person_id: int) -> bool:
 def integrated_by_village(session: Session, commune_codes: Sequence[str]) -> dict[int, int]:
     """Documents integrated, by the holder's village (a read of the registry's places, as campaign's are)."""
     query = (
-        select(Person.village_id, func.count())
+        select(persons.c.village_id, func.count())
         .select_from(WalletDocument)
-        .join(Person, Person.id == WalletDocument.person_id)
-        .join(Village, Village.id == Person.village_id)
-        .where(Village.commune_code.in_(commune_codes), WalletDocument.status == DocumentStatus.INTEGRATED)
-        .group_by(Person.village_id)
+        .join(persons, persons.c.id == WalletDocument.person_id)
+        .join(villages, villages.c.id == persons.c.village_id)
+        .where(villages.c.commune_code.in_(commune_codes), WalletDocument.status == DocumentStatus.INTEGRATED)
+        .group_by(persons.c.village_id)
     )
     return {village_id: int(n) for village_id, n in session.execute(query)}

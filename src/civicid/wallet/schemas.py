@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from civicid.accounts.models import AccountStatus
+from civicid.accounts.statuses import AccountStatus
 from civicid.agencies.ports import RecordStatus
 from civicid.country.sex import Sex
 from civicid.wallet.models import DocumentKind, DocumentStatus

@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
 def run(folder: Path, applications: int, concurrency: int, seed: int) -> None:
     # Shared by server and kit; moved on after the morning sync.
     clock = FixedClock(dt.datetime.now(dt.UTC), zone=TIME_ZONE)
-    context = open_context(Settings(data_dir=folder / "server"), clock=clock)
+    context = open_context(Settings(data_dir=folder / "server", simulated_biometrics=True), clock=clock)
     commune = build_demo(context=context, people=max(600, applications * 4)).commune_code
     with unit_of_work(context.database.sessions) as session:
         villages = [v.id for v in registry.list_villages(session=session, commune_code=commune)]

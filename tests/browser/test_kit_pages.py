@@ -29,6 +29,7 @@ from civicid.country.zone import TIME_ZONE
 from civicid.field.app import create_kit_app
 from civicid.field.kit import Kit
 from civicid.field.models import KitPerson, OutboxItem, OutboxState
+from civicid.field.sources import SimulatedSource
 from civicid.sim.field import synthetic_photo
 
 pytestmark = pytest.mark.browser
@@ -52,7 +53,7 @@ def kit(kit_template: Path, tmp_path: Path) -> Iterator[Kit]:
 
 @pytest.fixture
 def kit_url(kit: Kit) -> Iterator[str]:
-    with serving(create_kit_app(kit, SystemClock(zone=TIME_ZONE))) as url:
+    with serving(create_kit_app(kit, SystemClock(zone=TIME_ZONE), source=SimulatedSource())) as url:
         yield url
 
 

@@ -24,6 +24,7 @@ from civicid.country.zone import TIME_ZONE
 from civicid.field.app import create_kit_app
 from civicid.field.kit import Kit
 from civicid.field.models import KitHousehold, KitVisit, OutboxItem, OutboxState
+from civicid.field.sources import SimulatedSource
 from civicid.field.syncing import SyncRunner
 from civicid.sim.field import synthetic_photo
 
@@ -50,7 +51,7 @@ def kit(central: tuple[LiveServer, Path], tmp_path: Path) -> Iterator[Kit]:
 def client(kit: Kit, page_clock: FixedClock, central: tuple[LiveServer, Path]) -> Iterator[httpx.Client]:
     """A client of the kit's pages, served like ``civicid field serve`` does; it keeps cookies like a browser."""
     url = central[0].url
-    app = create_kit_app(kit, page_clock, server_client=lambda: client_for(url))
+    app = create_kit_app(kit, page_clock, source=SimulatedSource(), server_client=lambda: client_for(url))
     with serving(app) as served, httpx.Client(base_url=served, headers={"Accept-Language": "en"}, timeout=30) as http:
         yield http
 

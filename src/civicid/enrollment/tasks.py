@@ -196,6 +196,10 @@ class Pipeline:
             outcome = screening.outcome
             best = outcome.best.score if outcome.best else None
             details: dict[str, Any] = {"reference_score": screening.reference_score, "best_score": best}
+            if outcome.fingers_compared:
+                # Fusion (biometrics/fusion.py): the fingers of the face candidate the decision rests on.
+                details["finger_score"] = outcome.finger_score
+                details["fingers_compared"] = outcome.fingers_compared
             out.set(application, best_score=best)
             if outcome.kind is DedupKind.UNIQUE:
                 if screening.probe is not None:

@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from civicid.biometrics.finger_set import MissingReason
 from civicid.core.clock import Clock
 from civicid.core.errors import CivicIDError, NotAuthenticated
 from civicid.country.age import age_on
@@ -40,7 +41,15 @@ from civicid.field.errors import (
 )
 from civicid.field.households import Member, household_lines, members, record_visit, villages
 from civicid.field.kit import Kit
-from civicid.field.models import KitHousehold, KitIdentity, KitOperator, KitPerson, OutboxItem, OutboxState
+from civicid.field.models import (
+    KitHousehold,
+    KitIdentity,
+    KitOperator,
+    KitPerson,
+    OperatorRole,
+    OutboxItem,
+    OutboxState,
+)
 from civicid.field.operators import MAX_FAILED_LOGINS, log_in
 from civicid.field.outbox import Review
 from civicid.field.pagedeps import (
@@ -56,7 +65,7 @@ from civicid.field.pagedeps import (
 )
 from civicid.field.portrait import MAX_ORIGINAL_BYTES
 from civicid.field.review import review
-from civicid.field.sources import SimulatedSource, join_fingerprint_images
+from civicid.field.sources import join_fingerprint_images
 from civicid.field.status import kit_status
 from civicid.protocol.codes import VisitOutcome
 from civicid.protocol.packet import ApplicationType, Document
@@ -79,7 +88,19 @@ GUARDIAN_MIN_AGE = 18
 MAX_FINGERPRINT_FILES = 10
 NOTE_MAX = 300
 REASON_MAX = 500
-KNOWN_CAPTURE_FIELDS = frozenset({"phone", "portrait", "guardian_id_number", "documents", "note", "reason"})
+KNOWN_CAPTURE_FIELDS = frozenset(
+    {
+        "phone",
+        "portrait",
+        "guardian_id_number",
+        "documents",
+        "note",
+        "reason",
+        "missing_fingers",
+        "portrait_exception",
+        "fingerprints",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -229,12 +250,25 @@ def capture_submit(
     document_number: Annotated[list[str] | None, Form()] = None,
     portrait: Annotated[UploadFile | None, File()] = None,
     fingerprints: Annotated[list[UploadFile] | None, File()] = None,
+    missing_fingers: Annotated[str, Form()] = "",
+    portrait_exception: Annotated[str, Form()] = "",
 ) -> Response:
-    """Seal and store the capture, then show its receipt; any refusal shows the form again, filled in."""
+    """Seal and store the capture, then show its receipt; any refusal shows the form again, filled in.
+
+    A portrait the quality check refuses comes back with the reasons; the operator retakes it, or a
+    supervisor keeps it by giving ``portrait_exception``. ``missing_fingers`` says why the fingers
+    without an image (files in finger-position order) are missing.
+    """
     person = _person(session, person_id)
     member = _member(session, web.clock.today(), person)
     numbers = dict(zip(document_kind or [], document_number or [], strict=False))
-    form = {"phone": phone[:20], "guardian": guardian, **{f"doc_{k}": v[:64] for k, v in numbers.items()}}
+    form = {
+        "phone": phone[:20],
+        "guardian": guardian,
+        "missing_fingers": missing_fingers[:20],
+        "portrait_exception": portrait_exception[:REASON_MAX],
+        **{f"doc_{k}": v[:64] for k, v in numbers.items()},
+    }
     biometrics = member.application_type is not ApplicationType.CHILD_CARD  # none for a child under 6
     try:
         capture = CaptureForm(
@@ -247,6 +281,8 @@ def capture_submit(
             portrait=_upload(portrait, MAX_ORIGINAL_BYTES) if biometrics else None,
             fingerprint_images=_fingerprints(fingerprints or []) if biometrics else None,
             attempt=_attempt(session, person.id),
+            missing_fingers=_missing_reason(missing_fingers),
+            portrait_exception=_text(portrait_exception, REASON_MAX) or None,
         )
         with session.begin_nested():
             item = capture_application(kit=web.kit, session=session, clock=web.clock, form=capture, source=web.source)
@@ -476,8 +512,26 @@ def _upload(upload: UploadFile | None, limit: int) -> bytes | None:
 
 
 def _fingerprints(uploads: list[UploadFile]) -> bytes | None:
-    images = [data for data in (_upload(u, MAX_ORIGINAL_BYTES) for u in uploads[:MAX_FINGERPRINT_FILES]) if data]
-    return join_fingerprint_images(images) if images else None
+    """The images in finger-position order; an empty file field keeps its position as a missing finger."""
+    images = [_upload(u, MAX_ORIGINAL_BYTES) or b"" for u in uploads[:MAX_FINGERPRINT_FILES]]
+    return join_fingerprint_images(images) if any(images) else None
+
+
+def _missing_reason(value: str) -> MissingReason | None:
+    if not value:
+        return None
+    try:
+        return MissingReason(value)
+    except ValueError as exc:
+        raise InvalidCapture("unknown reason for missing fingers", field="missing_fingers") from exc
+
+
+def _text(value: str, limit: int) -> str:
+    """Free text from a form, stripped; control characters are refused (they have no place in a reason)."""
+    text = value.strip()
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in text) or len(text) > limit:
+        raise InvalidCapture(f"at most {limit} characters, no control characters", field="portrait_exception")
+    return text
 
 
 def _attempt(session: Session, person_id: int) -> int:
@@ -505,14 +559,18 @@ def _capture(
         "member": member,
         "guardians": _guardians(session, today, person),
         "document_kinds": list(DocumentKind),
-        "form": {"phone": "", "guardian": "", **form},
+        "form": {"phone": "", "guardian": "", "missing_fingers": "", "portrait_exception": "", **form},
         "rails": rail_texts(web.kit, session, web.clock),
         "refused": refused,
         "invalid": invalid,
         "invalid_key": f"field.capture.error.{field_name.split('.')[0]}"
         if field_name.split(".")[0] in KNOWN_CAPTURE_FIELDS
         else None,
-        "scanner": "simulated" if isinstance(web.source, SimulatedSource) else type(web.source).__name__,
+        "scanner": "simulated" if web.source.simulated else "nbis",
+        "simulated_biometrics": web.source.simulated,
+        "portrait_problems": list(invalid.extensions.get("problems", [])) if invalid is not None else [],
+        "can_accept_exception": operator.role == OperatorRole.SUPERVISOR,
+        "missing_reasons": [r.value for r in MissingReason if r is not MissingReason.DAMAGED],
         "needs_guardian": member.application_type is not ApplicationType.LEVEL2,
         "needs_biometrics": member.application_type is not ApplicationType.CHILD_CARD,
     }

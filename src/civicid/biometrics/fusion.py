@@ -13,10 +13,15 @@ face score                    fingers confirm      fingers clear        no finge
 ≥ ``review_at``               duplicate           unique (cleared)     suspected (review)
 ============================  ==================  ==================  ========================
 
-Fingers *confirm* when the best position scores at least :data:`CONFIRM_AT` (NIST's rule of thumb for
+Fingers *confirm* when the best position scores at least ``confirm_at`` (NIST's rule of thumb for
 bozorth3: 40 is a match). They *clear* when at least :data:`MIN_COMPARED` positions were compared on
-both sides and none scores above :data:`CLEAR_BELOW` (non-mated bozorth3 scores stay mostly under
-20; twins and look-alikes share a face, not ridges). A strong face match that the fingers contradict
+both sides and none scores ``clear_below`` or more (non-mated bozorth3 scores of real prints stay
+mostly under 20; twins and look-alikes share a face, not ridges). These are the matcher's operating
+point (:class:`FingerThresholds`), like the face model's: :data:`NBIS` is NIST's for real prints.
+The simulator's synthetic prints are denser in minutiae than real ones (mindtct finds 60–90 where a
+real plain impression gives about 40): their non-mated scores reach 93 and their mated ones start
+near 300, so tests that fuse them say so with :data:`SYNTHETIC_PRINTS`, measured on them
+(``tests/biometrics/test_fusion.py``). A strong face match that the fingers contradict
 is never cleared automatically: a person looks at it (identical twins, or a print from another hand).
 The application's outcome is the worst over its candidates: duplicate, then suspected, then unique.
 """
@@ -31,10 +36,26 @@ from civicid.biometrics.dedup import DedupKind, DedupOutcome, Thresholds
 from civicid.biometrics.finger_set import FingerSet
 from civicid.biometrics.ports import Candidate, MinutiaeVerifier
 
-CONFIRM_AT = 40.0
-CLEAR_BELOW = 20.0
 MIN_COMPARED = 2
 _RANK = {DedupKind.UNIQUE: 0, DedupKind.SUSPECTED_DUPLICATE: 1, DedupKind.DUPLICATE: 2}
+
+
+@dataclass(frozen=True)
+class FingerThresholds:
+    """A minutiae matcher's operating point: confirm at or above ``confirm_at``, clear below ``clear_below``."""
+
+    confirm_at: float
+    clear_below: float
+
+    def __post_init__(self) -> None:
+        if not self.clear_below <= self.confirm_at:
+            raise ValueError("clear_below must not exceed confirm_at")
+
+
+NBIS = FingerThresholds(confirm_at=40.0, clear_below=20.0)
+"""NIST's bozorth3 guidance for real prints (NBIS user's guide: a score above 40 is usually a match)."""
+SYNTHETIC_PRINTS = FingerThresholds(confirm_at=200.0, clear_below=150.0)
+"""For the simulator's prints only: measured non-mated ≤ 93, mated ≥ 297 (``sim/fingerprints.py``)."""
 
 
 class FingerVerdict(StrEnum):
@@ -51,13 +72,12 @@ class FingerEvidence:
     best: float | None
     compared: int
 
-    @property
-    def verdict(self) -> FingerVerdict:
+    def verdict(self, limits: FingerThresholds) -> FingerVerdict:
         if self.best is None or self.compared == 0:
             return FingerVerdict.ABSENT
-        if self.best >= CONFIRM_AT:
+        if self.best >= limits.confirm_at:
             return FingerVerdict.CONFIRMS
-        if self.best < CLEAR_BELOW and self.compared >= MIN_COMPARED:
+        if self.best < limits.clear_below and self.compared >= MIN_COMPARED:
             return FingerVerdict.CLEARS
         return FingerVerdict.INCONCLUSIVE
 
@@ -78,9 +98,11 @@ def compare_sets(probe: FingerSet, candidate: FingerSet, verifier: MinutiaeVerif
     return FingerEvidence(max(scores) if scores else None, len(scores))
 
 
-def fused_kind(face_score: float, fingers: FingerEvidence, limits: Thresholds) -> DedupKind:
+def fused_kind(
+    face_score: float, fingers: FingerEvidence, limits: Thresholds, finger_limits: FingerThresholds = NBIS
+) -> DedupKind:
     """The table above, for one candidate."""
-    verdict = fingers.verdict
+    verdict = fingers.verdict(finger_limits)
     if face_score >= limits.duplicate_at:
         return DedupKind.SUSPECTED_DUPLICATE if verdict is FingerVerdict.CLEARS else DedupKind.DUPLICATE
     if face_score >= limits.review_at:
@@ -97,13 +119,14 @@ def fuse(
     *,
     limits: Thresholds,
     evidence: Callable[[Candidate], FingerEvidence],
+    finger_limits: FingerThresholds = NBIS,
 ) -> tuple[DedupOutcome, list[FusedCandidate]]:
     """The decision over the face candidates; ``evidence`` compares fingers for one candidate (called lazily).
 
     Only candidates at or above ``review_at`` are compared: below it the face alone says unique.
     """
     fused = [
-        FusedCandidate(c, fingers, fused_kind(c.score, fingers, limits))
+        FusedCandidate(c, fingers, fused_kind(c.score, fingers, limits, finger_limits))
         for c in sorted(candidates, key=lambda c: c.score, reverse=True)
         if c.score >= limits.review_at
         for fingers in (evidence(c),)

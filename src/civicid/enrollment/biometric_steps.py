@@ -21,7 +21,7 @@ from civicid.biometrics.cipher import TemplateCipher
 from civicid.biometrics.dedup import DedupKind, DedupOutcome, Thresholds, decide, thresholds_for
 from civicid.biometrics.errors import ExtractionFailed
 from civicid.biometrics.finger_set import FingerSet
-from civicid.biometrics.fusion import FingerEvidence, compare_sets, fuse
+from civicid.biometrics.fusion import NBIS, FingerEvidence, FingerThresholds, compare_sets, fuse
 from civicid.biometrics.ports import Candidate, CosineVerifier, Extractor, MinutiaeVerifier, Template, TemplateKey
 from civicid.biometrics.service import GalleryCache
 from civicid.core.clock import Clock
@@ -72,6 +72,7 @@ class EnrollmentBiometrics:
     extractors: dict[str, Extractor]
     cipher: TemplateCipher
     fingerprints: MinutiaeVerifier | None = None
+    finger_limits: FingerThresholds = NBIS  # the matcher's operating point (fusion.py)
     cache: GalleryCache = field(init=False)
     # The person of each application this process has seen in 1:N (a gallery reference or a probe).
     # An application's person is set by the registry match, before any search, and never changes.
@@ -255,7 +256,7 @@ class EnrollmentBiometrics:
                 return FingerEvidence(None, 0)
             return compare_sets(mine, theirs, verifier)
 
-        outcome, _ = fuse(candidates, limits=limits, evidence=evidence)
+        outcome, _ = fuse(candidates, limits=limits, evidence=evidence, finger_limits=self.finger_limits)
         return outcome
 
     def _search(self, probes: dict[str, Template]) -> dict[str, list[Candidate]]:

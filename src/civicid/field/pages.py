@@ -31,6 +31,7 @@ from civicid.country.documents import DocumentKind
 from civicid.country.zone import TIME_ZONE
 from civicid.field import guardrails
 from civicid.field.capture import CaptureForm, capture_application, condition_of
+from civicid.field.card import CardReading, Disagreement, disagreements, read_card
 from civicid.field.errors import (
     CaptureRefused,
     InvalidCapture,
@@ -99,6 +100,7 @@ KNOWN_CAPTURE_FIELDS = frozenset(
         "missing_fingers",
         "portrait_exception",
         "fingerprints",
+        "card",
     }
 )
 
@@ -291,6 +293,46 @@ def capture_submit(
     except InvalidCapture as exc:
         return _capture(request, web, session, operator, person, form=form, invalid=exc, status_code=exc.status)
     return RedirectResponse(f"/receipts/{quote(item.application_id)}?saved=1", status_code=303)
+
+
+@router.post("/card")
+def card_submit(
+    request: Request,
+    web: KitWebDep,
+    session: KitSession,
+    operator: Operator,
+    person_id: Annotated[int | None, Form()] = None,
+    card_image: Annotated[UploadFile | None, File()] = None,
+    qr_text: Annotated[str, Form()] = "",
+    mrz: Annotated[str, Form()] = "",
+) -> Response:
+    """Read the citizen's card (QR photo, QR text or MRZ) and open their capture form with every disagreement.
+
+    From a member's capture form (``person_id``) the card is checked against that member; from the
+    household list the card's ID number finds the person in this kit's extract.
+    """
+    person = _person(session, person_id) if person_id is not None else None
+    try:
+        reading = read_card(
+            qr_image=_upload(card_image, MAX_ORIGINAL_BYTES), qr_text=qr_text, mrz=mrz, today=web.clock.today()
+        )
+    except InvalidCapture as exc:
+        if person is None:
+            raise
+        return _capture(request, web, session, operator, person, form={}, invalid=exc, status_code=exc.status)
+    if person is None:
+        person = session.scalar(select(KitPerson).where(KitPerson.id_number == reading.id_number))
+        if person is None:
+            raise NotOnThisKit("the card's ID number is not in this kit's villages")
+    return _capture(
+        request,
+        web,
+        session,
+        operator,
+        person,
+        form={"phone": person.phone or ""},
+        card=(reading, disagreements(reading, person)),
+    )
 
 
 @router.get("/receipts/{application_id}")
@@ -550,6 +592,7 @@ def _capture(
     refused: CaptureRefused | None = None,
     invalid: InvalidCapture | None = None,
     status_code: int = 200,
+    card: tuple[CardReading, list[Disagreement]] | None = None,
 ) -> Response:
     today = web.clock.today()
     member = _member(session, today, person)
@@ -568,6 +611,8 @@ def _capture(
         else None,
         "scanner": "simulated" if web.source.simulated else "nbis",
         "simulated_biometrics": web.source.simulated,
+        "card": card[0] if card else None,
+        "card_disagreements": card[1] if card else [],
         "portrait_problems": list(invalid.extensions.get("problems", [])) if invalid is not None else [],
         "can_accept_exception": operator.role == OperatorRole.SUPERVISOR,
         "missing_reasons": [r.value for r in MissingReason if r is not MissingReason.DAMAGED],

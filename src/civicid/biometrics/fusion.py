@@ -91,10 +91,29 @@ class FusedCandidate:
     kind: DedupKind
 
 
-def compare_sets(probe: FingerSet, candidate: FingerSet, verifier: MinutiaeVerifier) -> FingerEvidence:
-    """bozorth3 on every position both sets hold a template for (position i with position i)."""
+ENOUGH_TO_CLEAR = 4
+"""Positions that, all below ``clear_below``, settle a candidate as cleared without comparing the rest."""
+
+
+def compare_sets(
+    probe: FingerSet, candidate: FingerSet, verifier: MinutiaeVerifier, limits: FingerThresholds | None = None
+) -> FingerEvidence:
+    """bozorth3 position by position (position i with position i), on the positions both sets hold.
+
+    With ``limits`` it stops as soon as the answer is known: at the first position that confirms, or
+    after :data:`ENOUGH_TO_CLEAR` positions all below ``clear_below``. bozorth3 costs tens of
+    milliseconds a pair on dense prints; a mated candidate then costs one comparison, not ten.
+    """
     mine, theirs = probe.templates, candidate.templates
-    scores = [verifier.score(mine[p], theirs[p]) for p in sorted(mine.keys() & theirs.keys())]
+    scores: list[float] = []
+    for position in sorted(mine.keys() & theirs.keys()):
+        scores.append(verifier.score(mine[position], theirs[position]))
+        if limits is None:
+            continue
+        if scores[-1] >= limits.confirm_at:
+            break
+        if len(scores) >= ENOUGH_TO_CLEAR and max(scores) < limits.clear_below:
+            break
     return FingerEvidence(max(scores) if scores else None, len(scores))
 
 

@@ -254,7 +254,7 @@ class EnrollmentBiometrics:
             theirs = sets.get(candidate.reference_id)
             if mine is None or theirs is None:
                 return FingerEvidence(None, 0)
-            return compare_sets(mine, theirs, verifier)
+            return compare_sets(mine, theirs, verifier, self.finger_limits)
 
         outcome, _ = fuse(candidates, limits=limits, evidence=evidence, finger_limits=self.finger_limits)
         return outcome

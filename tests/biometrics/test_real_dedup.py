@@ -157,6 +157,11 @@ def test_the_same_face_under_another_id_number_is_flagged_and_a_different_face_i
 
     assert _status(real, b) == (ApplicationStatus.REJECTED_DUPLICATE, a)
     assert _status(real, c) == (ApplicationStatus.AWAITING_APPROVAL, None)
+    with unit_of_work(real.database.sessions) as session:
+        # Both modalities agree on B: the face above duplicate_at, a finger at NIST's match threshold or above.
+        assert pipeline.biometrics.compare(session, a, b, "face") >= 0.93  # type: ignore[operator]
+        assert pipeline.biometrics.compare(session, a, b, "finger") >= 40  # type: ignore[operator]
+        assert pipeline.biometrics.compare(session, a, c, "face") < 0.88  # type: ignore[operator]
 
 
 def test_the_kit_refuses_a_portrait_it_cannot_use_and_says_why(kit: Kit, clock: FixedClock) -> None:

@@ -5,8 +5,8 @@ returns is what the server's extractors read (``enrollment/runtime.py``):
 
 - :class:`CameraSource` — real captures (decision 0059). The portrait from the camera or a file is
   checked on the kit, offline, before "saved" (``biometrics/portrait_quality.py``: one face, large
-  enough, frontal, exposed, sharp); the face part is the compressed portrait itself, from which the
-  server extracts its dlib template (the server never trusts a template a kit computed); the fingers
+  enough, frontal, exposed, sharp); the face part points at the compressed portrait part, from which
+  the server extracts its dlib template (the server never trusts a template a kit computed); the fingers
   part is the scanner images' NBIS minutiae (``biometrics/finger_set.py``), a few hundred bytes a
   finger, so that dedup can use them before the images arrive.
 - :class:`SimulatedSource` — the simulator's captures (``biometrics/simulated.py``), naming the
@@ -29,7 +29,8 @@ from civicid.biometrics.nbis_finger import NbisFingerprintVerifier, nbis_availab
 from civicid.biometrics.portrait_quality import PortraitChecker, PortraitQuality
 from civicid.biometrics.simulated import simulated_capture
 from civicid.field.errors import InvalidCapture
-from civicid.field.portrait import compress_portrait, is_svg
+from civicid.field.portrait import is_svg
+from civicid.protocol.packet import FACE_IN_PORTRAIT
 
 
 class BiometricSource(Protocol):
@@ -80,7 +81,8 @@ class CameraSource:
         return self.checker.check(portrait)
 
     def face(self, person_id: int, attempt: int, portrait: bytes) -> bytes:
-        return compress_portrait(portrait)
+        # The server reads the face from the compressed portrait, which travels first anyway.
+        return FACE_IN_PORTRAIT
 
     def fingers(
         self, person_id: int, attempt: int, images: Sequence[bytes | None], missing: MissingReason | None

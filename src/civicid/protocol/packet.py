@@ -86,6 +86,10 @@ BIOMETRIC_PART_KINDS = frozenset(
 )
 REQUIRED_BIOMETRIC_PART_KINDS = (PartKind.FACE_TEMPLATE, PartKind.FINGER_TEMPLATES)
 PRIORITY_FIRST = 0
+FACE_IN_PORTRAIT = b"civicid-face-in-portrait/1"
+"""A face part with exactly this content says "read the face from this packet's ``portrait`` part"
+(decision 0061): a real kit sends its compressed portrait once, not twice; the server extracts the
+face template from it. The portrait part's hash is signed in the same manifest."""
 """Needed by the pipeline first (templates, compressed portrait): uploaded before anything else."""
 PRIORITY_LATER = 1
 """May follow later (full-resolution images, scans), for instance once the kit has a better signal."""

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import io
 import random
 import tempfile
@@ -45,6 +46,7 @@ from tests.support.network import LinkProfile, ShapedLink, raw_transfer_seconds
 from bench.figures import Report, console
 from civicid.app import create_app
 from civicid.biometrics.finger_set import MissingReason
+from civicid.biometrics.portrait_quality import PortraitChecker
 from civicid.campaign.assignments import assign_villages_to_kit
 from civicid.core.audit import Actor
 from civicid.core.clock import FixedClock
@@ -97,16 +99,27 @@ class _ScannerOnce(CameraSource):
         return self._read[key]
 
 
+@functools.cache
+def _camera_photos() -> list[bytes]:
+    """The vendored photos and their transforms at camera size (1200 px wide), those the kit's check accepts."""
+    checker = PortraitChecker()
+    photos = []
+    for how in ("original", "crop", "rotate", "light", "jpeg"):
+        for name in (*faces.SAME_PERSON, *faces.OTHERS):
+            data = faces.portrait(name) if how == "original" else faces.transformed(name, how)
+            with Image.open(io.BytesIO(data)) as opened:
+                picture = opened.convert("RGB")
+            picture = picture.resize((1200, 1200 * picture.height // picture.width), Image.Resampling.BICUBIC)
+            out = io.BytesIO()
+            picture.save(out, format="JPEG", quality=90)
+            if checker.check(out.getvalue()).acceptable:
+                photos.append(out.getvalue())
+    return photos
+
+
 def _camera_photo(index: int) -> bytes:
-    names = [*faces.SAME_PERSON, *faces.OTHERS]
-    name, how = names[index % len(names)], ("original", "crop", "rotate", "light", "jpeg")[index // len(names) % 5]
-    data = faces.portrait(name) if how == "original" else faces.transformed(name, how)
-    with Image.open(io.BytesIO(data)) as opened:
-        picture = opened.convert("RGB")
-    picture = picture.resize((1200, 1200 * picture.height // picture.width), Image.Resampling.BICUBIC)
-    out = io.BytesIO()
-    picture.save(out, format="JPEG", quality=90)
-    return out.getvalue()
+    photos = _camera_photos()
+    return photos[index % len(photos)]
 
 
 def run(folder: Path, applications: int, concurrency: int, seed: int, *, real: bool = False) -> None:

@@ -192,6 +192,7 @@ def test_a_capture_is_stored_in_the_outbox_and_its_receipt_shown(client: httpx.C
     assert response.headers["location"] == f"/receipts/{item.application_id}?saved=1"
     receipt = client.get(f"/receipts/{item.application_id}?saved=1")
     assert "Saved: the application is sealed" in receipt.text
+    assert "Simulated biometrics" in receipt.text  # this kit was composed with the simulator's source
     assert item.short_code in receipt.text
     assert '<svg width="' in receipt.text
     assert 'class="segno"' in receipt.text

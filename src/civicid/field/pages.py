@@ -337,7 +337,7 @@ def card_submit(
 
 @router.get("/receipts/{application_id}")
 def receipt_page(
-    request: Request, session: KitSession, operator: Operator, application_id: str, saved: str = ""
+    request: Request, web: KitWebDep, session: KitSession, operator: Operator, application_id: str, saved: str = ""
 ) -> Response:
     """The application's short code and a QR of it, for the citizen to keep (a photo of the screen will do)."""
     item = session.get(OutboxItem, application_id[:36])
@@ -345,7 +345,14 @@ def receipt_page(
         raise NotOnThisKit(f"no capture {application_id[:36]} on this kit")
     identity = session.get(KitIdentity, 1)
     follow_url = f"{identity.server_url.rstrip('/')}/follow" if identity is not None else "/follow"
-    values = {"item": item, "qr": receipt_qr(item), "saved": saved == "1", "tz": TIME_ZONE, "follow_url": follow_url}
+    values = {
+        "item": item,
+        "qr": receipt_qr(item),
+        "saved": saved == "1",
+        "tz": TIME_ZONE,
+        "follow_url": follow_url,
+        "simulated_biometrics": web.source.simulated,
+    }
     return _page(request, "field/receipt.html", operator, values)
 
 

@@ -94,6 +94,8 @@ class EnrollmentBiometrics:
             if kind == "finger" and self.fingerprints is not None:
                 rows.append(self._finger_row(application_id, capture, self.fingerprints))
                 continue
+            if kind == "finger" and kind not in self.extractors:
+                continue  # no fingerprint matcher on this server (nbis-py has no wheel here): fingers play no part
             template = self.extractors[kind].extract(capture)
             rows.append(
                 {

@@ -11,6 +11,7 @@ from bench import (
     credentials_verify,
     enrollment_pipeline,
     field_sync,
+    real_biometrics,
     registry_search,
 )
 
@@ -21,3 +22,4 @@ campaign_dashboard.main([])
 field_sync.main([])
 credentials_verify.main()
 accounts_app.main([])
+real_biometrics.main([])

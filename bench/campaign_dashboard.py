@@ -384,7 +384,7 @@ def run(people: int, communes: int, days: int, queries: int, seed: int, reuse: b
     workdir = Path(tempfile.mkdtemp(prefix="civicid-bench-campaign-"))
     url = engine.url.render_as_string(hide_password=False)
     context = Context(
-        settings=Settings(data_dir=workdir, database_url=url),
+        settings=Settings(data_dir=workdir, database_url=url, simulated_biometrics=True),
         database=Database(engine=engine, sessions=sessions),
         clock=clock,
     )

@@ -131,7 +131,8 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
 @pytest.fixture
 def context(database: Database, clock: FixedClock, tmp_path: Path) -> Context:
     url = database.engine.url.render_as_string(hide_password=False)
-    settings = Settings(data_dir=tmp_path / "data", database_url=url)
+    # The tests' kits capture simulated biometrics: chosen here, at composition (real-model tests build their own).
+    settings = Settings(data_dir=tmp_path / "data", database_url=url, simulated_biometrics=True)
     return Context(settings=settings, database=database, clock=clock)
 
 

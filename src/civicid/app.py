@@ -57,7 +57,7 @@ def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
     )
     app.state.context = context
     app.state.plugins = plugins
-    app.state.build_enrollment_pipeline = lambda: build_pipeline(context, plugins.extractors())
+    app.state.build_enrollment_pipeline = lambda: build_pipeline(context, plugins.extractors(), plugins.fingerprints())
     app.state.agencies = plugins.agencies()
     app.state.holder_arrival = wallet_service.holder_arrival(app.state.agencies)
     app.state.follow_limit = RateLimit(limit=FOLLOW_LIMIT.limit, window=FOLLOW_LIMIT.window)

@@ -8,15 +8,17 @@ themselves; the app factory, the servers and the CLI ask this module. What is si
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from civicid.agencies.adapters import SIMULATED_AGENCIES, SimulatedAgencies
 from civicid.agencies.ports import AgencyRegistry
-from civicid.biometrics.ports import Extractor
+from civicid.biometrics.dlib_face import DlibFaceExtractor
+from civicid.biometrics.fingerprint import installed_verifier
+from civicid.biometrics.ports import Extractor, MinutiaeVerifier
 from civicid.biometrics.simulated import simulated_extractors
 from civicid.core.clock import Clock
 from civicid.core.settings import Settings
-from civicid.field.sources import BiometricSource, SimulatedSource
+from civicid.field.sources import BiometricSource, CameraSource, SimulatedSource
 from civicid.notify.adapters import FileSmsGateway, file_gateway
 
 
@@ -26,23 +28,34 @@ class Plugins:
 
     settings: Settings
 
-    #: The simulated adapters in use, by port: what a page or a report must say is not real. Every port
-    #: has only its simulated adapter wired so far; a real one replaces it here, chosen from the settings.
-    simulated: tuple[str, ...] = (
-        "biometric_extractors",
-        "capture_source",
-        "sms_gateway",
-        *(f"agency:{kind.value}" for kind in SIMULATED_AGENCIES),
-    )
+    #: The simulated adapters in use, by port: what a page or a report must say is not real. Biometrics
+    #: are real (dlib face model, NBIS fingerprints) unless the settings choose the simulator.
+    simulated: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        biometrics = ("biometric_extractors", "capture_source") if self.settings.simulated_biometrics else ()
+        simulated = (*biometrics, "sms_gateway", *(f"agency:{kind.value}" for kind in SIMULATED_AGENCIES))
+        object.__setattr__(self, "simulated", simulated)
 
     def extractors(self) -> dict[str, Extractor]:
-        """The server's extractors, one per modality (``face``, ``finger``): the simulator's, whose captures
-        the demo's and the tests' kits make (``DlibFaceExtractor`` exists, not yet wired for fingers)."""
-        return simulated_extractors()
+        """The server's vector extractors by part: dlib's face model (decision 0059), or the simulator's
+        face and finger when the settings say ``simulated_biometrics`` (the demo, tests, benchmarks)."""
+        if self.settings.simulated_biometrics:
+            return simulated_extractors()
+        return {"face": DlibFaceExtractor()}
+
+    def fingerprints(self) -> MinutiaeVerifier | None:
+        """The fingerprint matcher that reads real kits' finger sets (NBIS), None with simulated biometrics
+        or where nbis-py has no wheel (then fingers play no part in dedup, and the pages say so)."""
+        if self.settings.simulated_biometrics:
+            return None
+        return installed_verifier()
 
     def capture_source(self) -> BiometricSource:
-        """Where a kit's biometric captures come from."""
-        return SimulatedSource()
+        """Where a kit's biometric captures come from: the camera and scanner, or the simulator's."""
+        if self.settings.simulated_biometrics:
+            return SimulatedSource()
+        return CameraSource()
 
     def sms_gateway(self, clock: Clock) -> FileSmsGateway:
         """The carrier: a file in the data folder (``sms-outbox.jsonl``) until a carrier's API is wired in."""

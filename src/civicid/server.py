@@ -17,7 +17,7 @@ from civicid.accounts import tasks as accounts_tasks
 from civicid.app import create_app
 from civicid.core.console import DataOption, command_clock, command_context, console, tell
 from civicid.core.runtime import Context
-from civicid.core.settings import load_settings
+from civicid.core.settings import Settings, load_settings
 from civicid.credentials import tasks as credentials_tasks
 from civicid.enrollment.runtime import build_pipeline
 from civicid.enrollment.worker import BackgroundWorker
@@ -29,11 +29,23 @@ from civicid.wallet import tasks as wallet_tasks
 from civicid.web.serving import KEEP_ALIVE_S, freeze_startup_objects
 
 OnceOption = typer.Option(False, "--once", help="Run what is ready, then exit (instead of polling for ever).")
+SimulatedBiometricsOption = typer.Option(
+    False,
+    "--simulated-biometrics",
+    help="The simulator's biometrics instead of the real face model and fingerprint matcher (demos and tests only).",
+)
+
+
+def chosen_plugins(settings: Settings, *, simulated_biometrics: bool = False) -> Plugins:
+    """The deployment's adapters; ``simulated_biometrics`` (a flag, or the setting) picks the simulator's."""
+    if simulated_biometrics:
+        settings = settings.model_copy(update={"simulated_biometrics": True})
+    return plugins_for(settings)
 
 
 def background_worker(context: Context, plugins: Plugins) -> BackgroundWorker:
     """The pipeline and SMS worker of a deployment, with its chosen extractors, carrier and agencies."""
-    pipeline = build_pipeline(context, plugins.extractors())
+    pipeline = build_pipeline(context, plugins.extractors(), plugins.fingerprints())
     handlers = {
         **accounts_tasks.HANDLERS,
         **wallet_tasks.handlers(plugins.agencies()),
@@ -42,9 +54,18 @@ def background_worker(context: Context, plugins: Plugins) -> BackgroundWorker:
     return BackgroundWorker(context, pipeline, plugins.sms_gateway(context.clock), handlers=handlers)
 
 
-def run_server(context: Context, *, host: str, port: int, worker: bool = True, demo: bool = False) -> None:
-    """Serve until stopped. ``demo`` is the demo's server: its simulated SMS gateway page shows the codes."""
-    plugins = plugins_for(context.settings)
+def run_server(
+    context: Context,
+    *,
+    host: str,
+    port: int,
+    worker: bool = True,
+    demo: bool = False,
+    simulated_biometrics: bool = False,
+) -> None:
+    """Serve until stopped. ``demo`` is the demo's server: its simulated SMS gateway page shows the codes,
+    and its residents' drawn portraits are read by the simulated biometrics."""
+    plugins = chosen_plugins(context.settings, simulated_biometrics=simulated_biometrics or demo)
     background = background_worker(context, plugins) if worker else None
     if background is not None:
         background.start()
@@ -72,19 +93,22 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; 0.0.0.0 exposes the server."),
     port: int = typer.Option(8000, "--port", help="TCP port to listen on."),
     data: Path | None = DataOption,
+    simulated_biometrics: bool = SimulatedBiometricsOption,
 ) -> None:
     """Open the deployment (applying pending migrations) and serve the API and pages with uvicorn."""
     context = command_context(data)
     try:
-        run_server(context, host=host, port=port)
+        run_server(context, host=host, port=port, simulated_biometrics=simulated_biometrics)
     finally:
         context.database.close()
 
 
-def worker(once: bool = OnceOption, data: Path | None = DataOption) -> None:
+def worker(
+    once: bool = OnceOption, data: Path | None = DataOption, simulated_biometrics: bool = SimulatedBiometricsOption
+) -> None:
     """Run the enrollment pipeline and the SMS outbox (the server runs one in-process already)."""
     context = command_context(data)
-    background = background_worker(context, plugins_for(context.settings))
+    background = background_worker(context, chosen_plugins(context.settings, simulated_biometrics=simulated_biometrics))
     if once:
         while background.round():
             pass
@@ -102,10 +126,11 @@ def serve_kit(
     sync_every: float = typer.Option(
         60, "--sync-every", min=0, help="Seconds between checks whether a sync is due; 0 turns automatic sync off."
     ),
+    simulated_biometrics: bool = SimulatedBiometricsOption,
 ) -> None:
     """Serve the operator's pages on 127.0.0.1 (never on the network), syncing in the background when due."""
     kit = Kit.open(data)
-    source = plugins_for(load_settings()).capture_source()
+    source = chosen_plugins(load_settings(), simulated_biometrics=simulated_biometrics).capture_source()
     app = create_kit_app(kit, command_clock(), source=source, auto_sync_every=sync_every or None)
     tell(f"kit pages on http://127.0.0.1:{port}/")
     # No access log: request lines name households and persons (DESIGN.md decision 10).

@@ -29,6 +29,7 @@ from civicid.country.zone import TIME_ZONE
 from civicid.field.app import create_kit_app
 from civicid.field.kit import Kit
 from civicid.field.models import KitPerson, OutboxItem, OutboxState
+from civicid.field.sources import CameraSource, SimulatedSource
 from civicid.sim.field import synthetic_photo
 
 pytestmark = pytest.mark.browser
@@ -52,7 +53,7 @@ def kit(kit_template: Path, tmp_path: Path) -> Iterator[Kit]:
 
 @pytest.fixture
 def kit_url(kit: Kit) -> Iterator[str]:
-    with serving(create_kit_app(kit, SystemClock(zone=TIME_ZONE))) as url:
+    with serving(create_kit_app(kit, SystemClock(zone=TIME_ZONE), source=SimulatedSource())) as url:
         yield url
 
 
@@ -209,4 +210,37 @@ def test_the_portrait_can_come_from_the_camera(
         item = session.scalars(select(OutboxItem)).one()
     assert item.person_id == adult.id
     assert kit.sealed_path(item.application_id, "portrait_full").exists()  # the camera's JPEG, kept for later
+    offline.close()
+
+
+@pytest.fixture
+def camera_kit_url(kit: Kit) -> Iterator[str]:
+    """The kit's pages with the real camera source and its portrait check (``civicid field serve``'s default)."""
+    with serving(create_kit_app(kit, SystemClock(zone=TIME_ZONE), source=CameraSource())) as url:
+        yield url
+
+
+def test_a_camera_picture_without_a_face_is_refused_on_a_phone_with_the_reason(
+    camera_browser: Browser, kit: Kit, camera_kit_url: str, screenshot_dir: Path
+) -> None:
+    """Chromium's fake camera shows a test pattern, not a face: the kit says so, in Vietnamese, and saves nothing."""
+    offline = Offline(camera_browser, camera_kit_url, PHONE)
+    offline.context.grant_permissions(["camera"], origin=camera_kit_url)
+    page = offline.context.new_page()
+    log_in(page, camera_kit_url, KIT_OPERATOR)
+    adult = kit_resident(kit, SystemClock(zone=TIME_ZONE).today(), AgeGroup.FROM_14, skip=2)
+    page.goto(f"{camera_kit_url}/capture/{adult.id}")
+    expect(page.locator("#scanner")).to_contain_text("NBIS")
+    page.locator("#camera-start").click()
+    expect(page.locator("#camera-snap")).to_be_visible()
+    until(page, "document.getElementById('camera-video').videoWidth > 0")
+    page.locator("#camera-snap").click()
+    until(page, "document.getElementById('portrait').files.length === 1")
+    page.locator("#save").click()
+    expect(page.locator("#portrait-refused")).to_contain_text("Không thấy khuôn mặt nào trong ảnh.")
+    expect(page.locator("#portrait-refused")).to_contain_text("Hãy chụp lại.")
+    page.screenshot(path=screenshot_dir / "kit-capture-quality-refused-phone-vi.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    with kit.transaction() as session:
+        assert session.scalars(select(OutboxItem)).all() == []
     offline.close()

@@ -161,6 +161,11 @@ async def test_adjudication_shows_both_records_side_by_side(
     assert first.full_name in page.text
     assert second.full_name in page.text
     assert 'class="score"' in page.text
+    # Each modality's score beside its thresholds, and what rests on the simulator says so.
+    assert "0.60" in page.text
+    assert "0.45" in page.text
+    assert 'id="score-finger"' in page.text
+    assert ("mô phỏng" if lang == "vi" else "simulated") in page.text
     assert f'href="/enrollment/applications/{genuine}"' in page.text
     assert 'name="decision" value="duplicate"' in page.text
     assert 'name="decision" value="not_duplicate"' in page.text

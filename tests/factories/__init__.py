@@ -15,6 +15,7 @@ does (an SMS is queued with its cause). Fixtures stay in the ``conftest.py`` fil
 - :mod:`.kits`: simulated kits and their packets; real kits set up from an enrollment file.
 - :mod:`.applications`: captures taken through intake and the pipeline, and the supervisor's decisions.
 - :mod:`.campaign`, :mod:`.notify`, :mod:`.biometrics`: campaigns and visits, SMS, simulated templates.
+- :mod:`.faces`: the vendored real portraits and their documented transforms.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from .campaign import (
     village_adults,
     visit_report,
 )
+from .faces import OTHERS, SAME_PERSON, portrait, transformed, two_faces
 from .kits import (
     KIT_OPERATOR,
     KIT_PASSWORD,
@@ -103,7 +105,9 @@ __all__ = [
     "LICENCE",
     "MATED_SIZE",
     "OFFICER",
+    "OTHERS",
     "PASSCODE",
+    "SAME_PERSON",
     "STAFF_PASSWORD",
     "START",
     "SUPERVISOR",
@@ -139,6 +143,7 @@ __all__ = [
     "login_attempt",
     "mapped_commune",
     "person_in",
+    "portrait",
     "queue_approved_sms",
     "registered_household",
     "registered_kit",
@@ -160,6 +165,8 @@ __all__ = [
     "synced",
     "synced_kit_template",
     "team_assignment",
+    "transformed",
+    "two_faces",
     "village_adults",
     "visit_report",
 ]

@@ -6,25 +6,41 @@ works on its own copy. Pages are asked for in English unless a test is about the
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+import segno
 from sqlalchemy import select
 from tests.conftest import SUITE_NOW
-from tests.factories import KIT_OPERATOR, KIT_PASSWORD, KIT_SUPERVISOR, copied_kit, kit_resident, synced_kit_template
+from tests.factories import (
+    KIT_OPERATOR,
+    KIT_PASSWORD,
+    KIT_SUPERVISOR,
+    copied_kit,
+    faces,
+    kit_resident,
+    synced_kit_template,
+)
 from tests.support.servers import LiveServer, client_for, serving
 
 from civicid.core.clock import FixedClock
 from civicid.country.age import AgeGroup
+from civicid.country.card_qr import format_card_qr
+from civicid.country.mrz import format_mrz
+from civicid.country.sex import Sex
 from civicid.country.zone import TIME_ZONE
 from civicid.field.app import create_kit_app
 from civicid.field.kit import Kit
-from civicid.field.models import KitHousehold, KitVisit, OutboxItem, OutboxState
+from civicid.field.models import KitHousehold, KitPerson, KitVisit, OutboxItem, OutboxState
+from civicid.field.sources import CameraSource, SimulatedSource
 from civicid.field.syncing import SyncRunner
+from civicid.protocol.packet import Envelope
 from civicid.sim.field import synthetic_photo
 
 
@@ -50,7 +66,7 @@ def kit(central: tuple[LiveServer, Path], tmp_path: Path) -> Iterator[Kit]:
 def client(kit: Kit, page_clock: FixedClock, central: tuple[LiveServer, Path]) -> Iterator[httpx.Client]:
     """A client of the kit's pages, served like ``civicid field serve`` does; it keeps cookies like a browser."""
     url = central[0].url
-    app = create_kit_app(kit, page_clock, server_client=lambda: client_for(url))
+    app = create_kit_app(kit, page_clock, source=SimulatedSource(), server_client=lambda: client_for(url))
     with serving(app) as served, httpx.Client(base_url=served, headers={"Accept-Language": "en"}, timeout=30) as http:
         yield http
 
@@ -176,6 +192,7 @@ def test_a_capture_is_stored_in_the_outbox_and_its_receipt_shown(client: httpx.C
     assert response.headers["location"] == f"/receipts/{item.application_id}?saved=1"
     receipt = client.get(f"/receipts/{item.application_id}?saved=1")
     assert "Saved: the application is sealed" in receipt.text
+    assert "Simulated biometrics" in receipt.text  # this kit was composed with the simulator's source
     assert item.short_code in receipt.text
     assert '<svg width="' in receipt.text
     assert 'class="segno"' in receipt.text
@@ -354,3 +371,107 @@ def test_the_background_sync_runs_only_when_due(
     assert report is not None
     assert report.complete, report.errors
     assert not runner.due()
+
+
+# The card at capture, and real portraits checked on the kit ----------------------------------------
+
+
+def card_qr_png(person: KitPerson) -> bytes:
+    """The QR printed on a 2021 chip card, rendered as a photo of it would be read (PNG)."""
+    text = format_card_qr(
+        id_number=person.id_number,
+        full_name=person.full_name,
+        date_of_birth=person.date_of_birth,
+        sex=Sex(person.sex),
+    )
+    out = io.BytesIO()
+    segno.make(text, error="m").save(out, kind="png", scale=6, border=4)
+    return out.getvalue()
+
+
+def test_a_card_qr_read_at_capture_opens_the_persons_form_and_flags_another_persons_card(
+    client: httpx.Client, kit: Kit
+) -> None:
+    log_in(client)
+    adult = kit_resident(kit, SUITE_NOW.date(), AgeGroup.FROM_14)
+    other = kit_resident(kit, SUITE_NOW.date(), AgeGroup.FROM_14, skip=1)
+    # From the household list: the card's ID number finds the person; the form opens for them, prefilled.
+    found = client.post("/card", files={"card_image": ("card.png", card_qr_png(adult), "image/png")})
+    assert found.status_code == 200
+    assert f'action="/capture/{adult.id}"' in found.text
+    assert adult.full_name in found.text
+    assert 'id="card-agrees"' in found.text
+    # On that person's form, another person's card is flagged field by field before anything is saved.
+    flagged = client.post(
+        "/card",
+        data={"person_id": str(adult.id)},
+        files={"card_image": ("card.png", card_qr_png(other), "image/png")},
+    )
+    assert flagged.status_code == 200
+    assert 'id="card-disagreements"' in flagged.text
+    assert 'data-field="id_number"' in flagged.text
+    assert other.id_number in flagged.text
+    assert "another person&#39;s card" in flagged.text or "another person's card" in flagged.text
+    assert outbox(kit) == []
+
+
+def test_a_typed_mrz_is_checked_against_the_record(client: httpx.Client, kit: Kit) -> None:
+    log_in(client)
+    adult = kit_resident(kit, SUITE_NOW.date(), AgeGroup.FROM_14)
+    mrz = format_mrz(
+        id_number=adult.id_number,
+        date_of_birth=adult.date_of_birth,
+        sex=Sex(adult.sex),
+        expiry_date=dt.date(2040, 1, 1),
+        full_name=adult.full_name,
+    )
+    page = client.post("/card", data={"person_id": str(adult.id), "mrz": mrz})
+    assert 'id="card-agrees"' in page.text
+    unreadable = client.post("/card", data={"person_id": str(adult.id), "qr_text": "not|a card"})
+    assert unreadable.status_code == 422
+    assert "The card could not be read" in unreadable.text
+
+
+@pytest.fixture
+def camera_client(kit: Kit, page_clock: FixedClock, central: tuple[LiveServer, Path]) -> Iterator[httpx.Client]:
+    """The kit's pages with the real camera source: what ``civicid field serve`` runs by default."""
+    url = central[0].url
+    app = create_kit_app(kit, page_clock, source=CameraSource(), server_client=lambda: client_for(url))
+    with serving(app) as served, httpx.Client(base_url=served, headers={"Accept-Language": "vi"}, timeout=60) as http:
+        yield http
+
+
+@pytest.mark.slow
+def test_the_kit_refuses_a_portrait_without_a_face_in_vietnamese_and_a_supervisor_may_keep_one(
+    camera_client: httpx.Client, kit: Kit
+) -> None:
+    adult = kit_resident(kit, SUITE_NOW.date(), AgeGroup.FROM_14)
+    log_in(camera_client)
+    data = {"missing_fingers": "not_captured"}
+    refused = camera_client.post(
+        f"/capture/{adult.id}", data=data, files={"portrait": ("p.jpg", faces.portrait("no-face"), "image/jpeg")}
+    )
+    assert refused.status_code == 422
+    assert 'data-problem="no_face"' in refused.text
+    assert "Không thấy khuôn mặt nào trong ảnh." in refused.text
+    assert 'name="portrait_exception"' not in refused.text  # an operator retakes; only a supervisor may keep it
+    assert outbox(kit) == []
+    # The supervisor keeps a blurred portrait of an elder, with the reason, which travels with the capture.
+    camera_client.post("/logout")
+    log_in(camera_client, KIT_SUPERVISOR)
+    blurred = {"portrait": ("p.jpg", faces.transformed("obama-1", "blur"), "image/jpeg")}
+    again = camera_client.post(f"/capture/{adult.id}", data=data, files=blurred)
+    assert 'data-problem="blurred"' in again.text
+    assert 'name="portrait_exception"' in again.text
+    kept = camera_client.post(
+        f"/capture/{adult.id}",
+        data={**data, "portrait_exception": "cụ già run tay, không chụp rõ hơn được"},
+        files=blurred,
+    )
+    assert kept.status_code == 303
+    [item] = outbox(kit)
+    payload = item.envelope_jws.split(".")[1]
+    envelope = Envelope.model_validate_json(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert envelope.portrait_exception is not None
+    assert envelope.portrait_exception.problems == ("blurred",)
+    assert envelope.portrait_exception.accepted_by == KIT_SUPERVISOR

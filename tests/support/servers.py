@@ -52,4 +52,4 @@ def client_for(url: str) -> httpx.Client:
 
 def deployment(root: Path, clock: Clock) -> Context:
     """A deployment of the central server in a folder of its own, on its embedded SQLite database."""
-    return open_context(Settings(data_dir=root / "server-data"), clock=clock)
+    return open_context(Settings(data_dir=root / "server-data", simulated_biometrics=True), clock=clock)

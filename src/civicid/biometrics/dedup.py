@@ -13,8 +13,8 @@ distributions (``tests/biometrics/test_dedup.py`` re-measures them):
   ``duplicate_at=0.50`` (8 sd; ~8 % of mates go to review) and ``review_at=0.35`` (5.6 sd: ~10⁻⁸ per comparison,
   ~1 % of mates missed; fingers adjudicate a few face candidates, they do not search 1:N).
 
-A real model needs its own operating points measured on real mated data; dlib's 128-d model in
-cosine terms is given as a starting point only (its L2 0.6 rule is cosine ≈0.82).
+A real model needs its own operating points measured on real mated data; dlib's are measured on a
+handful of real portraits only (five people), a starting point that a pilot must re-measure.
 """
 
 from __future__ import annotations
@@ -34,8 +34,12 @@ class DedupKind(StrEnum):
 
 @dataclass(frozen=True)
 class DedupOutcome:
+    """The decision and the face candidate it rests on; with fusion, that candidate's fingers too."""
+
     kind: DedupKind
     best: Candidate | None
+    finger_score: float | None = None  # best bozorth3 score against ``best`` (fusion.py), None when not compared
+    fingers_compared: int = 0
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,10 @@ class Thresholds:
 OPERATING_POINTS: dict[tuple[str, str], Thresholds] = {
     ("civicid-sim-face", "1"): Thresholds(duplicate_at=0.60, review_at=0.45),
     ("civicid-sim-finger", "1"): Thresholds(duplicate_at=0.50, review_at=0.35),
-    ("dlib-resnet-128", "1"): Thresholds(duplicate_at=0.88, review_at=0.82),
+    # Measured on the vendored real portraits (docs/benchmarks.md "Real faces"; decision 0060): mated
+    # cosines 0.95–0.97 after the documented transforms, non-mated 0.80–0.83 (dlib's L2 0.6 rule is 0.82,
+    # too loose for 1:N). Fingers confirm or clear what falls between (fusion.py).
+    ("dlib-resnet-128", "1"): Thresholds(duplicate_at=0.93, review_at=0.88),
 }
 
 

@@ -1,6 +1,6 @@
-"""Fingerprint 1:1 with NIST's NBIS (mindtct minutiae, bozorth3 matching): the offline matcher extra.
+"""Fingerprint 1:1 with NIST's NBIS (mindtct minutiae, bozorth3 matching): the offline fingerprint matcher.
 
-Optional extra (``civicid[fingerprint]``: ``nbis-py``, a 41 MB self-contained wheel, MIT, Rust
+A main dependency where it has wheels (``nbis-py``, a 41 MB self-contained wheel, MIT, Rust
 bindings to NIST's public-domain NBIS; docs/decisions/0027-fingerprint-matcher.md says why this one).
 Nothing is imported until a verifier is built, so the package works without it. mindtct finds the
 minutiae of a 500 ppi image (PNG, JPEG or anything OpenCV decodes); bozorth3 scores two minutiae
@@ -29,7 +29,7 @@ def _nbis() -> Any:
     try:
         return importlib.import_module("nbis")
     except (ImportError, OSError) as exc:
-        raise RuntimeError("the fingerprint matcher needs the extra: pip install 'civicid[fingerprint]'") from exc
+        raise RuntimeError("the fingerprint matcher needs nbis-py, which has no wheel for this platform") from exc
 
 
 def nbis_available() -> bool:

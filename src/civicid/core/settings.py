@@ -42,6 +42,12 @@ class Settings(BaseSettings):
         "appended to and that `civicid db verify-audit` reads (decision 0033).",
     )
 
+    simulated_biometrics: bool = Field(
+        default=False,
+        description="Use the simulator's biometric extractors and capture source instead of the real face model "
+        "and fingerprint matcher: for the demo, the tests and the benchmarks only (`--simulated-biometrics`).",
+    )
+
     @field_validator("audit_witness_file", mode="before")
     @classmethod
     def _unset_when_empty(cls, value: object) -> object:

@@ -15,10 +15,14 @@ import numpy as np
 from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.orm import Session
 
+from civicid.biometrics import finger_set
 from civicid.biometrics import service as gallery_store
 from civicid.biometrics.cipher import TemplateCipher
-from civicid.biometrics.dedup import DedupKind, DedupOutcome, decide, thresholds_for
-from civicid.biometrics.ports import Candidate, CosineVerifier, Extractor, Template, TemplateKey
+from civicid.biometrics.dedup import DedupKind, DedupOutcome, Thresholds, decide, thresholds_for
+from civicid.biometrics.errors import ExtractionFailed
+from civicid.biometrics.finger_set import FingerSet
+from civicid.biometrics.fusion import NBIS, FingerEvidence, FingerThresholds, compare_sets, fuse
+from civicid.biometrics.ports import Candidate, CosineVerifier, Extractor, MinutiaeVerifier, Template, TemplateKey
 from civicid.biometrics.service import GalleryCache
 from civicid.core.clock import Clock
 from civicid.core.dialects import on_postgresql, per_dialect
@@ -57,10 +61,18 @@ class Applicant(Protocol):
 
 @dataclass
 class EnrollmentBiometrics:
-    """The extractors by part kind, the cipher for templates at rest, and this process's gallery cache."""
+    """The extractors by part kind, the cipher for templates at rest, and this process's gallery cache.
+
+    With ``fingerprints`` (a minutiae matcher: NBIS bozorth3), the ``finger`` part of a capture is a
+    ``civicid-finger-set/1`` document of minutiae made on the kit; its probe is that document,
+    sealed, and dedup fuses face and fingers (``biometrics/fusion.py``, decision 0061). Without it,
+    fingers are vectors read by ``extractors["finger"]`` (the simulator's) and play no part in 1:N.
+    """
 
     extractors: dict[str, Extractor]
     cipher: TemplateCipher
+    fingerprints: MinutiaeVerifier | None = None
+    finger_limits: FingerThresholds = NBIS  # the matcher's operating point (fusion.py)
     cache: GalleryCache = field(init=False)
     # The person of each application this process has seen in 1:N (a gallery reference or a probe).
     # An application's person is set by the registry match, before any search, and never changes.
@@ -79,6 +91,11 @@ class EnrollmentBiometrics:
         """The sealed probe rows of one application's captures (extraction may raise: nothing is written)."""
         rows: list[dict[str, object]] = []
         for kind, capture in captures.items():
+            if kind == "finger" and self.fingerprints is not None:
+                rows.append(self._finger_row(application_id, capture, self.fingerprints))
+                continue
+            if kind == "finger" and kind not in self.extractors:
+                continue  # no fingerprint matcher on this server (nbis-py has no wheel here): fingers play no part
             template = self.extractors[kind].extract(capture)
             rows.append(
                 {
@@ -92,6 +109,40 @@ class EnrollmentBiometrics:
                 }
             )
         return rows
+
+    def _finger_row(self, application_id: str, capture: bytes, verifier: MinutiaeVerifier) -> dict[str, object]:
+        """A finger set's probe row: the document sealed as it came, after checking it parses and its model."""
+        fingers = finger_set.decode(capture)
+        for template in fingers.templates.values():
+            if (template.model, template.model_version) != (verifier.model, verifier.model_version):
+                # A gallery never mixes versions: a kit on another matcher build must be updated first.
+                raise ExtractionFailed(
+                    f"fingers read by {template.describe()}, the server matches with {verifier.model}"
+                )
+        return {
+            "application_id": application_id,
+            "modality": "finger",
+            "sealed": self.cipher.seal(capture, associated_data=_finger_aad(application_id, verifier)),
+            "model": verifier.model,
+            "model_version": verifier.model_version,
+        }
+
+    def finger_sets(self, session: Session, application_ids: Sequence[str]) -> dict[str, FingerSet]:
+        """The finger sets of many applications, opened, by application id (one query); none without the matcher."""
+        verifier = self.fingerprints
+        if verifier is None or not application_ids:
+            return {}
+        connection = session.connection()
+        rows = connection.execute(
+            _PROBES[connection.dialect.name], {"ids": list(application_ids), "modality": "finger"}
+        )
+        return {
+            application_id: finger_set.decode(
+                self.cipher.open(sealed, associated_data=_finger_aad(application_id, verifier))
+            )
+            for application_id, model, sealed in rows
+            if model == verifier.model
+        }
 
     def insert_probes(self, session: Session, rows: Sequence[dict[str, object]]) -> None:
         if rows:
@@ -157,7 +208,7 @@ class EnrollmentBiometrics:
         own = _applications_of_person(session, application.person_id, [c.reference_id for c in candidates])
         others = [c for c in candidates if c.reference_id not in own]
         limits = thresholds_for(probe.model, probe.model_version)
-        return decide(others, duplicate_at=limits.duplicate_at, review_at=limits.review_at)
+        return self._decide(session, application.id, others, limits)
 
     def screen(self, session: Session, applications: Sequence[Applicant]) -> list[Screening]:
         """1:1 and 1:N for a batch, in order, as if each were searched and admitted in turn.
@@ -184,12 +235,31 @@ class EnrollmentBiometrics:
             candidates = [*found.get(application.id, []), *admitted.best(probe, application.person_id)]
             others = [c for c in candidates if not _same_person(persons.get(c.reference_id), application.person_id)]
             limits = thresholds_for(probe.model, probe.model_version)
-            outcome = decide(others, duplicate_at=limits.duplicate_at, review_at=limits.review_at)
+            outcome = self._decide(session, application.id, others, limits)
             score = self._reference_score(probe, references.get(application.id, []))
             if outcome.kind is DedupKind.UNIQUE:
                 admitted.add(application.id, application.person_id, probe)
             screenings.append(Screening(score, outcome, probe))
         return screenings
+
+    def _decide(
+        self, session: Session, application_id: str, candidates: list[Candidate], limits: Thresholds
+    ) -> DedupOutcome:
+        """Face alone, or face and fingers fused when the matcher is there (``fusion.py``)."""
+        verifier = self.fingerprints
+        if verifier is None or not any(c.score >= limits.review_at for c in candidates):
+            return decide(candidates, duplicate_at=limits.duplicate_at, review_at=limits.review_at)
+        sets = self.finger_sets(session, [application_id, *(c.reference_id for c in candidates)])
+        mine = sets.get(application_id)
+
+        def evidence(candidate: Candidate) -> FingerEvidence:
+            theirs = sets.get(candidate.reference_id)
+            if mine is None or theirs is None:
+                return FingerEvidence(None, 0)
+            return compare_sets(mine, theirs, verifier, self.finger_limits)
+
+        outcome, _ = fuse(candidates, limits=limits, evidence=evidence, finger_limits=self.finger_limits)
+        return outcome
 
     def _search(self, probes: dict[str, Template]) -> dict[str, list[Candidate]]:
         """Top-k gallery candidates per probe: one matrix search per model."""
@@ -245,8 +315,14 @@ class EnrollmentBiometrics:
     def compare(self, session: Session, first_id: str, second_id: str, modality: str) -> float | None:
         """1:1 between two applications' probes of one modality, for a supervisor adjudicating them.
 
-        Fingerprints are compared here, not in 1:N: the gallery holds faces only.
+        With the minutiae matcher, fingers are the kit's finger sets compared by bozorth3 (its scale,
+        not a cosine); None when either side has no finger template.
         """
+        if modality == "finger" and self.fingerprints is not None:
+            sets = self.finger_sets(session, [first_id, second_id])
+            if first_id not in sets or second_id not in sets:
+                return None
+            return compare_sets(sets[first_id], sets[second_id], self.fingerprints).best
         first, second = self.probe(session, first_id, modality), self.probe(session, second_id, modality)
         if first is None or second is None:
             return None
@@ -326,6 +402,11 @@ def _applications_of_person(session: Session, person_id: int | None, application
 
 def _vector_bytes(template: Template) -> bytes:
     return np.asarray(template.vector, dtype="<f4").tobytes()
+
+
+def _finger_aad(application_id: str, verifier: MinutiaeVerifier) -> bytes:
+    """Binds a sealed finger set to its application and matcher version."""
+    return f"probe|{application_id}|finger/{verifier.model}@{verifier.model_version}[minutiae]".encode()
 
 
 def _probe_aad(application_id: str, key: TemplateKey) -> bytes:

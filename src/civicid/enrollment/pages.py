@@ -20,6 +20,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from civicid.biometrics.dedup import thresholds_for
 from civicid.biometrics.fingerprint import FingerprintComparison, compare_images, installed_verifier
 from civicid.core.audit import Actor
 from civicid.core.clock import Clock
@@ -291,11 +292,7 @@ def _detail(
         # The matched record may belong to another commune: the supervisor needs it to decide, and the
         # read is audited under their name like any other.
         other = _side(session, clock, pipeline, actor, candidate, None, reads_persons)
-    scores = {
-        modality: pipeline.biometrics.compare(session, application.id, candidate.id, modality)
-        for modality in ("face", "finger")
-        if candidate is not None
-    }
+    scores = _scores(session, pipeline, application.id, candidate.id) if candidate is not None else None
     fingerprints = _fingerprints(session, pipeline, this, other) if other is not None else None
     values: dict[str, Any] = {
         "application": application,
@@ -371,6 +368,63 @@ def _open_part(
         return packet.unseal_part(envelope, ref.name, pipeline.blobs.get(part.blob), server_key=pipeline.server_key)
     except CivicIDError:
         return None
+
+
+@dataclass(frozen=True)
+class ModalityScore:
+    """One modality's 1:1 between the two records, with the thresholds it is judged by.
+
+    ``score`` is None exactly when a side has no template of it (``missing`` says which key explains
+    why): the page never shows a number that was not computed from both records' captures.
+    """
+
+    score: float | None
+    model: str | None
+    upper: float | None  # face: duplicate_at; fingers: confirm_at
+    lower: float | None  # face: review_at; fingers: clear_below
+    simulated: bool
+    missing: str | None = None
+
+
+def _scores(session: Session, pipeline: Pipeline, first: str, second: str) -> dict[str, ModalityScore]:
+    """Face and fingers between two applications, each beside its own operating point (decision 0061)."""
+    biometrics = pipeline.biometrics
+    face = biometrics.probe(session, first, "face")
+    face_score = biometrics.compare(session, first, second, "face")
+    face_limits = thresholds_for(face.model, face.model_version) if face is not None else None
+    scores = {
+        "face": ModalityScore(
+            score=face_score,
+            model=face.model if face is not None else None,
+            upper=face_limits.duplicate_at if face_limits else None,
+            lower=face_limits.review_at if face_limits else None,
+            simulated=face is not None and face.model.startswith("civicid-sim"),
+            missing=None if face_score is not None else "no_templates",
+        )
+    }
+    finger_score = biometrics.compare(session, first, second, "finger")
+    if biometrics.fingerprints is not None:
+        limits = biometrics.finger_limits
+        scores["finger"] = ModalityScore(
+            score=finger_score,
+            model=biometrics.fingerprints.model,
+            upper=limits.confirm_at,
+            lower=limits.clear_below,
+            simulated=False,
+            missing=None if finger_score is not None else "no_templates",
+        )
+    else:
+        probe = biometrics.probe(session, first, "finger")
+        limits_sim = thresholds_for(probe.model, probe.model_version) if probe is not None else None
+        scores["finger"] = ModalityScore(
+            score=finger_score,
+            model=probe.model if probe is not None else None,
+            upper=limits_sim.duplicate_at if limits_sim else None,
+            lower=limits_sim.review_at if limits_sim else None,
+            simulated=probe is not None and probe.model.startswith("civicid-sim"),
+            missing=None if finger_score is not None else "no_templates",
+        )
+    return scores
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from civicid.biometrics.cipher import AesGcmTemplateCipher
-from civicid.biometrics.ports import Extractor
+from civicid.biometrics.ports import Extractor, MinutiaeVerifier
 from civicid.core.blobs import BlobStore
 from civicid.core.jobs import Handler, Worker
 from civicid.core.keystore import Keystore, master_key_from_environment
@@ -23,10 +23,18 @@ def blobs_of(context: Context) -> BlobStore:
     return BlobStore(context.settings.data_dir / "blobs")
 
 
-def build_pipeline(context: Context, extractors: dict[str, Extractor]) -> Pipeline:
-    """The pipeline of a deployment, with the extractors its composition chose (``civicid/plugins.py``)."""
+def build_pipeline(
+    context: Context, extractors: dict[str, Extractor], fingerprints: MinutiaeVerifier | None = None
+) -> Pipeline:
+    """The pipeline of a deployment, with the extractors its composition chose (``civicid/plugins.py``).
+
+    ``fingerprints``: the minutiae matcher that reads real kits' finger sets and fuses them into dedup;
+    None with the simulator's vector fingers.
+    """
     keystore = keystore_of(context)
-    biometrics = EnrollmentBiometrics(extractors=extractors, cipher=AesGcmTemplateCipher(keystore.template_key()))
+    biometrics = EnrollmentBiometrics(
+        extractors=extractors, cipher=AesGcmTemplateCipher(keystore.template_key()), fingerprints=fingerprints
+    )
     return Pipeline(
         blobs=blobs_of(context),
         server_key=keystore.sealing_key(),

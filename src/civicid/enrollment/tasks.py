@@ -196,6 +196,10 @@ class Pipeline:
             outcome = screening.outcome
             best = outcome.best.score if outcome.best else None
             details: dict[str, Any] = {"reference_score": screening.reference_score, "best_score": best}
+            if outcome.fingers_compared:
+                # Fusion (biometrics/fusion.py): the fingers of the face candidate the decision rests on.
+                details["finger_score"] = outcome.finger_score
+                details["fingers_compared"] = outcome.fingers_compared
             out.set(application, best_score=best)
             if outcome.kind is DedupKind.UNIQUE:
                 if screening.probe is not None:
@@ -282,11 +286,16 @@ class Pipeline:
         captures: dict[str, bytes] = {}
         capture = packet.capture_hash_of(content)  # once per envelope, not once per part
         manifest = {ref["name"]: ref for ref in content["manifest"]}
+        portrait: bytes | None = None
         for name, kind_name, blob in parts:
             plain = _unseal_part(manifest.get(name), capture, name, self.blobs.get(blob), self.server_key)
             kind = PartKind(kind_name)
             if kind in CAPTURE_PARTS:
                 captures[CAPTURE_PARTS[kind]] = plain
+            elif kind is PartKind.PORTRAIT:
+                portrait = plain
+        if captures.get("face") == packet.FACE_IN_PORTRAIT and portrait is not None:
+            captures["face"] = portrait  # a real kit's face is its portrait, sent once (decision 0061)
         return captures
 
 

@@ -22,7 +22,7 @@ from civicid.core.clock import Clock
 from civicid.field import pages
 from civicid.field.kit import Kit
 from civicid.field.pagedeps import KitWeb
-from civicid.field.sources import BiometricSource, SimulatedSource
+from civicid.field.sources import BiometricSource
 from civicid.field.syncing import SyncRunner, default_client_factory
 from civicid.web import problems
 from civicid.web.middleware import EdgeMiddleware
@@ -35,11 +35,15 @@ def create_kit_app(
     kit: Kit,
     clock: Clock,
     *,
-    source: BiometricSource | None = None,
+    source: BiometricSource,
     server_client: Callable[[], httpx.Client] | None = None,
     auto_sync_every: float | None = None,
 ) -> FastAPI:
-    """The operator's pages for ``kit``; with ``auto_sync_every`` (seconds) a thread syncs when due."""
+    """The operator's pages for ``kit``; with ``auto_sync_every`` (seconds) a thread syncs when due.
+
+    ``source`` is the composition's choice (``plugins.py``): the camera and scanner, or, said
+    explicitly by the demo and the tests, the simulator's.
+    """
     runner = SyncRunner(kit=kit, clock=clock, client_factory=server_client or default_client_factory(kit))
 
     @asynccontextmanager
@@ -59,7 +63,7 @@ def create_kit_app(
         redoc_url=None,
         lifespan=lifespan,
     )
-    app.state.kit_web = KitWeb(kit=kit, clock=clock, source=source or SimulatedSource(), sync=runner)
+    app.state.kit_web = KitWeb(kit=kit, clock=clock, source=source, sync=runner)
     app.state.templates = build_environment()
     problems.install(app)
     app.add_middleware(EdgeMiddleware)

@@ -18,12 +18,24 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from civicid.biometrics.finger_set import MissingReason
+from civicid.biometrics.fingerprint import split_images
+from civicid.biometrics.portrait_quality import PortraitQuality
 from civicid.core.clock import Clock
 from civicid.core.ids import uuid7
 from civicid.field import guardrails
-from civicid.field.errors import CaptureRefused, InvalidCapture, NotOnThisKit
+from civicid.field.errors import CaptureRefused, InvalidCapture, NotOnThisKit, PortraitRefused
 from civicid.field.kit import Kit
-from civicid.field.models import KitIdentity, KitPerson, KitVisit, OutboxItem, OutboxPart, OutboxState
+from civicid.field.models import (
+    KitIdentity,
+    KitOperator,
+    KitPerson,
+    KitVisit,
+    OperatorRole,
+    OutboxItem,
+    OutboxPart,
+    OutboxState,
+)
 from civicid.field.outbox import is_unsent
 from civicid.field.portrait import compress_portrait, is_svg
 from civicid.field.sources import BiometricSource
@@ -35,6 +47,7 @@ from civicid.protocol.packet import (
     Document,
     PartIn,
     PartKind,
+    PortraitException,
     build_packet,
     receipt_code,
 )
@@ -51,8 +64,10 @@ class CaptureForm:
     guardian_id_number: str | None = None
     documents: Sequence[Document] = ()
     portrait: bytes | None = None  # a photo from the camera or a file (any size), or a simulated SVG
-    fingerprint_images: bytes | None = None
+    fingerprint_images: bytes | None = None  # joined in finger-position order; an empty image is a missing finger
     attempt: int = 1  # varies the simulated capture when the same person is captured again
+    missing_fingers: MissingReason | None = None  # why the fingers without an image are missing
+    portrait_exception: str | None = None  # a supervisor's reason to keep a portrait the quality check refused
 
 
 def capture_application(
@@ -67,7 +82,8 @@ def capture_application(
     person = session.get(KitPerson, form.person_id)
     if person is None:
         raise NotOnThisKit(f"person {form.person_id} is not in this kit's villages")
-    capture = _capture(identity, person, form, clock)
+    exception = _portrait_check(session, form, source)
+    capture = _capture(identity, person, form, clock, exception)
     packet = build_packet(
         capture=capture,
         parts=_parts(person, form, source),
@@ -163,7 +179,33 @@ def unsent_captures(session: Session) -> list[dt.datetime]:
     return [captured for state, parts, captured in rows if is_unsent(state, parts)]
 
 
-def _capture(identity: KitIdentity, person: KitPerson, form: CaptureForm, clock: Clock) -> Capture:
+def _portrait_check(session: Session, form: CaptureForm, source: BiometricSource) -> PortraitException | None:
+    """The portrait's quality, checked offline before anything is sealed (``biometrics/portrait_quality.py``).
+
+    A refused portrait is retaken; only a supervisor may keep it, with a reason that travels signed
+    with the capture. Children under 6 give no portrait; the simulator's drawings are not checked.
+    """
+    if form.application_type is ApplicationType.CHILD_CARD or form.portrait is None:
+        return None
+    quality: PortraitQuality | None = source.check_portrait(form.portrait)
+    if quality is None or quality.acceptable:
+        return None
+    reason = (form.portrait_exception or "").strip()
+    if not reason:
+        raise PortraitRefused(quality)
+    operator = session.get(KitOperator, form.operator)
+    if operator is None or operator.role != OperatorRole.SUPERVISOR:
+        raise PortraitRefused(quality, detail="only a supervisor may keep a portrait the check refused")
+    if len(reason) < 3 or len(reason) > 300:
+        raise InvalidCapture("the exception's reason has 3 to 300 characters", field="portrait_exception")
+    return PortraitException(
+        problems=tuple(p.value for p in quality.problems), reason=reason, accepted_by=operator.username
+    )
+
+
+def _capture(
+    identity: KitIdentity, person: KitPerson, form: CaptureForm, clock: Clock, exception: PortraitException | None
+) -> Capture:
     now = clock.now()
     try:
         return Capture(
@@ -182,6 +224,7 @@ def _capture(identity: KitIdentity, person: KitPerson, form: CaptureForm, clock:
             operator=form.operator,
             device_id=identity.device_id,
             captured_at=now,
+            portrait_exception=exception,
         )
     except ValidationError as exc:
         first = exc.errors()[0]
@@ -194,9 +237,14 @@ def _parts(person: KitPerson, form: CaptureForm, source: BiometricSource) -> dic
         return {}  # a child under 6: no biometrics (DOMAIN.md)
     if form.portrait is None:
         raise InvalidCapture("a level-2 application needs the citizen's portrait", field="portrait")
+    try:
+        images: list[bytes | None] = list(split_images(form.fingerprint_images or b""))
+    except ValueError as exc:
+        raise InvalidCapture(str(exc), field="fingerprints") from exc
+    fingers = source.fingers(person.id, form.attempt, images, form.missing_fingers)
     parts = {
-        "face": PartIn(PartKind.FACE_TEMPLATE, source.face(person.id, form.attempt), PRIORITY_FIRST),
-        "fingers": PartIn(PartKind.FINGER_TEMPLATES, source.fingers(person.id, form.attempt), PRIORITY_FIRST),
+        "face": PartIn(PartKind.FACE_TEMPLATE, source.face(person.id, form.attempt, form.portrait), PRIORITY_FIRST),
+        "fingers": PartIn(PartKind.FINGER_TEMPLATES, fingers, PRIORITY_FIRST),
     }
     if is_svg(form.portrait):
         parts["portrait"] = PartIn(PartKind.PORTRAIT, form.portrait, PRIORITY_FIRST)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from civicid.core.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
+
+if TYPE_CHECKING:
+    from civicid.biometrics.portrait_quality import PortraitQuality
 
 
 class KitNotInitialised(NotFound):
@@ -25,6 +30,18 @@ class CaptureRefused(Conflict):
 class InvalidCapture(InvalidInput):
     code = "invalid_capture"
     title = "The capture is incomplete or invalid"
+
+
+class PortraitRefused(InvalidCapture):
+    """The kit's quality check refused the portrait: retake it, or a supervisor keeps it with a reason."""
+
+    code = "portrait_refused"
+    title = "The portrait does not pass the quality check"
+
+    def __init__(self, quality: PortraitQuality, *, detail: str | None = None) -> None:
+        problems = [p.value for p in quality.problems]
+        super().__init__(detail or f"portrait refused: {', '.join(problems)}", field="portrait", problems=problems)
+        self.quality = quality
 
 
 class NotOnThisKit(NotFound):

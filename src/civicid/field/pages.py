@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from civicid.biometrics.finger_set import MissingReason
 from civicid.core.clock import Clock
 from civicid.core.errors import CivicIDError, NotAuthenticated
 from civicid.country.age import age_on
@@ -30,6 +31,7 @@ from civicid.country.documents import DocumentKind
 from civicid.country.zone import TIME_ZONE
 from civicid.field import guardrails
 from civicid.field.capture import CaptureForm, capture_application, condition_of
+from civicid.field.card import CardReading, Disagreement, disagreements, read_card
 from civicid.field.errors import (
     CaptureRefused,
     InvalidCapture,
@@ -40,7 +42,15 @@ from civicid.field.errors import (
 )
 from civicid.field.households import Member, household_lines, members, record_visit, villages
 from civicid.field.kit import Kit
-from civicid.field.models import KitHousehold, KitIdentity, KitOperator, KitPerson, OutboxItem, OutboxState
+from civicid.field.models import (
+    KitHousehold,
+    KitIdentity,
+    KitOperator,
+    KitPerson,
+    OperatorRole,
+    OutboxItem,
+    OutboxState,
+)
 from civicid.field.operators import MAX_FAILED_LOGINS, log_in
 from civicid.field.outbox import Review
 from civicid.field.pagedeps import (
@@ -56,7 +66,7 @@ from civicid.field.pagedeps import (
 )
 from civicid.field.portrait import MAX_ORIGINAL_BYTES
 from civicid.field.review import review
-from civicid.field.sources import SimulatedSource, join_fingerprint_images
+from civicid.field.sources import join_fingerprint_images
 from civicid.field.status import kit_status
 from civicid.protocol.codes import VisitOutcome
 from civicid.protocol.packet import ApplicationType, Document
@@ -79,7 +89,20 @@ GUARDIAN_MIN_AGE = 18
 MAX_FINGERPRINT_FILES = 10
 NOTE_MAX = 300
 REASON_MAX = 500
-KNOWN_CAPTURE_FIELDS = frozenset({"phone", "portrait", "guardian_id_number", "documents", "note", "reason"})
+KNOWN_CAPTURE_FIELDS = frozenset(
+    {
+        "phone",
+        "portrait",
+        "guardian_id_number",
+        "documents",
+        "note",
+        "reason",
+        "missing_fingers",
+        "portrait_exception",
+        "fingerprints",
+        "card",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -229,12 +252,25 @@ def capture_submit(
     document_number: Annotated[list[str] | None, Form()] = None,
     portrait: Annotated[UploadFile | None, File()] = None,
     fingerprints: Annotated[list[UploadFile] | None, File()] = None,
+    missing_fingers: Annotated[str, Form()] = "",
+    portrait_exception: Annotated[str, Form()] = "",
 ) -> Response:
-    """Seal and store the capture, then show its receipt; any refusal shows the form again, filled in."""
+    """Seal and store the capture, then show its receipt; any refusal shows the form again, filled in.
+
+    A portrait the quality check refuses comes back with the reasons; the operator retakes it, or a
+    supervisor keeps it by giving ``portrait_exception``. ``missing_fingers`` says why the fingers
+    without an image (files in finger-position order) are missing.
+    """
     person = _person(session, person_id)
     member = _member(session, web.clock.today(), person)
     numbers = dict(zip(document_kind or [], document_number or [], strict=False))
-    form = {"phone": phone[:20], "guardian": guardian, **{f"doc_{k}": v[:64] for k, v in numbers.items()}}
+    form = {
+        "phone": phone[:20],
+        "guardian": guardian,
+        "missing_fingers": missing_fingers[:20],
+        "portrait_exception": portrait_exception[:REASON_MAX],
+        **{f"doc_{k}": v[:64] for k, v in numbers.items()},
+    }
     biometrics = member.application_type is not ApplicationType.CHILD_CARD  # none for a child under 6
     try:
         capture = CaptureForm(
@@ -247,6 +283,8 @@ def capture_submit(
             portrait=_upload(portrait, MAX_ORIGINAL_BYTES) if biometrics else None,
             fingerprint_images=_fingerprints(fingerprints or []) if biometrics else None,
             attempt=_attempt(session, person.id),
+            missing_fingers=_missing_reason(missing_fingers),
+            portrait_exception=_text(portrait_exception, REASON_MAX) or None,
         )
         with session.begin_nested():
             item = capture_application(kit=web.kit, session=session, clock=web.clock, form=capture, source=web.source)
@@ -257,9 +295,49 @@ def capture_submit(
     return RedirectResponse(f"/receipts/{quote(item.application_id)}?saved=1", status_code=303)
 
 
+@router.post("/card")
+def card_submit(
+    request: Request,
+    web: KitWebDep,
+    session: KitSession,
+    operator: Operator,
+    person_id: Annotated[int | None, Form()] = None,
+    card_image: Annotated[UploadFile | None, File()] = None,
+    qr_text: Annotated[str, Form()] = "",
+    mrz: Annotated[str, Form()] = "",
+) -> Response:
+    """Read the citizen's card (QR photo, QR text or MRZ) and open their capture form with every disagreement.
+
+    From a member's capture form (``person_id``) the card is checked against that member; from the
+    household list the card's ID number finds the person in this kit's extract.
+    """
+    person = _person(session, person_id) if person_id is not None else None
+    try:
+        reading = read_card(
+            qr_image=_upload(card_image, MAX_ORIGINAL_BYTES), qr_text=qr_text, mrz=mrz, today=web.clock.today()
+        )
+    except InvalidCapture as exc:
+        if person is None:
+            raise
+        return _capture(request, web, session, operator, person, form={}, invalid=exc, status_code=exc.status)
+    if person is None:
+        person = session.scalar(select(KitPerson).where(KitPerson.id_number == reading.id_number))
+        if person is None:
+            raise NotOnThisKit("the card's ID number is not in this kit's villages")
+    return _capture(
+        request,
+        web,
+        session,
+        operator,
+        person,
+        form={"phone": person.phone or ""},
+        card=(reading, disagreements(reading, person)),
+    )
+
+
 @router.get("/receipts/{application_id}")
 def receipt_page(
-    request: Request, session: KitSession, operator: Operator, application_id: str, saved: str = ""
+    request: Request, web: KitWebDep, session: KitSession, operator: Operator, application_id: str, saved: str = ""
 ) -> Response:
     """The application's short code and a QR of it, for the citizen to keep (a photo of the screen will do)."""
     item = session.get(OutboxItem, application_id[:36])
@@ -267,7 +345,14 @@ def receipt_page(
         raise NotOnThisKit(f"no capture {application_id[:36]} on this kit")
     identity = session.get(KitIdentity, 1)
     follow_url = f"{identity.server_url.rstrip('/')}/follow" if identity is not None else "/follow"
-    values = {"item": item, "qr": receipt_qr(item), "saved": saved == "1", "tz": TIME_ZONE, "follow_url": follow_url}
+    values = {
+        "item": item,
+        "qr": receipt_qr(item),
+        "saved": saved == "1",
+        "tz": TIME_ZONE,
+        "follow_url": follow_url,
+        "simulated_biometrics": web.source.simulated,
+    }
     return _page(request, "field/receipt.html", operator, values)
 
 
@@ -476,8 +561,26 @@ def _upload(upload: UploadFile | None, limit: int) -> bytes | None:
 
 
 def _fingerprints(uploads: list[UploadFile]) -> bytes | None:
-    images = [data for data in (_upload(u, MAX_ORIGINAL_BYTES) for u in uploads[:MAX_FINGERPRINT_FILES]) if data]
-    return join_fingerprint_images(images) if images else None
+    """The images in finger-position order; an empty file field keeps its position as a missing finger."""
+    images = [_upload(u, MAX_ORIGINAL_BYTES) or b"" for u in uploads[:MAX_FINGERPRINT_FILES]]
+    return join_fingerprint_images(images) if any(images) else None
+
+
+def _missing_reason(value: str) -> MissingReason | None:
+    if not value:
+        return None
+    try:
+        return MissingReason(value)
+    except ValueError as exc:
+        raise InvalidCapture("unknown reason for missing fingers", field="missing_fingers") from exc
+
+
+def _text(value: str, limit: int) -> str:
+    """Free text from a form, stripped; control characters are refused (they have no place in a reason)."""
+    text = value.strip()
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in text) or len(text) > limit:
+        raise InvalidCapture(f"at most {limit} characters, no control characters", field="portrait_exception")
+    return text
 
 
 def _attempt(session: Session, person_id: int) -> int:
@@ -496,6 +599,7 @@ def _capture(
     refused: CaptureRefused | None = None,
     invalid: InvalidCapture | None = None,
     status_code: int = 200,
+    card: tuple[CardReading, list[Disagreement]] | None = None,
 ) -> Response:
     today = web.clock.today()
     member = _member(session, today, person)
@@ -505,14 +609,20 @@ def _capture(
         "member": member,
         "guardians": _guardians(session, today, person),
         "document_kinds": list(DocumentKind),
-        "form": {"phone": "", "guardian": "", **form},
+        "form": {"phone": "", "guardian": "", "missing_fingers": "", "portrait_exception": "", **form},
         "rails": rail_texts(web.kit, session, web.clock),
         "refused": refused,
         "invalid": invalid,
         "invalid_key": f"field.capture.error.{field_name.split('.')[0]}"
         if field_name.split(".")[0] in KNOWN_CAPTURE_FIELDS
         else None,
-        "scanner": "simulated" if isinstance(web.source, SimulatedSource) else type(web.source).__name__,
+        "scanner": "simulated" if web.source.simulated else "nbis",
+        "simulated_biometrics": web.source.simulated,
+        "card": card[0] if card else None,
+        "card_disagreements": card[1] if card else [],
+        "portrait_problems": list(invalid.extensions.get("problems", [])) if invalid is not None else [],
+        "can_accept_exception": operator.role == OperatorRole.SUPERVISOR,
+        "missing_reasons": [r.value for r in MissingReason if r is not MissingReason.DAMAGED],
         "needs_guardian": member.application_type is not ApplicationType.LEVEL2,
         "needs_biometrics": member.application_type is not ApplicationType.CHILD_CARD,
     }

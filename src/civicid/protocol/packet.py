@@ -86,6 +86,10 @@ BIOMETRIC_PART_KINDS = frozenset(
 )
 REQUIRED_BIOMETRIC_PART_KINDS = (PartKind.FACE_TEMPLATE, PartKind.FINGER_TEMPLATES)
 PRIORITY_FIRST = 0
+FACE_IN_PORTRAIT = b"civicid-face-in-portrait/1"
+"""A face part with exactly this content says "read the face from this packet's ``portrait`` part"
+(decision 0061): a real kit sends its compressed portrait once, not twice; the server extracts the
+face template from it. The portrait part's hash is signed in the same manifest."""
 """Needed by the pipeline first (templates, compressed portrait): uploaded before anything else."""
 PRIORITY_LATER = 1
 """May follow later (full-resolution images, scans), for instance once the kit has a better signal."""
@@ -134,6 +138,20 @@ class PartRef(BaseModel):
     priority: int = Field(ge=PRIORITY_FIRST, le=PRIORITY_LATER, description="0: needed first; 1: may follow later.")
 
 
+class PortraitException(BaseModel):
+    """A portrait the kit's quality check refused, saved anyway by a supervisor, and why (issue 16).
+
+    Elders and people with disabilities cannot always give an ICAO-style portrait; the exception is
+    signed with the capture so that the server's supervisor sees it beside the portrait.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    problems: tuple[str, ...] = Field(min_length=1, max_length=8, description="The quality check's problem codes.")
+    reason: str = Field(min_length=3, max_length=300, description="Why the supervisor accepted the portrait.")
+    accepted_by: str = Field(min_length=1, max_length=100, description="The supervisor's username on the kit.")
+
+
 class Capture(BaseModel):
     """The envelope without its manifest: what the capture hash covers."""
 
@@ -157,6 +175,9 @@ class Capture(BaseModel):
     operator: str = Field(min_length=1, max_length=100, description="The operator's username.")
     device_id: str = Field(pattern=DEVICE_ID_PATTERN, description="Equal to the JWS header's kid.")
     captured_at: AwareDatetime = Field(description="UTC, RFC 3339 with Z.")
+    portrait_exception: PortraitException | None = Field(
+        default=None, description="Present only when a supervisor accepted a portrait the kit's check refused."
+    )
 
     @field_validator("phone")
     @classmethod

@@ -118,6 +118,7 @@ def simulate_campaign(
 ) -> CampaignRun:
     """Run ``days`` calendar days of campaign ending yesterday; the campaign lasts 60 days in all."""
     from civicid.app import create_app
+    from civicid.plugins import Plugins
 
     rng = random.Random(f"civicid-sim/{seed}/campaign")
     today = context.clock.today()
@@ -144,7 +145,9 @@ def simulate_campaign(
         ]
     run = CampaignRun(campaign_id=campaign.id, days=days)
     # The server's app on a loopback port, on the simulation's clock; the kits sync with it over HTTP.
-    thread = ServerThread(create_app(server))
+    # Its kits capture simulated biometrics: the server reads them with the simulator's extractors.
+    simulated = Plugins(server.settings.model_copy(update={"simulated_biometrics": True}))
+    thread = ServerThread(create_app(server, simulated))
     thread.start()
     timeout = httpx.Timeout(60, connect=5)
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFilter
@@ -23,7 +24,7 @@ from civicid.field.kit import Kit
 from civicid.field.models import KitOperator, KitPerson, OperatorRole, OutboxItem
 from civicid.field.outbox import Review
 from civicid.field.review import review
-from civicid.field.sources import SimulatedSource
+from civicid.field.sources import BiometricSource, SimulatedSource
 from civicid.protocol.packet import ApplicationType
 from civicid.sim.agencies import tk01_documents
 from civicid.sim.captures import portrait_svg
@@ -44,11 +45,16 @@ def capture_from_sim(
     supervisor: str | None = "sim-supervisor",
     photos: bool = False,
     seed: int = 0,
+    source: BiometricSource | None = None,
+    portrait_of: Callable[[int], bytes] | None = None,
+    fingerprint_images: bytes | None = None,
 ) -> SimulatedDay:
     """Capture up to ``count`` adults of the kit's extract who have no application yet; approve them.
 
     Each lists on form TK01 the documents the simulated agencies hold for them (``sim/agencies.py``),
     a few with a key field wrong on purpose; ``seed`` is kept for the callers' rounds and varies nothing.
+    ``source``, ``portrait_of`` (the i-th capture's photo) and ``fingerprint_images`` replace the
+    simulated biometrics, for benchmarks of real captures (``bench/field_sync.py --real``).
     """
     captured: list[str] = []
     with kit.transaction() as session:
@@ -60,7 +66,11 @@ def capture_from_sim(
             and p.enrollment_status is None
             and age_group(p.date_of_birth, clock.today()) is AgeGroup.FROM_14
         ]
-    for person in candidates[:count]:
+    for index, person in enumerate(candidates[:count]):
+        if portrait_of is not None:
+            portrait = portrait_of(index)
+        else:
+            portrait = synthetic_photo(person.id) if photos else portrait_svg(person.id)
         with kit.transaction() as session:
             form = CaptureForm(
                 person_id=person.id,
@@ -68,9 +78,12 @@ def capture_from_sim(
                 operator=operator,
                 phone=person.phone,
                 documents=tk01_documents(person.id_number, person.date_of_birth, clock.today()),
-                portrait=synthetic_photo(person.id) if photos else portrait_svg(person.id),
+                portrait=portrait,
+                fingerprint_images=fingerprint_images,
             )
-            item = capture_application(kit=kit, session=session, clock=clock, form=form, source=SimulatedSource())
+            item = capture_application(
+                kit=kit, session=session, clock=clock, form=form, source=source or SimulatedSource()
+            )
             captured.append(item.application_id)
     approved = 0
     if supervisor is not None and captured:

@@ -1,6 +1,6 @@
 """Deterministic synthetic fingerprints: ridge patterns with real minutiae, and their impressions.
 
-The fingerprint matcher (``civicid[fingerprint]``, NIST mindtct + bozorth3) works on images, and no
+The fingerprint matcher (``nbis-py``, NIST mindtct + bozorth3) works on images, and no
 fingerprint image may be used in tests or demos. This generator follows SFinGe's idea (Cappelli,
 Maio, Maltoni): a *master* finger is a ridge pattern grown from random noise by repeatedly
 filtering it with Gabor filters that follow an orientation field, so that ridges end and fork where

@@ -1,0 +1,1 @@
+"""Digital signatures: the certificate authority, citizens' signing keys and certificates, PDF signing (PAdES)."""

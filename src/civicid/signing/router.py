@@ -27,6 +27,7 @@ from civicid.accounts.activation import holder_actor
 from civicid.accounts.errors import RECORDED_REFUSALS
 from civicid.accounts.passcode import verify_passcode
 from civicid.accounts.router import CurrentHolder, Hasher, recorded
+from civicid.accounts.schemas import PasscodeIn
 from civicid.core.database import unit_of_work
 from civicid.signing import service
 from civicid.signing.errors import PkiRequestInvalid, SignatureNotAllowed
@@ -127,12 +128,12 @@ def post_activation(
     )
 
 
-@router.post("/me/revoke", responses=problem_responses(401, 409, 422, 423))
+@router.post("/me/revoke", responses=problem_responses(401, 403, 409, 422, 423))
 def post_revoke(
-    request: CurrentHolder, context: AppContext, runtime: Runtime, hasher: Hasher,
-    passcode: Annotated[str, Header(alias="CivicID-Passcode", min_length=1, max_length=10)],
-) -> CertificateView:  # fmt: skip
+    body: PasscodeIn, request: CurrentHolder, context: AppContext, runtime: Runtime, hasher: Hasher
+) -> CertificateView:
     """Revoke the signing certificate for good (the passcode confirms); its key is destroyed."""
+    passcode = body.passcode
     account_id = request.holder.account_id
 
     def work(session: DbSession) -> CertificateView:

@@ -11,6 +11,7 @@ from bench import (
     enrollment_pipeline,
     field_sync,
     registry_search,
+    signing_pdf,
 )
 
 registry_search.main([])
@@ -19,3 +20,4 @@ biometrics_identify.main()
 campaign_dashboard.main([])
 field_sync.main([])
 credentials_verify.main()
+signing_pdf.main()

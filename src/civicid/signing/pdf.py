@@ -145,8 +145,16 @@ def verify_pdf(document: bytes, *, trust: Trust) -> list[SignatureReport]:
     """Every signature of ``document``, checked; an empty list if it has none."""
     reader = _reader(document)
     reports: list[SignatureReport] = []
-    for embedded in reader.embedded_signatures:
-        report = _run(_report(embedded, trust))
+    try:
+        embedded_signatures = list(reader.embedded_signatures)
+    except (PdfError, ValueError, KeyError, TypeError) as exc:
+        raise InvalidDocument("the PDF's signature fields cannot be read") from exc
+    for embedded in embedded_signatures:
+        try:
+            report = _run(_report(embedded, trust))
+        except (PdfError, ValueError, KeyError, TypeError, NotImplementedError) as exc:
+            # A signature this validator cannot read at all (an unknown algorithm, a broken CMS): not valid.
+            report = _unreadable(embedded.field_name, type(exc).__name__)
         assert isinstance(report, SignatureReport)  # noqa: S101 - what _report returns
         reports.append(report)
     return reports
@@ -203,6 +211,14 @@ async def _report(embedded: object, trust: Trust) -> SignatureReport:
         level=("B-LT" if has_dss else "B-T") if timestamp is not None else "B-B",
         problems=problems,
     )
+
+
+def _unreadable(field_name: str, why: str) -> SignatureReport:
+    return SignatureReport(
+        field_name=field_name, signer=None, signer_id=None, serial=None, signed_at=None, timestamped=False,
+        intact=False, valid=False, trusted=False, certificate_status="unknown", revocation_reason=None,
+        changed_after=False, level="B-B", problems=[f"the signature cannot be read ({why})"],
+    )  # fmt: skip
 
 
 def reader_has_dss(embedded: object) -> bool:

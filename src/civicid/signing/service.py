@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from civicid.accounts import codes, locks
 from civicid.accounts import service as accounts
 from civicid.accounts.activation import holder_actor
+from civicid.accounts.errors import InvalidCode
 from civicid.accounts.hashing import PRODUCTION, SecretHasher
 from civicid.accounts.holder import LOST_PHONE
 from civicid.accounts.models import AccountStatus, CodePurpose, LockGround
@@ -130,7 +131,7 @@ def activate(
             session=session, clock=clock, account_id=account.id, purpose=CodePurpose.SIGNATURE_ACTIVATION,
             code=code, hasher=hasher,
         )  # fmt: skip
-    except Exception:
+    except InvalidCode:
         _audit(session, clock, account, "signing.activate_refuse", {"why": "code"})
         raise
     person = registry.get_person(

@@ -35,6 +35,7 @@ from civicid.plugins import Plugins, plugins_for
 from civicid.registry import pages as registry_pages
 from civicid.registry import router as registry_router
 from civicid.signing import router as signing_router
+from civicid.signing.router import VERIFY_LIMIT
 from civicid.wallet import pages as wallet_pages
 from civicid.wallet import router as wallet_router
 from civicid.wallet import service as wallet_service
@@ -65,6 +66,7 @@ def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
     app.state.agencies = plugins.agencies()
     app.state.holder_arrival = wallet_service.holder_arrival(app.state.agencies)
     app.state.signing = once(plugins.signing)
+    app.state.verify_pdf_limit = RateLimit(limit=VERIFY_LIMIT.limit, window=VERIFY_LIMIT.window)
     app.state.follow_limit = RateLimit(limit=FOLLOW_LIMIT.limit, window=FOLLOW_LIMIT.window)
     # What the person's page shows of the capabilities above the registry (registry/ports.py).
     app.state.person_panels = [accounts_pages.account_panel]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 from typing import Annotated
 from urllib.parse import unquote
 
@@ -38,6 +39,7 @@ from civicid.signing.service import CertificateView, Signing, SigningEventView
 from civicid.signing.tsa import MEDIA_TYPE_REPLY, MEDIA_TYPE_REQUEST, TimeStampingUnit
 from civicid.web.deps import AppContext, DbSession
 from civicid.web.problems import problem_responses
+from civicid.web.ratelimit import RateLimit
 
 router = APIRouter(tags=["signing"])
 pki_router = APIRouter(tags=["pki"])
@@ -46,6 +48,8 @@ PDF = "application/pdf"
 PKI_REQUEST_MAX_BYTES = 16 * 1024
 SIMULATED = ["time_stamping_authority"]
 REFUSALS = (*RECORDED_REFUSALS, SignatureNotAllowed)
+#: Verifying a PDF costs a few hundred milliseconds of CPU and anyone may ask: per address, per minute.
+VERIFY_LIMIT = RateLimit(limit=20, window=dt.timedelta(minutes=1))
 
 
 def signing_runtime(request: Request) -> Signing:
@@ -191,9 +195,20 @@ def get_history(request: CurrentHolder, session: DbSession) -> list[SigningEvent
     return service.history(session=session, account_id=request.holder.account_id)
 
 
-@router.post("/verify", openapi_extra=_PDF_BODY, responses=problem_responses(413, 422))
+def verify_limited(request: Request, context: AppContext) -> None:
+    limit: RateLimit = getattr(request.app.state, "verify_pdf_limit", VERIFY_LIMIT)
+    limit.check(request.client.host if request.client else "-", context.clock)
+
+
+@router.post(
+    "/verify",
+    openapi_extra=_PDF_BODY,
+    responses=problem_responses(413, 422, 429),
+    dependencies=[Depends(verify_limited)],
+)
 def post_verify(context: AppContext, session: DbSession, runtime: Runtime, document: PdfBody) -> VerifyOut:
-    """Verify every signature of any PDF: signer, time, integrity, certificate status (``civicid-pdf-verify/1``)."""
+    """Verify every signature of any PDF: signer, time, integrity, certificate status (``civicid-pdf-verify/1``).
+    No login; rate-limited per address."""
     reports = service.verify_document(session=session, clock=context.clock, signing=runtime, document=document)
     return VerifyOut(signatures=[VerifiedSignature(**vars(r), ok=r.ok) for r in reports])
 

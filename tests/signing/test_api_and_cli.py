@@ -13,6 +13,7 @@ import pytest
 from asn1crypto import algos, tsp
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
 from httpx import AsyncClient
 from tests.factories import PASSCODE, Phone, codes_sent, sample_pdf
@@ -20,7 +21,7 @@ from typer.testing import Result
 
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
-from civicid.signing import service
+from civicid.signing import profiles, service
 from civicid.signing.service import CertificateView, Signing
 
 pytestmark = pytest.mark.anyio
@@ -193,3 +194,61 @@ def _commune_of(session: object, holder: Phone) -> str:
 
     assert hasattr(session, "execute")
     return registry.get_village(session=session, village_id=holder.person.village_id).commune_code  # type: ignore[arg-type]
+
+
+async def test_the_pki_refuses_what_it_does_not_serve(holder_client: AsyncClient, context: Context) -> None:
+    assert (await holder_client.get("/pki/ca/nobody.cer")).status_code == 404
+    assert (await holder_client.get("/pki/crl/tsa.crl")).status_code == 404
+    root_crl = x509.load_der_x509_crl((await holder_client.get("/pki/crl/root.crl")).content)
+    root = x509.load_der_x509_certificate((await holder_client.get("/pki/ca/root.cer")).content)
+    assert root_crl.is_signature_valid(root.public_key())  # type: ignore[arg-type]
+    assert len(root_crl) == 0
+
+    # A certificate of another CA: OCSP answers "unauthorized" (RFC 6960 §2.3); a serial never issued, "unknown".
+    stranger_key = ec.generate_private_key(ec.SECP256R1())
+    stranger = profiles.root_certificate(stranger_key, context.clock.now())
+    foreign = ocsp.OCSPRequestBuilder().add_certificate(stranger, stranger, hashes.SHA256()).build()
+    answer = await holder_client.post("/pki/ocsp", content=foreign.public_bytes(serialization.Encoding.DER))
+    assert ocsp.load_der_ocsp_response(answer.content).response_status is ocsp.OCSPResponseStatus.UNAUTHORIZED
+    citizen_ca = x509.load_der_x509_certificate((await holder_client.get("/pki/ca/citizen.cer")).content)
+    never = (
+        ocsp.OCSPRequestBuilder()
+        .add_certificate_by_hash(_name_hash(citizen_ca), _key_hash(citizen_ca), 12345, hashes.SHA256())
+        .build()
+    )
+    answer = await holder_client.post("/pki/ocsp", content=never.public_bytes(serialization.Encoding.DER))
+    assert ocsp.load_der_ocsp_response(answer.content).certificate_status is ocsp.OCSPCertStatus.UNKNOWN
+
+    # RFC 3161 §2.4.2: an imprint that is not a SHA-2 digest of its length is rejected, not stamped.
+    bad = tsp.TimeStampReq(
+        {
+            "version": "v1",
+            "message_imprint": {
+                "hash_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
+                "hashed_message": b"x",
+            },
+        }
+    )
+    reply = await holder_client.post(
+        "/pki/tsa", content=bad.dump(), headers={"Content-Type": "application/timestamp-query"}
+    )
+    status = tsp.PKIStatusInfo.load(reply.content[2:])  # the reply's one field: no token
+    assert status["status"].native == "rejection"
+    assert status["fail_info"].native == {"bad_alg"}
+    wrong_type = await holder_client.post("/pki/tsa", content=bad.dump())
+    assert wrong_type.status_code == 400
+
+
+def _name_hash(certificate: x509.Certificate) -> bytes:
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(certificate.subject.public_bytes())
+    return digest.finalize()
+
+
+def _key_hash(certificate: x509.Certificate) -> bytes:
+    public = certificate.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(public)
+    return digest.finalize()

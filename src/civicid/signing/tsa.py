@@ -38,6 +38,20 @@ def asn1_certificate(certificate: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
 
 
+class Rejected(PkiRequestInvalid):
+    """A request the TSU refuses (RFC 3161 §2.4.2 ``rejection``), with its ``PKIFailureInfo`` bit."""
+
+    def __init__(self, failure: str) -> None:
+        super().__init__(f"the time-stamp request is refused ({failure})")
+        self.failure = failure
+
+
+class _Refusal(core.Sequence):  # type: ignore[misc]
+    """A ``TimeStampResp`` without a token: asn1crypto's own class requires one, RFC 3161 §2.4.2 does not."""
+
+    _fields = [("status", tsp.PKIStatusInfo)]  # noqa: RUF012 - asn1crypto's declaration
+
+
 class TimeStampingUnit:
     """The RFC 3161 responder of :class:`~civicid.signing.ca.Hierarchy`'s TSU, at the clock's time."""
 
@@ -48,15 +62,13 @@ class TimeStampingUnit:
         self._clock = clock
 
     def respond(self, request: tsp.TimeStampReq) -> tsp.TimeStampResp:
-        """Grant a well-formed request at the clock's time, or reject it (RFC 3161 §2.4.2)."""
+        """Grant a well-formed request at the clock's time; :class:`Rejected` otherwise (RFC 3161 §2.4.2)."""
         imprint = request["message_imprint"]
         algorithm = imprint["hash_algorithm"]["algorithm"].native
         if request["version"].native != "v1" or DIGEST_LENGTHS.get(algorithm) != len(imprint["hashed_message"].native):
-            return tsp.TimeStampResp({"status": {"status": "rejection", "fail_info": tsp.PKIFailureInfo({"bad_alg"})}})
+            raise Rejected("bad_alg")
         if request["req_policy"].native not in (None, POLICY_OID):
-            return tsp.TimeStampResp(
-                {"status": {"status": "rejection", "fail_info": tsp.PKIFailureInfo({"unaccepted_policy"})}}
-            )
+            raise Rejected("unaccepted_policy")
         now = self._clock.now()
         info = {
             "version": "v1",
@@ -116,7 +128,11 @@ class TimeStampingUnit:
             parsed.native  # noqa: B018 - parse the whole request now: asn1crypto parses lazily
         except (ValueError, TypeError) as exc:
             raise PkiRequestInvalid("not a DER TimeStampReq") from exc
-        return bytes(self.respond(parsed).dump())
+        try:
+            return bytes(self.respond(parsed).dump())
+        except Rejected as rejected:
+            status = tsp.PKIStatusInfo({"status": "rejection", "fail_info": tsp.PKIFailureInfo({rejected.failure})})
+            return bytes(_Refusal({"status": status}).dump())
 
 
 class InProcessTimeStamper(TimeStamper):

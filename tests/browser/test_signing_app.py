@@ -83,9 +83,13 @@ def phone(browser: Browser, server: SigningServer) -> Iterator[Page]:
 
 
 def test_the_holder_activates_signs_checks_and_finds_the_document_in_the_history(
-    phone: Page, server: SigningServer, tmp_path: Path
+    phone: Page, server: SigningServer, tmp_path: Path, screenshot_dir: Path
 ) -> None:
     page = phone
+
+    def shot(name: str) -> None:
+        page.screenshot(path=screenshot_dir / f"signing-app-{name}.png", full_page=True)
+
     page.get_by_role("link", name="Chữ ký số").click()
     expect(page.locator("h1")).to_have_text("Chữ ký số")
     expect(page.locator("main")).to_contain_text("mô phỏng")
@@ -97,6 +101,7 @@ def test_the_holder_activates_signs_checks_and_finds_the_document_in_the_history
     page.get_by_role("button", name="Kích hoạt chữ ký số").click()
     expect(page.locator("main")).to_contain_text("Chữ ký số của bạn đã được kích hoạt.")
     expect(page.locator(".badge.ok")).to_have_text("Đang hoạt động")
+    shot("signature-vi")
 
     document = tmp_path / "don.pdf"
     document.write_bytes(sample_pdf())
@@ -105,6 +110,7 @@ def test_the_holder_activates_signs_checks_and_finds_the_document_in_the_history
     page.get_by_role("button", name="Xem lại tài liệu").click()
     expect(page.locator("h1")).to_have_text("Kiểm tra trước khi ký")
     expect(page.locator(".facts")).to_contain_text(hashlib.sha256(document.read_bytes()).hexdigest())
+    shot("review-vi")
     page.get_by_label("Mã PIN (6 số)").fill(PASSCODE)
     page.get_by_role("button", name="Ký bằng mã PIN").click()
     with page.expect_download() as download:
@@ -118,10 +124,12 @@ def test_the_holder_activates_signs_checks_and_finds_the_document_in_the_history
     expect(page.locator("main")).to_contain_text("Chữ ký hợp lệ")
     expect(page.locator("main")).to_contain_text(server.holder.account.id_number)
     expect(page.locator("main")).to_contain_text("Không bị sửa từ khi ký")
+    shot("verify-vi")
 
     page.goto(f"{server.url}/app/#/signing-history")
     expect(page.locator("ol.events li")).to_have_count(1)
     expect(page.locator("main")).to_contain_text(hashlib.sha256(document.read_bytes()).hexdigest())
+    shot("history-vi")
 
     with unit_of_work(server.context.database.sessions) as session:
         [report] = service.verify_document(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import NameOID
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -80,6 +81,9 @@ class CertificateView(BaseModel):
     status: CertificateStatus
     vault: str
     subject: str
+    #: The subject's CN and serialNumber (``IDCVN-`` + ID number), for people to read.
+    subject_name: str
+    subject_id: str
     not_before: dt.datetime
     not_after: dt.datetime
     created_at: dt.datetime
@@ -356,11 +360,17 @@ def _current(session: Session, account_id: str) -> SigningCertificate | None:
 
 
 def _view(row: SigningCertificate) -> CertificateView:
-    subject = x509.load_der_x509_certificate(row.certificate).subject.rfc4514_string()
+    subject = x509.load_der_x509_certificate(row.certificate).subject
     return CertificateView(
-        id=row.id, serial=row.serial, status=row.status, vault=row.vault, subject=subject,
+        id=row.id, serial=row.serial, status=row.status, vault=row.vault, subject=subject.rfc4514_string(),
+        subject_name=_attribute(subject, NameOID.COMMON_NAME), subject_id=_attribute(subject, NameOID.SERIAL_NUMBER),
         not_before=row.not_before, not_after=row.not_after, created_at=row.created_at, changed_at=row.changed_at,
     )  # fmt: skip
+
+
+def _attribute(name: x509.Name, oid: x509.ObjectIdentifier) -> str:
+    found = name.get_attributes_for_oid(oid)
+    return str(found[0].value) if found else ""
 
 
 def _audit(session: Session, clock: Clock, account: AccountRead, action: str, details: dict[str, object]) -> None:

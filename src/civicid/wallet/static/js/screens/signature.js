@@ -20,8 +20,9 @@ function status(state) {
       ? [
           h("p", { class: "lead" }, t("signature.none")),
           link("#/signature/activate", "key", t("signature.activate"), "big primary"),
+          link("#/verify-pdf", "check", t("menu.verify_pdf")),
         ]
-      : [notice("warn", "info", t("signature.not_eligible"))];
+      : [notice("warn", "info", t("signature.not_eligible")), link("#/verify-pdf", "check", t("menu.verify_pdf"))];
   }
   const active = certificate.status === "active";
   return [
@@ -30,7 +31,11 @@ function status(state) {
       { class: `badge ${active ? "ok" : "bad"}` },
       label("signature.status", certificate.status),
     ),
-    h("p", {}, certificate.subject),
+    h(
+      "p",
+      {},
+      t("signature.subject", { name: certificate.subject_name, id: certificate.subject_id.replace(/^IDCVN-/, "") }),
+    ),
     h("p", { class: "muted" }, t("signature.valid_until", { date: formatDate(certificate.not_after) })),
     active
       ? h(
@@ -40,6 +45,7 @@ function status(state) {
           link("#/signing-history", "history", t("menu.signing_history")),
         )
       : notice("warn", "lock", t("signature.suspended")),
+    link("#/verify-pdf", "check", t("menu.verify_pdf")),
     link("#/signature/revoke", "cross", t("signature.revoke"), "big danger"),
   ];
 }
@@ -120,7 +126,6 @@ export async function show(view, [action] = []) {
         note ? notice("ok", "check", note) : null,
         simulatedNote(state),
         status(state),
-        link("#/verify-pdf", "check", t("menu.verify_pdf")),
         back,
       ),
   });

@@ -4,7 +4,7 @@
 
 import { postBytes } from "../api.js";
 import { formatDateTime, label, t } from "../i18n.js";
-import { field, form, h, link, notice, screen, submit, withIcon } from "../ui.js";
+import { field, form, h, icon, link, notice, screen, submit, withIcon } from "../ui.js";
 
 const MAX_BYTES = 20 * 1024 * 1024;
 
@@ -14,6 +14,10 @@ function signature(s) {
   return h(
     "li",
     { class: "event" },
+    icon(s.ok ? "check" : "warning"),
+    h(
+      "div",
+      {},
     h("p", { class: "what" }, s.ok ? t("verify_pdf.valid") : t("verify_pdf.not_valid")),
     h("p", {}, t("verify_pdf.signer", { name: s.signer || "—", id: (s.signer_id || "—").replace(/^IDCVN-/, "") })),
     h("p", { class: "muted" }, t("verify_pdf.signed_at", { date: s.signed_at ? formatDateTime(s.signed_at) : "—" })),
@@ -21,6 +25,7 @@ function signature(s) {
     yesNo(s.trusted, t("verify_pdf.trusted"), t("verify_pdf.untrusted")),
     h("p", {}, t("verify_pdf.status", { status: label("verify_pdf.certificate", s.certificate_status) })),
     h("p", { class: "muted" }, t("verify_pdf.level", { level: s.level })),
+    ),
   );
 }
 

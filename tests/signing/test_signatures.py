@@ -24,15 +24,17 @@ from tests.factories import (
 )
 
 from civicid.accounts import locks
-from civicid.accounts.errors import InvalidCode
+from civicid.accounts.errors import InvalidCode, InvalidPasscode
 from civicid.accounts.hashing import FAST
 from civicid.accounts.holder import LOST_PHONE
 from civicid.accounts.models import LockGround
+from civicid.accounts.passcode import MAX_FAILED_PASSCODES
 from civicid.core import audit
 from civicid.core.audit import SYSTEM
 from civicid.core.database import unit_of_work
 from civicid.core.jobs import Worker
 from civicid.core.runtime import Context
+from civicid.server import merged_handlers
 from civicid.signing import service, tasks
 from civicid.signing.adapters import Pkcs11Vault
 from civicid.signing.ca import Pki
@@ -272,3 +274,39 @@ def test_the_pkcs11_path_signs_through_softhsm2(
     assert report.ok, report.problems
     assert report.signer_id == f"IDCVN-{holder.person.id_number}"
     vault.close()
+
+
+def test_a_wrong_passcode_refuses_activation_and_is_counted(context: Context, holder: Phone, signing: Signing) -> None:
+    with unit_of_work(context.database.sessions) as session:
+        service.request_activation_code(session=session, clock=context.clock, account_id=holder.account.id, hasher=FAST)
+    code = codes_sent(context, holder.account.id)[0]
+
+    refused = attempt(
+        context,
+        lambda session: service.activate(
+            session=session,
+            clock=context.clock,
+            signing=signing,
+            account_id=holder.account.id,
+            passcode="000000" if PASSCODE != "000000" else "111111",
+            code=code,
+            hasher=FAST,
+        ),
+    )
+    assert isinstance(refused, InvalidPasscode)
+    assert refused.extensions["attempts_left"] == MAX_FAILED_PASSCODES - 1
+    assert "account.passcode_refuse" in _actions(context, holder)
+    with unit_of_work(context.database.sessions) as session:
+        assert service.certificate_of(session=session, account_id=holder.account.id) is None
+
+
+def test_the_worker_runs_credentials_and_signing_for_one_account_event() -> None:
+    ran: list[str] = []
+    merged = merged_handlers(
+        {"accounts.status_changed": lambda s, c, subject: ran.append(f"credentials:{subject}")},
+        {"accounts.status_changed": lambda s, c, subject: ran.append(f"signing:{subject}")},
+        {"wallet.document_changed": lambda s, c, subject: ran.append(f"wallet:{subject}")},
+    )
+    merged["accounts.status_changed"](None, None, "7")  # type: ignore[arg-type]
+    assert ran == ["credentials:7", "signing:7"]
+    assert set(merged) == {"accounts.status_changed", "wallet.document_changed"}

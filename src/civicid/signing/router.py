@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from civicid.accounts import service as accounts
 from civicid.accounts.activation import holder_actor
 from civicid.accounts.errors import RECORDED_REFUSALS
+from civicid.accounts.models import AccountStatus
 from civicid.accounts.passcode import verify_passcode
 from civicid.accounts.router import CurrentHolder, Hasher, recorded
 from civicid.accounts.schemas import PasscodeIn
@@ -94,7 +95,7 @@ _PDF_BODY = {"requestBody": {"required": True, "content": {PDF: {"schema": {"typ
 @router.get("/me", responses=problem_responses(401))
 def get_state(request: CurrentHolder, session: DbSession) -> SignatureState:
     account = accounts.get_account(session=session, account_id=request.holder.account_id)
-    eligible = account.level >= service.SIGNATURE_LEVEL and account.status.value == "active"
+    eligible = account.level >= service.SIGNATURE_LEVEL and account.status is AccountStatus.ACTIVE
     certificate = service.certificate_of(session=session, account_id=account.id)
     return SignatureState(eligible=eligible, certificate=certificate, simulated=SIMULATED)
 

@@ -69,20 +69,25 @@ class Pki:
 
     def hierarchy(self, *, session: Session, clock: Clock) -> Hierarchy:
         """The CA certificates and keys; made the first time (``civicid sign ca init`` does it ahead)."""
-        if self._hierarchy is None:
-            rows = {row.role: row for row in session.scalars(select(SigningAuthority))}
-            if len(rows) < len(CaRole):
-                rows = self._create(session, clock, rows)
-            certificates = {role: x509.load_der_x509_certificate(row.certificate) for role, row in rows.items()}
-            self._hierarchy = Hierarchy(
-                root=certificates[CaRole.ROOT],
-                citizen_ca=certificates[CaRole.CITIZEN],
-                tsa=certificates[CaRole.TSA],
-                root_key=self.keystore.pki_signing_key("ca-root"),
-                citizen_key=self.keystore.pki_signing_key("ca-citizen"),
-                tsa_key=self.keystore.pki_signing_key("tsa"),
-            )
-        return self._hierarchy
+        if self._hierarchy is not None:
+            return self._hierarchy
+        rows = {row.role: row for row in session.scalars(select(SigningAuthority))}
+        created = len(rows) < len(CaRole)
+        if created:
+            rows = self._create(session, clock, rows)
+        certificates = {role: x509.load_der_x509_certificate(row.certificate) for role, row in rows.items()}
+        hierarchy = Hierarchy(
+            root=certificates[CaRole.ROOT],
+            citizen_ca=certificates[CaRole.CITIZEN],
+            tsa=certificates[CaRole.TSA],
+            root_key=self.keystore.pki_signing_key("ca-root"),
+            citizen_key=self.keystore.pki_signing_key("ca-citizen"),
+            tsa_key=self.keystore.pki_signing_key("tsa"),
+        )
+        # Kept only once read back from the database: rows made in this transaction may yet roll back.
+        if not created:
+            self._hierarchy = hierarchy
+        return hierarchy
 
     def _create(
         self, session: Session, clock: Clock, rows: dict[CaRole, SigningAuthority]

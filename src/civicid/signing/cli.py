@@ -116,7 +116,7 @@ def make_app(runtime_for: Callable[[Settings], Signing]) -> typer.Typer:
                 passcode=passcode, channel="cli", long_term=level == "B-LT",
             )  # fmt: skip
         out.write_bytes(signed)
-        tell(f"signed ({level}): {out}")
+        tell(f"signed ({level}, time-stamped by the demo's TSA: simulated, not accredited): {out}")
 
     @app.command("verify")
     def verify(

@@ -47,7 +47,8 @@ pki_router = APIRouter(tags=["pki"])
 PDF = "application/pdf"
 #: OCSP and time-stamp requests are small; anything larger is refused unread.
 PKI_REQUEST_MAX_BYTES = 16 * 1024
-SIMULATED = ["time_stamping_authority"]
+#: The simulated adapters of signing's, as the composition names them (``Plugins.simulated``).
+SIGNING_SIMULATED = frozenset({"time_stamping_authority"})
 REFUSALS = (*RECORDED_REFUSALS, SignatureNotAllowed)
 #: Verifying a PDF costs a few hundred milliseconds of CPU and anyone may ask: per address, per minute.
 VERIFY_LIMIT = RateLimit(limit=20, window=dt.timedelta(minutes=1))
@@ -92,12 +93,20 @@ _PDF_BODY = {"requestBody": {"required": True, "content": {PDF: {"schema": {"typ
 # The holder's --------------------------------------------------------------------------------------
 
 
+def simulated_here(request: Request) -> list[str]:
+    """What of signing is simulated in this deployment (the app says so beside the signature)."""
+    plugins = getattr(request.app.state, "plugins", None)
+    return sorted(SIGNING_SIMULATED.intersection(getattr(plugins, "simulated", ())))
+
+
 @router.get("/me", responses=problem_responses(401))
-def get_state(request: CurrentHolder, session: DbSession) -> SignatureState:
+def get_state(
+    request: CurrentHolder, session: DbSession, simulated: Annotated[list[str], Depends(simulated_here)]
+) -> SignatureState:
     account = accounts.get_account(session=session, account_id=request.holder.account_id)
     eligible = account.level >= service.SIGNATURE_LEVEL and account.status is AccountStatus.ACTIVE
     certificate = service.certificate_of(session=session, account_id=account.id)
-    return SignatureState(eligible=eligible, certificate=certificate, simulated=SIMULATED)
+    return SignatureState(eligible=eligible, certificate=certificate, simulated=simulated)
 
 
 @router.post("/me/activation/code", status_code=202, responses=problem_responses(401, 403, 409))

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench browser clean help
+.PHONY: demo test lint bench browser signing-tools clean help
 
 help:
 	@echo "make demo   - install and run the demo commune on http://127.0.0.1:8000"
@@ -27,7 +27,14 @@ browser:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 		echo "chromium not installed: browser tests will be skipped"; }
 
-test: $(STAMP) browser
+# The signing tests check PDFs with poppler's pdfsig and keys in SoftHSM2 (Debian's poppler-utils, softhsm2).
+signing-tools:
+	@{ command -v pdfsig >/dev/null 2>&1 && command -v softhsm2-util >/dev/null 2>&1; } || { [ "$$(id -u)" = 0 ] && \
+		command -v apt-get >/dev/null 2>&1 && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq poppler-utils softhsm2 >/dev/null) || \
+		echo "poppler-utils or softhsm2 not installed: their signing tests will be skipped"; }
+
+test: $(STAMP) browser signing-tools
 	$(BIN)/pytest -n auto --dist loadfile
 
 lint: $(STAMP)

@@ -13,6 +13,7 @@ from bench import (
     field_sync,
     real_biometrics,
     registry_search,
+    signing_pdf,
 )
 
 registry_search.main([])
@@ -23,3 +24,4 @@ field_sync.main([])
 credentials_verify.main()
 accounts_app.main([])
 real_biometrics.main([])
+signing_pdf.main()

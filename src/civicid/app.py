@@ -6,7 +6,9 @@ demo and the tests (each with its own database and clock); nothing happens at im
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
@@ -32,6 +34,8 @@ from civicid.notify import router as notify_router
 from civicid.plugins import Plugins, plugins_for
 from civicid.registry import pages as registry_pages
 from civicid.registry import router as registry_router
+from civicid.signing import router as signing_router
+from civicid.signing.router import VERIFY_LIMIT
 from civicid.wallet import pages as wallet_pages
 from civicid.wallet import router as wallet_router
 from civicid.wallet import service as wallet_service
@@ -41,6 +45,7 @@ from civicid.web.ratelimit import RateLimit
 from civicid.web.templating import STATIC_DIR, build_environment
 
 API_PREFIX = "/api/v1"
+T = TypeVar("T")
 
 
 def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
@@ -60,6 +65,8 @@ def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
     app.state.build_enrollment_pipeline = lambda: build_pipeline(context, plugins.extractors(), plugins.fingerprints())
     app.state.agencies = plugins.agencies()
     app.state.holder_arrival = wallet_service.holder_arrival(app.state.agencies)
+    app.state.signing = once(plugins.signing)
+    app.state.verify_pdf_limit = RateLimit(limit=VERIFY_LIMIT.limit, window=VERIFY_LIMIT.window)
     app.state.follow_limit = RateLimit(limit=FOLLOW_LIMIT.limit, window=FOLLOW_LIMIT.window)
     # What the person's page shows of the capabilities above the registry (registry/ports.py).
     app.state.person_panels = [accounts_pages.account_panel]
@@ -78,6 +85,8 @@ def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
     app.include_router(wallet_router.card_router, prefix=f"{API_PREFIX}/accounts/me/card")
     app.include_router(credentials_router.holder_router, prefix=f"{API_PREFIX}/accounts/me/credentials")
     app.include_router(credentials_router.router, prefix=f"{API_PREFIX}/credentials")
+    app.include_router(signing_router.router, prefix=f"{API_PREFIX}/signing")
+    app.include_router(signing_router.pki_router, prefix="/pki")
     app.include_router(enrollment_router.router, prefix=f"{API_PREFIX}/enrollment")
     app.include_router(devices_router.router, prefix=f"{API_PREFIX}/enrollment")
     app.include_router(campaign_router.router, prefix=f"{API_PREFIX}/campaign")
@@ -107,6 +116,20 @@ def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def once(build: Callable[[], T]) -> Callable[[], T]:
+    """``build`` run on first call only (thread-safe): the signing runtime opens the keystore or an HSM."""
+    lock = threading.Lock()
+    made: list[T] = []
+
+    def get() -> T:
+        with lock:
+            if not made:
+                made.append(build())
+            return made[0]
+
+    return get
 
 
 def problem_openapi(document: dict[str, Any]) -> dict[str, Any]:

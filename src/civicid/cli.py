@@ -60,8 +60,10 @@ def _mount() -> None:
     from civicid.enrollment.cli import app as enrollment_app
     from civicid.field.cli import app as field_app
     from civicid.fieldsync.cli import enrollment_file_command, intake_app
+    from civicid.plugins import plugins_for
     from civicid.registry.cli import app as registry_app
     from civicid.server import serve, serve_kit, worker
+    from civicid.signing.cli import make_app as make_signing_app
     from civicid.sim.cli import capture_command, demo, simulate_command
     from civicid.web.cli import staff_app
 
@@ -80,6 +82,11 @@ def _mount() -> None:
     app.add_typer(intake_app, name="intake", help="Intake at the commune office: relay bundles from kits.")
     app.add_typer(credentials_app, name="credentials", help="Credentials: the trust bundle, the issuer's keys.")
     app.add_typer(wallet_app, name="wallet", help="The wallet: paper cards for people without a smartphone.")
+    app.add_typer(
+        make_signing_app(lambda settings: plugins_for(settings).signing()),
+        name="sign",
+        help="Digital signatures: the signing CA, a citizen's signature, PDFs signed and verified (PAdES).",
+    )
     app.command("verify", help="Verify a QR or SD-JWT VC offline against a trust bundle.")(verify_command)
     app.command("serve", help="Run the central server (API, pages).")(serve)
     app.command("demo", help="Build the demo commune and serve it.")(demo)

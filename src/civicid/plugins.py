@@ -1,8 +1,8 @@
 """The adapters a deployment plugs into CivicID's ports, chosen here at composition from the settings.
 
 Capabilities declare ports (``biometrics.ports.Extractor``, ``field.sources.BiometricSource``,
-``notify.ports.SmsGateway``, ``agencies.ports.AgencyRegistry``) and never pick an implementation
-themselves; the app factory, the servers and the CLI ask this module. What is simulated says so:
+``notify.ports.SmsGateway``, ``agencies.ports.AgencyRegistry``, ``signing.ports.KeyVault``) and never pick
+an implementation themselves; the app factory, the servers and the CLI ask this module. What is simulated says so:
 :attr:`Plugins.simulated` names every simulated adapter in use, and the pages and the CLI show it.
 """
 
@@ -20,6 +20,9 @@ from civicid.core.clock import Clock
 from civicid.core.settings import Settings
 from civicid.field.sources import BiometricSource, CameraSource, SimulatedSource
 from civicid.notify.adapters import FileSmsGateway, file_gateway
+from civicid.signing.adapters import KeystoreVault, Pkcs11Vault
+from civicid.signing.ca import Pki
+from civicid.signing.service import Signing
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,13 @@ class Plugins:
 
     def __post_init__(self) -> None:
         biometrics = ("biometric_extractors", "capture_source") if self.settings.simulated_biometrics else ()
-        simulated = (*biometrics, "sms_gateway", *(f"agency:{kind.value}" for kind in SIMULATED_AGENCIES))
+        # The demo's RFC 3161 time stamps: real signatures, not an accredited TSA (decision 0049).
+        simulated = (
+            *biometrics,
+            "sms_gateway",
+            *(f"agency:{kind.value}" for kind in SIMULATED_AGENCIES),
+            "time_stamping_authority",
+        )
         object.__setattr__(self, "simulated", simulated)
 
     def extractors(self) -> dict[str, Extractor]:
@@ -65,6 +74,19 @@ class Plugins:
         """The agencies that confirm wallet documents: the simulated traffic police (driving licences,
         vehicle registrations) and social security (health-insurance cards), each with its own table."""
         return SimulatedAgencies()
+
+    def signing(self) -> Signing:
+        """The CA and the citizens' key vault: a PKCS#11 token when ``signing_pkcs11_module`` is set, else the
+        keystore (decision 0048)."""
+        pki = Pki.of_settings(self.settings)
+        if self.settings.signing_pkcs11_module is None:
+            return Signing(pki, KeystoreVault(pki.keystore))
+        vault = Pkcs11Vault(
+            self.settings.signing_pkcs11_module,
+            self.settings.signing_pkcs11_token,
+            self.settings.signing_pkcs11_pin or "",
+        )
+        return Signing(pki, vault)
 
 
 def plugins_for(settings: Settings) -> Plugins:

@@ -16,6 +16,7 @@ from civicid.devices import models as enrollment_device_models  # noqa: F401
 from civicid.enrollment import models as enrollment_models  # noqa: F401
 from civicid.notify import models as notify_models  # noqa: F401
 from civicid.registry import models as registry_models  # noqa: F401
+from civicid.signing import models as signing_models  # noqa: F401
 from civicid.wallet import models as wallet_models  # noqa: F401
 from civicid.web import staff  # noqa: F401 - staff accounts and sessions
 

@@ -8,14 +8,18 @@ composed here from the capabilities and the adapters the deployment chose (``plu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import typer
 import uvicorn
+from sqlalchemy.orm import Session
 
 from civicid.accounts import tasks as accounts_tasks
-from civicid.app import create_app
+from civicid.app import create_app, once
+from civicid.core.clock import Clock
 from civicid.core.console import DataOption, command_clock, command_context, console, tell
+from civicid.core.jobs import Handler
 from civicid.core.runtime import Context
 from civicid.core.settings import Settings, load_settings
 from civicid.credentials import tasks as credentials_tasks
@@ -25,6 +29,7 @@ from civicid.field.app import create_kit_app
 from civicid.field.cli import KitOption
 from civicid.field.kit import Kit
 from civicid.plugins import Plugins, plugins_for
+from civicid.signing import tasks as signing_tasks
 from civicid.wallet import tasks as wallet_tasks
 from civicid.web.serving import KEEP_ALIVE_S, freeze_startup_objects
 
@@ -46,12 +51,31 @@ def chosen_plugins(settings: Settings, *, simulated_biometrics: bool = False) ->
 def background_worker(context: Context, plugins: Plugins) -> BackgroundWorker:
     """The pipeline and SMS worker of a deployment, with its chosen extractors, carrier and agencies."""
     pipeline = build_pipeline(context, plugins.extractors(), plugins.fingerprints())
-    handlers = {
-        **accounts_tasks.HANDLERS,
-        **wallet_tasks.handlers(plugins.agencies()),
-        **credentials_tasks.HANDLERS,
-    }
+    handlers = merged_handlers(
+        accounts_tasks.HANDLERS,
+        wallet_tasks.handlers(plugins.agencies()),
+        credentials_tasks.HANDLERS,
+        signing_tasks.handlers(once(plugins.signing)),
+    )
     return BackgroundWorker(context, pipeline, plugins.sms_gateway(context.clock), handlers=handlers)
+
+
+def merged_handlers(*groups: Mapping[str, Handler]) -> dict[str, Handler]:
+    """One handler per job kind: where several capabilities follow the same event (``accounts.status_changed``:
+    credentials and signing), each runs in turn, in the job's one transaction."""
+    by_kind: dict[str, list[Handler]] = {}
+    for group in groups:
+        for kind, handler in group.items():
+            by_kind.setdefault(kind, []).append(handler)
+    return {kind: handlers[0] if len(handlers) == 1 else _in_turn(handlers) for kind, handlers in by_kind.items()}
+
+
+def _in_turn(handlers: list[Handler]) -> Handler:
+    def run(session: Session, clock: Clock, subject_id: str) -> None:
+        for handler in handlers:
+            handler(session, clock, subject_id)
+
+    return run
 
 
 def run_server(

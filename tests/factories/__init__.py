@@ -87,6 +87,7 @@ from .registry import (
     served_commune,
     small_commune,
 )
+from .signing import activated_signature, sample_pdf, signing_runtime
 from .staff import STAFF_PASSWORD, api_client, log_in, login_attempt, staff_member, staff_password
 from .wallet import HEALTH, LICENCE, handed_over, held_licence
 
@@ -117,6 +118,7 @@ __all__ = [
     "Phone",
     "SmallCommune",
     "activated_phone",
+    "activated_signature",
     "api_client",
     "application_status",
     "approved",
@@ -152,7 +154,9 @@ __all__ = [
     "residents",
     "run_jobs",
     "running_campaign",
+    "sample_pdf",
     "served_commune",
+    "signing_runtime",
     "sim_exact",
     "sim_ids",
     "sim_matrix",

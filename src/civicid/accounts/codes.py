@@ -33,6 +33,7 @@ TEMPLATES = {
     CodePurpose.NEW_DEVICE: "new_device_code",
     CodePurpose.LOST_PHONE: "lost_phone_code",
     CodePurpose.UNLOCK: "unlock_code",
+    CodePurpose.SIGNATURE_ACTIVATION: "signature_activation_code",
 }
 
 
@@ -101,3 +102,18 @@ def open_ticket(row: AccountCode, clock: Clock) -> str:
     row.ticket_hash = token_digest(ticket)
     row.ticket_expires_at = clock.now() + TICKET_LIFETIME
     return ticket
+
+
+def send_account_code(
+    *, session: Session, clock: Clock, account_id: str, purpose: CodePurpose, hasher: SecretHasher
+) -> bool:
+    """:func:`send_code` for a capability above accounts that knows the account by id (signing's activation)."""
+    account = repository.get_account(session, account_id)
+    return account is not None and send_code(session, clock, account, purpose, hasher)
+
+
+def check_account_code(
+    *, session: Session, clock: Clock, account_id: str, purpose: CodePurpose, code: str, hasher: SecretHasher
+) -> None:
+    """:func:`check_code` by account id; :class:`InvalidCode` if wrong (counted: the caller commits, then raises)."""
+    check_code(session, clock, repository.get_account(session, account_id), purpose, code, hasher)

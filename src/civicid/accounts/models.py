@@ -45,6 +45,7 @@ class CodePurpose(StrEnum):
     NEW_DEVICE = "new_device"  # moving the account to another phone; unbinds the old one
     LOST_PHONE = "lost_phone"  # locking the account from any browser when the phone is lost
     UNLOCK = "unlock"  # lifting the holder's own lock
+    SIGNATURE_ACTIVATION = "signature_activation"  # a signing certificate for the holder (signing/)
 
 
 class AccountCode(Base):

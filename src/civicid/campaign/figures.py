@@ -16,8 +16,8 @@ Definitions (field-campaign.md §8.3):
   current pace, in working days.
 
 Documents integrated are the wallet's (:func:`documents_integrated` asks it). Signatures activated
-belong to the signing capability, which does not exist yet: :func:`signatures_activated` reports
-zero, the one place that will ask it.
+are the signing capability's (:func:`signatures_activated` asks its named query): citizens holding a
+signing certificate that is not revoked.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from civicid.campaign.models import Campaign, KitState, Team
 from civicid.campaign.service import targets_in_force
 from civicid.core.clock import Clock
 from civicid.protocol.codes import VisitOutcome
+from civicid.signing import service as signing
 from civicid.wallet import service as wallet
 
 PACE_DAYS = 7
@@ -382,5 +383,5 @@ def documents_integrated(*, session: Session, commune_codes: list[str]) -> dict[
 
 
 def signatures_activated(*, session: Session, commune_codes: list[str]) -> dict[int, int]:
-    """Signing certificates activated, by village: none until the signing capability exists."""
-    return defaultdict(int)
+    """Citizens who activated a digital signature (a certificate not revoked), by village: signing's named query."""
+    return signing.activated_by_village(session=session, commune_codes=commune_codes)

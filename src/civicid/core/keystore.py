@@ -7,6 +7,7 @@ Layout of the data folder::
     keys/audit-es256.key            the key that signs the audit chain's checkpoints (decision 0033), wrapped
     keys/issuer-<kid>.key           a credential issuer key (decision 0043), one file per key, wrapped
     keys/trust-es256.key            the key that signs the verifiers' trust bundle (decision 0042), wrapped
+    keys/signing-<name>.key         the signing CA's keys and the citizens' software signing keys (decision 0048)
 
 The master key encrypts every key file. In production it comes from a secret store (the orchestrator's
 secrets, a cloud KMS, a vault agent) through the ``CIVICID_MASTER_KEY`` environment variable
@@ -51,6 +52,7 @@ DEVICE_KEY_NAME = "device-es256"
 AUDIT_KEY_NAME = "audit-es256"
 TRUST_KEY_NAME = "trust-es256"
 ISSUER_KEY_PREFIX = "issuer-"
+SIGNING_KEY_PREFIX = "signing-"
 
 
 class KeyStore(Protocol):
@@ -180,6 +182,25 @@ class FileKeystore:
         """
         return self._signing_key(TRUST_KEY_NAME, signing.generate_signing_key)
 
+    def pki_signing_key(
+        self, name: str, generate: Callable[[], EllipticCurvePrivateKey] | None = None
+    ) -> EllipticCurvePrivateKey:
+        """A P-256 key of the signing capability (a CA's, the time-stamping unit's, a citizen's software
+        signing key), named ``signing-<name>``; created with ``generate`` the first time (decision 0048)."""
+        return self._signing_key(_pki_key_name(name), generate or signing.generate_signing_key)
+
+    def destroy_pki_signing_key(self, name: str) -> bool:
+        """Delete a citizen's software signing key for good (a revoked certificate's); False if it was gone."""
+        path = self._dir / f"{_pki_key_name(name)}.key"
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise KeystoreUnavailable(f"cannot delete the key file {path}: {exc.strerror}") from exc
+        fsync_dir(path.parent)
+        return True
+
     def _signing_key(self, name: str, generate: Callable[[], PrivateKeyTypes]) -> EllipticCurvePrivateKey:
         key = self._load_or_create(name, generate)
         if not isinstance(key, EllipticCurvePrivateKey):
@@ -206,6 +227,12 @@ class FileKeystore:
 
 # The name the port is asked for in the brief and in callers: the file keystore is the default one.
 Keystore = FileKeystore
+
+
+def _pki_key_name(name: str) -> str:
+    if not name or len(name) > 80 or not name.replace("-", "").replace("_", "").isalnum() or not name.isascii():
+        raise KeystoreUnavailable("a signing key name is ASCII letters, digits, - and _")
+    return f"{SIGNING_KEY_PREFIX}{name}"
 
 
 def master_key_from_environment(environ: Mapping[str, str] | None = None) -> bytes | None:

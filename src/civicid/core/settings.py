@@ -28,6 +28,19 @@ class Settings(BaseSettings):
         default=None,
         description="SQLAlchemy URL; unset means SQLite in the data folder. PostgreSQL: postgresql+psycopg://…",
     )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        pattern=r"^https?://[A-Za-z0-9.\-:\[\]]+$",
+        description="The server's address as others reach it: signing certificates point their CRL and OCSP "
+        "links at it (decision 0047).",
+    )
+    signing_pkcs11_module: Path | None = Field(
+        default=None,
+        description="A PKCS#11 library (an HSM's; SoftHSM2's in the tests): citizens' signing keys are made and "
+        "kept in its token. Unset: in the keystore, wrapped under the master key (decision 0048).",
+    )
+    signing_pkcs11_token: str = Field(default="civicid", max_length=32, description="The token's label.")
+    signing_pkcs11_pin: str | None = Field(default=None, description="The token's user PIN (from a secret store).")
     session_hours: int = Field(default=12, description="Lifetime of a staff session.")
     audit_reads: bool = Field(default=True, description="Write an audit entry for every read of a person's record.")
     audit_checkpoint_every: int = Field(
@@ -48,7 +61,7 @@ class Settings(BaseSettings):
         "and fingerprint matcher: for the demo, the tests and the benchmarks only (`--simulated-biometrics`).",
     )
 
-    @field_validator("audit_witness_file", mode="before")
+    @field_validator("audit_witness_file", "signing_pkcs11_module", mode="before")
     @classmethod
     def _unset_when_empty(cls, value: object) -> object:
         """``CIVICID_AUDIT_WITNESS_FILE=`` means no witness file, not the current folder."""

@@ -63,6 +63,12 @@ CATALOGUE: dict[str, Message] = {
         en="CivicID: your code to unlock your e-ID account is {code}, valid for {minutes} minutes. Do not share it.",
         secret=True,
     ),
+    "signature_activation_code": Message(
+        vi="CivicID: mã kích hoạt chữ ký số là {code}, hiệu lực {minutes} phút. Không chia sẻ mã này với ai.",
+        en="CivicID: your code to activate your digital signature is {code}, valid for {minutes} minutes. "
+        "Do not share it with anyone.",
+        secret=True,
+    ),
 }
 
 

@@ -28,9 +28,10 @@ export class SessionEnded extends Error {}
 
 export const events = new EventTarget();
 
-async function send(path, { method = "GET", body, holder = false } = {}) {
-  const headers = { Accept: "application/json, application/problem+json" };
+async function send(path, { method = "GET", body, raw, type, extra = {}, holder = false } = {}) {
+  const headers = { Accept: "application/json, application/problem+json", ...extra };
   if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (raw !== undefined) headers["Content-Type"] = type;
   if (holder) {
     const current = await session();
     if (!current) {
@@ -46,7 +47,7 @@ async function send(path, { method = "GET", body, holder = false } = {}) {
     response = await fetch(url, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: raw !== undefined ? raw : body === undefined ? undefined : JSON.stringify(body),
       credentials: "same-origin",
       cache: "no-store",
       signal: AbortSignal.timeout(TIMEOUT_MS),
@@ -78,6 +79,10 @@ async function json(path, options) {
 
 export const getJSON = (path, options = {}) => json(path, options);
 export const postJSON = (path, body, options = {}) => json(path, { ...options, method: "POST", body });
+
+// A file sent as it is (a PDF to sign or check): ``type`` its media type, ``extra`` more headers. The answer is
+// the Response itself, JSON or a file.
+export const postBytes = (path, bytes, type, options = {}) => send(path, { ...options, method: "POST", raw: bytes, type });
 
 // An image the server gives only to the holder (the portrait): fetched with the session, as a Blob.
 export async function getBlob(url) {

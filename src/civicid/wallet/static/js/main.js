@@ -16,7 +16,11 @@ import * as login from "./screens/login.js";
 import * as lost from "./screens/lost.js";
 import * as move from "./screens/move.js";
 import * as security from "./screens/security.js";
+import * as sign from "./screens/sign.js";
+import * as signature from "./screens/signature.js";
+import * as signingHistory from "./screens/signhistory.js";
 import * as unlock from "./screens/unlock.js";
+import * as verifyPdf from "./screens/verifypdf.js";
 import * as welcome from "./screens/welcome.js";
 
 const SCREENS = {
@@ -33,6 +37,10 @@ const SCREENS = {
   unlock,
   lost,
   move,
+  signature,
+  sign,
+  "verify-pdf": verifyPdf,
+  "signing-history": signingHistory,
 };
 
 const view = document.getElementById("view");

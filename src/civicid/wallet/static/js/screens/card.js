@@ -103,6 +103,7 @@ function draw(view, saved, { offline = false, refreshing = false, note = null, l
       { class: "menu" },
       link("#/documents", "documents", t("menu.documents")),
       link("#/history", "history", t("menu.history")),
+      link("#/signature", "key", t("menu.signature")),
       link("#/security", "shield", t("menu.security")),
     ),
     loggedIn ? logoutButton() : link("#/login", "login", t("login.title"), "quiet"),

@@ -1,5 +1,5 @@
 // The first screen on a phone that holds no account yet: activate; move an account used on another phone
-// to this one; lock it when that phone is lost; unlock a locked account.
+// to this one; lock it when that phone is lost; unlock a locked account; check a signed PDF (no account needed).
 
 import { t } from "../i18n.js";
 import { takeNote } from "../nav.js";
@@ -25,6 +25,11 @@ export async function show(view) {
       link("#/move", "phone", t("menu.move")),
       link("#/lost", "warning", t("menu.lost"), "big danger"),
     ),
-    h("nav", { class: "menu small" }, link("#/unlock", "unlock", t("unlock.title"), "quiet")),
+    h(
+      "nav",
+      { class: "menu small" },
+      link("#/unlock", "unlock", t("unlock.title"), "quiet"),
+      link("#/verify-pdf", "check", t("menu.verify_pdf"), "quiet"),
+    ),
   );
 }

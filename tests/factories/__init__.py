@@ -14,6 +14,7 @@ does (an SMS is queued with its cause). Fixtures stay in the ``conftest.py`` fil
 - :mod:`.accounts`, :mod:`.wallet`: issued accounts, the holder's ``Phone``, documents handed over.
 - :mod:`.kits`: simulated kits and their packets; real kits set up from an enrollment file.
 - :mod:`.applications`: captures taken through intake and the pipeline, and the supervisor's decisions.
+- :mod:`.idp`: relying parties and the citizen's browser at the OpenID provider.
 - :mod:`.campaign`, :mod:`.notify`, :mod:`.biometrics`: campaigns and visits, SMS, simulated templates.
 """
 
@@ -56,6 +57,17 @@ from .campaign import (
     village_adults,
     visit_report,
 )
+from .idp import (
+    ISSUER,
+    PORTAL_CALLBACK,
+    PORTAL_LOGGED_OUT,
+    Browser,
+    hidden,
+    http,
+    provider_app,
+    redirect_params,
+    registered_service,
+)
 from .kits import (
     KIT_OPERATOR,
     KIT_PASSWORD,
@@ -97,6 +109,7 @@ __all__ = [
     "DEADLINE",
     "HEALTH",
     "HOLDER_PASSWORD",
+    "ISSUER",
     "KIT_OPERATOR",
     "KIT_PASSWORD",
     "KIT_SUPERVISOR",
@@ -104,10 +117,13 @@ __all__ = [
     "MATED_SIZE",
     "OFFICER",
     "PASSCODE",
+    "PORTAL_CALLBACK",
+    "PORTAL_LOGGED_OUT",
     "STAFF_PASSWORD",
     "START",
     "SUPERVISOR",
     "VISITED_AT",
+    "Browser",
     "MakePerson",
     "PeopleOf",
     "Phone",
@@ -130,7 +146,9 @@ __all__ = [
     "field_kit",
     "handed_over",
     "held_licence",
+    "hidden",
     "holder_phone",
+    "http",
     "issue_waiting",
     "issued_account",
     "kit_resident",
@@ -139,10 +157,13 @@ __all__ = [
     "login_attempt",
     "mapped_commune",
     "person_in",
+    "provider_app",
     "queue_approved_sms",
+    "redirect_params",
     "registered_household",
     "registered_kit",
     "registered_person",
+    "registered_service",
     "registered_village",
     "residents",
     "run_jobs",

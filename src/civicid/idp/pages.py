@@ -68,8 +68,8 @@ def _authorize(
         return _page_error(request, "idp.error.redirect_uri")
     wanted = requested_level(data.get("acr_values"))
     if wanted > client.record.max_level:
-        error = InvalidRequestError("this service may not ask for that level", redirect_uri=redirect_uri)
-        return _error(request, provider, plain, error)
+        above = InvalidRequestError("this service may not ask for that level", redirect_uri=redirect_uri)
+        return _error(request, provider, plain, above)
     prompts = set(data.get("prompt", "").split())
     return_to = _return_to(plain)
     max_age = data.get("max_age", "")

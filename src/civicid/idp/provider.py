@@ -85,7 +85,7 @@ class _Request(OAuth2Request):  # type: ignore[misc]
     """authlib's request over plain values: the query for GET, the form for POST (RFC 6749 §3.1, §3.2)."""
 
     def __init__(self, request: HttpRequest) -> None:
-        super().__init__(method=request.method, uri=request.uri, headers=dict(request.headers))
+        super().__init__(method=request.method, uri=request.uri, headers=_Headers(request.headers))
         values = dict(request.query) if request.method == "GET" else {**request.query, **request.form}
         self.payload = BasicOAuth2Payload(values)
         self._query = dict(request.query)
@@ -98,6 +98,22 @@ class _Request(OAuth2Request):  # type: ignore[misc]
     @property
     def form(self) -> dict[str, str]:
         return self._form
+
+
+class _Headers(dict[str, str]):
+    """Header names are case-insensitive (RFC 9110 §5.1); authlib asks for "Authorization"."""
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        super().__init__((k.lower(), v) for k, v in headers.items())
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return super().get(key.lower(), default)
+
+    def __getitem__(self, key: str) -> str:
+        return super().__getitem__(key.lower())
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and super().__contains__(key.lower())
 
 
 class Client:

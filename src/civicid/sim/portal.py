@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import secrets
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,6 @@ from urllib.parse import urlencode
 
 import httpx
 from authlib.common.security import generate_token
-from authlib.integrations.httpx_client import AsyncOAuth2Client
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from joserfc import jwt
@@ -31,6 +31,11 @@ from starlette.responses import Response
 from civicid.core.audit import Actor
 from civicid.core.clock import Clock
 from civicid.idp import clients
+
+with warnings.catch_warnings():
+    # authlib's httpx client asks for the httpx2 fork; the project uses httpx, which it still supports.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 NAME = "Cổng dịch vụ công mô phỏng · Demo portal (simulated public service)"
 SCOPE = "openid profile phone civicid.id_number"

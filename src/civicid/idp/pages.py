@@ -25,7 +25,7 @@ from civicid.accounts.hashing import SecretHasher
 from civicid.accounts.router import Hasher, recorded
 from civicid.core.database import unit_of_work
 from civicid.idp import consents, signin
-from civicid.idp.clients import find_client
+from civicid.idp.clients import ClientRecord, find_client
 from civicid.idp.errors import InvalidLoginCode
 from civicid.idp.hashing import digest
 from civicid.idp.levels import requested_level
@@ -33,6 +33,7 @@ from civicid.idp.provider import Client, HttpRequest, Provider, Subject
 from civicid.idp.router import Plain, issuer_of, provider_keys, respond
 from civicid.idp.scopes import claims_of
 from civicid.web.deps import AppContext
+from civicid.web.middleware import CONTENT_SECURITY_POLICY
 from civicid.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -99,7 +100,7 @@ def _authorize(
             "return_to": _without_prompt(return_to),
             "csrf": _csrf(signed.token),
         }
-        return render(request, "idp/consent.html", values)
+        return _allow_redirect(render(request, "idp/consent.html", values), client.record)
     answer = provider.create_authorization_response(plain, grant_user=_subject(signed), grant=grant)
     signin.record_service_login(session=session, clock=clock, signed=signed, client_name=client.record.name)
     return respond(answer)
@@ -176,7 +177,8 @@ def code_submit(
         )
     except InvalidLoginCode:
         values = {"return_to": target, "error": "idp.code.wrong", "sent": True}
-        return render(request, "idp/code.html", values, status_code=400)
+        page = render(request, "idp/code.html", values, status_code=400)
+        return _allow_redirect(page, _client_of(context, target))
     return RedirectResponse(target, 303)
 
 
@@ -245,7 +247,8 @@ def logout(request: Request, context: AppContext, plain: Plain) -> Response:
                     k: v for k, v in plain.query.items() if k in {"client_id", "state", "post_logout_redirect_uri"}
                 },
             }
-            return render(request, "idp/message.html", values)
+            client = None if ending.client is None else ending.client.record
+            return _allow_redirect(render(request, "idp/message.html", values), client)
         provider.end_session_token = request.cookies.get(COOKIE)
         answer = provider.create_endpoint_response("end_session", ending)
     if answer is not None:
@@ -280,7 +283,22 @@ def _login_page(
         "error_params": error_params or {},
         "id_number": id_number if id_number.isdigit() else "",
     }
-    return render(request, "idp/login.html", values, status_code=status_code)
+    return _allow_redirect(render(request, "idp/login.html", values, status_code=status_code), client)
+
+
+def _client_of(context: AppContext, return_to: str) -> ClientRecord | None:
+    with unit_of_work(context.database.sessions) as session:
+        return find_client(session, _query_of(return_to).get("client_id", ""))
+
+
+def _allow_redirect(response: Response, client: ClientRecord | None) -> Response:
+    """The page's forms may end in a redirect to the service (CSP ``form-action`` covers redirects):
+    allow the origins of its registered redirect URIs, and only those."""
+    origins = sorted({f"{p.scheme}://{p.netloc}" for p in map(urlsplit, client.redirect_uris)} if client else set())
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", " ".join(["form-action 'self'", *origins])
+    )
+    return response
 
 
 def _subject(signed: signin.SignedIn | None) -> Subject | None:

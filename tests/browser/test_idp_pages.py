@@ -1,0 +1,84 @@
+"""The provider's sign-in pages in Chromium on a 360 × 740 phone: password, SMS code, consent, then back to
+the service with a code; nothing wider than the screen, Vietnamese first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from authlib.common.security import generate_token
+from playwright.sync_api import Browser, Page, Route
+from tests.browser.conftest import ARTIFACTS, PHONE
+from tests.factories import HOLDER_PASSWORD, Phone, activated_phone, codes_sent, demo_commune, residents
+from tests.support.servers import LiveServer, deployment, live_server
+
+from civicid.core.audit import SYSTEM
+from civicid.core.clock import SystemClock
+from civicid.core.database import unit_of_work
+from civicid.country.zone import TIME_ZONE
+from civicid.idp import clients
+
+pytestmark = pytest.mark.browser
+CALLBACK = "http://127.0.0.1:65531/callback"  # nothing listens there: the test answers for the service
+
+
+@pytest.fixture(scope="module")
+def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Phone, clients.Registered]]:
+    context = deployment(tmp_path_factory.mktemp("idp-data"), SystemClock(zone=TIME_ZONE))
+    demo_commune(context, people=40)
+    phone = activated_phone(context, residents(context, "14_plus", 1)[0])
+    with unit_of_work(context.database.sessions) as session:
+        service = clients.add_client(
+            session=session, clock=context.clock, actor=SYSTEM, name="Cổng dịch vụ công (thử)", redirect_uris=[CALLBACK]
+        )
+    with live_server(context) as server:
+        yield server, phone, service
+    context.database.close()
+
+
+def _fits(page: Page) -> bool:
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
+def test_a_citizen_signs_in_at_level_2_on_a_phone(
+    browser: Browser, provider: tuple[LiveServer, Phone, clients.Registered]
+) -> None:
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
+
+    server, phone, service = provider
+    oauth = AsyncOAuth2Client(client_id=service.client.client_id, redirect_uri=CALLBACK, scope="openid profile",
+                              code_challenge_method="S256")  # fmt: skip
+    url, state = oauth.create_authorization_url(
+        f"{server.url}/idp/authorize", code_verifier=generate_token(48), nonce="n", acr_values="urn:civicid:loa:2"
+    )
+    page = browser.new_context(viewport=PHONE, locale="vi-VN").new_page()
+    arrived: list[str] = []
+
+    def service_side(route: Route) -> None:
+        arrived.append(route.request.url)
+        route.fulfill(status=200, content_type="text/html", body="<p id='service'>ok</p>")
+
+    page.route("http://127.0.0.1:65531/**", service_side)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(str(url))
+    assert "Đăng nhập bằng định danh điện tử" in page.content()
+    assert _fits(page)
+    page.screenshot(path=str(Path(ARTIFACTS) / "idp-login-360.png"))
+    page.fill("#id_number", phone.person.id_number)
+    page.fill("#password", HOLDER_PASSWORD)
+    page.click("button.primary")
+    page.wait_for_selector("#idp-code")
+    assert _fits(page)
+    page.fill("#code", codes_sent(phone.context, phone.account.id)[0])
+    page.click("#idp-code button.primary")
+    page.wait_for_selector("#idp-consent")
+    assert _fits(page)
+    assert "Họ và tên" in page.inner_text("#claims")
+    page.screenshot(path=str(Path(ARTIFACTS) / "idp-consent-360.png"))
+    page.click("button[value=allow]")
+    page.wait_for_selector("#service")
+    params = parse_qs(urlsplit(arrived[-1]).query)
+    assert params["state"] == [state]
+    assert params["code"][0]

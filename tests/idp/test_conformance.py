@@ -169,3 +169,12 @@ async def test_oidcc_a_repeated_parameter_is_refused(browser: Browser, client: A
     """RFC 6749 §3.1: request parameters MUST NOT be included more than once."""
     page = await browser.client.get(url(client, nonce="n") + "&scope=openid")
     assert page.status_code == 400
+
+
+async def test_the_token_endpoint_refuses_plain_http_off_loopback(app: Any) -> None:
+    """RFC 6749 §3.2: the token endpoint requires TLS (authlib's rule); a clear refusal, not an error page."""
+    from httpx import AsyncClient
+
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://idp.example") as plain:
+        answer = await plain.post("/idp/token", data={"grant_type": "authorization_code", "code": "x"})
+    assert (answer.status_code, answer.json()["error"]) == (400, "invalid_request")

@@ -342,7 +342,8 @@ def _return_to(plain: HttpRequest) -> str:
 
 
 def _without_prompt(return_to: str) -> str:
-    query = {k: v for k, v in _query_of(return_to).items() if k != "prompt"}
+    """The request to come back to once signed in: ``prompt`` and ``max_age`` are met by then (a fresh sign-in)."""
+    query = {k: v for k, v in _query_of(return_to).items() if k not in {"prompt", "max_age"}}
     return f"{AUTHORIZE}?{urlencode(query)}"
 
 

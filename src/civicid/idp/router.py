@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
+from authlib.oauth2.rfc6749.errors import InsecureTransportError
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
@@ -86,7 +87,12 @@ def token(request: Request, context: AppContext, plain: Plain) -> Response:
     keys = provider_keys(request, context)
     with unit_of_work(context.database.sessions) as session:
         provider = Provider(session=session, clock=context.clock, keys=keys, issuer=issuer_of(request))
-        answer = provider.create_token_response(plain)
+        try:
+            answer = provider.create_token_response(plain)
+        except InsecureTransportError:
+            # authlib refuses plain HTTP off loopback (RFC 6749 §3.2 requires TLS).
+            body = {"error": "invalid_request", "error_description": "the token endpoint needs HTTPS"}
+            return JSONResponse(body, status_code=400, headers=NO_STORE)
     return respond(answer)
 
 

@@ -10,6 +10,7 @@ from bench import (
     credentials_verify,
     enrollment_pipeline,
     field_sync,
+    idp_token,
     registry_search,
 )
 
@@ -19,3 +20,4 @@ biometrics_identify.main()
 campaign_dashboard.main([])
 field_sync.main([])
 credentials_verify.main()
+idp_token.main([])

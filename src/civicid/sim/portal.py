@@ -229,7 +229,7 @@ header{{background:#0b57d0;color:#fff;padding:.6rem 1rem}} main{{padding:1rem;ma
 .sim{{background:#fff4d6;border:1px solid #a15c00;padding:.4rem .6rem;border-radius:6px;font-size:.9rem}}
 .button{{display:inline-block;padding:.7rem 1rem;background:#0b57d0;color:#fff;border-radius:8px;text-decoration:none}}
 table{{border-collapse:collapse;width:100%}}
-th,td{{text-align:left;border-bottom:1px solid #d7dce3;padding:.3rem}}</style>
+th,td{{text-align:left;border-bottom:1px solid #d7dce3;padding:.3rem;overflow-wrap:anywhere}}</style>
 </head><body><header><strong>Cổng dịch vụ công</strong> · Public services portal</header><main>
 <p class="sim" id="simulated">Cổng thử nghiệm (dịch vụ công mô phỏng) · Demo portal (simulated public service)</p>
 <h1>{html.escape(title)}</h1>{body}</main></body></html>""",

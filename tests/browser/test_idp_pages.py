@@ -82,3 +82,41 @@ def test_a_citizen_signs_in_at_level_2_on_a_phone(
     params = parse_qs(urlsplit(arrived[-1]).query)
     assert params["state"] == [state]
     assert params["code"][0]
+
+
+def test_the_demo_portal_signs_a_citizen_in_and_shows_level_2(
+    browser: Browser, provider: tuple[LiveServer, Phone, clients.Registered]
+) -> None:
+    """The demo portal as ``civicid demo`` starts it: a separate server, registered at start, over real HTTP."""
+    from civicid.sim.portal import PortalConfig, create_portal_app, register_portal
+    from civicid.web.serving import ServerThread, free_port
+
+    server, phone, _ = provider
+    portal_url = f"http://127.0.0.1:{free_port()}"
+    with unit_of_work(phone.context.database.sessions) as session:
+        registered = register_portal(session=session, clock=phone.context.clock, portal_url=portal_url)
+    config = PortalConfig(server.url, portal_url, registered.client.client_id, registered.client_secret)
+    portal = ServerThread(create_portal_app(config), port=int(portal_url.rsplit(":", 1)[1]))
+    portal.start()
+    try:
+        page = browser.new_context(viewport=PHONE).new_page()
+        page.goto(f"{portal_url}/")
+        assert "simulated public service" in page.inner_text("#simulated")
+        page.click("#level2")
+        page.fill("#id_number", phone.person.id_number)
+        page.fill("#password", HOLDER_PASSWORD)
+        page.click("button.primary")
+        page.wait_for_selector("#idp-code")
+        page.fill("#code", codes_sent(phone.context, phone.account.id)[0])
+        page.click("#idp-code button.primary")
+        page.wait_for_selector("#idp-consent")
+        page.click("button[value=allow]")
+        page.wait_for_selector("#claims")
+        assert page.inner_text("#acr") == "urn:civicid:loa:2"
+        assert phone.person.full_name in page.inner_text("#claims")
+        assert _fits(page)
+        page.screenshot(path=str(Path(ARTIFACTS) / "idp-portal-360.png"))
+        page.click("#logout")
+        page.wait_for_url(f"{portal_url}/")
+    finally:
+        portal.stop()

@@ -161,6 +161,27 @@ class TestStepUp:
         assert wrong.status_code == 400
         assert 'id="idp-code"' in wrong.text
 
+    async def test_an_expired_code_does_not_step_up(
+        self, browser: Browser, client: AsyncOAuth2Client, clock: FixedClock
+    ) -> None:
+        code_page = await browser.sign_in(await browser.open(authorize_url(client, acr=LEVEL_2)))
+        clock.advance(dt.timedelta(minutes=5, seconds=1))
+        late = await browser.enter_code(code_page)
+        assert late.status_code == 400
+        assert 'id="idp-code"' in late.text
+
+    async def test_at_most_three_codes_go_out_per_sign_in(
+        self, browser: Browser, client: AsyncOAuth2Client, context: Context, phone: Phone
+    ) -> None:
+        from tests.factories import hidden
+
+        code_page = await browser.sign_in(await browser.open(authorize_url(client, acr=LEVEL_2)))
+        form = {"return_to": hidden(code_page, "return_to")}
+        sent = len(codes_sent(context, phone.account.id))  # the activation code, and this sign-in's first
+        answers = [await browser.client.post("/idp/login/code/resend", data=form) for _ in range(3)]
+        assert len(codes_sent(context, phone.account.id)) == sent + 2
+        assert ["sent=0" in a.headers["location"] for a in answers] == [False, False, True]
+
     async def test_a_level_1_account_gets_level_1_and_the_service_decides(
         self, app: Any, context: Context, make_person: MakePerson, client: AsyncOAuth2Client
     ) -> None:

@@ -180,10 +180,15 @@ def create_portal_app(config: PortalConfig) -> FastAPI:
             f"<tr><th scope='row'>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
             for k, v in {**visit.userinfo}.items()
         )
+        step_up = (
+            '<p><a class="button" id="step-up" href="/login?level=2">Nâng lên mức 2 · Step up to level 2</a></p>'
+            if visit.claims.get("acr") != LEVELS["2"]
+            else ""
+        )
         body = (
             f"<p>Mức xác thực · Level: <strong id='acr'>{level}</strong></p>"
             f"<p>Phương thức · Methods (amr): <span id='amr'>{amr}</span></p>"
-            f"<h2>Thông tin nhận được · Claims received</h2><table id='claims'>{rows}</table>"
+            f"<h2>Thông tin nhận được · Claims received</h2><table id='claims'>{rows}</table>{step_up}"
             '<p><a class="button" id="logout" href="/logout">Đăng xuất · Sign out</a></p>'
         )
         return _page("Xin chào · Welcome", body)

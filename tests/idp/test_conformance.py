@@ -178,3 +178,12 @@ async def test_the_token_endpoint_refuses_plain_http_off_loopback(app: Any) -> N
     async with AsyncClient(transport=ASGITransport(app=app), base_url="http://idp.example") as plain:
         answer = await plain.post("/idp/token", data={"grant_type": "authorization_code", "code": "x"})
     assert (answer.status_code, answer.json()["error"]) == (400, "invalid_request")
+
+
+async def test_consent_denied_goes_back_with_access_denied(browser: Browser, client: AsyncOAuth2Client) -> None:
+    """RFC 6749 §4.1.2.1: the citizen says no; the service learns it, with its state, and gets no code."""
+    page = await browser.sign_in(await browser.open(url(client, nonce="n", state="s-deny")))
+    assert 'id="idp-consent"' in page.text
+    params = redirect_params(await browser.consent(page, decision="deny"))
+    assert (params["error"], params["state"]) == ("access_denied", "s-deny")
+    assert "code" not in params

@@ -98,6 +98,7 @@ def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
     app.include_router(idp_router.well_known)
     app.include_router(idp_router.router, prefix="/idp")
     app.include_router(idp_pages.router, prefix="/idp")
+    app.mount(idp_pages.STATIC_PATH, StaticFiles(directory=idp_pages.STATIC_DIR), name="idp-static")
     app.mount(
         credentials_pages.STATIC_PATH.rstrip("/"),
         StaticFiles(directory=credentials_pages.STATIC_DIR),

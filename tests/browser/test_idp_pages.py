@@ -51,7 +51,10 @@ def test_a_citizen_signs_in_at_level_2_on_a_phone(
     oauth = AsyncOAuth2Client(client_id=service.client.client_id, redirect_uri=CALLBACK, scope="openid profile",
                               code_challenge_method="S256")  # fmt: skip
     url, state = oauth.create_authorization_url(
-        f"{server.url}/idp/authorize", code_verifier=generate_token(48), nonce="n", acr_values="urn:civicid:loa:2"
+        f"{server.url}/idp/authorize",
+        code_verifier=generate_token(48),
+        nonce=generate_token(16),
+        acr_values="urn:civicid:loa:2",
     )
     page = browser.new_context(viewport=PHONE, locale="vi-VN").new_page()
     arrived: list[str] = []
@@ -120,3 +123,46 @@ def test_the_demo_portal_signs_a_citizen_in_and_shows_level_2(
         page.wait_for_url(f"{portal_url}/")
     finally:
         portal.stop()
+
+
+def test_the_phone_bound_to_the_account_signs_in_at_level_2_with_its_device_key(
+    browser: Browser, provider: tuple[LiveServer, Phone, clients.Registered]
+) -> None:
+    """The citizen app's key (non-extractable, in IndexedDB) is the second factor: no SMS code is asked."""
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
+    from tests.factories import holder_phone
+
+    server, first, service = provider
+    person = residents(first.context, "14_plus", 2)[1]
+    phone = holder_phone(first.context, person, phone="0987000111")
+    page = browser.new_context(viewport=PHONE).new_page()
+    page.goto(f"{server.url}/app/")
+    jwk = page.evaluate(
+        """async (idNumber) => {
+            const keys = await import("/app/static/js/devicekey.js");
+            const store = await import("/app/static/js/store.js");
+            const key = await keys.ensureDeviceKey();
+            await store.saveHolder(idNumber);
+            return key.publicJwk;
+        }""",
+        person.id_number,
+    )
+    ticket = phone.verify(phone.request_code())
+    assert isinstance(ticket, str)
+    phone.complete(ticket, device_public_jwk=jwk)  # activated with the browser's key as the bound device
+    sent = len(codes_sent(phone.context, phone.account.id))
+    oauth = AsyncOAuth2Client(client_id=service.client.client_id, redirect_uri=CALLBACK, scope="openid",
+                              code_challenge_method="S256")  # fmt: skip
+    url, _ = oauth.create_authorization_url(
+        f"{server.url}/idp/authorize",
+        code_verifier=generate_token(48),
+        nonce=generate_token(16),
+        acr_values="urn:civicid:loa:2",
+    )
+    page.goto(str(url))
+    page.wait_for_selector("#device-note", state="visible")
+    page.fill("#id_number", person.id_number)
+    page.fill("#password", HOLDER_PASSWORD)
+    page.click("button.primary")
+    page.wait_for_selector("#idp-consent")  # level 2 without the SMS code
+    assert len(codes_sent(phone.context, phone.account.id)) == sent

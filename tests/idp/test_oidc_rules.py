@@ -13,6 +13,7 @@ from authlib.integrations.httpx_client import AsyncOAuth2Client
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from httpx import ASGITransport
 from tests.factories import (
+    HOLDER_PASSWORD,
     ISSUER,
     PORTAL_CALLBACK,
     PORTAL_LOGGED_OUT,
@@ -314,6 +315,53 @@ class TestSignIn:
         assert "Đăng nhập bằng định danh điện tử" in page.text
         english = await browser.client.get(str(page.url), params={"lang": "en"})
         assert "Sign in with your e-ID" in english.text
+
+
+class TestDeviceKey:
+    async def test_the_password_and_a_proof_from_the_bound_phone_reach_level_2_without_sms(
+        self, browser: Browser, client: AsyncOAuth2Client, context: Context, phone: Phone
+    ) -> None:
+        from tests.factories import hidden
+
+        verifier = generate_token(48)
+        page = await browser.open(authorize_url(client, acr=LEVEL_2, verifier=verifier))
+        sent = len(codes_sent(context, phone.account.id))
+        form = {
+            "return_to": hidden(page, "return_to"),
+            "id_number": phone.person.id_number,
+            "password": HOLDER_PASSWORD,
+            "device_proof": phone.proof("login"),
+        }
+        consent = await browser._follow(await browser.client.post("/idp/login/device", data=form))
+        assert 'id="idp-consent"' in consent.text  # no SMS code asked
+        assert len(codes_sent(context, phone.account.id)) == sent
+        back = await browser.consent(consent)
+        claims = client_claims(await exchange(client, back.headers["location"], verifier))
+        assert (claims["acr"], claims["amr"]) == (LEVEL_2, ["hwk", "mfa", "pwd"])
+
+    async def test_a_proof_from_another_phone_is_refused_and_the_page_offers_the_sms_path(
+        self, browser: Browser, client: AsyncOAuth2Client, phone: Phone
+    ) -> None:
+        from tests.factories import hidden
+
+        page = await browser.open(authorize_url(client, acr=LEVEL_2))
+        assert "/idp/static/device.js" in page.text
+        form = {
+            "return_to": hidden(page, "return_to"),
+            "id_number": phone.person.id_number,
+            "password": HOLDER_PASSWORD,
+            "device_proof": phone.another_device().proof("login"),
+        }
+        refused = await browser.client.post("/idp/login/device", data=form)
+        assert refused.status_code == 401
+        assert 'id="idp-login"' in refused.text
+        assert "/idp/static/device.js" not in refused.text
+
+    async def test_the_page_script_is_served(self, app: Any) -> None:
+        async with http(app) as client:
+            script = await client.get("/idp/static/device.js")
+        assert script.status_code == 200
+        assert 'proveDevice("login"' in script.text
 
 
 class TestLogout:

@@ -4,7 +4,8 @@ One URI per level (decision 0045):
 
 - ``urn:civicid:loa:1`` — the ID number and the password: one factor, any active account.
 - ``urn:civicid:loa:2`` — the password and a one-time code sent by SMS to the phone number an officer
-  checked at enrollment: two factors, on a level-2 account only. A level-1 account reaches level 1 at most.
+  checked at enrollment, or a proof from the phone the account is bound to (its device key, ``hwk``):
+  two factors, on a level-2 account only. A level-1 account reaches level 1 at most.
 
 ``acr_values`` asks for a minimum: a session below it is stepped up (the SMS code) when the account can
 reach the level; when it cannot, the ID token says the level reached and the service decides (``acr`` is
@@ -26,6 +27,7 @@ AMR_MULTI_FACTOR = "mfa"
 
 PASSWORD_ONLY = [AMR_PASSWORD]
 PASSWORD_AND_SMS = [AMR_MULTI_FACTOR, AMR_OTP, AMR_PASSWORD, AMR_SMS]
+PASSWORD_AND_DEVICE = [AMR_HARDWARE_KEY, AMR_MULTI_FACTOR, AMR_PASSWORD]
 
 
 def acr_of(level: int) -> str:

@@ -9,6 +9,8 @@ a token derived from it, so no other site can submit it.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -20,7 +22,13 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from civicid.accounts.errors import AccountLocked, InvalidHolderCredentials, LoginLocked
+from civicid.accounts.errors import (
+    AccountLocked,
+    DeviceNotBound,
+    InvalidDeviceProof,
+    InvalidHolderCredentials,
+    LoginLocked,
+)
 from civicid.accounts.hashing import SecretHasher
 from civicid.accounts.router import Hasher, recorded
 from civicid.core.database import unit_of_work
@@ -39,6 +47,9 @@ from civicid.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 COOKIE = "civicid_idp"
+#: The sign-in page's one script (the device key as second factor), served at ``STATIC_PATH``.
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_PATH = "/idp/static"
 AUTHORIZE = "/idp/authorize"
 RETURN_MAX = 4000
 ReturnTo = Annotated[str, Form(max_length=RETURN_MAX)]
@@ -121,16 +132,60 @@ def login_submit(
     password: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
     """The ID number and the password: a level-1 session; then the SMS code when the service asks for level 2."""
-    target = _checked_return(return_to)
     number = id_number.strip()
+    return _signed_in_or_refused(
+        request,
+        context,
+        hasher,
+        _checked_return(return_to),
+        number,
+        lambda session: signin.sign_in(
+            session=session, clock=context.clock, id_number=number, password=password, hasher=hasher
+        ),
+    )
+
+
+@router.post("/login/device")
+def login_device_submit(
+    request: Request,
+    context: AppContext,
+    hasher: Hasher,
+    return_to: ReturnTo = "",
+    id_number: Annotated[str, Form(max_length=20)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    device_proof: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """The password and a proof from the phone the account is bound to (the page's script makes it with the
+    app's device key): level 2 at once on a level-2 account, with no SMS."""
+    number = id_number.strip()
+    return _signed_in_or_refused(
+        request,
+        context,
+        hasher,
+        _checked_return(return_to),
+        number,
+        lambda session: signin.sign_in_with_device(
+            session=session,
+            clock=context.clock,
+            id_number=number,
+            password=password,
+            device_proof=device_proof,
+            hasher=hasher,
+        ),
+    )
+
+
+def _signed_in_or_refused(
+    request: Request,
+    context: AppContext,
+    hasher: SecretHasher,
+    target: str,
+    number: str,
+    work: Callable[[Session], signin.SignedIn],
+) -> Response:
+    """Run a sign-in (its refusals are recorded first), then go on to the SMS code if the service wants more."""
     try:
-        signed = recorded(
-            context,
-            lambda session: signin.sign_in(
-                session=session, clock=context.clock, id_number=number, password=password, hasher=hasher
-            ),
-            (InvalidHolderCredentials, LoginLocked),
-        )
+        signed = recorded(context, work, (InvalidHolderCredentials, LoginLocked, DeviceNotBound, InvalidDeviceProof))
     except LoginLocked as exc:
         minutes = str(max(1, int(exc.extensions.get("retry_after_seconds", 60)) // 60))
         return _login_page(request, context, target, "idp.login.locked", {"minutes": minutes}, number, 429)
@@ -138,6 +193,8 @@ def login_submit(
         return _login_page(request, context, target, "idp.login.account_locked", {}, number, 403)
     except InvalidHolderCredentials:
         return _login_page(request, context, target, "idp.login.wrong", {}, number, 401)
+    except (DeviceNotBound, InvalidDeviceProof):
+        return _login_page(request, context, target, "idp.login.device_refused", {}, number, 401, device=False)
     wanted = requested_level(_query_of(target).get("acr_values"))
     if signed.level < wanted <= signed.reachable_level:
         with unit_of_work(context.database.sessions) as session:
@@ -271,6 +328,8 @@ def _login_page(
     error_params: dict[str, str] | None = None,
     id_number: str = "",
     status_code: int = 200,
+    *,
+    device: bool = True,
 ) -> Response:
     query = _query_of(return_to)
     with unit_of_work(context.database.sessions) as session:
@@ -282,6 +341,8 @@ def _login_page(
         "error": error,
         "error_params": error_params or {},
         "id_number": id_number if id_number.isdigit() else "",
+        # The page's script may sign in with the app's device key; not again once that was refused.
+        "device": device,
     }
     return _allow_redirect(render(request, "idp/login.html", values, status_code=status_code), client)
 

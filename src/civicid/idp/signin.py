@@ -1,4 +1,5 @@
-"""Signing in at the provider: the ID number and password (level 1), then an SMS code (level 2).
+"""Signing in at the provider: the ID number and password (level 1), then an SMS code (level 2); or the
+password and a proof from the phone the account is bound to (level 2 at once, ``hwk``).
 
 The password is checked by the accounts' own rule (``accounts.login.check_password``): five wrong in a
 row lock login for fifteen minutes, and an unknown ID number gets the same refusal after the same
@@ -29,7 +30,7 @@ from civicid.core.clock import Clock
 from civicid.core.ids import new_id
 from civicid.idp.errors import InvalidLoginCode
 from civicid.idp.hashing import digest, new_value
-from civicid.idp.levels import PASSWORD_AND_SMS, PASSWORD_ONLY
+from civicid.idp.levels import PASSWORD_AND_DEVICE, PASSWORD_AND_SMS, PASSWORD_ONLY
 from civicid.idp.models import IdpSession
 from civicid.notify import service as notify
 
@@ -76,6 +77,44 @@ def sign_in(
     )
     session.add(row)
     accounts.audit_account(session, clock, holder_actor(account.id), "idp.sign_in", account, {"level": 1})
+    return _signed_in(token, row, account)
+
+
+def sign_in_with_device(
+    *,
+    session: Session,
+    clock: Clock,
+    id_number: str,
+    password: str,
+    device_proof: str,
+    hasher: SecretHasher = PRODUCTION,
+) -> SignedIn:
+    """The password and a proof from the phone the account is bound to (the app's device key, ``hwk``):
+    two factors at once, level 2 on a level-2 account. The proof answers a single-use challenge."""
+    account, _ = accounts_login.check_password(
+        session=session, clock=clock, id_number=id_number, password=password, hasher=hasher
+    )
+    accounts_login.refuse_if_locked(session, clock, account)
+    if account.status is not AccountStatus.ACTIVE:
+        raise InvalidHolderCredentials("wrong ID number or password")
+    accounts_login.check_bound_device(
+        session=session, clock=clock, account=account, id_number=id_number, device_proof=device_proof
+    )
+    level = min(2, account.level)
+    token, now = new_value(), clock.now()
+    row = IdpSession(
+        token_hash=digest(token),
+        account_id=account.id,
+        level=level,
+        amr=list(PASSWORD_AND_DEVICE),
+        auth_time=now,
+        expires_at=now + SESSION_LIFETIME,
+        code_attempts=0,
+        codes_sent=0,
+    )
+    session.add(row)
+    details = {"level": level, "method": "device"}
+    accounts.audit_account(session, clock, holder_actor(account.id), "idp.sign_in", account, details)
     return _signed_in(token, row, account)
 
 

@@ -1,9 +1,10 @@
 """The citizen's side of the provider (``/idp``): the authorization endpoint, the sign-in pages (ID number
 and password, then an SMS code for level 2), consent per service, and RP-initiated logout.
 
-Pages are server-rendered, Vietnamese first and English, in the app's stylesheet, with no CDN and one local
-script (the sign-in page's, for the device key: ``static/device.js``). The sign-in cookie is HttpOnly, SameSite=Lax, and Secure over HTTPS; the consent form also carries
-a token derived from it, so no other site can submit it.
+Pages are server-rendered, Vietnamese first and English, in the app's stylesheet, with no CDN and one
+local script (the sign-in page's, for the device key: ``static/device.js``). The sign-in cookie is
+HttpOnly, SameSite=Lax, and Secure over HTTPS; the consent form also carries a token derived from it, so
+no other site can submit it.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from bench import (
     credentials_verify,
     enrollment_pipeline,
     field_sync,
+    idp_token,
     real_biometrics,
     registry_search,
     signing_pdf,
@@ -25,3 +26,4 @@ credentials_verify.main()
 accounts_app.main([])
 real_biometrics.main([])
 signing_pdf.main()
+idp_token.main([])

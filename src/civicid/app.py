@@ -29,6 +29,8 @@ from civicid.enrollment import router as enrollment_router
 from civicid.enrollment.router import FOLLOW_LIMIT
 from civicid.enrollment.runtime import build_pipeline
 from civicid.fieldsync import router as field_router
+from civicid.idp import pages as idp_pages
+from civicid.idp import router as idp_router
 from civicid.notify import pages as notify_pages
 from civicid.notify import router as notify_router
 from civicid.plugins import Plugins, plugins_for
@@ -101,6 +103,11 @@ def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
     app.include_router(campaign_team_pages.router, prefix="/campaign")
     app.include_router(wallet_pages.router)
     app.include_router(credentials_pages.router)
+    # The OpenID Connect provider: discovery at the root, the rest under /idp (decision 0044).
+    app.include_router(idp_router.well_known)
+    app.include_router(idp_router.router, prefix="/idp")
+    app.include_router(idp_pages.router, prefix="/idp")
+    app.mount(idp_pages.STATIC_PATH, StaticFiles(directory=idp_pages.STATIC_DIR), name="idp-static")
     app.mount(
         credentials_pages.STATIC_PATH.rstrip("/"),
         StaticFiles(directory=credentials_pages.STATIC_DIR),

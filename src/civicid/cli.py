@@ -60,6 +60,7 @@ def _mount() -> None:
     from civicid.enrollment.cli import app as enrollment_app
     from civicid.field.cli import app as field_app
     from civicid.fieldsync.cli import enrollment_file_command, intake_app
+    from civicid.idp.cli import app as idp_app
     from civicid.plugins import plugins_for
     from civicid.registry.cli import app as registry_app
     from civicid.server import serve, serve_kit, worker
@@ -81,6 +82,7 @@ def _mount() -> None:
     app.add_typer(field_app, name="field", help="The field kit: set-up, capture, sync, relay bundles.")
     app.add_typer(intake_app, name="intake", help="Intake at the commune office: relay bundles from kits.")
     app.add_typer(credentials_app, name="credentials", help="Credentials: the trust bundle, the issuer's keys.")
+    app.add_typer(idp_app, name="idp", help="OpenID Connect: the public services that may sign citizens in.")
     app.add_typer(wallet_app, name="wallet", help="The wallet: paper cards for people without a smartphone.")
     app.add_typer(
         make_signing_app(lambda settings: plugins_for(settings).signing()),

@@ -14,6 +14,7 @@ from civicid.core.database import Base
 from civicid.credentials import models as credentials_models  # noqa: F401
 from civicid.devices import models as enrollment_device_models  # noqa: F401
 from civicid.enrollment import models as enrollment_models  # noqa: F401
+from civicid.idp import models as idp_models  # noqa: F401 - the OpenID Connect provider
 from civicid.notify import models as notify_models  # noqa: F401
 from civicid.registry import models as registry_models  # noqa: F401
 from civicid.signing import models as signing_models  # noqa: F401

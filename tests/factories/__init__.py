@@ -14,6 +14,7 @@ does (an SMS is queued with its cause). Fixtures stay in the ``conftest.py`` fil
 - :mod:`.accounts`, :mod:`.wallet`: issued accounts, the holder's ``Phone``, documents handed over.
 - :mod:`.kits`: simulated kits and their packets; real kits set up from an enrollment file.
 - :mod:`.applications`: captures taken through intake and the pipeline, and the supervisor's decisions.
+- :mod:`.idp`: relying parties and the citizen's browser at the OpenID provider.
 - :mod:`.campaign`, :mod:`.notify`, :mod:`.biometrics`: campaigns and visits, SMS, simulated templates.
 - :mod:`.faces`: the vendored real portraits and their documented transforms.
 """
@@ -58,6 +59,17 @@ from .campaign import (
     visit_report,
 )
 from .faces import OTHERS, SAME_PERSON, portrait, transformed, two_faces
+from .idp import (
+    ISSUER,
+    PORTAL_CALLBACK,
+    PORTAL_LOGGED_OUT,
+    Browser,
+    hidden,
+    http,
+    provider_app,
+    redirect_params,
+    registered_service,
+)
 from .kits import (
     KIT_OPERATOR,
     KIT_PASSWORD,
@@ -100,6 +112,7 @@ __all__ = [
     "DEADLINE",
     "HEALTH",
     "HOLDER_PASSWORD",
+    "ISSUER",
     "KIT_OPERATOR",
     "KIT_PASSWORD",
     "KIT_SUPERVISOR",
@@ -108,11 +121,14 @@ __all__ = [
     "OFFICER",
     "OTHERS",
     "PASSCODE",
+    "PORTAL_CALLBACK",
+    "PORTAL_LOGGED_OUT",
     "SAME_PERSON",
     "STAFF_PASSWORD",
     "START",
     "SUPERVISOR",
     "VISITED_AT",
+    "Browser",
     "MakePerson",
     "PeopleOf",
     "Phone",
@@ -136,7 +152,9 @@ __all__ = [
     "field_kit",
     "handed_over",
     "held_licence",
+    "hidden",
     "holder_phone",
+    "http",
     "issue_waiting",
     "issued_account",
     "kit_resident",
@@ -146,10 +164,13 @@ __all__ = [
     "mapped_commune",
     "person_in",
     "portrait",
+    "provider_app",
     "queue_approved_sms",
+    "redirect_params",
     "registered_household",
     "registered_kit",
     "registered_person",
+    "registered_service",
     "registered_village",
     "residents",
     "run_jobs",

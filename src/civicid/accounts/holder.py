@@ -179,4 +179,6 @@ def _history_entry(entry: audit.AuditEntry, holder: Holder) -> HistoryEntry:
 
 
 # What the holder sees of an entry's details: kinds and outcomes, never another person's ids.
-_SHOWN_DETAILS = frozenset({"reason", "ground", "kind", "status", "fields", "documents", "locked", "action", "level"})
+_SHOWN_DETAILS = frozenset(
+    {"reason", "ground", "kind", "status", "fields", "documents", "locked", "action", "level", "service"}
+)

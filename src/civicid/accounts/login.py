@@ -81,6 +81,20 @@ def login(
     """
     account, _ = check_password(session=session, clock=clock, id_number=id_number, password=password, hasher=hasher)
     refuse_if_locked(session, clock, account)
+    device_id = check_bound_device(
+        session=session, clock=clock, account=account, id_number=id_number, device_proof=device_proof
+    )
+    arrive(session, clock, account, on_arrival)
+    return _open_session(session, clock, account, device_id, "account.login")
+
+
+def check_bound_device(
+    *, session: Session, clock: Clock, account: EidAccount, id_number: str, device_proof: str
+) -> str:
+    """The bound device's id, if ``device_proof`` is its fresh answer to a live challenge (a "login" proof).
+
+    Also the second factor of the OpenID provider's sign-in (``idp/signin.py``). Refusals are audited.
+    """
     device = repository.get_device(session, account.id)
     if device is None or proof_device_id(device_proof) != device.device_id:
         audit_account(session, clock, PUBLIC, "account.login_refuse", account, {"reason": "device_not_bound"})
@@ -97,8 +111,7 @@ def login(
     except InvalidDeviceProof:
         audit_account(session, clock, PUBLIC, "account.login_refuse", account, {"reason": "device_proof"})
         raise
-    arrive(session, clock, account, on_arrival)
-    return _open_session(session, clock, account, device.device_id, "account.login")
+    return device.device_id
 
 
 def request_device_code(

@@ -8,6 +8,7 @@ Layout of the data folder::
     keys/issuer-<kid>.key           a credential issuer key (decision 0043), one file per key, wrapped
     keys/trust-es256.key            the key that signs the verifiers' trust bundle (decision 0042), wrapped
     keys/signing-<name>.key         the signing CA's keys and the citizens' software signing keys (decision 0048)
+    keys/idp-rs256.key, idp-es256   the OpenID provider's ID-token keys (decision 0044), wrapped
 
 The master key encrypts every key file. In production it comes from a secret store (the orchestrator's
 secrets, a cloud KMS, a vault agent) through the ``CIVICID_MASTER_KEY`` environment variable
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import Protocol
 
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
@@ -53,6 +55,7 @@ AUDIT_KEY_NAME = "audit-es256"
 TRUST_KEY_NAME = "trust-es256"
 ISSUER_KEY_PREFIX = "issuer-"
 SIGNING_KEY_PREFIX = "signing-"
+PROVIDER_KEY_NAMES = {"RS256": "idp-rs256", "ES256": "idp-es256"}
 
 
 class KeyStore(Protocol):
@@ -200,6 +203,19 @@ class FileKeystore:
             raise KeystoreUnavailable(f"cannot delete the key file {path}: {exc.strerror}") from exc
         fsync_dir(path.parent)
         return True
+
+    def provider_signing_key(self, alg: str) -> PrivateKeyTypes:
+        """The OpenID provider's key for ``alg`` (RS256: RSA 2048; ES256: P-256); created the first time.
+
+        Keys of their own (decision 0044): an ID token says "this citizen signed in here", which neither
+        a credential issuer's key nor the audit key may be made to say.
+        """
+        name = PROVIDER_KEY_NAMES.get(alg)
+        if name is None:
+            raise KeystoreUnavailable(f"the provider signs with {', '.join(PROVIDER_KEY_NAMES)}, not {alg}")
+        if alg == "RS256":
+            return self._load_or_create(name, lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048))
+        return self._signing_key(name, signing.generate_signing_key)
 
     def _signing_key(self, name: str, generate: Callable[[], PrivateKeyTypes]) -> EllipticCurvePrivateKey:
         key = self._load_or_create(name, generate)

@@ -58,6 +58,11 @@ CATALOGUE: dict[str, Message] = {
         "did not ask for it, change your password now.",
         secret=True,
     ),
+    "idp_login_code": Message(
+        vi="CivicID: mã đăng nhập dịch vụ công là {code}, hiệu lực {minutes} phút. Không chia sẻ mã này với ai.",
+        en="CivicID: your code to sign in to a public service is {code}, valid for {minutes} minutes. Do not share it.",
+        secret=True,
+    ),
     "unlock_code": Message(
         vi="CivicID: mã mở khóa tài khoản định danh điện tử là {code}, hiệu lực {minutes} phút. Không chia sẻ mã này.",
         en="CivicID: your code to unlock your e-ID account is {code}, valid for {minutes} minutes. Do not share it.",

@@ -88,14 +88,41 @@ def demo(
             )
             citizens = _citizens(context, report.commune_code, run.citizen)
         url = f"http://{host}:{port}/"
-        emit({**_summary(report, url), "enrollment": enrollment, **citizens}, as_json=as_json, render=_render)
+        portal_url = f"http://{_loopback(host)}:{port + 1}"
+        emit(
+            {**_summary(report, url), "enrollment": enrollment, **citizens, "portal": f"{portal_url}/"},
+            as_json=as_json,
+            render=_render,
+        )
         if serve:
             # Imported only when serving: building the demo does not need the web stack loaded.
             from civicid.server import run_server
 
-            run_server(context, host=host, port=port, demo=True)
+            portal = _start_portal(context, f"http://{_loopback(host)}:{port}", portal_url)
+            try:
+                run_server(context, host=host, port=port, demo=True)
+            finally:
+                portal.stop()
     finally:
         context.database.close()
+
+
+def _loopback(host: str) -> str:
+    return "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104 - compared, not bound
+
+
+def _start_portal(context: Context, issuer: str, portal_url: str) -> Any:
+    """The demo portal (a simulated public service) on the next port, registered as a client of the provider."""
+    from civicid.sim.portal import PortalConfig, create_portal_app, register_portal
+    from civicid.web.serving import ServerThread
+
+    with unit_of_work(context.database.sessions) as session:
+        registered = register_portal(session=session, clock=context.clock, portal_url=portal_url)
+    config = PortalConfig(issuer, portal_url, registered.client.client_id, registered.client_secret)
+    host, _, port = portal_url.removeprefix("http://").rpartition(":")
+    thread = ServerThread(create_portal_app(config), host=host, port=int(port))
+    thread.start()
+    return thread
 
 
 def _enroll(context: Context, commune_code: str, captures: int, duplicates: int) -> dict[str, Any]:
@@ -179,6 +206,12 @@ def _render(summary: dict[str, Any]) -> None:
             f"\nA citizen, in the app at {app}: ID number {c['id_number']}, password {c['password']}, "
             f"passcode {c['passcode']} (this browser is a new phone: bind it with the SMS code that the "
             "demo's SMS page, /notify/sms as admin, shows)",
+            highlight=False,
+        )
+    if summary.get("portal"):
+        console.print(
+            f"\nThe demo portal (a simulated public service) at {summary['portal']}: sign in there with the "
+            "citizen's ID number and password through OpenID Connect; the SMS code for level 2 is on /notify/sms",
             highlight=False,
         )
     if summary.get("to_activate"):

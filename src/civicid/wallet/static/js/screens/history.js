@@ -16,6 +16,7 @@ const ICONS = [
   ["account.activat", "key"],
   ["person.", "eye"],
   ["wallet.", "documents"],
+  ["idp.", "login"],
 ];
 const iconFor = (action) => (ICONS.find(([prefix]) => action.startsWith(prefix)) || [null, "history"])[1];
 
@@ -38,6 +39,7 @@ function details(entry) {
   const d = entry.details || {};
   const parts = [];
   if (d.ground) parts.push(label("ground", d.ground));
+  if (d.service) parts.push(d.service);
   if (d.kind) parts.push(label("kind", d.kind));
   if (d.reason && d.reason !== "holder_request") parts.push(label("reason", d.reason));
   return parts.length ? h("p", { class: "muted" }, parts.join(" · ")) : null;

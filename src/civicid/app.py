@@ -60,6 +60,7 @@ def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
     app.state.build_enrollment_pipeline = lambda: build_pipeline(context, plugins.extractors())
     app.state.agencies = plugins.agencies()
     app.state.holder_arrival = wallet_service.holder_arrival(app.state.agencies)
+    app.state.face_check = plugins.face_check()
     app.state.follow_limit = RateLimit(limit=FOLLOW_LIMIT.limit, window=FOLLOW_LIMIT.window)
     # What the person's page shows of the capabilities above the registry (registry/ports.py).
     app.state.person_panels = [accounts_pages.account_panel]

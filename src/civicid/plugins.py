@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from civicid.accounts.level1 import FaceCheck
 from civicid.agencies.adapters import SIMULATED_AGENCIES, SimulatedAgencies
 from civicid.agencies.ports import AgencyRegistry
-from civicid.biometrics.ports import Extractor
-from civicid.biometrics.simulated import simulated_extractors
+from civicid.biometrics.ports import CosineVerifier, Extractor
+from civicid.biometrics.simulated import DrawnPortraits, SimulatedPortraitExtractor, simulated_extractors
 from civicid.core.clock import Clock
 from civicid.core.settings import Settings
 from civicid.field.sources import BiometricSource, SimulatedSource
@@ -32,6 +33,7 @@ class Plugins:
         "biometric_extractors",
         "capture_source",
         "sms_gateway",
+        "face_check",
         *(f"agency:{kind.value}" for kind in SIMULATED_AGENCIES),
     )
 
@@ -52,6 +54,22 @@ class Plugins:
         """The agencies that confirm wallet documents: the simulated traffic police (driving licences,
         vehicle registrations) and social security (health-insurance cards), each with its own table."""
         return SimulatedAgencies()
+
+    def face_check(self) -> FaceCheck:
+        """Level 1's selfie match: the ``Verifier`` port (cosine) on templates of the selfie and of the registry's
+        portrait. The registry here is the simulator's, whose portraits are drawings, so the portrait
+        extractor is the simulated one too; the threshold sits far above its non-mated scores (sd ≈0.09
+        at 128 dimensions) and below its mated 1.0 (docs/decisions/0052-level-1-on-the-phone.md)."""
+        return FaceCheck(
+            extractor=SimulatedPortraitExtractor(),
+            verifier=CosineVerifier(),
+            threshold=FACE_MATCH_THRESHOLD,
+            portraits=DrawnPortraits(),
+            simulated=True,
+        )
+
+
+FACE_MATCH_THRESHOLD = 0.6
 
 
 def plugins_for(settings: Settings) -> Plugins:

@@ -104,6 +104,7 @@ function draw(view, saved, { offline = false, refreshing = false, note = null, l
       link("#/documents", "documents", t("menu.documents")),
       link("#/history", "history", t("menu.history")),
       link("#/security", "shield", t("menu.security")),
+      link("#/children", "person", t("child.menu")),
     ),
     loggedIn ? logoutButton() : link("#/login", "login", t("login.title"), "quiet"),
   );

@@ -17,6 +17,7 @@ export async function show(view) {
       { class: "menu" },
       link("#/activate", "key", t("welcome.activate"), "big primary"),
       link("#/login", "login", t("welcome.login")),
+      link("#/level1", "person", t("level1.start")),
     ),
     h("p", { class: "muted" }, t("welcome.new_phone")),
     h(
@@ -25,6 +26,11 @@ export async function show(view) {
       link("#/move", "phone", t("menu.move")),
       link("#/lost", "warning", t("menu.lost"), "big danger"),
     ),
-    h("nav", { class: "menu small" }, link("#/unlock", "unlock", t("unlock.title"), "quiet")),
+    h(
+      "nav",
+      { class: "menu small" },
+      link("#/unlock", "unlock", t("unlock.title"), "quiet"),
+      link("/help/", "info", t("help.link"), "quiet"),
+    ),
   );
 }

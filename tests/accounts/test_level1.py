@@ -67,9 +67,7 @@ def test_an_image_without_a_face_is_refused_as_no_face(context: Context, adult: 
     assert _reason(register_level1(context, adult, selfie=card_qr_png(adult))) == "no_face"
 
 
-def test_the_card_qr_of_another_person_is_refused(
-    context: Context, adult: PersonRead, make_person: MakePerson
-) -> None:
+def test_the_card_qr_of_another_person_is_refused(context: Context, adult: PersonRead, make_person: MakePerson) -> None:
     other = make_person("Hà Thị Lan", dt.date(1992, 1, 9), Sex.FEMALE)
     assert _reason(register_level1(context, adult, card=card_qr_png(other))) == "card_not_matching"
     assert audit_actions(context, "account.level1_refuse") == [{"reason": "card_not_matching"}]
@@ -108,9 +106,7 @@ def test_attempts_per_id_number_are_limited_per_day_and_the_limit_passes(
     assert isinstance(register_level1(context, adult), level1.Level1Registered)
 
 
-def test_attempts_from_one_phone_are_limited_across_id_numbers(
-    context: Context, make_person: MakePerson
-) -> None:
+def test_attempts_from_one_phone_are_limited_across_id_numbers(context: Context, make_person: MakePerson) -> None:
     people = [make_person(f"Người {i}", dt.date(1980 + i, 1, 1), Sex.MALE) for i in range(6)]
     outcomes = [_reason(register_level1(context, p, card=b"none", phone="0911222333")) for p in people]
     assert outcomes == ["card_unreadable"] * 5 + ["too_many_attempts"]
@@ -124,7 +120,8 @@ def test_every_attempt_is_kept_with_digests_only(context: Context, adult: Person
         outcomes = sorted(r.outcome for r in rows)
         stored = " ".join(f"{r.id_number_digest} {r.phone_digest}" for r in rows)
     assert outcomes == ["card_unreadable", "registered"]
-    assert adult.id_number not in stored and "0912345678" not in stored
+    assert adult.id_number not in stored
+    assert "0912345678" not in stored
 
 
 def test_malformed_input_is_refused_before_any_check(context: Context, adult: PersonRead) -> None:

@@ -63,7 +63,7 @@ def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
     app.state.face_check = plugins.face_check()
     app.state.follow_limit = RateLimit(limit=FOLLOW_LIMIT.limit, window=FOLLOW_LIMIT.window)
     # What the person's page shows of the capabilities above the registry (registry/ports.py).
-    app.state.person_panels = [accounts_pages.account_panel]
+    app.state.person_panels = [accounts_pages.account_panel, accounts_pages.assisted_panel]
     app.state.templates = build_environment()
     problems.install(app)
     app.add_middleware(EdgeMiddleware)

@@ -27,6 +27,7 @@ from civicid.enrollment import router as enrollment_router
 from civicid.enrollment.router import FOLLOW_LIMIT
 from civicid.enrollment.runtime import build_pipeline
 from civicid.fieldsync import router as field_router
+from civicid.help import pages as help_pages
 from civicid.notify import pages as notify_pages
 from civicid.notify import router as notify_router
 from civicid.plugins import Plugins, plugins_for
@@ -93,6 +94,7 @@ def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
     app.include_router(campaign_team_pages.router, prefix="/campaign")
     app.include_router(wallet_pages.router)
     app.include_router(credentials_pages.router)
+    app.include_router(help_pages.router, prefix="/help")
     app.mount(
         credentials_pages.STATIC_PATH.rstrip("/"),
         StaticFiles(directory=credentials_pages.STATIC_DIR),

@@ -20,7 +20,7 @@ from starlette.responses import Response
 from civicid.accounts import assisted, level1, locks, repository, service
 from civicid.accounts.errors import AccountNotFound, AssistedRefused, InvalidAccountInput, LockNotFound, LockNotLiftable
 from civicid.accounts.models import OFFICER_GROUNDS, AccountStatus, AssistedDelivery
-from civicid.accounts.router import face_check, secret_hasher, visible_account
+from civicid.accounts.router import assistant, face_check, secret_hasher, visible_account
 from civicid.core.clock import Clock
 from civicid.core.database import unit_of_work
 from civicid.country.zone import TIME_ZONE
@@ -185,7 +185,7 @@ def _day(moment: dt.datetime) -> str:
 # person against the registry's portrait, records consent and the phone the person names, and the code
 # goes by SMS to that phone or shows here for the person to type (accounts/assisted.py).
 
-Assistant = Annotated[StaffAccount, Depends(require(Permission.ACCOUNT_ASSIST))]
+Assistant = Annotated[StaffAccount, Depends(assistant)]
 
 
 def assisted_panel(*, session: Session, clock: Clock, person_id: int) -> Panel | None:
@@ -258,7 +258,7 @@ def assisted_start_form(
             refusal = exc
     if refusal is not None:
         return _assisted_form(request, person, principal, error=str(refusal.extensions["reason"]))
-    values = {"person": person, "started": started, "simulated": _faces(request).simulated}
+    values = {"person": person, "started": started, "activation_id": started.activation_id, "error": None}
     return render(request, "accounts/assisted_code.html", values, principal=principal)
 
 
@@ -288,7 +288,12 @@ def assisted_confirm_form(
         except AssistedRefused as exc:
             refusal = exc
     if refusal is not None:
-        values = {"person": person, "activation_id": activation_id, "error": str(refusal.extensions["reason"])}
+        values = {
+            "person": person,
+            "started": None,
+            "activation_id": activation_id,
+            "error": str(refusal.extensions["reason"]),
+        }
         return render(request, "accounts/assisted_code.html", values, principal=principal, status_code=422)
     return RedirectResponse(f"/accounts/persons/{person_id}?done=assisted", status_code=303)
 

@@ -70,14 +70,14 @@ from civicid.accounts.schemas import (
     UnlockIn,
 )
 from civicid.core.database import unit_of_work
-from civicid.core.errors import CivicIDError, NotAuthenticated
+from civicid.core.errors import CivicIDError, Forbidden, NotAuthenticated
 from civicid.registry import service as registry
 from civicid.registry.schemas import PersonRead
 from civicid.web.deps import AppContext, DbSession, session_token
 from civicid.web.problems import problem_responses
-from civicid.web.roles import Permission, commune_scope, require
+from civicid.web.roles import Permission, allows, commune_scope, require
 from civicid.web.staff import StaffAccount
-from civicid.web.staff_service import staff_actor
+from civicid.web.staff_service import resolve_session, staff_actor
 
 router = APIRouter(tags=["accounts"])
 
@@ -531,8 +531,23 @@ def face_check(request: Request) -> level1.FaceCheck:
     return faces
 
 
+def assistant(request: Request, context: AppContext) -> StaffAccount:
+    """The operator of an assisted activation, resolved in a short transaction of its own (like
+    :func:`current_holder`): the assisted routes record their refusals in theirs (``recorded``), and on
+    SQLite two write transactions at once would wait for each other."""
+    token = session_token(request)
+    if token is None:
+        raise NotAuthenticated("log in to continue")
+    with unit_of_work(context.database.sessions) as session:
+        account = resolve_session(session=session, clock=context.clock, token=token)
+    if not allows(account.role, Permission.ACCOUNT_ASSIST):
+        permission = Permission.ACCOUNT_ASSIST.value
+        raise Forbidden(f"the {account.role.value} role may not use {permission}", permission=permission)
+    return account
+
+
 Faces = Annotated[level1.FaceCheck, Depends(face_check)]
-Assistant = Annotated[StaffAccount, Depends(require(Permission.ACCOUNT_ASSIST))]
+Assistant = Annotated[StaffAccount, Depends(assistant)]
 
 
 @router.get("/level1", responses=problem_responses(503))

@@ -208,3 +208,14 @@ def village_visits(session: Session, village_id: int) -> Sequence[Any]:
         .order_by(Visit.visited_at)
     )
     return session.execute(query).all()
+
+
+def child_card_requests_by_village(session: Session, commune_codes: Sequence[str]) -> dict[int, int]:
+    """Under-6 card applications received, whatever their state (issue 19: requested, beside ``child_cards`` issued)."""
+    villages = select(Village.id).where(Village.commune_code.in_(list(commune_codes)))
+    query = (
+        select(Application.village_id, func.count())
+        .where(Application.village_id.in_(villages), Application.application_type == "child_card")
+        .group_by(Application.village_id)
+    )
+    return {int(village_id): int(n) for village_id, n in rows(session, query)}

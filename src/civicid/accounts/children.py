@@ -56,17 +56,17 @@ def add_child(*, session: Session, clock: Clock, guardian_account_id: str, child
     actor = holder_actor(guardian_account_id)
     guardian = repository.get_account(session, guardian_account_id)
     if guardian is None or guardian.level < 2 or guardian.status is not AccountStatus.ACTIVE:
-        _refuse(session, clock, guardian_account_id, "guardian_level", None)
+        refuse(session, clock, guardian_account_id, "guardian_level", None)
     child = _child_person(session, clock, guardian, child_id_number.strip())
     if child is None or guardian.person_id not in registry.guardians_of(session=session, child_id=child.id):
-        _refuse(session, clock, guardian_account_id, "not_guardian", None if child is None else child.id)
+        refuse(session, clock, guardian_account_id, "not_guardian", None if child is None else child.id)
     if age_on(child.date_of_birth, clock.today()) >= CHILD_MAX_AGE:
-        _refuse(session, clock, guardian_account_id, "too_old", child.id)
+        refuse(session, clock, guardian_account_id, "too_old", child.id)
     existing = repository.get_by_person(session, child.id, for_update=True)
     if existing is not None:
         link = session.get(GuardedAccount, existing.id)
         if link is None or link.guardian_account_id != guardian.id:
-            _refuse(session, clock, guardian_account_id, "already_has_account", child.id)
+            refuse(session, clock, guardian_account_id, "already_has_account", child.id)
         return _child_account(child, existing.id, clock)
     issued = service.issue_account(
         session=session,
@@ -108,7 +108,7 @@ def child_of(*, session: Session, clock: Clock, guardian_account_id: str, child_
     """One of the parent's children's accounts; :class:`ChildRefused` (``not_a_child_account``) otherwise."""
     link = session.get(GuardedAccount, child_account_id)
     if link is None or link.guardian_account_id != guardian_account_id:
-        _refuse(session, clock, guardian_account_id, "not_a_child_account", None)
+        refuse(session, clock, guardian_account_id, "not_a_child_account", None)
     account = repository.get_account(session, child_account_id)
     assert account is not None  # noqa: S101 - the link's foreign key
     person = registry.get_person(
@@ -150,7 +150,8 @@ def _child_account(person: PersonRead, account_id: str, clock: Clock) -> ChildAc
     )
 
 
-def _refuse(session: Session, clock: Clock, guardian_account_id: str, reason: str, child_id: int | None) -> NoReturn:
+def refuse(session: Session, clock: Clock, guardian_account_id: str, reason: str, child_id: int | None) -> NoReturn:
+    """Record a refusal about a child in the audit log, then raise it: the caller commits before answering."""
     audit.record(
         session=session,
         clock=clock,

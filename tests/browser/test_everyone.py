@@ -117,8 +117,8 @@ def test_level_1_on_the_phone_refuses_someone_elses_face_then_opens_the_account(
     page.context.close()
 
 
-def test_a_level_2_parent_adds_a_child_in_the_app(
-    browser: Browser, everyone: EveryoneServer, screenshot_dir: Path
+def test_a_level_2_parent_adds_a_child_and_asks_for_the_childs_card_in_the_app(
+    browser: Browser, everyone: EveryoneServer, tmp_path: Path, screenshot_dir: Path
 ) -> None:
     parent = everyone.adults[2]
     child = registered_person(everyone.context, parent.household_id, "Lò Văn An", dt.date(2022, 6, 1), Sex.MALE)
@@ -142,6 +142,13 @@ def test_a_level_2_parent_adds_a_child_in_the_app(
     expect(page.locator("li.child")).to_contain_text("Lò Văn An")
     expect(page.locator("li.child")).to_contain_text("Dưới 6 tuổi")
     page.screenshot(path=screenshot_dir / "everyone-children-vi.png", full_page=True)
+    # Under 6: the card is asked for here, with the child's photo and the parent's confirmation.
+    photo = tmp_path / "child.svg"
+    photo.write_bytes(selfie_of(child))
+    page.get_by_label("Ảnh của con để làm thẻ").set_input_files(str(photo))
+    page.get_by_label("Tôi xác nhận đây là con tôi").check()
+    page.get_by_role("button", name="Đề nghị cấp thẻ căn cước cho con").click()
+    expect(page.locator("li.child")).to_contain_text("Đã gửi đề nghị")
     page.context.close()
 
 

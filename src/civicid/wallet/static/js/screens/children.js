@@ -4,7 +4,40 @@
 
 import { postJSON } from "../api.js";
 import { formatDate, t } from "../i18n.js";
-import { digits, form, h, idNumberField, link, notice, showLoaded, submit } from "../ui.js";
+import { digits, field, form, h, idNumberField, link, notice, showLoaded, submit } from "../ui.js";
+
+// A chosen file as base64, for the JSON API.
+function asBase64(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).split(",", 2)[1] || "");
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
+}
+
+// Under 6: the parent asks for the child's card here, with a portrait and a confirmation (no fingerprints).
+function cardRequest(child) {
+  const photo = field(t("child.card_photo"), { name: "photo", type: "file", accept: "image/*", required: true });
+  const confirm = h("input", { type: "checkbox", name: "confirmed", value: "yes", id: `confirm-${child.account_id}` });
+  return form(
+    {
+      check: () => (!photo.input.files[0] ? t("child.card_check_photo") : !confirm.checked ? t("child.card_check_confirm") : null),
+      explain: (problem) => (problem.code === "child_refused" ? t(`child.refused.${problem.body.reason}`) : null),
+      work: async () => {
+        await postJSON(
+          "/api/v1/enrollment/child-cards",
+          { child_account_id: child.account_id, portrait_base64: await asBase64(photo.input.files[0]), confirmed: true },
+          { holder: true },
+        );
+        photo.wrap.closest("form").replaceWith(notice("ok", "check", t("child.card_requested")));
+      },
+    },
+    photo.wrap,
+    h("p", {}, h("label", { for: `confirm-${child.account_id}` }, confirm, " ", t("child.card_confirm"))),
+    submit("card", t("child.card_request")),
+  );
+}
 
 function childCard(child) {
   return h(
@@ -18,6 +51,7 @@ function childCard(child) {
         ? notice("warn", "clock", t("child.move_soon", { date: formatDate(child.turns_14_on) }))
         : null,
     child.card_by_request ? h("p", { class: "muted" }, t("child.card_by_request")) : null,
+    child.card_by_request ? cardRequest(child) : null,
   );
 }
 

@@ -92,6 +92,10 @@ def demo(
 
             story = everyone_story(context, report.commune_code)
             citizens["everyone"] = story.as_dict() if story else None
+            from civicid.help import audio
+
+            if audio.espeak() is not None:  # the help pages' speech, where espeak-ng is installed
+                audio.generate(context.settings.data_dir)
         url = f"http://{host}:{port}/"
         emit({**_summary(report, url), "enrollment": enrollment, **citizens}, as_json=as_json, render=_render)
         if serve:

@@ -14,6 +14,7 @@ from tests.factories import (
     activated_phone,
     card_qr_png,
     codes_sent,
+    handed_over,
     log_in,
     selfie_of,
     staff_member,
@@ -23,6 +24,7 @@ from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.country.sex import Sex
 from civicid.registry import service as registry
+from civicid.wallet.schemas import DocumentIn
 from civicid.web.staff import StaffRole
 
 pytestmark = pytest.mark.anyio
@@ -112,3 +114,31 @@ async def test_an_operator_activates_an_elder_over_the_api_and_others_may_not(
     )
     assert done.status_code == 200, done.text
     assert done.json()["status"] == "active"
+
+
+async def test_a_parent_reads_a_childs_documents_and_no_one_elses(
+    holder_client: AsyncClient, context: Context, make_person: MakePerson
+) -> None:
+    parent = activated_phone(context, make_person("Lò Thị Mai", dt.date(1990, 4, 2), Sex.FEMALE))
+    child = make_person("Lò Văn An", dt.date(2022, 6, 1))
+    with unit_of_work(context.database.sessions) as session:
+        registry.link_guardian(
+            session=session,
+            clock=context.clock,
+            actor=OFFICER,
+            child_id=child.id,
+            guardian_id=parent.person.id,
+            relationship="mother",
+        )
+    handed_over(context, child, DocumentIn(kind="health_insurance", number="TE-1-79-0001"))
+    done = parent.login()
+    headers = {"Authorization": f"Bearer {done.token}", "CivicID-Device": done.device_id}  # type: ignore[union-attr]
+    added = await holder_client.post(
+        "/api/v1/accounts/me/children", json={"id_number": child.id_number}, headers=headers
+    )
+    wallet = await holder_client.get(
+        f"/api/v1/accounts/me/wallet/children/{added.json()['account_id']}", headers=headers
+    )
+    assert [d["kind"] for d in wallet.json()["documents"]] == ["health_insurance"]
+    own = await holder_client.get(f"/api/v1/accounts/me/wallet/children/{parent.account.id}", headers=headers)
+    _refused(own, "child_refused", "not_a_child_account")

@@ -2,8 +2,8 @@
 // what is coming (at 14 the account must move to the child's own phone and level 2; the app says so three
 // months ahead), and adding a child by ID number — the registry's guardian link decides who may.
 
-import { postJSON } from "../api.js";
-import { formatDate, t } from "../i18n.js";
+import { getJSON, postJSON } from "../api.js";
+import { formatDate, label, t } from "../i18n.js";
 import { digits, field, form, h, idNumberField, link, notice, showLoaded, submit } from "../ui.js";
 
 // A chosen file as base64, for the JSON API.
@@ -52,7 +52,28 @@ function childCard(child) {
         : null,
     child.card_by_request ? h("p", { class: "muted" }, t("child.card_by_request")) : null,
     child.card_by_request ? cardRequest(child) : null,
+    documentsOf(child),
   );
+}
+
+// The child's documents (health insurance, the card), read on request: a read of the child's record.
+function documentsOf(child) {
+  const list = h("ul", { class: "child-documents" });
+  const open = h("button", { type: "button", class: "button quiet" }, t("child.documents"));
+  open.addEventListener("click", async () => {
+    open.disabled = true;
+    try {
+      const wallet = await getJSON(`/api/v1/accounts/me/wallet/children/${child.account_id}`, { holder: true });
+      list.replaceChildren(
+        ...(wallet.documents.length
+          ? wallet.documents.map((d) => h("li", {}, `${label("kind", d.kind)} · ${d.masked_number} · ${label("doc", d.status)}`))
+          : [h("li", { class: "muted" }, t("child.no_documents"))]),
+      );
+    } finally {
+      open.disabled = false;
+    }
+  });
+  return h("div", {}, open, list);
 }
 
 export async function show(view) {

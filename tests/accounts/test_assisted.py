@@ -111,3 +111,10 @@ def test_an_operator_of_another_commune_does_not_find_the_person(context: Contex
 def test_an_active_account_is_not_activated_again(context: Context, elder: PersonRead) -> None:
     assisted_activated(context, elder)
     assert _reason(start_assisted(context, elder)) == "already_active"
+
+
+def test_a_child_is_not_activated_at_the_office_but_added_by_a_parent(
+    context: Context, make_person: MakePerson
+) -> None:
+    child = make_person("Lò Văn An", dt.date(2020, 6, 1))
+    assert _reason(start_assisted(context, child)) == "too_young"

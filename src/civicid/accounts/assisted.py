@@ -32,12 +32,14 @@ from civicid.core import audit
 from civicid.core.audit import Actor
 from civicid.core.clock import Clock
 from civicid.core.ids import new_id
+from civicid.country.age import age_on
 from civicid.country.phone import normalise_phone
 from civicid.notify import service as notify
 from civicid.registry import service as registry
 from civicid.registry.errors import PersonNotFound
 
 MAX_ACCOUNTS_PER_CONTACT_PHONE = 5
+ASSISTED_MIN_AGE = 14
 CODE_LIFETIME = dt.timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 RELATIONS = ("self", "spouse", "child", "grandchild", "sibling", "relative", "neighbour")
@@ -80,6 +82,8 @@ def start_assisted(
         )
     except PersonNotFound:
         _refuse(session, clock, operator, "out_of_scope", person_id)
+    if age_on(person.date_of_birth, clock.today()) < ASSISTED_MIN_AGE:
+        _refuse(session, clock, operator, "too_young", person_id)  # a parent adds a child (children.py)
     if not identity_checked:
         _refuse(session, clock, operator, "identity_not_checked", person_id)
     if not consent:

@@ -117,7 +117,8 @@ class ChildRefused(Forbidden):
 
 class AssistedRefused(CivicIDError):
     """An assisted activation refused (``reason``: ``no_consent``, ``identity_not_checked``, ``phone_limit``,
-    ``already_active``, ``invalid_code``, ``out_of_scope``, ``phone_invalid``); recorded, then raised."""
+    ``already_active``, ``invalid_code``, ``out_of_scope``, ``phone_invalid``, ``relation_unknown``, ``too_young``);
+    recorded, then raised."""
 
     code = "assisted_refused"
     title = "The assisted activation could not go ahead"

@@ -37,6 +37,10 @@ COLUMNS = (
     ("projected_finish", "Projected finish"),
     ("flag", "Flag"),
 )
+#: Issue 19's counts (children's cards requested, children's accounts, assisted activations, people without any
+#: path) are in the CSV and the spreadsheet; the PDF, one A4 page wide, keeps the columns that fit.
+EVERYONE_COLUMNS = ("child_cards_requested", "children_accounts", "assisted_activations", "without_path")
+PDF_COLUMNS = tuple(column for column in COLUMNS if column[0] not in EVERYONE_COLUMNS)
 FONT_CANDIDATES = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
     Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
@@ -124,11 +128,11 @@ def to_pdf(rows: list[dict[str, Any]], title: str) -> bytes:
     pdf.cell(0, 8, text(title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(family, size=7)
     widths = (14, 38, 16, 16, 16, 14, 16, 16, 16, 16, 16, 16, 18, 22, 20)
-    for (_, heading), width in zip(COLUMNS, widths, strict=True):
+    for (_, heading), width in zip(PDF_COLUMNS, widths, strict=True):
         pdf.cell(width, 6, text(heading), border=1)
     pdf.ln()
     for row in rows:
-        for (key, _), width in zip(COLUMNS, widths, strict=True):
+        for (key, _), width in zip(PDF_COLUMNS, widths, strict=True):
             value = row[key]
             pdf.cell(width, 5, text("" if value is None else str(value))[:28], border=1)
         pdf.ln()

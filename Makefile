@@ -26,6 +26,10 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 		echo "chromium not installed: browser tests will be skipped"; }
+	@# The help pages' speech: espeak-ng's Vietnamese voice (tests/help skip without it).
+	@command -v espeak-ng >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null) || \
+		echo "espeak-ng not installed: the help pages' speech tests will be skipped"; }
 
 # The signing tests check PDFs with poppler's pdfsig and keys in SoftHSM2 (Debian's poppler-utils, softhsm2).
 signing-tools:

@@ -29,6 +29,7 @@ from civicid.enrollment import router as enrollment_router
 from civicid.enrollment.router import FOLLOW_LIMIT
 from civicid.enrollment.runtime import build_pipeline
 from civicid.fieldsync import router as field_router
+from civicid.help import pages as help_pages
 from civicid.idp import pages as idp_pages
 from civicid.idp import router as idp_router
 from civicid.notify import pages as notify_pages
@@ -69,9 +70,10 @@ def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
     app.state.holder_arrival = wallet_service.holder_arrival(app.state.agencies)
     app.state.signing = once(plugins.signing)
     app.state.verify_pdf_limit = RateLimit(limit=VERIFY_LIMIT.limit, window=VERIFY_LIMIT.window)
+    app.state.face_check = plugins.face_check()
     app.state.follow_limit = RateLimit(limit=FOLLOW_LIMIT.limit, window=FOLLOW_LIMIT.window)
     # What the person's page shows of the capabilities above the registry (registry/ports.py).
-    app.state.person_panels = [accounts_pages.account_panel]
+    app.state.person_panels = [accounts_pages.account_panel, accounts_pages.assisted_panel]
     app.state.templates = build_environment()
     problems.install(app)
     app.add_middleware(EdgeMiddleware)
@@ -108,6 +110,7 @@ def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
     app.include_router(idp_router.router, prefix="/idp")
     app.include_router(idp_pages.router, prefix="/idp")
     app.mount(idp_pages.STATIC_PATH, StaticFiles(directory=idp_pages.STATIC_DIR), name="idp-static")
+    app.include_router(help_pages.router, prefix="/help")
     app.mount(
         credentials_pages.STATIC_PATH.rstrip("/"),
         StaticFiles(directory=credentials_pages.STATIC_DIR),

@@ -60,6 +60,7 @@ def _mount() -> None:
     from civicid.enrollment.cli import app as enrollment_app
     from civicid.field.cli import app as field_app
     from civicid.fieldsync.cli import enrollment_file_command, intake_app
+    from civicid.help.cli import app as help_app
     from civicid.idp.cli import app as idp_app
     from civicid.plugins import plugins_for
     from civicid.registry.cli import app as registry_app
@@ -75,6 +76,7 @@ def _mount() -> None:
     app.add_typer(staff_app, name="staff", help="Staff accounts and roles.")
     app.add_typer(campaign_app, name="campaign", help="The campaign: targets, teams, figures and the daily report.")
     app.add_typer(agencies_app, name="agencies", help="The simulated document agencies: up or down.")
+    app.add_typer(help_app, name="help", help="Help pages: plain-language guides, printable, spoken by espeak-ng.")
     field_app.command("enrollment-file")(enrollment_file_command)
     field_app.command("serve")(serve_kit)
     field_app.command("capture")(capture_command)

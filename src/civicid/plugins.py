@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from civicid.accounts.level1 import FaceCheck
 from civicid.agencies.adapters import SIMULATED_AGENCIES, SimulatedAgencies
 from civicid.agencies.ports import AgencyRegistry
 from civicid.biometrics.dlib_face import DlibFaceExtractor
 from civicid.biometrics.fingerprint import installed_verifier
-from civicid.biometrics.ports import Extractor, MinutiaeVerifier
-from civicid.biometrics.simulated import simulated_extractors
+from civicid.biometrics.ports import CosineVerifier, Extractor, MinutiaeVerifier
+from civicid.biometrics.simulated import DrawnPortraits, SimulatedPortraitExtractor, simulated_extractors
 from civicid.core.clock import Clock
 from civicid.core.settings import Settings
 from civicid.field.sources import BiometricSource, CameraSource, SimulatedSource
@@ -41,6 +42,8 @@ class Plugins:
         simulated = (
             *biometrics,
             "sms_gateway",
+            # Level 1's selfie match reads the registry's portraits, which are the simulator's drawings (0052).
+            "face_check",
             *(f"agency:{kind.value}" for kind in SIMULATED_AGENCIES),
             "time_stamping_authority",
         )
@@ -87,6 +90,22 @@ class Plugins:
             self.settings.signing_pkcs11_pin or "",
         )
         return Signing(pki, vault)
+
+    def face_check(self) -> FaceCheck:
+        """Level 1's selfie match: the ``Verifier`` port (cosine) on templates of the selfie and of the registry's
+        portrait. The registry here is the simulator's, whose portraits are drawings, so the portrait
+        extractor is the simulated one too; the threshold sits far above its non-mated scores (sd ≈0.09
+        at 128 dimensions) and below its mated 1.0 (docs/decisions/0052-level-1-on-the-phone.md)."""
+        return FaceCheck(
+            extractor=SimulatedPortraitExtractor(),
+            verifier=CosineVerifier(),
+            threshold=FACE_MATCH_THRESHOLD,
+            portraits=DrawnPortraits(),
+            simulated=True,
+        )
+
+
+FACE_MATCH_THRESHOLD = 0.6
 
 
 def plugins_for(settings: Settings) -> Plugins:

@@ -266,6 +266,23 @@ class TestRules:
         )
         assert open_envelope(packet.envelope_jws, device_public_key=device_key.public_key()).guardian_id_number
 
+    def test_child_card_may_carry_the_cards_photo_and_nothing_else_biometric(
+        self, device_key: EllipticCurvePrivateKey, server_key: X25519PrivateKey
+    ) -> None:
+        child = capture(
+            application_type=ApplicationType.CHILD_CARD,
+            date_of_birth=dt.date(2023, 1, 5),
+            guardian_id_number="019080000001",
+        )
+        photo = {"portrait": PartIn(PartKind.PORTRAIT, b"<svg/>", 0)}
+        packet = build_packet(
+            capture=child, parts=photo, device_key=device_key, server_public_key=server_key.public_key()
+        )
+        assert [ref.kind for ref in packet.envelope.manifest] == [PartKind.PORTRAIT]
+        full = {"full": PartIn(PartKind.PORTRAIT_FULL, b"<svg/>", 1)}
+        with pytest.raises(InvalidEnvelope, match="biometric"):
+            build_packet(capture=child, parts=full, device_key=device_key, server_public_key=server_key.public_key())
+
     @pytest.mark.parametrize("missing", ["face", "fingers"])
     def test_level2_needs_templates(
         self, device_key: EllipticCurvePrivateKey, server_key: X25519PrivateKey, missing: str

@@ -54,6 +54,8 @@ class TestDemoCommand:
         citizen = summary["citizen"]  # the first holder the simulated campaign activated
         assert (citizen["password"], citizen["passcode"]) == (DEMO_PASSWORD, DEMO_PASSCODE)
         assert len(citizen["id_number"]) == 12
+        # Everyone gets an account: a parent with a child's account and card, an elder assisted.
+        assert summary["everyone"]["child_card"] == "issued"
 
     def test_second_run_reuses_the_data_folder(self, cli: typer.Typer, tmp_path: Path) -> None:
         CliRunner().invoke(cli, ["--people", "500", "--no-serve", "--data", str(tmp_path)])

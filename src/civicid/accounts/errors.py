@@ -97,6 +97,40 @@ class LockNotLiftable(Conflict):
     title = "This lock is lifted already, or only its own ground can lift it"
 
 
+class Level1Refused(CivicIDError):
+    """A level-1 self-registration refused, with its reason (``reason``): ``no_face``, ``not_same_person``,
+    ``card_not_matching``, ``card_unreadable``, ``already_has_account``, ``phone_taken``, ``too_young``,
+    ``too_many_attempts``. Recorded (attempt row and audit) before it is raised."""
+
+    code = "level1_refused"
+    title = "The level-1 account could not be opened"
+    status = 422
+
+
+class ChildRefused(Forbidden):
+    """A parent's request about a child refused (``reason``: ``guardian_level``, ``not_guardian``,
+    ``too_old``, ``not_a_child_account``, ``too_old_for_card``, ``no_consent``); recorded, then raised."""
+
+    code = "child_refused"
+    title = "This cannot be done for this child"
+
+
+class AssistedRefused(CivicIDError):
+    """An assisted activation refused (``reason``: ``no_consent``, ``identity_not_checked``, ``phone_limit``,
+    ``already_active``, ``invalid_code``, ``out_of_scope``, ``phone_invalid``, ``relation_unknown``, ``too_young``);
+    recorded, then raised."""
+
+    code = "assisted_refused"
+    title = "The assisted activation could not go ahead"
+    status = 422
+
+
+class Level1Unavailable(CivicIDError):
+    code = "level1_unavailable"
+    title = "Level-1 registration is not available in this deployment"
+    status = 503
+
+
 RECORDED_REFUSALS = (
     InvalidCode,
     InvalidHolderCredentials,
@@ -106,5 +140,8 @@ RECORDED_REFUSALS = (
     InvalidPasscode,
     PasscodeLocked,
     AccountLocked,
+    Level1Refused,
+    ChildRefused,
+    AssistedRefused,
 )
 """Refusals whose counters and audit entries must outlive the refused request: the edge commits, then raises."""

@@ -151,3 +151,65 @@ class AccountLock(Base):
     lifted_by: Mapped[str | None] = mapped_column(String(100))
     lifted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     lift_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+# Everyone gets an account (issue 19): level 1 on the phone, children under a parent, assisted activation.
+
+
+class Level1Attempt(Base):
+    """One self-registration attempt at level 1, whatever its outcome: the per-day limits count these rows.
+
+    The ID number and the phone are kept as SHA-256 digests (``accounts/level1.py`` ``subject_digest``):
+    enough to count attempts per number, not a second copy of who tried.
+    """
+
+    __tablename__ = "level1_attempt"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id_number_digest: Mapped[str] = mapped_column(String(64), index=True)
+    phone_digest: Mapped[str] = mapped_column(String(64), index=True)
+    attempted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    outcome: Mapped[str] = mapped_column(String(40))  # "registered" or the refusal's reason
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("eid_account.id"))
+
+
+class GuardedAccount(Base):
+    """A child's level-1 account, added by a level-2 parent under the parent's phone (DOMAIN.md, under 14).
+
+    The child's account has no phone of its own (one phone number, one account): the parent's account
+    answers for it until the child, at 14, brings it to their own phone and level 2.
+    """
+
+    __tablename__ = "guarded_account"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("eid_account.id"), primary_key=True)
+    guardian_account_id: Mapped[str] = mapped_column(ForeignKey("eid_account.id"), index=True)
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class AssistedDelivery(StrEnum):
+    SMS = "sms"  # the code went by SMS to the phone the citizen named (their own or a relative's)
+    SCREEN = "screen"  # the code was shown on the operator's screen for the citizen to type
+
+
+class AssistedActivation(Base):
+    """An activation done face to face by an operator for someone without a smartphone: the consent record.
+
+    Who (the account), when, which operator, which phone, how the code travelled; the code's Argon2id
+    hash lives here until it is typed (single-use, expiring, attempt-limited like every code).
+    """
+
+    __tablename__ = "assisted_activation"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("eid_account.id"), index=True)
+    operator: Mapped[str] = mapped_column(String(100))
+    commune_code: Mapped[str] = mapped_column(String(5), index=True)
+    contact_phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    contact_relation: Mapped[str] = mapped_column(String(40))  # "self", "child", "grandchild", "relative"…
+    delivery: Mapped[AssistedDelivery] = mapped_column(str_enum(AssistedDelivery))
+    consent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    code_hash: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -17,11 +17,12 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from civicid.accounts import locks, repository, service
-from civicid.accounts.errors import AccountNotFound, InvalidAccountInput, LockNotFound, LockNotLiftable
-from civicid.accounts.models import OFFICER_GROUNDS, AccountStatus
-from civicid.accounts.router import visible_account
+from civicid.accounts import assisted, level1, locks, repository, service
+from civicid.accounts.errors import AccountNotFound, AssistedRefused, InvalidAccountInput, LockNotFound, LockNotLiftable
+from civicid.accounts.models import OFFICER_GROUNDS, AccountStatus, AssistedDelivery
+from civicid.accounts.router import assistant, face_check, secret_hasher, visible_account
 from civicid.core.clock import Clock
+from civicid.core.database import unit_of_work
 from civicid.country.zone import TIME_ZONE
 from civicid.registry import service as registry
 from civicid.registry.ports import Panel
@@ -178,3 +179,147 @@ class Waiting:
 
 def _day(moment: dt.datetime) -> str:
     return moment.astimezone(TIME_ZONE).strftime("%d/%m/%Y")
+
+
+# Assisted activation (issue 19): face to face, for someone without a smartphone. The operator checks the
+# person against the registry's portrait, records consent and the phone the person names, and the code
+# goes by SMS to that phone or shows here for the person to type (accounts/assisted.py).
+
+Assistant = Annotated[StaffAccount, Depends(assistant)]
+
+
+def assisted_panel(*, session: Session, clock: Clock, person_id: int) -> Panel | None:
+    """A link to assisted activation on the person's page, while their account is not yet active."""
+    account = service.find_account_by_person(session=session, person_id=person_id)
+    if account is not None and account.status is not AccountStatus.PENDING_ACTIVATION:
+        return None
+    return Panel(
+        "accounts.assisted.panel", [], [("accounts.assisted.start", f"/accounts/persons/{person_id}/assisted")]
+    )
+
+
+@router.get("/persons/{person_id}/portrait")
+def registry_portrait(
+    request: Request, person_id: PersonId, context: AppContext, session: DbSession, principal: Assistant
+) -> Response:
+    """The registry's portrait, for the operator's face-to-face check (an SVG under a policy that runs nothing)."""
+    person = _assisted_person(session, context, principal, person_id)
+    image = _faces(request).portraits.portrait(person_id=person.id)
+    if image is None:
+        raise AccountNotFound("the registry holds no portrait of this person")
+    media = "image/svg+xml" if image.lstrip().startswith(b"<svg") else "image/jpeg"
+    headers = {
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+        "Cache-Control": "no-store",
+    }
+    return Response(image, media_type=media, headers=headers)
+
+
+@router.get("/persons/{person_id}/assisted")
+def assisted_page(
+    request: Request, person_id: PersonId, context: AppContext, session: DbSession, principal: Assistant
+) -> Response:
+    person = _assisted_person(session, context, principal, person_id)
+    return _assisted_form(request, person, principal)
+
+
+@router.post("/persons/{person_id}/assisted")
+def assisted_start_form(
+    request: Request,
+    person_id: PersonId,
+    context: AppContext,
+    principal: Assistant,
+    identity_checked: Annotated[str, Form(max_length=5)] = "",
+    consent: Annotated[str, Form(max_length=5)] = "",
+    delivery: Annotated[str, Form(max_length=10)] = "screen",
+    contact_phone: Annotated[str, Form(max_length=20)] = "",
+    contact_relation: Annotated[str, Form(max_length=40)] = "self",
+) -> Response:
+    """Start: consent recorded, code sent or shown. A refusal is committed (audited), then shown on the form."""
+    hasher = secret_hasher(request)
+    refusal: AssistedRefused | None = None
+    with unit_of_work(context.database.sessions) as session:
+        person = _assisted_person(session, context, principal, person_id)
+        try:
+            started = assisted.start_assisted(
+                session=session,
+                clock=context.clock,
+                operator=staff_actor(principal),
+                commune_code=commune_scope(principal),
+                person_id=person_id,
+                identity_checked=identity_checked == "yes",
+                consent=consent == "yes",
+                delivery=AssistedDelivery.SMS if delivery == "sms" else AssistedDelivery.SCREEN,
+                contact_phone=contact_phone or None,
+                contact_relation=contact_relation,
+                hasher=hasher,
+            )
+        except AssistedRefused as exc:
+            refusal = exc
+    if refusal is not None:
+        return _assisted_form(request, person, principal, error=str(refusal.extensions["reason"]))
+    values = {"person": person, "started": started, "activation_id": started.activation_id, "error": None}
+    return render(request, "accounts/assisted_code.html", values, principal=principal)
+
+
+@router.post("/assisted/{activation_id}/confirm")
+def assisted_confirm_form(
+    request: Request,
+    activation_id: Annotated[str, Path(max_length=36)],
+    context: AppContext,
+    principal: Assistant,
+    code: Annotated[str, Form(max_length=10)] = "",
+    person_id: Annotated[int, Form(ge=1, le=2**31 - 1)] = 1,
+) -> Response:
+    """The person typed the code: the account is active; the page offers the paper card."""
+    refusal: AssistedRefused | None = None
+    with unit_of_work(context.database.sessions) as session:
+        person = _assisted_person(session, context, principal, person_id)
+        try:
+            assisted.confirm_assisted(
+                session=session,
+                clock=context.clock,
+                operator=staff_actor(principal),
+                commune_code=commune_scope(principal),
+                activation_id=activation_id,
+                code=code,
+                hasher=secret_hasher(request),
+            )
+        except AssistedRefused as exc:
+            refusal = exc
+    if refusal is not None:
+        values = {
+            "person": person,
+            "started": None,
+            "activation_id": activation_id,
+            "error": str(refusal.extensions["reason"]),
+        }
+        return render(request, "accounts/assisted_code.html", values, principal=principal, status_code=422)
+    return RedirectResponse(f"/accounts/persons/{person_id}?done=assisted", status_code=303)
+
+
+def _assisted_person(session: Session, context: AppContext, principal: StaffAccount, person_id: int) -> PersonRead:
+    return registry.get_person(
+        session=session,
+        clock=context.clock,
+        actor=staff_actor(principal),
+        person_id=person_id,
+        commune_code=commune_scope(principal),
+    )
+
+
+def _assisted_form(
+    request: Request, person: PersonRead, principal: StaffAccount, *, error: str | None = None
+) -> Response:
+    values = {
+        "person": person,
+        "relations": assisted.RELATIONS,
+        "limit": assisted.MAX_ACCOUNTS_PER_CONTACT_PHONE,
+        "simulated": _faces(request).simulated,
+        "error": error,
+    }
+    return render(request, "accounts/assisted.html", values, principal=principal, status_code=422 if error else 200)
+
+
+def _faces(request: Request) -> level1.FaceCheck:
+    return face_check(request)

@@ -35,3 +35,13 @@ class HolderArrival(Protocol):
 def nothing_on_arrival(*, session: Session, clock: Clock, account_id: str, person_id: int, id_number: str) -> Arrival:
     """For a deployment (or a test) with no wallet: arriving does nothing more."""
     return Arrival()
+
+
+class RegistryPortraits(Protocol):
+    """The portrait the population registry holds for a card holder: what a level-1 selfie is matched against.
+
+    The national population database is outside CivicID; a deployment plugs in its adapter. The demo's
+    and the tests' is ``biometrics.simulated.DrawnPortraits`` (the simulator's drawn faces), and says so.
+    """
+
+    def portrait(self, *, person_id: int) -> bytes | None: ...

@@ -8,6 +8,8 @@ they never also take the request's ``DbSession`` (web/auth.py says why).
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
@@ -15,11 +17,22 @@ from typing import Annotated, TypeVar
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from sqlalchemy.orm import Session
 
-from civicid.accounts import activation, challenges, holder, locks, login, questions, service
+from civicid.accounts import (
+    activation,
+    assisted,
+    challenges,
+    children,
+    holder,
+    level1,
+    locks,
+    login,
+    questions,
+    service,
+)
 from civicid.accounts.codes import TICKET_LIFETIME
-from civicid.accounts.errors import RECORDED_REFUSALS
+from civicid.accounts.errors import RECORDED_REFUSALS, InvalidHolderInput, Level1Unavailable
 from civicid.accounts.hashing import PRODUCTION, SecretHasher, mask_phone
-from civicid.accounts.models import AccountStatus, CodePurpose, LockGround
+from civicid.accounts.models import AccountStatus, AssistedDelivery, CodePurpose, LockGround
 from civicid.accounts.passcode import verify_passcode
 from civicid.accounts.ports import HolderArrival, nothing_on_arrival
 from civicid.accounts.schemas import (
@@ -28,7 +41,12 @@ from civicid.accounts.schemas import (
     ActivationCompleteIn,
     ActivationOut,
     ActivationVerifyIn,
+    AssistedConfirmIn,
+    AssistedIn,
+    AssistedOut,
     ChallengeOut,
+    ChildIn,
+    ChildRead,
     CodeSent,
     DeviceBindIn,
     DeviceCodeIn,
@@ -38,6 +56,8 @@ from civicid.accounts.schemas import (
     HolderAccountRead,
     HolderCodeIn,
     HolderSessionOut,
+    Level1In,
+    Level1Out,
     LiftIn,
     LockIn,
     LockOut,
@@ -50,14 +70,14 @@ from civicid.accounts.schemas import (
     UnlockIn,
 )
 from civicid.core.database import unit_of_work
-from civicid.core.errors import CivicIDError, NotAuthenticated
+from civicid.core.errors import CivicIDError, Forbidden, NotAuthenticated
 from civicid.registry import service as registry
 from civicid.registry.schemas import PersonRead
 from civicid.web.deps import AppContext, DbSession, session_token
 from civicid.web.problems import problem_responses
-from civicid.web.roles import Permission, commune_scope, require
+from civicid.web.roles import Permission, allows, commune_scope, require
 from civicid.web.staff import StaffAccount
-from civicid.web.staff_service import staff_actor
+from civicid.web.staff_service import resolve_session, staff_actor
 
 router = APIRouter(tags=["accounts"])
 
@@ -498,3 +518,150 @@ def visible_account(
 
 def _visible_account(session: Session, context: AppContext, principal: StaffAccount, person_id: int) -> AccountRead:
     return visible_account(session, context, principal, person_id)[1]
+
+
+# Everyone gets an account (issue 19): level 1 on the phone, a parent's children, assisted activation.
+
+
+def face_check(request: Request) -> level1.FaceCheck:
+    """The selfie matcher the app factory chose (``plugins.face_check``); without one, level 1 is unavailable."""
+    faces = getattr(request.app.state, "face_check", None)
+    if not isinstance(faces, level1.FaceCheck):
+        raise Level1Unavailable("no face matcher is configured in this deployment")
+    return faces
+
+
+def assistant(request: Request, context: AppContext) -> StaffAccount:
+    """The operator of an assisted activation, resolved in a short transaction of its own (like
+    :func:`current_holder`): the assisted routes record their refusals in theirs (``recorded``), and on
+    SQLite two write transactions at once would wait for each other."""
+    token = session_token(request)
+    if token is None:
+        raise NotAuthenticated("log in to continue")
+    with unit_of_work(context.database.sessions) as session:
+        account = resolve_session(session=session, clock=context.clock, token=token)
+    if not allows(account.role, Permission.ACCOUNT_ASSIST):
+        permission = Permission.ACCOUNT_ASSIST.value
+        raise Forbidden(f"the {account.role.value} role may not use {permission}", permission=permission)
+    return account
+
+
+Faces = Annotated[level1.FaceCheck, Depends(face_check)]
+Assistant = Annotated[StaffAccount, Depends(assistant)]
+
+
+@router.get("/level1", responses=problem_responses(503))
+def get_level1(faces: Faces) -> dict[str, object]:
+    """What the level-1 screen says before the person starts: whether the face match is simulated, the limits."""
+    return {
+        "simulated": faces.simulated,
+        "max_attempts_per_day": min(level1.MAX_ATTEMPTS_PER_ID_NUMBER, level1.MAX_ATTEMPTS_PER_PHONE),
+        "min_age": level1.LEVEL1_MIN_AGE,
+    }
+
+
+@router.post("/level1", status_code=201, responses=problem_responses(422, 503))
+def post_level1(body: Level1In, context: AppContext, hasher: Hasher, faces: Faces) -> Level1Out:
+    """Open a level-1 account from the phone: ID number, own phone, a selfie and a photo of the card's QR.
+
+    The answer comes at once: the account, pending activation, with its activation code on the way by
+    SMS (the app goes on to ``/activation/verify``), or ``level1_refused`` with its ``reason``."""
+    selfie, card_image = _base64(body.selfie_base64, "selfie"), _base64(body.card_image_base64, "card")
+    done = recorded(
+        context,
+        lambda session: level1.register_level1(
+            session=session,
+            clock=context.clock,
+            id_number=body.id_number,
+            phone=body.phone,
+            selfie=selfie,
+            card_image=card_image,
+            faces=faces,
+            hasher=hasher,
+        ),
+    )
+    return Level1Out(
+        account_id=done.account_id, expires_in_seconds=done.code_expires_in_seconds, simulated=faces.simulated
+    )
+
+
+@router.get("/me/children", responses=problem_responses(401))
+def get_children(request: CurrentHolder, context: AppContext, session: DbSession) -> list[ChildRead]:
+    found = children.children_of(session=session, clock=context.clock, guardian_account_id=request.holder.account_id)
+    return [ChildRead.model_validate(c) for c in found]
+
+
+@router.post("/me/children", status_code=201, responses=problem_responses(401, 403, 422))
+def post_child(body: ChildIn, request: CurrentHolder, context: AppContext) -> ChildRead:
+    """A level-2 parent adds a child under 14 (the registry's guardian link decides); refusals are audited."""
+    child = recorded(
+        context,
+        lambda session: children.add_child(
+            session=session,
+            clock=context.clock,
+            guardian_account_id=request.holder.account_id,
+            child_id_number=body.id_number,
+        ),
+    )
+    return ChildRead.model_validate(child)
+
+
+@router.post("/assisted", status_code=201, responses=problem_responses(401, 403, 422))
+def post_assisted(body: AssistedIn, context: AppContext, principal: Assistant, hasher: Hasher) -> AssistedOut:
+    """An operator starts an assisted activation, face to face: identity checked, consent recorded."""
+    started = recorded(
+        context,
+        lambda session: assisted.start_assisted(
+            session=session,
+            clock=context.clock,
+            operator=staff_actor(principal),
+            commune_code=commune_scope(principal),
+            person_id=body.person_id,
+            identity_checked=body.identity_checked,
+            consent=body.consent,
+            delivery=AssistedDelivery(body.delivery),
+            contact_phone=body.contact_phone,
+            contact_relation=body.contact_relation,
+            hasher=hasher,
+        ),
+    )
+    return AssistedOut(
+        activation_id=started.activation_id,
+        account_id=started.account_id,
+        delivery=started.delivery.value,
+        code_on_screen=started.code_on_screen,
+        phone_masked=started.phone_masked,
+        expires_in_seconds=started.expires_in_seconds,
+    )
+
+
+@router.post("/assisted/{activation_id}/confirm", responses=problem_responses(401, 403, 422))
+def post_assisted_confirm(
+    activation_id: Annotated[str, Path(max_length=36)],
+    body: AssistedConfirmIn,
+    context: AppContext,
+    principal: Assistant,
+    hasher: Hasher,
+) -> AccountRead:
+    """The citizen typed the code: the account is active, usable at the office and with the paper card."""
+    account_id = recorded(
+        context,
+        lambda session: assisted.confirm_assisted(
+            session=session,
+            clock=context.clock,
+            operator=staff_actor(principal),
+            commune_code=commune_scope(principal),
+            activation_id=activation_id,
+            code=body.code,
+            hasher=hasher,
+        ),
+    )
+    with unit_of_work(context.database.sessions) as session:
+        return service.get_account(session=session, account_id=account_id)
+
+
+def _base64(value: str, field: str) -> bytes:
+    try:
+        return base64.b64decode(value.split(",", 1)[-1], validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidHolderInput(f"the {field} is not base64", field=field) from None

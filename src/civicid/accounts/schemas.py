@@ -186,3 +186,58 @@ class HistoryEntryRead(BaseModel):
 class HistoryPage(BaseModel):
     entries: list[HistoryEntryRead]
     next_before: int | None = Field(description="Pass as ?before= for the next (older) page; null at the end.")
+
+
+# Everyone gets an account: level 1 on the phone, children, assisted activation. Images travel as base64
+# in JSON like the rest of the holder's API; their lengths cap the body (a selfie of 2 MiB, a card photo
+# of 4 MiB, in base64's 4/3).
+class Level1In(BaseModel):
+    id_number: str = Field(min_length=1, max_length=20)
+    phone: str = Field(min_length=1, max_length=20)
+    selfie_base64: str = Field(min_length=1, max_length=2_800_000)
+    card_image_base64: str = Field(min_length=1, max_length=5_600_000)
+
+
+class Level1Out(BaseModel):
+    account_id: str
+    expires_in_seconds: int
+    simulated: bool  # the face match is the simulator's: the app says so
+
+
+class ChildIn(BaseModel):
+    id_number: str = Field(min_length=1, max_length=20)
+
+
+class ChildRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    account_id: str
+    full_name: str
+    date_of_birth: dt.date
+    age: int
+    turns_14_on: dt.date
+    move_soon: bool
+    must_move: bool
+    card_by_request: bool
+
+
+class AssistedIn(BaseModel):
+    person_id: int = Field(ge=1, le=2**31 - 1)
+    identity_checked: bool
+    consent: bool
+    delivery: str = Field(pattern="^(sms|screen)$")
+    contact_phone: str | None = Field(default=None, max_length=20)
+    contact_relation: str = Field(min_length=1, max_length=40)
+
+
+class AssistedOut(BaseModel):
+    activation_id: str
+    account_id: str
+    delivery: str
+    code_on_screen: str | None
+    phone_masked: str | None
+    expires_in_seconds: int
+
+
+class AssistedConfirmIn(BaseModel):
+    code: str = Field(min_length=1, max_length=10)

@@ -15,6 +15,7 @@ minutiae): 256 dimensions with more noise, mated mean ≈0.62, sd ≈0.08; non-m
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass
@@ -122,3 +123,59 @@ def simulated_model(modality: Modality) -> SimulatedModel:
 def simulated_extractors() -> dict[str, Extractor]:
     """The simulator's deterministic extractors: the demo's and the tests' captures are made for them."""
     return {"face": SimulatedFaceExtractor(), "finger": SimulatedFingerExtractor()}
+
+
+# Portraits: the simulator's drawn faces stand for the registry's card photos and for the selfies of the
+# tests and the demo. They are small SVG drawings, so no face model can read them; the portrait
+# extractor below reads a drawing as the simulated face of that drawing (docs/decisions/0052).
+SIM_PORTRAIT = SimulatedModel("face", "civicid-sim-portrait", 128, noise_mean=0.0, noise_spread=0.0)
+_PORTRAIT_MAX_BYTES = 16 * 1024
+
+
+def drawn_portrait(identity_seed: int) -> bytes:
+    """A small drawn face whose colours and features follow the identity (not a photo of anyone)."""
+    h = hashlib.sha256(f"portrait-{identity_seed}".encode()).digest()
+    skin = f"#{200 + h[0] % 40:02x}{160 + h[1] % 40:02x}{120 + h[2] % 40:02x}"
+    hair = f"#{h[3] % 60:02x}{h[4] % 50:02x}{h[5] % 40:02x}"
+    shirt = f"#{h[6]:02x}{h[7]:02x}{h[8]:02x}"
+    eye_gap = 14 + h[9] % 8
+    mouth = 6 + h[10] % 10
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 150" width="120" height="150">'
+        '<rect width="120" height="150" fill="#e8eef3"/>'
+        f'<rect x="20" y="110" width="80" height="40" rx="18" fill="{shirt}"/>'
+        f'<ellipse cx="60" cy="70" rx="32" ry="40" fill="{skin}"/>'
+        f'<path d="M28 60 Q60 {10 + h[11] % 15} 92 60" fill="{hair}"/>'
+        f'<circle cx="{60 - eye_gap}" cy="72" r="4" fill="#222"/>'
+        f'<circle cx="{60 + eye_gap}" cy="72" r="4" fill="#222"/>'
+        f'<path d="M{60 - mouth} 94 Q60 {98 + h[12] % 6} {60 + mouth} 94" stroke="#833" stroke-width="3" fill="none"/>'
+        "</svg>"
+    ).encode()
+
+
+class DrawnPortraits:
+    """The registry's portraits in the simulation: each person's drawn face (``accounts.ports.RegistryPortraits``)."""
+
+    def portrait(self, *, person_id: int) -> bytes | None:
+        return drawn_portrait(person_id)
+
+
+class SimulatedPortraitExtractor:
+    """A face "found" in a drawn portrait: the same drawing gives the same template, another drawing another.
+
+    Anything that is not a drawing with a face in it (a photo, a blank page) has no face here: the
+    simulation cannot see photos. The real model (``dlib_face.DlibFaceExtractor``) replaces this one
+    where it is installed and the registry holds photos.
+    """
+
+    @property
+    def key(self) -> TemplateKey:
+        return SIM_PORTRAIT.key
+
+    def extract(self, image: bytes) -> Template:
+        text = image.strip()
+        if len(text) > _PORTRAIT_MAX_BYTES or not text.startswith(b"<svg") or b"<ellipse" not in text:
+            raise ExtractionFailed("no face in the image")
+        seed = int.from_bytes(hashlib.sha256(text).digest()[:8], "big")
+        vector = identity_vector(seed, SIM_PORTRAIT)
+        return Template("face", SIM_PORTRAIT.model, SIM_PORTRAIT.version, vector, 1.0)

@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from civicid.accounts import reach
 from civicid.campaign import repository, tally
 from civicid.campaign.models import Campaign, KitState, Team
 from civicid.campaign.service import targets_in_force
@@ -67,6 +68,11 @@ class VillageFigures:
     failed: int = 0
     recent: int = 0  # reached over the last seven days
     no_card: int = 0  # residents of 14 and over without a valid ID card: they cannot enroll yet
+    # Everyone gets an account (issue 19; accounts/reach.py):
+    child_cards_requested: int = 0  # under-6 card applications received (child_cards: issued)
+    children_accounts: int = 0  # level-1 accounts parents added for children under 14
+    assisted: int = 0  # accounts activated face to face at the office (no smartphone)
+    without_path: int = 0  # 14 and over, present, no smartphone, no account: assisted activation is their way
     visits: dict[str, int] = field(default_factory=dict)
     # Derived by _derive:
     coverage: float | None = None
@@ -96,6 +102,10 @@ class VillageFigures:
             "documents_integrated": self.documents_integrated,
             "signatures_activated": self.signatures_activated,
             "child_cards": self.child_cards,
+            "child_cards_requested": self.child_cards_requested,
+            "children_accounts": self.children_accounts,
+            "assisted_activations": self.assisted,
+            "without_path": self.without_path,
             "rejected_or_returned": self.failed,
             "remaining": self.remaining,
             "coverage": None if self.coverage is None else round(self.coverage, 4),
@@ -240,6 +250,10 @@ def province_figures(
     _set(figures, "documents_integrated", documents_integrated(session=session, commune_codes=codes))
     _set(figures, "signatures_activated", signatures_activated(session=session, commune_codes=codes))
     _set(figures, "no_card", repository.no_card_by_village(session, codes, today))
+    _set(figures, "child_cards_requested", repository.child_card_requests_by_village(session, codes))
+    _set(figures, "children_accounts", reach.children_by_village(session, codes))
+    _set(figures, "assisted", reach.assisted_by_village(session, codes))
+    _set(figures, "without_path", reach.without_path_by_village(session, codes, today))
     for village_id, outcome, n in tally.visit_outcomes(session, codes, list(figures)):
         if village_id in figures:
             figures[village_id].visits[outcome] = n  # a VisitOutcome value: the column's CHECK says so
@@ -325,6 +339,10 @@ def _accumulate(total: VillageFigures, f: VillageFigures) -> None:
     total.failed += f.failed
     total.recent += f.recent
     total.no_card += f.no_card
+    total.child_cards_requested += f.child_cards_requested
+    total.children_accounts += f.children_accounts
+    total.assisted += f.assisted
+    total.without_path += f.without_path
     for outcome, n in f.visits.items():
         total.visits[outcome] = total.visits.get(outcome, 0) + n
 

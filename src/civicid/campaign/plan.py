@@ -260,6 +260,9 @@ def _team_day(
             why.insert(0, Why("mop_up", {"households": str(len(work.revisits.get(village.village_id, ())))}))
         if day_share < 1:
             why.append(Why("far", {"km": f"{village.distance_km:.1f}"}))
+        if village.without_path:
+            # Issue 19: people with no smartphone and no account are activated face to face by the team.
+            why.append(Why("assisted", {"people": str(village.without_path)}))
         if village.signal == "none":
             why.append(Why("no_signal"))
         elif village.signal == "weak":

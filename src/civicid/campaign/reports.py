@@ -27,12 +27,20 @@ COLUMNS = (
     ("documents_integrated", "Documents"),
     ("signatures_activated", "Signatures"),
     ("child_cards", "Child cards"),
+    ("child_cards_requested", "Child cards requested"),
+    ("children_accounts", "Children's accounts"),
+    ("assisted_activations", "Assisted activations"),
+    ("without_path", "Without any path"),
     ("coverage_percent", "Coverage %"),
     ("pace", "Pace/day"),
     ("required_pace", "Required/day"),
     ("projected_finish", "Projected finish"),
     ("flag", "Flag"),
 )
+#: Issue 19's counts (children's cards requested, children's accounts, assisted activations, people without any
+#: path) are in the CSV and the spreadsheet; the PDF, one A4 page wide, keeps the columns that fit.
+EVERYONE_COLUMNS = ("child_cards_requested", "children_accounts", "assisted_activations", "without_path")
+PDF_COLUMNS = tuple(column for column in COLUMNS if column[0] not in EVERYONE_COLUMNS)
 FONT_CANDIDATES = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
     Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
@@ -61,6 +69,10 @@ def _row(v: VillageFigures, label: str) -> dict[str, Any]:
         "documents_integrated": v.documents_integrated,
         "signatures_activated": v.signatures_activated,
         "child_cards": v.child_cards,
+        "child_cards_requested": v.child_cards_requested,
+        "children_accounts": v.children_accounts,
+        "assisted_activations": v.assisted,
+        "without_path": v.without_path,
         "coverage_percent": None if v.coverage is None else round(100 * v.coverage, 1),
         "pace": round(v.pace, 1),
         "required_pace": None if v.required_pace is None else round(v.required_pace, 1),
@@ -116,11 +128,11 @@ def to_pdf(rows: list[dict[str, Any]], title: str) -> bytes:
     pdf.cell(0, 8, text(title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(family, size=7)
     widths = (14, 38, 16, 16, 16, 14, 16, 16, 16, 16, 16, 16, 18, 22, 20)
-    for (_, heading), width in zip(COLUMNS, widths, strict=True):
+    for (_, heading), width in zip(PDF_COLUMNS, widths, strict=True):
         pdf.cell(width, 6, text(heading), border=1)
     pdf.ln()
     for row in rows:
-        for (key, _), width in zip(COLUMNS, widths, strict=True):
+        for (key, _), width in zip(PDF_COLUMNS, widths, strict=True):
             value = row[key]
             pdf.cell(width, 5, text("" if value is None else str(value))[:28], border=1)
         pdf.ln()

@@ -172,3 +172,15 @@ def village_visits(session: Session, village_id: int) -> Sequence[Any]:
         .order_by(Visit.visited_at)
     )
     return session.execute(query).all()
+
+
+def child_card_requests_by_village(session: Session, commune_codes: Sequence[str]) -> dict[int, int]:
+    """Under-6 card applications received, whatever their state (issue 19: requested, beside ``child_cards`` issued)."""
+    villages = registry.village_ids_in(commune_codes)
+    applications = enrollment_queries.applications.c
+    query = (
+        select(applications.village_id, func.count())
+        .where(applications.village_id.in_(villages), applications.application_type == "child_card")
+        .group_by(applications.village_id)
+    )
+    return {int(village_id): int(n) for village_id, n in rows(session, query)}

@@ -158,6 +158,13 @@ class FileKeystore:
             raise KeystoreUnavailable("this kit already holds another device key")
         return key
 
+    def app_channel_signing_key(self, commune_code: str) -> EllipticCurvePrivateKey:
+        """The ES256 key of the app channel of a commune: the server's own "kit" that signs the applications
+        citizens make from the app (a child's card under 6), so that they enter intake like a kit's."""
+        if not commune_code.isdigit() or len(commune_code) != 5:
+            raise KeystoreUnavailable("a commune code is five digits")
+        return self._signing_key(f"app-channel-{commune_code}", signing.generate_signing_key)
+
     def audit_signing_key(self) -> EllipticCurvePrivateKey:
         """The server's ES256 key that signs the audit chain's checkpoints; created the first time.
 

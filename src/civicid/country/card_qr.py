@@ -12,10 +12,14 @@ fields that are present say. The QR is not signed: it proves nothing about authe
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+
+import zxingcpp
+from PIL import Image, UnidentifiedImageError
 
 from civicid.country.errors import InvalidCardQr, InvalidIdNumber
 from civicid.country.id_number import parse_id_number
@@ -136,3 +140,23 @@ def _sex(value: str) -> Sex:
     if sex is None:
         raise InvalidCardQr(f"Card QR sex {value!r} must be 'Nam' or 'Nữ'", field="sex", fault="value")
     return sex
+
+
+MAX_IMAGE_PIXELS = 40_000_000
+
+
+def read_card_qr_image(image: bytes) -> str:
+    """The text of the first QR code in a photo of the card (zxing-cpp); :class:`InvalidCardQr` when there is none.
+
+    A phone's photo of the card's back, or a scan: decoded on the server, so that the page needs no decoder.
+    """
+    try:
+        Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+        with Image.open(io.BytesIO(image)) as opened:
+            picture = opened.convert("L")
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise InvalidCardQr("the card photo is not an image", field="image", fault="unreadable") from exc
+    for found in zxingcpp.read_barcodes(picture, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)):
+        if found.valid and found.text:
+            return str(found.text)
+    raise InvalidCardQr("no QR code in the card photo", field="image", fault="unreadable")

@@ -23,13 +23,16 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from civicid.accounts.errors import InvalidHolderInput
+from civicid.accounts.router import CurrentHolder, recorded
 from civicid.core import audit
 from civicid.core.database import unit_of_work
 from civicid.devices.router import SigningDevice
-from civicid.enrollment import approval, follow, intake
+from civicid.enrollment import approval, follow, intake, online
 from civicid.enrollment.errors import ApplicationNotFound
 from civicid.enrollment.intake import CHUNK_MAX_BYTES, INLINE_MAX_BYTES, Receipt
 from civicid.enrollment.models import Application, ApplicationEvent
+from civicid.enrollment.runtime import blobs_of, keystore_of
 from civicid.enrollment.service import list_applications
 from civicid.enrollment.stats import enrollment_stats
 from civicid.enrollment.tasks import Pipeline
@@ -530,3 +533,40 @@ def followed_read(found: follow.Followed, lang: str) -> FollowedRead:
 def get_stats(session: DbSession, principal: Reader) -> EnrollmentStatsRead:
     """Applications counted by status (the commune's, for staff bound to one)."""
     return EnrollmentStatsRead.model_validate(enrollment_stats(session=session, commune_code=commune_scope(principal)))
+
+
+# A child's card under 6, asked for from the app by a level-2 parent (issue 19; enrollment/online.py).
+
+
+class ChildCardIn(BaseModel):
+    child_account_id: str = Field(min_length=1, max_length=36)
+    portrait_base64: str = Field(min_length=1, max_length=700_000)  # 512 KiB in base64's 4/3
+    confirmed: bool  # the parent confirms the child is theirs and the portrait is the child's, today
+
+
+class ChildCardOut(BaseModel):
+    application_id: str
+    status: str | None
+
+
+@router.post("/child-cards", status_code=201, responses=problem_responses(401, 403, 422))
+def post_child_card(body: ChildCardIn, request: CurrentHolder, context: AppContext) -> ChildCardOut:
+    """The parent's request enters intake as a kit's application would (signed by the commune's app channel)."""
+    try:
+        portrait = base64.b64decode(body.portrait_base64.split(",", 1)[-1], validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidHolderInput("the portrait is not base64", field="portrait") from None
+    receipt = recorded(
+        context,
+        lambda session: online.request_child_card(
+            session=session,
+            clock=context.clock,
+            blobs=blobs_of(context),
+            keystore=keystore_of(context),
+            guardian_account_id=request.holder.account_id,
+            child_account_id=body.child_account_id,
+            portrait=portrait,
+            confirmed=body.confirmed,
+        ),
+    )
+    return ChildCardOut(application_id=receipt.application_id, status=receipt.status)

@@ -213,7 +213,9 @@ class Envelope(Capture):
             raise ValueError("part names in the manifest must be unique")
         kinds = {ref.kind for ref in self.manifest}
         if self.application_type is ApplicationType.CHILD_CARD:
-            if kinds & BIOMETRIC_PART_KINDS:
+            # No biometrics are collected under 6 (DOMAIN.md): the card's photo alone, which the parent
+            # sends from the app (docs/decisions/0053), may come; templates and fingerprints never.
+            if kinds & (BIOMETRIC_PART_KINDS - {PartKind.PORTRAIT}):
                 raise ValueError("a child_card application carries no biometric parts")
         else:
             first = {ref.kind for ref in self.manifest if ref.priority == PRIORITY_FIRST}

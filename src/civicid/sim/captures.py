@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from sqlalchemy.orm import Session
 
-from civicid.biometrics.simulated import simulated_capture
+from civicid.biometrics.simulated import drawn_portrait, simulated_capture
 from civicid.core.audit import Actor
 from civicid.core.blobs import BlobStore
 from civicid.core.clock import Clock
@@ -146,23 +146,7 @@ def sample_documents(person: PersonRead, today: dt.date | None = None) -> tuple[
 
 def portrait_svg(identity_seed: int) -> bytes:
     """A small drawn face whose colours and features follow the identity (not a photo of anyone)."""
-    h = hashlib.sha256(f"portrait-{identity_seed}".encode()).digest()
-    skin = f"#{200 + h[0] % 40:02x}{160 + h[1] % 40:02x}{120 + h[2] % 40:02x}"
-    hair = f"#{h[3] % 60:02x}{h[4] % 50:02x}{h[5] % 40:02x}"
-    shirt = f"#{h[6]:02x}{h[7]:02x}{h[8]:02x}"
-    eye_gap = 14 + h[9] % 8
-    mouth = 6 + h[10] % 10
-    return (
-        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 150" width="120" height="150">'
-        '<rect width="120" height="150" fill="#e8eef3"/>'
-        f'<rect x="20" y="110" width="80" height="40" rx="18" fill="{shirt}"/>'
-        f'<ellipse cx="60" cy="70" rx="32" ry="40" fill="{skin}"/>'
-        f'<path d="M28 60 Q60 {10 + h[11] % 15} 92 60" fill="{hair}"/>'
-        f'<circle cx="{60 - eye_gap}" cy="72" r="4" fill="#222"/>'
-        f'<circle cx="{60 + eye_gap}" cy="72" r="4" fill="#222"/>'
-        f'<path d="M{60 - mouth} 94 Q60 {98 + h[12] % 6} {60 + mouth} 94" stroke="#833" stroke-width="3" fill="none"/>'
-        "</svg>"
-    ).encode()
+    return drawn_portrait(identity_seed)
 
 
 def capture_time(day: dt.date, minute: int) -> dt.datetime:

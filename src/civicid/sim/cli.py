@@ -87,6 +87,15 @@ def demo(
                 context=context, commune_code=report.commune_code, days=campaign_days, per_team_day=3
             )
             citizens = _citizens(context, report.commune_code, run.citizen)
+        if not report.reused:
+            from civicid.sim.everyone import everyone_story
+
+            story = everyone_story(context, report.commune_code)
+            citizens["everyone"] = story.as_dict() if story else None
+            from civicid.help import audio
+
+            if audio.espeak() is not None:  # the help pages' speech, where espeak-ng is installed
+                audio.generate(context.settings.data_dir)
         url = f"http://{host}:{port}/"
         portal_url = f"http://{_loopback(host)}:{port + 1}"
         emit(
@@ -200,6 +209,14 @@ def _render(summary: dict[str, Any]) -> None:
     for login in summary["logins"]:
         console.print(f"  {login['username']:<11} {login['password']:<21} ({login['role']})", highlight=False)
     app = f"{summary['url']}app/"
+    if summary.get("everyone"):
+        e = summary["everyone"]
+        console.print(
+            f"\nEveryone gets an account: a parent (ID number {e['parent']['id_number']}, password "
+            f"{e['parent']['password']}) holds the account of {e['child']}, whose card is {e['child_card']}; "
+            f"{e['elder_activated_with_relatives_phone']} was activated at the office with a grandchild's phone.",
+            highlight=False,
+        )
     if summary.get("citizen"):
         c = summary["citizen"]
         console.print(

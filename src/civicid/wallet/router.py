@@ -12,7 +12,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
+from sqlalchemy.orm import Session
 
+from civicid.accounts import children
+from civicid.accounts.activation import holder_actor
 from civicid.accounts.router import CurrentHolder, Hasher, recorded
 from civicid.accounts.schemas import PasscodeIn
 from civicid.agencies.adapters import NoAgencies
@@ -145,3 +148,22 @@ def get_portrait(context: AppContext, session: DbSession, request: CurrentHolder
     )
     headers = {"Content-Security-Policy": SVG_POLICY} if portrait.media_type == SVG else None
     return Response(content=portrait.image, media_type=portrait.media_type, headers=headers)
+
+
+@router.get("/children/{child_account_id}", responses=problem_responses(401, 403))
+def get_child_wallet(
+    child_account_id: Annotated[str, Path(max_length=36)], context: AppContext, request: CurrentHolder
+) -> WalletRead:
+    """A parent sees the documents of a child whose account they hold (health insurance, the card): a read
+    of the child's record, audited; any other account is refused ``not_a_child_account`` (recorded)."""
+    guardian = request.holder.account_id
+
+    def work(session: Session) -> WalletRead:
+        child = children.child_of(
+            session=session, clock=context.clock, guardian_account_id=guardian, child_account_id=child_account_id
+        )
+        return service.list_documents(
+            session=session, clock=context.clock, actor=holder_actor(guardian), person_id=child.person_id
+        )
+
+    return recorded(context, work)

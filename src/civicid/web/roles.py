@@ -31,6 +31,7 @@ class Permission(StrEnum):
     CAMPAIGN_MANAGE = "campaign:manage"  # campaigns, targets, teams and assignments
     ACCOUNT_LOCK = "account:lock"  # lock a citizen's account (form TK03, a breach, an authority's request)
     ACCOUNT_UNLOCK = "account:unlock"  # lift an officer's lock (a supervisor's decision)
+    ACCOUNT_ASSIST = "account:assist"  # activate an account face to face for someone without a smartphone
 
 
 _ALL = frozenset(StaffRole)
@@ -47,6 +48,7 @@ PERMISSIONS: dict[Permission, frozenset[StaffRole]] = {
     Permission.CAMPAIGN_MANAGE: frozenset({StaffRole.ADMIN, StaffRole.COMMITTEE}),
     Permission.ACCOUNT_LOCK: frozenset({StaffRole.ADMIN, StaffRole.SUPERVISOR, StaffRole.OPERATOR}),
     Permission.ACCOUNT_UNLOCK: frozenset({StaffRole.ADMIN, StaffRole.SUPERVISOR}),
+    Permission.ACCOUNT_ASSIST: frozenset({StaffRole.ADMIN, StaffRole.SUPERVISOR, StaffRole.OPERATOR}),
 }
 
 

@@ -8,9 +8,11 @@ import { preference, savePreference } from "./store.js";
 import { h } from "./ui.js";
 import * as activate from "./screens/activate.js";
 import * as card from "./screens/card.js";
+import * as children from "./screens/children.js";
 import * as devices from "./screens/devices.js";
 import * as documents from "./screens/documents.js";
 import * as history from "./screens/history.js";
+import * as level1 from "./screens/level1.js";
 import * as locks from "./screens/locks.js";
 import * as login from "./screens/login.js";
 import * as lost from "./screens/lost.js";
@@ -41,6 +43,8 @@ const SCREENS = {
   sign,
   "verify-pdf": verifyPdf,
   "signing-history": signingHistory,
+  level1,
+  children,
 };
 
 const view = document.getElementById("view");

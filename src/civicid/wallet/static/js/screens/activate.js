@@ -33,7 +33,8 @@ export const PASSWORD_RULES = [
   ["special", (p) => /[^0-9A-Za-z\s]/.test(p)],
 ];
 
-export async function show(view) {
+// ``start`` ({idNumber, phone, note}) begins at the code: a level-1 account just opened sent it (level1.js).
+export async function show(view, rest = [], start = null) {
   const state = {};
 
   // Each step after the first can go back to the start (a code or ticket that ran out, a typo).
@@ -96,6 +97,7 @@ export async function show(view) {
     step(
       2,
       t("activate.code_title"),
+      state.note ? notice("ok", "check", state.note) : null,
       notice("ok", "sms", resent ? t("activate.code_resent") : t("activate.code_sent")),
       form(
         {
@@ -273,5 +275,10 @@ export async function show(view) {
     go("", [t("activate.done"), ...documents.filter(Boolean)].join(" "));
   }
 
-  details();
+  if (start) {
+    Object.assign(state, start);
+    code();
+  } else {
+    details();
+  }
 }

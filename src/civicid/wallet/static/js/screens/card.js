@@ -105,6 +105,7 @@ function draw(view, saved, { offline = false, refreshing = false, note = null, l
       link("#/history", "history", t("menu.history")),
       link("#/signature", "key", t("menu.signature")),
       link("#/security", "shield", t("menu.security")),
+      link("#/children", "person", t("child.menu")),
     ),
     loggedIn ? logoutButton() : link("#/login", "login", t("login.title"), "quiet"),
   );

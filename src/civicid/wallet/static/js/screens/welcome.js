@@ -17,6 +17,7 @@ export async function show(view) {
       { class: "menu" },
       link("#/activate", "key", t("welcome.activate"), "big primary"),
       link("#/login", "login", t("welcome.login")),
+      link("#/level1", "person", t("level1.start")),
     ),
     h("p", { class: "muted" }, t("welcome.new_phone")),
     h(
@@ -30,6 +31,7 @@ export async function show(view) {
       { class: "menu small" },
       link("#/unlock", "unlock", t("unlock.title"), "quiet"),
       link("#/verify-pdf", "check", t("menu.verify_pdf"), "quiet"),
+      link("/help/", "info", t("help.link"), "quiet"),
     ),
   );
 }

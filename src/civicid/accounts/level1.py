@@ -47,8 +47,8 @@ from civicid.country.card_qr import CardQr, parse_card_qr, read_card_qr_image
 from civicid.country.errors import InvalidCardQr
 from civicid.country.phone import normalise_phone
 from civicid.registry import service as registry
+from civicid.registry.codes import CardStatus
 from civicid.registry.errors import PersonNotFound
-from civicid.registry.models import CardStatus
 from civicid.registry.schemas import PersonRead
 
 ATTEMPT_WINDOW = dt.timedelta(days=1)

@@ -4,12 +4,13 @@ activation adds to it (SMS codes, credentials, the bound device, the holder's se
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civicid.accounts.statuses import AccountStatus as AccountStatus
+from civicid.accounts.statuses import AssistedDelivery as AssistedDelivery
+from civicid.accounts.statuses import CodePurpose as CodePurpose
 from civicid.accounts.statuses import LockGround as LockGround
 from civicid.core.database import Base
 from civicid.core.types import UTCDateTime, str_enum
@@ -38,14 +39,6 @@ class EidAccount(Base):
 
 # The campaign's activation tally reads accounts by activation (migration 0006's triggers, 0016).
 Index("ix_eid_account_activated", EidAccount.activated_at)
-
-
-class CodePurpose(StrEnum):
-    ACTIVATION = "activation"  # the first binding of a device, after issue
-    NEW_DEVICE = "new_device"  # moving the account to another phone; unbinds the old one
-    LOST_PHONE = "lost_phone"  # locking the account from any browser when the phone is lost
-    UNLOCK = "unlock"  # lifting the holder's own lock
-    SIGNATURE_ACTIVATION = "signature_activation"  # a signing certificate for the holder (signing/)
 
 
 class AccountCode(Base):
@@ -185,11 +178,6 @@ class GuardedAccount(Base):
     account_id: Mapped[str] = mapped_column(ForeignKey("eid_account.id"), primary_key=True)
     guardian_account_id: Mapped[str] = mapped_column(ForeignKey("eid_account.id"), index=True)
     added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-
-
-class AssistedDelivery(StrEnum):
-    SMS = "sms"  # the code went by SMS to the phone the citizen named (their own or a relative's)
-    SCREEN = "screen"  # the code was shown on the operator's screen for the citizen to type
 
 
 class AssistedActivation(Base):

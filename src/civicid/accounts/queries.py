@@ -64,4 +64,9 @@ def accounts_of_commune(
     return [CommuneAccount(a, n, p, bool(s)) for a, n, p, s in session.execute(query)]
 
 
-__all__ = ["CommuneAccount", "accounts_of_commune", "eid_accounts"]
+def account_status(session: Session, account_id: str) -> AccountStatus | None:
+    """The account's status, or ``None`` for an unknown account (the demo checks an activation took)."""
+    return session.scalar(select(EidAccount.status).where(EidAccount.id == account_id))
+
+
+__all__ = ["CommuneAccount", "account_status", "accounts_of_commune", "eid_accounts"]

@@ -17,27 +17,28 @@ from sqlalchemy.orm import Session
 
 from civicid.accounts.models import AssistedActivation, EidAccount, GuardedAccount
 from civicid.country.age import latest_birth_date
-from civicid.registry.models import Person, ResidenceStatus, Village
+from civicid.registry.codes import ResidenceStatus
+from civicid.registry.queries import persons, village_ids_in
 
 
 def children_by_village(session: Session, commune_codes: Sequence[str]) -> dict[int, int]:
     query = (
-        select(Person.village_id, func.count())
-        .join(EidAccount, EidAccount.person_id == Person.id)
+        select(persons.c.village_id, func.count())
+        .join(EidAccount, EidAccount.person_id == persons.c.id)
         .join(GuardedAccount, GuardedAccount.account_id == EidAccount.id)
-        .where(Person.village_id.in_(_villages(commune_codes)))
-        .group_by(Person.village_id)
+        .where(persons.c.village_id.in_(village_ids_in(commune_codes)))
+        .group_by(persons.c.village_id)
     )
     return _counts(session, query)
 
 
 def assisted_by_village(session: Session, commune_codes: Sequence[str]) -> dict[int, int]:
     query = (
-        select(Person.village_id, func.count(func.distinct(AssistedActivation.account_id)))
-        .join(EidAccount, EidAccount.person_id == Person.id)
+        select(persons.c.village_id, func.count(func.distinct(AssistedActivation.account_id)))
+        .join(EidAccount, EidAccount.person_id == persons.c.id)
         .join(AssistedActivation, AssistedActivation.account_id == EidAccount.id)
-        .where(Person.village_id.in_(_villages(commune_codes)), AssistedActivation.confirmed_at.is_not(None))
-        .group_by(Person.village_id)
+        .where(persons.c.village_id.in_(village_ids_in(commune_codes)), AssistedActivation.confirmed_at.is_not(None))
+        .group_by(persons.c.village_id)
     )
     return _counts(session, query)
 
@@ -45,21 +46,17 @@ def assisted_by_village(session: Session, commune_codes: Sequence[str]) -> dict[
 def without_path_by_village(session: Session, commune_codes: Sequence[str], today: dt.date) -> dict[int, int]:
     accounts = select(EidAccount.person_id)
     query = (
-        select(Person.village_id, func.count())
+        select(persons.c.village_id, func.count())
         .where(
-            Person.village_id.in_(_villages(commune_codes)),
-            Person.has_smartphone.is_(False),
-            Person.residence_status == ResidenceStatus.PRESENT,
-            Person.date_of_birth <= latest_birth_date(today, 14),
-            Person.id.not_in(accounts),
+            persons.c.village_id.in_(village_ids_in(commune_codes)),
+            persons.c.has_smartphone.is_(False),
+            persons.c.residence_status == ResidenceStatus.PRESENT,
+            persons.c.date_of_birth <= latest_birth_date(today, 14),
+            persons.c.id.not_in(accounts),
         )
-        .group_by(Person.village_id)
+        .group_by(persons.c.village_id)
     )
     return _counts(session, query)
-
-
-def _villages(commune_codes: Sequence[str]) -> Select[int]:
-    return select(Village.id).where(Village.commune_code.in_(list(commune_codes)))
 
 
 def _counts(session: Session, query: Select[int, int]) -> dict[int, int]:

@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from civicid.accounts.models import AccountStatus
+
+
+class HolderAccount(Protocol):
+    """What other capabilities read of an account, whether they hold the row or an :class:`AccountRead`.
+
+    The sign-in of the OpenID provider gets the row from the accounts' password check and an
+    :class:`AccountRead` from :func:`civicid.accounts.service.find_account`; both answer these.
+    """
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def person_id(self) -> int: ...
+    @property
+    def phone(self) -> str | None: ...
+    @property
+    def level(self) -> int: ...
+    @property
+    def status(self) -> AccountStatus: ...
 
 
 class AccountRead(BaseModel):

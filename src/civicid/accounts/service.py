@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from civicid.accounts import repository
 from civicid.accounts.errors import AccountNotFound, InvalidAccountInput, PhoneNumberTaken
 from civicid.accounts.models import LEVELS, AccountStatus, EidAccount
-from civicid.accounts.schemas import AccountRead
+from civicid.accounts.schemas import AccountRead, HolderAccount
 from civicid.core import audit
 from civicid.core.audit import Actor
 from civicid.core.clock import Clock
@@ -268,6 +268,12 @@ def find_account_by_person(*, session: Session, person_id: int) -> AccountRead |
     return None if account is None else AccountRead.model_validate(account)
 
 
+def find_account(*, session: Session, account_id: str) -> AccountRead | None:
+    """The account, or ``None`` for an unknown id: other folders read accounts through here."""
+    account = repository.get_account(session, account_id)
+    return None if account is None else AccountRead.model_validate(account)
+
+
 def get_account(*, session: Session, account_id: str) -> AccountRead:
     account = repository.get_account(session, account_id)
     if account is None:
@@ -299,7 +305,7 @@ def account_counts(*, session: Session) -> dict[str, dict[int, int]]:
 
 
 def audit_account(
-    session: Session, clock: Clock, actor: Actor, action: str, account: EidAccount, details: Mapping[str, object]
+    session: Session, clock: Clock, actor: Actor, action: str, account: HolderAccount, details: Mapping[str, object]
 ) -> None:
     """One audit entry about an account, ids only. The subject is the person, so the account's history
     shows in the holder's own audit trail."""

@@ -1,4 +1,4 @@
-"""An account's status and the grounds of a lock: values other capabilities may name.
+"""An account's status, the grounds of a lock, a code's purpose, how an assisted code travels: named by others.
 
 Kept apart from the tables (``models.py``) so that the wallet's and the credentials' code, and the
 simulator, can read and compare an account's status without importing the accounts' models
@@ -29,3 +29,16 @@ class LockGround(StrEnum):
 
 
 __all__ = ["AccountStatus", "LockGround"]
+
+
+class AssistedDelivery(StrEnum):
+    SMS = "sms"  # the code went by SMS to the phone the citizen named (their own or a relative's)
+    SCREEN = "screen"  # the code was shown on the operator's screen for the citizen to type
+
+
+class CodePurpose(StrEnum):
+    ACTIVATION = "activation"  # the first binding of a device, after issue
+    NEW_DEVICE = "new_device"  # moving the account to another phone; unbinds the old one
+    LOST_PHONE = "lost_phone"  # locking the account from any browser when the phone is lost
+    UNLOCK = "unlock"  # lifting the holder's own lock
+    SIGNATURE_ACTIVATION = "signature_activation"  # a signing certificate for the holder (signing/)

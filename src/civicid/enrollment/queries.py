@@ -82,8 +82,14 @@ def awaiting_approval(session: Session, commune_code: str) -> list[str]:
     return list(session.scalars(query))
 
 
+def application_status(session: Session, application_id: str) -> ApplicationStatus | None:
+    """The application's status, or ``None`` for an unknown application (the demo's child card)."""
+    return session.scalar(select(Application.status).where(Application.id == application_id))
+
+
 __all__ = [
     "APPLICATION_CHANGES",
+    "application_status",
     "applications",
     "awaiting_approval",
     "changes_counter",

@@ -11,7 +11,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from civicid.accounts.models import AccountStatus, EidAccount
+from civicid.accounts.service import find_account
+from civicid.accounts.statuses import AccountStatus
 from civicid.core.audit import Actor
 from civicid.core.clock import Clock
 from civicid.country.sex import Sex
@@ -43,7 +44,7 @@ def access_grant(*, session: Session, clock: Clock, access_token: str) -> Grant:
 
 def user_info(*, session: Session, clock: Clock, grant: Grant) -> dict[str, Any]:
     """The claims of ``grant``'s scopes; only ``sub`` for ``openid`` alone."""
-    account = session.get(EidAccount, grant.account_id)
+    account = find_account(session=session, account_id=grant.account_id)
     if account is None or account.status is not AccountStatus.ACTIVE:
         raise SignInRequired("the account is no longer active")
     scopes = set(grant.scope.split())

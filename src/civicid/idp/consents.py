@@ -5,8 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from civicid.accounts.activation import holder_actor
-from civicid.accounts.models import EidAccount
-from civicid.accounts.service import audit_account
+from civicid.accounts.service import audit_account, find_account
 from civicid.core.clock import Clock
 from civicid.idp.models import IdpConsent
 
@@ -25,7 +24,7 @@ def grant(*, session: Session, clock: Clock, account_id: str, client_id: str, sc
         session.add(IdpConsent(account_id=account_id, client_id=client_id, scopes=asked, granted_at=clock.now()))
     else:
         row.scopes, row.granted_at = sorted(set(row.scopes) | set(asked)), clock.now()
-    account = session.get(EidAccount, account_id)
+    account = find_account(session=session, account_id=account_id)
     if account is not None:
         details = {"client_id": client_id, "fields": asked}
         audit_account(session, clock, holder_actor(account_id), "idp.consent", account, details)

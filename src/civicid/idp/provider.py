@@ -31,8 +31,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from civicid.accounts.activation import holder_actor
-from civicid.accounts.models import AccountStatus, EidAccount
-from civicid.accounts.service import audit_account
+from civicid.accounts.service import audit_account, find_account
+from civicid.accounts.statuses import AccountStatus
 from civicid.core.clock import Clock
 from civicid.core.ids import new_id
 from civicid.idp import signin
@@ -301,7 +301,7 @@ class Provider(AuthorizationServer):  # type: ignore[misc]
                 )
             )
         self.session.flush()
-        account = self.session.get(EidAccount, subject.account_id)
+        account = find_account(session=self.session, account_id=subject.account_id)
         if account is not None:
             action = "idp.token_issue" if request.authorization_code is not None else "idp.token_refresh"
             details = {"client_id": common["client_id"], "level": subject.level}
@@ -314,14 +314,14 @@ class Provider(AuthorizationServer):  # type: ignore[misc]
             update(IdpToken).where(IdpToken.family == family, IdpToken.revoked_at.is_(None)).values(revoked_at=now)
         )
         first = self.session.scalars(select(IdpToken).where(IdpToken.family == family).limit(1)).first()
-        account = None if first is None else self.session.get(EidAccount, first.account_id)
+        account = None if first is None else find_account(session=self.session, account_id=first.account_id)
         if account is not None and first is not None:
             details = {"client_id": first.client_id, "reason": reason}
             audit_account(self.session, self.clock, holder_actor(account.id), "idp.family_revoke", account, details)
 
     def subject_of(self, account_id: str, level: int, amr: list[str], auth_time: dt.datetime) -> Subject | None:
         """The citizen a code or refresh token speaks for, while their account stays active."""
-        account = self.session.get(EidAccount, account_id)
+        account = find_account(session=self.session, account_id=account_id)
         if account is None or account.status is not AccountStatus.ACTIVE:
             return None
         return Subject(account_id, level, tuple(amr), auth_time)

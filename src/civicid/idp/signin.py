@@ -25,7 +25,8 @@ from civicid.accounts import service as accounts
 from civicid.accounts.activation import holder_actor
 from civicid.accounts.errors import InvalidHolderCredentials
 from civicid.accounts.hashing import PRODUCTION, SecretHasher, new_code
-from civicid.accounts.models import AccountStatus, EidAccount
+from civicid.accounts.schemas import HolderAccount
+from civicid.accounts.statuses import AccountStatus
 from civicid.core.clock import Clock
 from civicid.core.ids import new_id
 from civicid.idp.errors import InvalidLoginCode
@@ -125,7 +126,7 @@ def current(*, session: Session, clock: Clock, token: str | None) -> SignedIn | 
     row = session.get(IdpSession, digest(token))
     if row is None or row.ended_at is not None or row.expires_at <= clock.now():
         return None
-    account = session.get(EidAccount, row.account_id)
+    account = accounts.find_account(session=session, account_id=row.account_id)
     if account is None or account.status is not AccountStatus.ACTIVE:
         return None
     return _signed_in(token, row, account)
@@ -177,7 +178,7 @@ def step_up(*, session: Session, clock: Clock, token: str, code: str, hasher: Se
 
 def record_service_login(*, session: Session, clock: Clock, signed: SignedIn, client_name: str) -> None:
     """A code went to a service for this citizen: the login, in their usage history (with the service's name)."""
-    account = session.get(EidAccount, signed.account_id)
+    account = accounts.find_account(session=session, account_id=signed.account_id)
     if account is not None:
         details = {"service": client_name, "level": signed.level}
         accounts.audit_account(session, clock, holder_actor(account.id), "idp.login", account, details)
@@ -191,16 +192,16 @@ def sign_out(*, session: Session, clock: Clock, token: str | None, client_id: st
     if row is None or row.ended_at is not None:
         return False
     row.ended_at = clock.now()
-    account = session.get(EidAccount, row.account_id)
+    account = accounts.find_account(session=session, account_id=row.account_id)
     if account is not None:
         details = {"client_id": client_id} if client_id else {}
         accounts.audit_account(session, clock, holder_actor(account.id), "idp.sign_out", account, details)
     return True
 
 
-def _live(session: Session, clock: Clock, token: str) -> tuple[IdpSession, EidAccount]:
+def _live(session: Session, clock: Clock, token: str) -> tuple[IdpSession, HolderAccount]:
     row = session.get(IdpSession, digest(token))
-    account = None if row is None else session.get(EidAccount, row.account_id)
+    account = None if row is None else accounts.find_account(session=session, account_id=row.account_id)
     if (
         row is None
         or account is None
@@ -212,7 +213,7 @@ def _live(session: Session, clock: Clock, token: str) -> tuple[IdpSession, EidAc
     return row, account
 
 
-def _signed_in(token: str, row: IdpSession, account: EidAccount) -> SignedIn:
+def _signed_in(token: str, row: IdpSession, account: HolderAccount) -> SignedIn:
     return SignedIn(
         token=token,
         account_id=account.id,

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from civicid.core.database import read_only_projection
 from civicid.registry.codes import SignalQuality
 from civicid.registry.eligibility import RESIDENT
-from civicid.registry.models import Commune, Household, IdCard, Person, Village
+from civicid.registry.models import Commune, GuardianLink, Household, IdCard, Person, Village
 
 #: Villages: the campaign selects a commune's villages inside its tally reads (``IN (SELECT id …)``)
 #: and joins assignments to their village's name; the wallet groups documents by commune.
@@ -59,6 +59,11 @@ persons = read_only_projection(
 #: ID cards: ``campaign.tally.rebuild_card_gaps`` works out, for every resident at once, the day from
 #: which they hold no valid card (the repair of the triggers' tally, decision 0016).
 id_cards = read_only_projection(IdCard, "id", "person_id", "status", "expiry_date")
+
+
+#: Guardian links: the simulator's "everyone" story finds a parent of a child under 6 in one statement
+#: with persons (``sim/everyone.py``); who may add a child is decided in ``registry.service``.
+guardian_links = read_only_projection(GuardianLink, "guardian_id", "child_id")
 
 
 @dataclass(frozen=True)
@@ -248,6 +253,7 @@ __all__ = [
     "VillagePlace",
     "commune",
     "commune_codes",
+    "guardian_links",
     "household_villages",
     "households",
     "households_in_commune",

@@ -26,10 +26,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from civicid.accounts import service as accounts
 from civicid.accounts.activation import holder_actor
 from civicid.accounts.errors import RECORDED_REFUSALS
-from civicid.accounts.models import AccountStatus
 from civicid.accounts.passcode import verify_passcode
 from civicid.accounts.router import CurrentHolder, Hasher, recorded
 from civicid.accounts.schemas import PasscodeIn
+from civicid.accounts.statuses import AccountStatus
 from civicid.core.database import unit_of_work
 from civicid.signing import service
 from civicid.signing.errors import PkiRequestInvalid, SignatureNotAllowed

@@ -32,15 +32,15 @@ from civicid.accounts.activation import holder_actor
 from civicid.accounts.errors import InvalidCode
 from civicid.accounts.hashing import PRODUCTION, SecretHasher
 from civicid.accounts.holder import LOST_PHONE
-from civicid.accounts.models import AccountStatus, CodePurpose, LockGround
 from civicid.accounts.passcode import verify_passcode
 from civicid.accounts.schemas import AccountRead
+from civicid.accounts.statuses import AccountStatus, CodePurpose, LockGround
 from civicid.core import audit
 from civicid.core.audit import Actor
 from civicid.core.clock import Clock
 from civicid.core.ids import new_id
 from civicid.registry import service as registry
-from civicid.registry.models import Person, Village
+from civicid.registry.queries import persons, village_ids_in
 from civicid.signing import pdf, profiles
 from civicid.signing.ca import Pki
 from civicid.signing.errors import (
@@ -340,12 +340,14 @@ def activated_by_village(*, session: Session, commune_codes: Sequence[str]) -> d
         return {}
     # A read of the registry's places, as the wallet's and the campaign's figures do.
     query = (
-        select(Person.village_id, func.count(func.distinct(SigningCertificate.person_id)))
+        select(persons.c.village_id, func.count(func.distinct(SigningCertificate.person_id)))
         .select_from(SigningCertificate)
-        .join(Person, Person.id == SigningCertificate.person_id)
-        .join(Village, Village.id == Person.village_id)
-        .where(Village.commune_code.in_(commune_codes), SigningCertificate.status != CertificateStatus.REVOKED)
-        .group_by(Person.village_id)
+        .join(persons, persons.c.id == SigningCertificate.person_id)
+        .where(
+            persons.c.village_id.in_(village_ids_in(commune_codes)),
+            SigningCertificate.status != CertificateStatus.REVOKED,
+        )
+        .group_by(persons.c.village_id)
     )
     return {village_id: int(n) for village_id, n in session.execute(query)}
 

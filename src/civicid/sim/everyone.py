@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from civicid.accounts import activation, assisted, children
 from civicid.accounts import service as accounts
 from civicid.accounts.hashing import FAST
-from civicid.accounts.models import AccountStatus, AssistedDelivery, EidAccount
 from civicid.accounts.ports import nothing_on_arrival
+from civicid.accounts.queries import account_status, eid_accounts
+from civicid.accounts.statuses import AccountStatus, AssistedDelivery
 from civicid.biometrics.simulated import drawn_portrait, simulated_extractors
 from civicid.core.audit import Actor
 from civicid.core.crypto import generate_signing_key, public_jwk
@@ -30,10 +31,11 @@ from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.country.age import latest_birth_date
 from civicid.enrollment import approval, online
-from civicid.enrollment.models import Application
+from civicid.enrollment.queries import application_status
 from civicid.enrollment.runtime import blobs_of, build_pipeline, build_worker, keystore_of
 from civicid.notify import service as notify
-from civicid.registry.models import GuardianLink, Person, ResidenceStatus, Village
+from civicid.registry.codes import ResidenceStatus
+from civicid.registry.queries import guardian_links, persons, villages
 
 PARENT_PASSWORD = "Cha-Me-2025!"  # noqa: S105 - public: a demo holds only synthetic data
 PARENT_PASSCODE = "246810"
@@ -96,53 +98,59 @@ def everyone_story(context: Context, commune_code: str) -> EveryoneStory | None:
 
 
 def approval_status(session: Session, application_id: str) -> str:
-    application = session.get(Application, application_id)
-    return "unknown" if application is None else str(application.status.value)
+    status = application_status(session, application_id)
+    return "unknown" if status is None else str(status.value)
 
 
-def _parent_and_child(context: Context, commune_code: str, today: dt.date) -> tuple[Person, Person] | None:
-    child, parent = aliased(Person), aliased(Person)
+@dataclass(frozen=True)
+class _Resident:
+    id: int
+    id_number: str
+    full_name: str
+
+
+def _parent_and_child(context: Context, commune_code: str, today: dt.date) -> tuple[_Resident, _Resident] | None:
+    child, parent = persons.alias("child"), persons.alias("parent")
     with unit_of_work(context.database.sessions) as session:
         row = session.execute(
-            select(parent, child)
-            .join(GuardianLink, GuardianLink.guardian_id == parent.id)
-            .join(child, child.id == GuardianLink.child_id)
-            .join(Village, Village.id == parent.village_id)
+            select(*_named(parent), *_named(child))
+            .join(guardian_links, guardian_links.c.guardian_id == parent.c.id)
+            .join(child, child.c.id == guardian_links.c.child_id)
+            .join(villages, villages.c.id == parent.c.village_id)
             .where(
-                Village.commune_code == commune_code,
-                child.date_of_birth > latest_birth_date(today, 6),
-                parent.date_of_birth <= latest_birth_date(today, 18),
-                parent.residence_status == ResidenceStatus.PRESENT,
-                parent.id.not_in(select(EidAccount.person_id)),
+                villages.c.commune_code == commune_code,
+                child.c.date_of_birth > latest_birth_date(today, 6),
+                parent.c.date_of_birth <= latest_birth_date(today, 18),
+                parent.c.residence_status == ResidenceStatus.PRESENT,
+                parent.c.id.not_in(select(eid_accounts.c.person_id)),
             )
-            .order_by(parent.id, child.id)
+            .order_by(parent.c.id, child.c.id)
         ).first()
-        if row is None:
-            return None
-        session.expunge_all()
-        return row[0], row[1]
+    return None if row is None else (_Resident(*row[:3]), _Resident(*row[3:]))
 
 
-def _elder(context: Context, commune_code: str, today: dt.date) -> Person | None:
+def _named(table: Any) -> tuple[Any, Any, Any]:
+    return table.c.id, table.c.id_number, table.c.full_name
+
+
+def _elder(context: Context, commune_code: str, today: dt.date) -> _Resident | None:
     with unit_of_work(context.database.sessions) as session:
-        elder = session.scalars(
-            select(Person)
-            .join(Village, Village.id == Person.village_id)
+        row = session.execute(
+            select(*_named(persons))
+            .join(villages, villages.c.id == persons.c.village_id)
             .where(
-                Village.commune_code == commune_code,
-                Person.date_of_birth <= latest_birth_date(today, 70),
-                Person.has_smartphone.is_(False),
-                Person.residence_status == ResidenceStatus.PRESENT,
-                Person.id.not_in(select(EidAccount.person_id)),
+                villages.c.commune_code == commune_code,
+                persons.c.date_of_birth <= latest_birth_date(today, 70),
+                persons.c.has_smartphone.is_(False),
+                persons.c.residence_status == ResidenceStatus.PRESENT,
+                persons.c.id.not_in(select(eid_accounts.c.person_id)),
             )
-            .order_by(Person.id)
+            .order_by(persons.c.id)
         ).first()
-        if elder is not None:
-            session.expunge(elder)
-        return elder
+    return None if row is None else _Resident(*row)
 
 
-def _activated_parent(context: Context, parent: Person) -> str:
+def _activated_parent(context: Context, parent: _Resident) -> str:
     """The parent's level-2 account, issued and activated on a phone (a key the demo holds); its id."""
     with unit_of_work(context.database.sessions) as session:
         account = accounts.issue_account(
@@ -184,7 +192,7 @@ def _activated_parent(context: Context, parent: Person) -> str:
     return account.id
 
 
-def _assisted(context: Context, elder: Person) -> None:
+def _assisted(context: Context, elder: _Resident) -> None:
     with unit_of_work(context.database.sessions) as session:
         started = assisted.start_assisted(
             session=session,
@@ -208,9 +216,7 @@ def _assisted(context: Context, elder: Person) -> None:
             activation_id=started.activation_id,
             code=code,
         )
-        account = session.get(EidAccount, started.account_id)
-        assert account is not None  # noqa: S101 - just activated
-        assert account.status is AccountStatus.ACTIVE  # noqa: S101
+        assert account_status(session, started.account_id) is AccountStatus.ACTIVE  # noqa: S101 - just activated
 
 
 def _last_code(context: Context, related_type: str, related_id: str) -> str:

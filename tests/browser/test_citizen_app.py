@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from tests.factories import HOLDER_PASSWORD, OFFICER, activated_phone, codes_sent, handed_over, held_licence
@@ -36,6 +37,8 @@ from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context, open_context
 from civicid.core.settings import Settings
 from civicid.country.zone import TIME_ZONE
+from civicid.credentials import trust_bundle
+from civicid.credentials.verifier import verify
 from civicid.registry import service as registry
 from civicid.sim.captures import portrait_svg
 from civicid.sim.demo import build_demo
@@ -50,6 +53,7 @@ PASSWORD = "Bản-Nà-Pục-7"
 PASSCODE = "482915"
 WRONG_PASSCODE = "111111"
 RED = "rgb(179, 38, 30)"  # the app's --bad
+WALLET_API = "/api/v1/accounts/me/wallet"
 
 
 @dataclass
@@ -415,6 +419,67 @@ def test_a_document_opened_with_the_passcode(phone: Page, citizen: CitizenServer
         expect(facts).to_contain_text(shown)
     expect(opened.locator(".tag")).to_have_text("Cơ quan mô phỏng (thử nghiệm, không phải cơ quan thật)")
     phone.screenshot(path=screenshot_dir / "citizen-app-document-opened-vi.png", full_page=True)
+
+
+def test_the_e_id_shown_as_a_qr_code_that_verifies_without_signal(
+    phone: Page, citizen: CitizenServer, screenshot_dir: Path
+) -> None:
+    """The citizen chooses what the e-ID QR shows; the picture on the phone verifies with the trust
+    bundle alone (zxing-cpp reads the screenshot), bound to this phone, for about a minute."""
+    at_home(phone)
+    name = phone.locator(".idcard .name").inner_text()
+    phone.get_by_role("link", name="Xuất trình mã QR").click()
+    expect(phone.locator("h1")).to_have_text("Xuất trình mã QR")
+    phone.get_by_label("số định danh").uncheck()
+    phone.get_by_role("button", name="Xuất trình mã QR căn cước").click()
+    expect(phone.locator("h1")).to_have_text("Thẻ căn cước điện tử của tôi")
+    picture = phone.locator("img.qr")
+    expect(picture).to_be_visible()
+    expect(phone.locator(".qr-left")).to_contain_text("Còn hiệu lực")
+    expect(phone.locator("main")).to_contain_text("Mã cho thấy:")
+    phone.screenshot(path=screenshot_dir / "citizen-app-eid-qr-vi.png", full_page=True)
+    verdict = verify(picture.screenshot(), trust(citizen), now=dt.datetime.now(dt.UTC))
+    assert verdict.valid, verdict.reason
+    assert verdict.device_bound
+    assert verdict.disclosed["full_name"] == name
+    assert "id_number" not in verdict.disclosed  # the citizen chose not to show it
+    assert verdict.expires_at is not None
+    assert verdict.issued_at is not None
+    assert 0 < verdict.expires_at - verdict.issued_at <= 90
+
+
+def test_a_document_shown_as_a_qr_code_needs_the_passcode(
+    phone: Page, citizen: CitizenServer, screenshot_dir: Path
+) -> None:
+    at_home(phone)
+    phone.get_by_role("link", name="Giấy tờ của tôi").click()  # the list the QR screen offers is the saved one
+    expect(phone.locator("li.document").first).to_be_visible()
+    phone.get_by_role("link", name="Về thẻ của tôi").click()
+    phone.get_by_role("link", name="Xuất trình mã QR").click()
+    phone.get_by_role("link", name="Giấy phép lái xe").first.click()
+    expect(phone.locator("h1")).to_have_text("Giấy phép lái xe")
+    phone.get_by_label("Mã PIN (6 số)").fill(WRONG_PASSCODE)
+    phone.get_by_role("button", name="Hiện mã QR").click()
+    expect(phone.get_by_role("alert")).to_contain_text("Mã PIN không đúng.")
+    expect(phone.locator("img.qr")).to_have_count(0)
+    phone.get_by_label("Mã PIN (6 số)").fill(PASSCODE)
+    phone.get_by_role("button", name="Hiện mã QR").click()
+    picture = phone.locator("img.qr")
+    expect(picture).to_be_visible()
+    phone.screenshot(path=screenshot_dir / "citizen-app-document-qr-vi.png", full_page=True)
+    verdict = verify(picture.screenshot(), trust(citizen), now=dt.datetime.now(dt.UTC))
+    assert verdict.valid, verdict.reason
+    assert verdict.profile == "driving_licence"
+    wallet = in_phone(phone, f'return (await (await fetch("{WALLET_API}", {{ headers: asHolder }})).json());')
+    ends = {d["masked_number"][-4:] for d in wallet["documents"] if d["kind"] == "driving_licence"}
+    assert verdict.disclosed["number"][-4:] in ends
+
+
+def trust(citizen: CitizenServer) -> trust_bundle.TrustBundle:
+    """The trust bundle a verifier saved while it had signal (the server's own, as /verify fetches it)."""
+    with httpx.Client(base_url=citizen.url) as client:
+        text = client.get("/api/v1/credentials/trust-bundle").raise_for_status().text
+    return trust_bundle.load(text, now=dt.datetime.now(dt.UTC))
 
 
 def test_the_phones_linked_to_the_account(phone: Page, screenshot_dir: Path) -> None:

@@ -20,6 +20,7 @@ import * as move from "./screens/move.js";
 import * as security from "./screens/security.js";
 import * as sign from "./screens/sign.js";
 import * as signature from "./screens/signature.js";
+import * as showQr from "./screens/showqr.js";
 import * as signingHistory from "./screens/signhistory.js";
 import * as unlock from "./screens/unlock.js";
 import * as verifyPdf from "./screens/verifypdf.js";
@@ -32,6 +33,7 @@ const SCREENS = {
   login,
   welcome,
   documents,
+  qr: showQr,
   history,
   security,
   devices,

@@ -101,6 +101,7 @@ function draw(view, saved, { offline = false, refreshing = false, note = null, l
     h(
       "nav",
       { class: "menu" },
+      loggedIn ? link("#/qr", "card", t("menu.qr")) : null,
       link("#/documents", "documents", t("menu.documents")),
       link("#/history", "history", t("menu.history")),
       link("#/signature", "key", t("menu.signature")),

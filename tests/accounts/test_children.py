@@ -114,3 +114,31 @@ def test_the_app_says_ahead_of_time_that_the_account_must_move_at_14(
     with unit_of_work(context.database.sessions) as session:
         later = children.children_of(session=session, clock=context.clock, guardian_account_id=parent.account.id)
     assert later[0].must_move
+
+
+def test_a_level_2_issue_brings_a_childs_account_to_the_childs_own_phone(
+    context: Context, make_person: MakePerson, parent: Phone, clock: FixedClock
+) -> None:
+    """At 14 (or from 6 on request) the child enrolls at level 2 in person with their own phone: the same
+    account leaves the parent's, waits for activation on that phone, and activates like any other."""
+    today = clock.today()
+    teen = make_person("Lò Thị Hoa", dt.date(today.year - 13, 2, 1), Sex.FEMALE)
+    _link(context, teen, parent.person)
+    added = add_child(context, parent.account.id, teen)
+    assert isinstance(added, children.ChildAccount), added
+    issued = issued_account(context, teen, level=2, phone="0977333444")
+    assert (issued.id, issued.level, issued.status, issued.phone) == (
+        added.account_id,
+        2,
+        AccountStatus.PENDING_ACTIVATION,
+        "0977333444",
+    )
+    with unit_of_work(context.database.sessions) as session:
+        assert children.children_of(session=session, clock=context.clock, guardian_account_id=parent.account.id) == []
+    released = audit_actions(context, "account.guardian_release")
+    assert [e["guardian_account_id"] for e in released] == [parent.account.id]
+    Phone(context, teen, issued, phone="0977333444").activate()
+    with unit_of_work(context.database.sessions) as session:
+        account = session.get(EidAccount, added.account_id)
+        assert account is not None
+        assert (account.level, account.status, account.phone) == (2, AccountStatus.ACTIVE, "0977333444")

@@ -14,6 +14,7 @@ from civicid.accounts.models import (
     AccountStatus,
     CodePurpose,
     EidAccount,
+    GuardedAccount,
     HolderSession,
 )
 
@@ -86,6 +87,15 @@ def end_sessions(session: Session, account_id: str) -> None:
 
 def end_session(session: Session, token_hash: str) -> None:
     session.execute(delete(HolderSession).where(HolderSession.token_hash == token_hash))
+
+
+def release_guarded(session: Session, account_id: str) -> str | None:
+    """End a child's account's link to the parent's; the parent's account id, or None if it had none."""
+    link = session.get(GuardedAccount, account_id)
+    if link is None:
+        return None
+    session.delete(link)
+    return link.guardian_account_id
 
 
 def unbind_device(session: Session, account_id: str) -> None:

@@ -260,7 +260,28 @@ def _upgrade(
         raise PhoneNumberTaken("this phone number is already bound to another e-ID account") from None
     details = {"from_level": previous, "level": level, "source": source, "fields": sorted(changed)}
     audit_account(session, clock, actor, "account.upgrade", account, details)
+    if level >= 2:
+        _leave_guardian(session, clock, actor, account)
     return AccountRead.model_validate(account)
+
+
+def _leave_guardian(session: Session, clock: Clock, actor: Actor, account: EidAccount) -> None:
+    """A child's account brought to level 2 leaves the parent's: it is the holder's own from now on.
+
+    DOMAIN.md: from 14 a person holds an account of their own, and level 2 is issued in person with
+    the holder's own phone. The account waits for activation on that phone, through the same SMS code
+    and steps as any issued account; until then the parent no longer sees or answers for it.
+    """
+    guardian_account_id = repository.release_guarded(session, account.id)
+    if guardian_account_id is None:
+        return
+    account.status = AccountStatus.PENDING_ACTIVATION
+    account.activated_at = None
+    repository.end_sessions(session, account.id)
+    repository.unbind_device(session, account.id)
+    session.flush()
+    details = {"guardian_account_id": guardian_account_id}
+    audit_account(session, clock, actor, "account.guardian_release", account, details)
 
 
 def find_account_by_person(*, session: Session, person_id: int) -> AccountRead | None:

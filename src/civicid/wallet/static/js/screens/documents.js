@@ -23,6 +23,8 @@ const KIND_ICONS = {
   social_insurance: "health",
   tax: "documents",
 };
+// The kinds that have a QR profile of their own (docs/formats/qr-v1.md).
+const SHOWN_AS_QR = new Set(["driving_licence", "health_insurance", "vehicle_registration"]);
 // The agency's facts that are dates, and those said in words.
 const DATE_FACTS = new Set(["issued_on", "valid_until", "valid_from", "registered_on"]);
 const WORDED_FACTS = new Set(["vehicle_type"]);
@@ -114,6 +116,9 @@ function documentItem(doc, online) {
         )
       : null,
     online && integrated ? link(`#/documents/open/${encodeURIComponent(doc.id)}`, "eye", t("doc.open"), "quiet") : null,
+    online && integrated && !state.mark && SHOWN_AS_QR.has(doc.kind)
+      ? link(`#/qr/document/${encodeURIComponent(doc.id)}/${doc.kind}`, "card", t("qr.show_document"), "quiet")
+      : null,
   );
 }
 

@@ -116,7 +116,7 @@ function documentItem(doc, online) {
         )
       : null,
     online && integrated ? link(`#/documents/open/${encodeURIComponent(doc.id)}`, "eye", t("doc.open"), "quiet") : null,
-    online && integrated && !state.mark && SHOWN_AS_QR.has(doc.kind)
+    online && integrated && !["revoked", "expired"].includes(state.mark) && SHOWN_AS_QR.has(doc.kind)
       ? link(`#/qr/document/${encodeURIComponent(doc.id)}/${doc.kind}`, "card", t("qr.show_document"), "quiet")
       : null,
   );

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from sqlalchemy import select
-from tests.factories import ANSWERS, HOLDER_PASSWORD, MakePerson, Phone, codes_sent, holder_phone
+from tests.factories import ANSWERS, HOLDER_PASSWORD, MakePerson, Phone, audit_actions, codes_sent, holder_phone
 
 from civicid.accounts import activation, codes
 from civicid.accounts.errors import InvalidCode, InvalidHolderInput, InvalidTicket
@@ -73,15 +73,18 @@ class TestVerifyCode:
     def test_the_right_code_gives_a_ticket(self, phone: Phone) -> None:
         assert isinstance(phone.verify(phone.request_code()), str)
 
-    def test_a_code_expires_after_five_minutes(self, clock: FixedClock, phone: Phone) -> None:
+    def test_a_code_expires_after_five_minutes(self, context: Context, clock: FixedClock, phone: Phone) -> None:
         code = phone.request_code()
         clock.advance(codes.CODE_LIFETIME)
         assert isinstance(phone.verify(code), InvalidCode)
+        assert audit_actions(context, "account.activation_code_refuse") == [{"account_id": phone.account.id}]
 
-    def test_a_code_is_single_use(self, phone: Phone) -> None:
+    def test_a_code_is_single_use(self, context: Context, phone: Phone) -> None:
         code = phone.request_code()
         assert isinstance(phone.verify(code), str)
         assert isinstance(phone.verify(code), InvalidCode)
+        assert audit_actions(context, "account.activation_code_verify") == [{"account_id": phone.account.id}]
+        assert audit_actions(context, "account.activation_code_refuse") == [{"account_id": phone.account.id}]
 
     def test_five_wrong_codes_kill_the_code(self, phone: Phone) -> None:
         code = phone.request_code()

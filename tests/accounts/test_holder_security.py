@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from tests.factories import ANSWERS, PASSCODE, MakePerson, Phone, attempt, codes_sent
+from tests.factories import ANSWERS, PASSCODE, MakePerson, Phone, attempt, audit_actions, codes_sent
 from tests.factories import HOLDER_PASSWORD as PASSWORD
 from tests.factories import issued_account as issue
 
@@ -76,6 +76,7 @@ class TestDeviceProofs:
         proof = phone.proof()
         assert isinstance(phone.login(proof=proof), login.HolderLogin)
         assert isinstance(phone.login(proof=proof), InvalidDeviceProof)
+        assert actions(phone)[-1] == "account.login_refuse"
 
     def test_a_proof_answering_no_challenge_is_refused(self, phone: Phone) -> None:
         never_issued = make_proof(
@@ -135,6 +136,9 @@ class TestLocks:
         refused = phone.login()
         assert isinstance(refused, AccountLocked)
         assert refused.extensions["grounds"] == ["holder"]
+        assert {"account_id": phone.account.id, "reason": "locked"} in audit_actions(
+            phone.context, "account.login_refuse"
+        )
 
     def test_a_wrong_passcode_locks_nothing(self, phone: Phone) -> None:
         me = phone.session()

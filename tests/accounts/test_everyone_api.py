@@ -12,6 +12,7 @@ from tests.factories import (
     OFFICER,
     MakePerson,
     activated_phone,
+    audit_actions,
     card_qr_png,
     codes_sent,
     handed_over,
@@ -19,6 +20,7 @@ from tests.factories import (
     selfie_of,
     staff_member,
 )
+from tests.factories.agencies import health_card
 
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
@@ -141,4 +143,44 @@ async def test_a_parent_reads_a_childs_documents_and_no_one_elses(
     )
     assert [d["kind"] for d in wallet.json()["documents"]] == ["health_insurance"]
     own = await holder_client.get(f"/api/v1/accounts/me/wallet/children/{parent.account.id}", headers=headers)
+    _refused(own, "child_refused", "not_a_child_account")
+
+
+async def test_a_parent_adds_a_childs_health_insurance_card_and_no_one_elses(
+    holder_client: AsyncClient, context: Context, make_person: MakePerson
+) -> None:
+    parent = activated_phone(context, make_person("Lò Thị Mai", dt.date(1990, 4, 2), Sex.FEMALE))
+    child = make_person("Lò Văn An", dt.date(2022, 6, 1))
+    with unit_of_work(context.database.sessions) as session:
+        registry.link_guardian(
+            session=session,
+            clock=context.clock,
+            actor=OFFICER,
+            child_id=child.id,
+            guardian_id=parent.person.id,
+            relationship="mother",
+        )
+    card = health_card(context, child.id_number)
+    strangers = health_card(context, make_person("Vi Văn Tùng", dt.date(2021, 8, 8)).id_number)
+    done = parent.login()
+    headers = {"Authorization": f"Bearer {done.token}", "CivicID-Device": done.device_id}  # type: ignore[union-attr]
+    added = await holder_client.post(
+        "/api/v1/accounts/me/children", json={"id_number": child.id_number}, headers=headers
+    )
+    documents = f"/api/v1/accounts/me/wallet/children/{added.json()['account_id']}/documents"
+
+    def body(number: str) -> dict[str, object]:
+        return {"kind": "health_insurance", "number": number, "fields": {"issuing_unit": "19405"}}
+
+    # Another child's card is refused as if it did not exist, and the refusal names the parent.
+    refused = await holder_client.post(documents, json=body(strangers.number), headers=headers)
+    assert (refused.status_code, refused.json()["code"]) == (400, "document_not_confirmed")
+    assert audit_actions(context, "wallet.document_refuse")[-1]["kind"] == "health_insurance"
+    integrated = await holder_client.post(documents, json=body(card.number), headers=headers)
+    assert (integrated.status_code, integrated.json()["status"]) == (201, "integrated")
+    wallet = await holder_client.get(documents.removesuffix("/documents"), headers=headers)
+    assert [d["kind"] for d in wallet.json()["documents"]] == ["health_insurance"]
+    own = await holder_client.post(
+        f"/api/v1/accounts/me/wallet/children/{parent.account.id}/documents", json=body(card.number), headers=headers
+    )
     _refused(own, "child_refused", "not_a_child_account")

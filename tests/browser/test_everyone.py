@@ -21,6 +21,7 @@ from tests.browser.conftest import PHONE, StaffPage
 from tests.browser.test_citizen_app import Holder, activate
 from tests.factories import OFFICER, card_qr_png, codes_sent, registered_person, selfie_of
 from tests.factories import issued_account as issue
+from tests.factories.agencies import health_card
 
 from civicid.accounts import service as accounts
 from civicid.accounts.hashing import FAST
@@ -149,6 +150,20 @@ def test_a_level_2_parent_adds_a_child_and_asks_for_the_childs_card_in_the_app(
     page.get_by_label("Tôi xác nhận đây là con tôi").check()
     page.get_by_role("button", name="Đề nghị cấp thẻ căn cước cho con").click()
     expect(page.locator("li.child")).to_contain_text("Đã gửi đề nghị")
+    # The child's health-insurance card, added by the parent with its key fields.
+    card = health_card(everyone.context, child.id_number)
+    page.get_by_role("link", name="Thêm giấy tờ của con").click()
+    expect(page.locator("h1")).to_have_text("Thêm giấy tờ của con")
+    page.get_by_label("Loại giấy tờ").select_option("health_insurance")
+    page.get_by_label("Mã số bảo hiểm xã hội").fill(card.number)
+    page.get_by_label("Mã đơn vị cấp thẻ").fill(card.issuing_unit)
+    page.get_by_label("Giấy tờ này là của con tôi.").check()
+    page.get_by_role("button", name="Gửi cơ quan cấp").click()
+    expect(page.locator("main")).to_contain_text("Xong: cơ quan cấp đã xác thực giấy tờ.")
+    page.screenshot(path=screenshot_dir / "everyone-child-document-added-vi.png", full_page=True)
+    page.get_by_role("link", name="Con của tôi").click()
+    page.get_by_role("button", name="Giấy tờ của con").click()
+    expect(page.locator("ul.child-documents")).to_contain_text("Thẻ bảo hiểm y tế")
     page.context.close()
 
 

@@ -167,3 +167,39 @@ def get_child_wallet(
         )
 
     return recorded(context, work)
+
+
+@router.post(
+    "/children/{child_account_id}/documents", status_code=201, responses=problem_responses(400, 401, 403, 409, 422)
+)
+def post_child_document(
+    child_account_id: Annotated[str, Path(max_length=36)],
+    body: DocumentAdd,
+    context: AppContext,
+    request: CurrentHolder,
+    agencies: Agencies,
+    response: Response,
+) -> WalletDocumentSummary:
+    """A parent adds a document of a child whose account they hold (a health-insurance card), by its key
+    fields, as for their own: the agency is asked about the child's ID number, the audit names the
+    parent; 201 integrated, 202 ``pending``; any other account is refused ``not_a_child_account``."""
+    guardian = request.holder.account_id
+
+    def work(session: Session) -> WalletDocumentSummary:
+        child = children.child_of(
+            session=session, clock=context.clock, guardian_account_id=guardian, child_account_id=child_account_id
+        )
+        return service.add_document(
+            session=session,
+            clock=context.clock,
+            agencies=agencies,
+            account_id=child.account_id,
+            person_id=child.person_id,
+            document_in=body,
+            actor=holder_actor(guardian),
+        )
+
+    added = recorded(context, work, refusals=(DocumentNotConfirmed,))
+    if added.status is DocumentStatus.PENDING:
+        response.status_code = 202
+    return added

@@ -157,8 +157,12 @@ def add_document(
     account_id: str,
     person_id: int,
     document_in: DocumentAdd,
+    actor: Actor | None = None,
 ) -> WalletDocumentSummary:
     """The holder adds a document by its key fields: integrated, or ``pending`` while its agency is down.
+
+    ``actor`` is who does it when it is not the holder: a parent adding their child's card (the
+    agency is asked about the child's ID number, and the audit names the parent).
 
     A document the agency does not confirm is not kept: :class:`DocumentNotConfirmed`, the same
     answer whether it does not exist, is someone else's, or a key field does not match. The refusal
@@ -170,7 +174,7 @@ def add_document(
         raise InvalidDocument(f"no agency is connected for {kind.value} yet", field="kind")
     number, fields = normalise(kind, document_in.number, document_in.fields)
     account = accounts.get_account(session=session, account_id=account_id)
-    actor = holder_actor(account_id)
+    actor = actor or holder_actor(account_id)
     existing = repository.find(session, person_id, kind, number)
     if existing is not None and existing.status is not DocumentStatus.REFUSED:
         raise DocumentAlreadyInWallet("the wallet holds this document already")

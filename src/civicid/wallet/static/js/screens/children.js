@@ -73,7 +73,8 @@ function documentsOf(child) {
       open.disabled = false;
     }
   });
-  return h("div", {}, open, list);
+  const add = link(`#/documents/add/${encodeURIComponent(child.account_id)}`, "plus", t("child.add_document"), "quiet");
+  return h("div", {}, open, list, add);
 }
 
 export async function show(view) {

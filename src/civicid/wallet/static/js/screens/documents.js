@@ -189,7 +189,9 @@ const keyFields = (kind) => [
   ...kind.fields.map((spec) => ({ spec, input: `field:${spec.name}`, wire: `fields.${spec.name}` })),
 ];
 
-async function add(view) {
+// ``child``: the account id of a child of the parent's, whose document the parent adds (the same
+// key fields; the agency is asked about the child's ID number).
+async function add(view, child = null) {
   const ticket = screenTicket();
   if (!(await session())) return go("login");
   let offered;
@@ -235,12 +237,14 @@ async function add(view) {
     "label",
     { class: "toggle" },
     h("input", { type: "checkbox", name: "confirm", value: "yes" }),
-    t("doc.confirm"),
+    child ? t("doc.confirm_child") : t("doc.confirm"),
   );
+  const back = child ? link("#/children", "back", t("child.title"), "quiet") : link("#/documents", "back", t("menu.documents"), "quiet");
+  const target = child ? `${WALLET}/children/${encodeURIComponent(child)}/documents` : `${WALLET}/documents`;
   screen(
     view,
-    t("doc.add"),
-    h("p", { class: "lead" }, t("doc.add_intro")),
+    child ? t("doc.add_child") : t("doc.add"),
+    h("p", { class: "lead" }, child ? t("doc.add_child_intro") : t("doc.add_intro")),
     form(
       {
         check: (v) => {
@@ -264,13 +268,9 @@ async function add(view) {
         work: async (v) => {
           const chosen = chosenKind(v.kind);
           const fields = Object.fromEntries(chosen.fields.map((spec) => [spec.name, v[`field:${spec.name}`]]));
-          const added = await postJSON(
-            `${WALLET}/documents`,
-            { kind: v.kind, number: v.number, fields },
-            { holder: true },
-          );
-          if (added.status === "integrated") addedNotice(view, "ok", "check", t("doc.added_integrated"));
-          else addedNotice(view, "warn", "clock", t("doc.added_pending"));
+          const added = await postJSON(target, { kind: v.kind, number: v.number, fields }, { holder: true });
+          if (added.status === "integrated") addedNotice(view, "ok", "check", t("doc.added_integrated"), child);
+          else addedNotice(view, "warn", "clock", t("doc.added_pending"), child);
         },
       },
       kind.wrap,
@@ -278,17 +278,19 @@ async function add(view) {
       confirm,
       submit("plus", t("doc.add_submit")),
     ),
-    link("#/documents", "back", t("menu.documents"), "quiet"),
+    back,
   );
 }
 
-function addedNotice(view, kind, iconName, sentence) {
+function addedNotice(view, kind, iconName, sentence, child = null) {
   screen(
     view,
-    t("doc.add"),
+    child ? t("doc.add_child") : t("doc.add"),
     notice(kind, iconName, sentence),
-    link("#/documents", "documents", t("menu.documents"), "big primary"),
-    link("#/documents/add", "plus", t("doc.add_another"), "quiet"),
+    child
+      ? link("#/children", "person", t("child.title"), "big primary")
+      : link("#/documents", "documents", t("menu.documents"), "big primary"),
+    child ? null : link("#/documents/add", "plus", t("doc.add_another"), "quiet"),
   );
 }
 
@@ -363,7 +365,7 @@ async function open(view, id) {
 }
 
 export async function show(view, [action, id] = []) {
-  if (action === "add") return add(view);
+  if (action === "add") return add(view, id ? decodeURIComponent(id) : null);
   if (action === "open" && id) return open(view, decodeURIComponent(id));
   return list(view);
 }

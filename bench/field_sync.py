@@ -62,6 +62,7 @@ from civicid.field.kit import Kit
 from civicid.field.models import KitIdentity, OutboxItem, OutboxPart
 from civicid.field.sources import CameraSource, join_fingerprint_images
 from civicid.field.sync import KitSync
+from civicid.field.unlock import KitLogin
 from civicid.registry import service as registry
 from civicid.sim.demo import build_demo
 from civicid.sim.field import capture_from_sim
@@ -147,8 +148,9 @@ def run(folder: Path, applications: int, concurrency: int, seed: int, *, real: b
             end=clock.today() + dt.timedelta(days=2),
         )
     clock.advance(dt.timedelta(days=1))  # the registry was loaded the day before the campaign day
-    setup.enroll_from_file(root=folder / "kit", clock=clock, data=content, passphrase=passphrase)
-    kit = Kit.open(folder / "kit")
+    supervisor = setup.FirstSupervisor(KitLogin("bench-supervisor", "bench-password-1"), "Bench Supervisor")
+    setup.enroll_from_file(root=folder / "kit", clock=clock, data=content, passphrase=passphrase, supervisor=supervisor)
+    kit = Kit.open(folder / "kit", supervisor.login)
     server = ServerThread(create_app(context))
     server.start()
     try:

@@ -26,8 +26,7 @@ from civicid.credentials import tasks as credentials_tasks
 from civicid.enrollment.runtime import build_pipeline
 from civicid.enrollment.worker import BackgroundWorker
 from civicid.field.app import create_kit_app
-from civicid.field.cli import KitOption
-from civicid.field.kit import Kit
+from civicid.field.cli import KitOption, KitUserOption, open_kit
 from civicid.plugins import Plugins, plugins_for
 from civicid.signing import tasks as signing_tasks
 from civicid.wallet import tasks as wallet_tasks
@@ -146,6 +145,7 @@ def worker(
 
 def serve_kit(
     data: Path = KitOption,
+    user: str | None = KitUserOption,
     port: int = typer.Option(8100, "--port", min=1, max=65535, help="The port on 127.0.0.1."),
     sync_every: float = typer.Option(
         60, "--sync-every", min=0, help="Seconds between checks whether a sync is due; 0 turns automatic sync off."
@@ -153,7 +153,7 @@ def serve_kit(
     simulated_biometrics: bool = SimulatedBiometricsOption,
 ) -> None:
     """Serve the operator's pages on 127.0.0.1 (never on the network), syncing in the background when due."""
-    kit = Kit.open(data)
+    kit = open_kit(data, user)
     source = chosen_plugins(load_settings(), simulated_biometrics=simulated_biometrics).capture_source()
     app = create_kit_app(kit, command_clock(), source=source, auto_sync_every=sync_every or None)
     tell(f"kit pages on http://127.0.0.1:{port}/")

@@ -82,6 +82,7 @@ from .idp import (
     registered_service,
 )
 from .kits import (
+    KIT_LOGIN,
     KIT_OPERATOR,
     KIT_PASSWORD,
     KIT_SUPERVISOR,
@@ -124,6 +125,7 @@ __all__ = [
     "HEALTH",
     "HOLDER_PASSWORD",
     "ISSUER",
+    "KIT_LOGIN",
     "KIT_OPERATOR",
     "KIT_PASSWORD",
     "KIT_SUPERVISOR",

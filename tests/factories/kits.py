@@ -28,6 +28,7 @@ from civicid.field.kit import Kit
 from civicid.field.models import KitIdentity, KitPerson, OperatorRole
 from civicid.field.operators import add_operator
 from civicid.field.sync import KitSync
+from civicid.field.unlock import KitLogin
 from civicid.protocol.packet import Packet
 from civicid.registry import service as registry
 from civicid.registry.schemas import PersonRead
@@ -39,6 +40,8 @@ from .registry import demo_commune
 
 KIT_OPERATOR, KIT_SUPERVISOR = "op-lan", "sup-hoa"
 KIT_PASSWORD = "kit-password-1"
+# Who opens the test kits (their password unwraps the kit's store key, decision 0068).
+KIT_LOGIN = KitLogin(KIT_SUPERVISOR, KIT_PASSWORD)
 
 
 # The server's view: a registered key that captures packets -----------------------------------------
@@ -80,14 +83,18 @@ def field_kit(context: Context, root: Path, clock: Clock, commune_code: str, ser
             server_url=server_url,
             sealing_key=keystore_of(context).sealing_public_key(),
         )
-    setup.enroll_from_file(root=root, clock=clock, data=content, passphrase=passphrase)
-    kit = Kit.open(root)
+    supervisor = setup.FirstSupervisor(KIT_LOGIN, "Vàng A Hoà")
+    setup.enroll_from_file(root=root, clock=clock, data=content, passphrase=passphrase, supervisor=supervisor)
+    kit = Kit.open(root, KIT_LOGIN)
     with kit.transaction() as session:
-        for username, full_name, role in (
-            (KIT_OPERATOR, "Lò Thị Lan", OperatorRole.OPERATOR),
-            (KIT_SUPERVISOR, "Vàng A Hoà", OperatorRole.SUPERVISOR),
-        ):
-            add_operator(session=session, username=username, full_name=full_name, role=role, password=KIT_PASSWORD)
+        add_operator(
+            kit=kit,
+            session=session,
+            username=KIT_OPERATOR,
+            full_name="Lò Thị Lan",
+            role=OperatorRole.OPERATOR,
+            password=KIT_PASSWORD,
+        )
     return kit
 
 
@@ -143,7 +150,7 @@ def synced_kit_template(root: Path, clock: Clock) -> Iterator[tuple[LiveServer, 
 def copied_kit(template: Path, target: Path) -> Iterator[Kit]:
     """A copy of a kit's folder, open for the block: same device key, same extract; captures stay in the copy."""
     shutil.copytree(template, target)
-    kit = Kit.open(target)
+    kit = Kit.open(target, KIT_LOGIN)
     try:
         yield kit
     finally:

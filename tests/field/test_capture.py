@@ -1,22 +1,26 @@
-"""A capture is sealed and on disk before "saved"; a stolen kit reveals no biometrics; guard-rails refuse."""
+"""A capture is sealed and on disk before "saved"; a stolen kit reveals no biometrics and no personal data;
+guard-rails refuse."""
 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from tests.factories import KIT_OPERATOR, synced
+from tests.factories import KIT_OPERATOR, KIT_SUPERVISOR, synced
 from tests.support.servers import LiveServer
 
 from civicid.biometrics.simulated import simulated_capture
 from civicid.core.clock import FixedClock
 from civicid.field.capture import CaptureForm, capture_application
-from civicid.field.errors import CaptureRefused, InvalidCapture
+from civicid.field.errors import CaptureRefused, InvalidCapture, OperatorLoginFailed
 from civicid.field.kit import Kit
 from civicid.field.models import KitIdentity, KitPerson, OutboxPart
 from civicid.field.sources import SimulatedSource
+from civicid.field.unlock import KitLogin
 from civicid.protocol.packet import ApplicationType
 from civicid.sim.field import synthetic_photo
 
@@ -66,6 +70,30 @@ def test_a_stolen_kit_holds_no_biometrics_in_clear(kit: Kit, kit_clock: FixedClo
         parts = {p.name: p.priority for p in session.scalars(select(OutboxPart))}
     assert parts == {"face": 0, "fingers": 0, "portrait": 0, "portrait_full": 1}
     assert all(kit.sealed_path(application_id, name).exists() for name in parts)
+
+
+def test_a_stolen_kit_yields_no_name_id_number_birth_date_or_phone(
+    kit: Kit, kit_clock: FixedClock, tmp_path: Path
+) -> None:
+    person = an_adult(kit, kit_clock)
+    capture(kit, kit_clock, person, synthetic_photo(person.id))
+    with kit.transaction() as session:
+        people = list(session.scalars(select(KitPerson)))
+    assert len(people) > 100  # the down-synced extract of the village is on the kit
+    stolen = tmp_path / "stolen"
+    shutil.copytree(kit.root, stolen)  # the thief copies the folder, the kit still running
+
+    everything = every_byte_on_the_kit(stolen)
+    for resident in people:
+        for secret in (resident.full_name, resident.id_number, resident.date_of_birth.isoformat(), resident.phone):
+            assert not secret or secret.encode() not in everything, "personal data in clear on a stolen kit"
+    assert not (stolen / "master.key").exists()  # no key lies beside what it protects
+    with pytest.raises(sqlite3.DatabaseError):
+        sqlite3.connect(stolen / "kit.db").execute("SELECT full_name FROM kit_person").fetchall()
+    with pytest.raises(OperatorLoginFailed):
+        Kit.open(stolen, KitLogin(KIT_SUPERVISOR, "a-good-guess-1"))
+    with pytest.raises(OperatorLoginFailed):
+        Kit.open(stolen, KitLogin("no-such-operator", "a-good-guess-1"))
 
 
 def test_the_portrait_that_travels_first_is_small(kit: Kit, kit_clock: FixedClock) -> None:

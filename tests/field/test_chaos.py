@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from tests.factories import assigned, demo_commune, field_kit
+from tests.factories import KIT_LOGIN, assigned, demo_commune, field_kit
 from tests.support.network import FaultPlan, FaultyProxy
 from tests.support.servers import LiveServer, client_for
 
@@ -27,6 +27,7 @@ from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.country.zone import TIME_ZONE
 from civicid.enrollment.models import Application, ApplicationPart
+from civicid.field.cli import KIT_PASSWORD_ENV, KIT_USER_ENV
 from civicid.field.kit import Kit
 from civicid.field.models import OutboxItem
 from civicid.field.status import kit_status
@@ -69,7 +70,7 @@ def killed_mid_sync(root: Path, rng: random.Random) -> None:
         [sys.executable, "-m", "civicid", "field", "sync", "--data", str(root)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env={**os.environ},
+        env={**os.environ, KIT_USER_ENV: KIT_LOGIN.username, KIT_PASSWORD_ENV: KIT_LOGIN.password},
     )
     time.sleep(rng.uniform(1.0, 2.5))  # the interpreter starts, then the sync is somewhere in flight
     process.send_signal(signal.SIGKILL)
@@ -104,7 +105,7 @@ def test_after_the_network_heals_every_capture_is_on_the_server_exactly_once(
         if round_ == 2:
             killed_mid_sync(kits[0].root, rng)
             kits[0].close()
-            kits[0] = Kit.open(kits[0].root)  # the kit restarts after the kill
+            kits[0] = Kit.open(kits[0].root, KIT_LOGIN)  # the kit restarts after the kill
         if round_ == 3:
             server.stop()  # the server goes down, and comes back on another port
             restarted = LiveServer(live_context)

@@ -15,7 +15,7 @@ from civicid.campaign.assignments import kit_assignment
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.enrollment.models import Application
-from civicid.field.cli import PASSPHRASE_ENV
+from civicid.field.cli import KIT_PASSWORD_ENV, KIT_USER_ENV, NEW_PASSWORD_ENV, PASSPHRASE_ENV
 from civicid.registry.models import Village
 
 Civicid = Callable[..., Result]
@@ -34,8 +34,23 @@ def kit_dir(civicid: Civicid, commune: str, tmp_path: Path, monkeypatch: pytest.
     passphrase = re.search(r"passphrase.*?: (\S+)", made.output)
     assert passphrase is not None
     monkeypatch.setenv(PASSPHRASE_ENV, passphrase.group(1))
+    monkeypatch.setenv(KIT_USER_ENV, "sup-hoa")
+    monkeypatch.setenv(KIT_PASSWORD_ENV, "kit-password-1")
     kit = tmp_path / "kit"
-    done = civicid("field", "init", "--enrollment-file", str(enrollment), "--data", str(kit), "--max-unsent", "50")
+    done = civicid(
+        "field",
+        "init",
+        "--enrollment-file",
+        str(enrollment),
+        "--data",
+        str(kit),
+        "--max-unsent",
+        "50",
+        "--supervisor",
+        "sup-hoa",
+        "--supervisor-name",
+        "Vàng A Hoà",
+    )
     assert done.exit_code == 0, done.output
     return kit
 
@@ -56,19 +71,69 @@ def test_a_folder_without_a_kit_is_one_line_and_status_2(civicid: Civicid, tmp_p
     assert "civicid field init" in result.stderr
 
 
+def test_the_kit_opens_only_with_an_operators_password(
+    civicid: Civicid, kit_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(KIT_PASSWORD_ENV, "not-the-password")
+    result = civicid("field", "status", "--data", str(kit_dir), "--json")
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert "wrong user name or password" in result.stderr
+
+
+def test_a_supervisor_adds_an_operator_who_can_then_open_the_kit(
+    civicid: Civicid, kit_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(NEW_PASSWORD_ENV, "lan-password-2")
+    added = civicid("field", "operator", "op-lan", "--name", "Lò Thị Lan", "--data", str(kit_dir))
+    assert added.exit_code == 0, added.output
+    monkeypatch.setenv(KIT_USER_ENV, "op-lan")
+    monkeypatch.setenv(KIT_PASSWORD_ENV, "lan-password-2")
+    assert civicid("field", "status", "--data", str(kit_dir), "--json").exit_code == 0
+    refused = civicid("field", "operator", "op-tu", "--name", "Giàng Tú", "--data", str(kit_dir))
+    assert refused.exit_code == 2
+    assert "only a supervisor" in refused.stderr
+
+
 def test_a_wrong_passphrase_is_one_line_and_status_2(
     civicid: Civicid, commune: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     enrollment = tmp_path / "kit.enrollment"
     civicid("field", "enrollment-file", "--commune", commune, "--out", str(enrollment), "--server-url", "http://x")
     monkeypatch.setenv(PASSPHRASE_ENV, "not-the-passphrase")
-    result = civicid("field", "init", "--enrollment-file", str(enrollment), "--data", str(tmp_path / "kit"))
+    monkeypatch.setenv(KIT_PASSWORD_ENV, "kit-password-1")
+    result = civicid(
+        "field",
+        "init",
+        "--enrollment-file",
+        str(enrollment),
+        "--data",
+        str(tmp_path / "kit"),
+        "--supervisor",
+        "sup-hoa",
+        "--supervisor-name",
+        "Vàng A Hoà",
+    )
     assert result.exit_code == 2
     assert "passphrase" in result.stderr
 
 
-def test_online_set_up_needs_its_three_options(civicid: Civicid, tmp_path: Path) -> None:
-    result = civicid("field", "init", "--server", "http://x", "--data", str(tmp_path / "kit"))
+def test_online_set_up_needs_its_three_options(
+    civicid: Civicid, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(KIT_PASSWORD_ENV, "kit-password-1")
+    result = civicid(
+        "field",
+        "init",
+        "--server",
+        "http://x",
+        "--data",
+        str(tmp_path / "kit"),
+        "--supervisor",
+        "sup-hoa",
+        "--supervisor-name",
+        "Vàng A Hoà",
+    )
     assert result.exit_code == 2
     assert "--commune" in result.stderr
 

@@ -2,9 +2,14 @@
 
 Layout::
 
-    kit.db                       the kit's SQLite database (``models.py``)
-    master.key, keys/            the device's ES256 key, wrapped under the master key (core/keystore.py)
-    sealed/<application id>/     one file per sealed part, named by the part
+    kit.db                       the kit's database (``models.py``), SQLCipher: encrypted at rest
+    unlock.json                  the store key, wrapped once per operator (``unlock.py``)
+    keys/                        the device's ES256 key, wrapped under a key derived from the store key
+    sealed/<application id>/     one file per sealed part, named by the part (sealed to the server)
+
+Nothing in the folder opens without an operator's password: the store key that encrypts the database
+and wraps the device key exists in clear only in the memory of a process an operator unlocked
+(decision 0068). There is no ``master.key`` beside the keys.
 
 A sealed part is written to a temporary file, flushed to disk and renamed into place before the
 database transaction that records the capture commits; "saved" is shown only after that commit. A
@@ -23,7 +28,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
@@ -31,17 +36,21 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from civicid.core.database import make_engine, make_session_factory, unit_of_work
-from civicid.core.keystore import FileKeystore, fsync_dir, master_key_from_environment
+from civicid.core.database import make_encrypted_sqlite_engine, make_session_factory, unit_of_work
+from civicid.core.keystore import KEYS_DIR, FileKeystore, fsync_dir
+from civicid.field import unlock
 from civicid.field.errors import KitAlreadyInitialised, KitNotInitialised
 from civicid.field.models import KIT_SCHEMA_VERSION, KitBase, KitIdentity, OutboxItem, OutboxPart, OutboxState
 from civicid.field.outbox import keeps_parts
+from civicid.field.unlock import KitLogin
 
 DATABASE_FILE = "kit.db"
 SEALED_DIR = "sealed"
 # A folder no row names yet may be a capture being saved right now (its files are written before
 # its row commits): the sweep leaves folders younger than this alone.
 ORPHAN_GRACE_S = 15 * 60
+# The first 16 bytes of an SQLite file in clear: a kit of schema version 1, before encryption at rest.
+_PLAIN_SQLITE = b"SQLite format 3\x00"
 
 
 class SealedPartMissing(LookupError):
@@ -55,13 +64,17 @@ class Kit:
     root: Path
     sessions: sessionmaker[Session]
     keystore: FileKeystore
+    _store_key: bytes = field(repr=False)
 
     @classmethod
-    def open(cls, root: Path) -> Kit:
-        """The kit in ``root``; raises :class:`KitNotInitialised` if there is none."""
-        if not (root / DATABASE_FILE).exists():
-            raise KitNotInitialised(f"no field kit in {root}: run `civicid field init` first")
-        kit = cls._attach(root)
+    def open(cls, root: Path, login: KitLogin) -> Kit:
+        """The kit in ``root``, unlocked by an operator's ``login``.
+
+        Raises :class:`KitNotInitialised` if there is none (or one this CivicID cannot read), and
+        :class:`~civicid.field.errors.OperatorLoginFailed` for a wrong user name or password.
+        """
+        cls.check_folder(root)
+        kit = cls._attach(root, unlock.unlock(root, login))
         with kit.transaction() as session:
             identity = session.scalars(select(KitIdentity)).one_or_none()
             if identity is None:
@@ -73,23 +86,43 @@ class Kit:
                 )
         return kit
 
+    @staticmethod
+    def check_folder(root: Path) -> None:
+        """Raise :class:`KitNotInitialised` unless ``root`` holds a kit this CivicID can open (before any password)."""
+        database = root / DATABASE_FILE
+        if not database.exists():
+            raise KitNotInitialised(f"no field kit in {root}: run `civicid field init` first")
+        if _is_plain_sqlite(database) or not unlock.has_unlock_file(root):
+            raise KitNotInitialised(
+                f"the kit in {root} is of schema version 1 (not encrypted at rest); this CivicID reads version "
+                f"{KIT_SCHEMA_VERSION}: export its packets (`civicid field export`) with the old version, then "
+                "set the kit up again"
+            )
+
     @classmethod
     def create(cls, root: Path) -> Kit:
-        """An empty kit folder: tables, key folder. :func:`~civicid.field.enroll` fills its identity."""
+        """An empty kit folder under a new store key: tables, key folder, and no way in yet.
+
+        :func:`~civicid.field.setup.record_identity` fills its identity and adds its first supervisor,
+        whose wrap of the store key is written when that commits. A folder whose set-up died before
+        then (a database and no ``unlock.json``) holds nothing anyone can open: it is begun again.
+        """
         if (root / DATABASE_FILE).exists():
-            with cls._attach(root).transaction() as session:
-                if session.scalars(select(KitIdentity)).first() is not None:
-                    raise KitAlreadyInitialised(f"{root} already holds a field kit")
+            if unlock.has_unlock_file(root) or _is_plain_sqlite(root / DATABASE_FILE):
+                raise KitAlreadyInitialised(f"{root} already holds a field kit")
+            for leftover in (DATABASE_FILE, f"{DATABASE_FILE}-wal", f"{DATABASE_FILE}-shm"):
+                (root / leftover).unlink(missing_ok=True)
+            shutil.rmtree(root / KEYS_DIR, ignore_errors=True)
         root.mkdir(parents=True, exist_ok=True)
-        kit = cls._attach(root)
+        kit = cls._attach(root, unlock.new_store_key())
         KitBase.metadata.create_all(kit.sessions.kw["bind"])
         return kit
 
     @classmethod
-    def _attach(cls, root: Path) -> Kit:
-        engine = make_engine(f"sqlite:///{root / DATABASE_FILE}")
-        keystore = FileKeystore.open(root, master_key_from_environment())
-        return cls(root=root, sessions=make_session_factory(engine), keystore=keystore)
+    def _attach(cls, root: Path, store_key: bytes) -> Kit:
+        engine = make_encrypted_sqlite_engine(root / DATABASE_FILE, unlock.database_key(store_key))
+        keystore = FileKeystore.open(root, unlock.master_key(store_key))
+        return cls(root=root, sessions=make_session_factory(engine), keystore=keystore, _store_key=store_key)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -100,6 +133,10 @@ class Kit:
         self.sessions.kw["bind"].dispose()
 
     # Keys ---------------------------------------------------------------------------------------
+
+    def grant_after_commit(self, session: Session, login: KitLogin) -> None:
+        """Let ``login`` unlock this kit once ``session`` commits (the operator's row with it)."""
+        event.listen(session, "after_commit", lambda _: unlock.grant(self.root, self._store_key, login), once=True)
 
     def device_key(self) -> EllipticCurvePrivateKey:
         return self.keystore.device_signing_key()
@@ -184,6 +221,11 @@ class Kit:
                     sealed.unlink(missing_ok=True)
                     removed += 1
         return removed
+
+
+def _is_plain_sqlite(path: Path) -> bool:
+    with path.open("rb") as file:
+        return file.read(len(_PLAIN_SQLITE)) == _PLAIN_SQLITE
 
 
 def _younger_than(path: Path, seconds: float) -> bool:

@@ -4,10 +4,12 @@ They live on a separate :class:`KitBase`, so the server's migrations never see t
 holds a server table. The kit's schema carries its version (:data:`KIT_SCHEMA_VERSION`) in
 :class:`KitIdentity`; a kit whose database is of another version refuses to open rather than guess.
 
-What is stored in clear here: the registry extract of the assigned villages (names, dates of birth,
-ID numbers, phones — what capture needs), visit outcomes and the signed envelopes. What is never
-stored in clear: anything biometric. Portraits, templates and fingerprint images exist only as parts
-sealed to the central server's key, in files named by the application id (``sealed/``).
+What the kit stores: the registry extract of the assigned villages (names, dates of birth, ID
+numbers, phones — what capture needs), visit outcomes and the signed envelopes, in a database that is
+encrypted at rest (SQLCipher, ``core/database.py``) under a key only an operator's password unlocks
+(``unlock.py``, decision 0068). What is never stored even there: anything biometric. Portraits,
+templates and fingerprint images exist only as parts sealed to the central server's key, in files
+named by the application id (``sealed/``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from civicid.core.database import NAMING_CONVENTION
 from civicid.core.types import UTCDateTime, str_enum
 
-KIT_SCHEMA_VERSION = 1
+KIT_SCHEMA_VERSION = 2  # 2: kit.db encrypted at rest (SQLCipher), opened by an operator (decision 0068)
 
 
 class KitBase(DeclarativeBase):

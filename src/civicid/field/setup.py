@@ -24,7 +24,9 @@ from civicid.core.clock import Clock
 from civicid.core.crypto.signing import public_jwk
 from civicid.field.errors import ServerUnreachable
 from civicid.field.kit import Kit
-from civicid.field.models import KIT_SCHEMA_VERSION, KitIdentity
+from civicid.field.models import KIT_SCHEMA_VERSION, KitIdentity, OperatorRole
+from civicid.field.operators import add_operator, check_password
+from civicid.field.unlock import KitLogin
 from civicid.protocol.enrollment_file import open_enrollment_file
 from civicid.protocol.errors import InvalidEnrollmentFile
 
@@ -39,13 +41,29 @@ class Enrollment:
     sealing_key: str
 
 
+@dataclass(frozen=True)
+class FirstSupervisor:
+    """Who the kit is set up for: the supervisor whose password unlocks it first (decision 0068)."""
+
+    login: KitLogin
+    full_name: str
+
+
 # The kit's side ------------------------------------------------------------------------------------
 
 
 def enroll_online(
-    *, root: Path, clock: Clock, client: httpx.Client, commune_code: str, username: str, password: str
+    *,
+    root: Path,
+    clock: Clock,
+    client: httpx.Client,
+    commune_code: str,
+    username: str,
+    password: str,
+    supervisor: FirstSupervisor,
 ) -> Enrollment:
     """Register a new kit with the server at ``client.base_url`` and record its identity."""
+    check_password(supervisor.login.password)
     kit = Kit.create(root)
     try:
         key = kit.device_key()
@@ -60,14 +78,17 @@ def enroll_online(
             json={"commune_code": commune_code, "public_jwk": public_jwk(key)},
         )
         enrollment = Enrollment(device["id"], commune_code, str(client.base_url).rstrip("/"), sealing)
-        record_identity(kit, clock, enrollment)
+        record_identity(kit, clock, enrollment, supervisor)
         return enrollment
     finally:
         kit.close()
 
 
-def enroll_from_file(*, root: Path, clock: Clock, data: bytes, passphrase: str) -> Enrollment:
+def enroll_from_file(
+    *, root: Path, clock: Clock, data: bytes, passphrase: str, supervisor: FirstSupervisor
+) -> Enrollment:
     """Set a kit up from an enrollment file and its passphrase, with no link to the server."""
+    check_password(supervisor.login.password)
     document = open_enrollment_file(data, passphrase)
     key = serialization.load_pem_private_key(document["device_key"].encode(), password=None)
     if not isinstance(key, EllipticCurvePrivateKey):
@@ -78,13 +99,14 @@ def enroll_from_file(*, root: Path, clock: Clock, data: bytes, passphrase: str) 
         enrollment = Enrollment(
             document["device_id"], document["commune_code"], document["server_url"], document["sealing_key"]
         )
-        record_identity(kit, clock, enrollment)
+        record_identity(kit, clock, enrollment, supervisor)
         return enrollment
     finally:
         kit.close()
 
 
-def record_identity(kit: Kit, clock: Clock, enrollment: Enrollment) -> None:
+def record_identity(kit: Kit, clock: Clock, enrollment: Enrollment, supervisor: FirstSupervisor) -> None:
+    """The kit's identity and its first supervisor, in one transaction: until it commits, no one can open it."""
     with kit.transaction() as session:
         session.add(
             KitIdentity(
@@ -98,6 +120,14 @@ def record_identity(kit: Kit, clock: Clock, enrollment: Enrollment) -> None:
                 cursor={},
                 guardrails={},
             )
+        )
+        add_operator(
+            kit=kit,
+            session=session,
+            username=supervisor.login.username,
+            full_name=supervisor.full_name,
+            role=OperatorRole.SUPERVISOR,
+            password=supervisor.login.password,
         )
 
 

@@ -48,6 +48,7 @@ from civicid.field.households import record_visit
 from civicid.field.kit import Kit
 from civicid.field.models import KitHousehold, KitPerson, KitVisit
 from civicid.field.sync import INTAKE, KitSync
+from civicid.field.unlock import KitLogin
 from civicid.protocol.codes import VisitOutcome
 from civicid.registry import queries as registry
 from civicid.registry.codes import SignalQuality
@@ -96,6 +97,11 @@ class _WeakLink(httpx.Client):
             raise httpx.ReadTimeout("the upload timed out on a weak link")
         response: httpx.Response = super().request(method, url, *args, **kwargs)
         return response
+
+
+# Each demo kit opens with the demo supervisor's login (the same as on the server's demo pages):
+# `civicid field serve --data civicid-data/kits/team-1 --user supervisor`, password demo-supervisor-2025.
+DEMO_KIT_SUPERVISOR = setup.FirstSupervisor(KitLogin("supervisor", "demo-supervisor-2025"), "Vàng A Hoà")
 
 
 @dataclass
@@ -294,8 +300,18 @@ def _make_teams(
                     village_ids=own,
                 )
         root = kits_root / f"team-{index + 1}"
-        setup.enroll_from_file(root=root, clock=context.clock, data=content, passphrase=passphrase)
-        teams.append(_Team(team.id, Kit.open(root), device_id, list(own), no_signal=last and bool(silent)))
+        setup.enroll_from_file(
+            root=root, clock=context.clock, data=content, passphrase=passphrase, supervisor=DEMO_KIT_SUPERVISOR
+        )
+        teams.append(
+            _Team(
+                team.id,
+                Kit.open(root, DEMO_KIT_SUPERVISOR.login),
+                device_id,
+                list(own),
+                no_signal=last and bool(silent),
+            )
+        )
     return teams
 
 

@@ -28,8 +28,7 @@ from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.enrollment.cli import render_stats
 from civicid.enrollment.runtime import build_pipeline
-from civicid.field.cli import KitOption
-from civicid.field.kit import Kit
+from civicid.field.cli import KitOption, KitUserOption, open_kit
 from civicid.registry import service as registry
 from civicid.sim.citizens import lock_some, waiting_account
 from civicid.sim.demo import DEFAULT_SEED, DEMO_LOGINS, DemoReport, build_demo
@@ -277,10 +276,11 @@ def capture_command(
     photos: bool = typer.Option(False, "--photos", help="Camera-sized JPEG portraits instead of small drawings."),
     review: bool = typer.Option(True, "--review/--no-review", help="Approve them as a simulated supervisor."),
     data: Path = KitOption,
+    user: str | None = KitUserOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Capture N simulated adults of the kit's villages who have no application yet (tests and demos)."""
-    kit = Kit.open(data)
+    kit = open_kit(data, user)
     day = capture_from_sim(
         kit=kit, clock=command_clock(), count=from_sim, photos=photos, supervisor="sim-supervisor" if review else None
     )

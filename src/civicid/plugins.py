@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from civicid.accounts.level1 import FaceCheck
 from civicid.agencies.adapters import SIMULATED_AGENCIES, SimulatedAgencies
 from civicid.agencies.ports import AgencyRegistry
+from civicid.biometrics.dedup import thresholds_for
 from civicid.biometrics.dlib_face import DlibFaceExtractor
 from civicid.biometrics.fingerprint import installed_verifier
 from civicid.biometrics.ports import CosineVerifier, Extractor, MinutiaeVerifier
@@ -21,6 +22,7 @@ from civicid.core.clock import Clock
 from civicid.core.settings import Settings
 from civicid.field.sources import BiometricSource, CameraSource, SimulatedSource
 from civicid.notify.adapters import FileSmsGateway, file_gateway
+from civicid.registry.portraits import PortraitFolder
 from civicid.signing.adapters import KeystoreVault, Pkcs11Vault
 from civicid.signing.ca import Pki
 from civicid.signing.service import Signing
@@ -42,8 +44,8 @@ class Plugins:
         simulated = (
             *biometrics,
             "sms_gateway",
-            # Level 1's selfie match reads the registry's portraits, which are the simulator's drawings (0052).
-            "face_check",
+            # Level 1's selfie match, on the simulator's drawn portraits unless the registry's photos are given (0052).
+            *(() if self._real_face_check() else ("face_check",)),
             *(f"agency:{kind.value}" for kind in SIMULATED_AGENCIES),
             "time_stamping_authority",
         )
@@ -93,19 +95,38 @@ class Plugins:
 
     def face_check(self) -> FaceCheck:
         """Level 1's selfie match: the ``Verifier`` port (cosine) on templates of the selfie and of the registry's
-        portrait. The registry here is the simulator's, whose portraits are drawings, so the portrait
-        extractor is the simulated one too; the threshold sits far above its non-mated scores (sd ≈0.09
-        at 128 dimensions) and below its mated 1.0 (docs/decisions/0052-level-1-on-the-phone.md)."""
+        portrait (docs/decisions/0052-level-1-on-the-phone.md).
+
+        - With the registry's card photos (``registry_portraits_dir``) and real biometrics: dlib's face
+          model, accepting from the dedup's "same person" operating point (cosine 0.93).
+        - Otherwise the simulator's drawn portraits and their extractor; the threshold sits far above
+          their non-mated scores (sd ≈0.09 at 128 dimensions) and below their mated 1.0.
+        """
+        if not self._real_face_check():
+            return FaceCheck(
+                extractor=SimulatedPortraitExtractor(),
+                verifier=CosineVerifier(),
+                threshold=SIMULATED_FACE_MATCH_THRESHOLD,
+                portraits=DrawnPortraits(),
+                simulated=True,
+            )
+        extractor = DlibFaceExtractor()
+        same_person = thresholds_for(extractor.key.model, extractor.key.model_version).duplicate_at
+        folder = self.settings.registry_portraits_dir
+        assert folder is not None  # noqa: S101 - _real_face_check says so
         return FaceCheck(
-            extractor=SimulatedPortraitExtractor(),
+            extractor=extractor,
             verifier=CosineVerifier(),
-            threshold=FACE_MATCH_THRESHOLD,
-            portraits=DrawnPortraits(),
-            simulated=True,
+            threshold=same_person,
+            portraits=PortraitFolder(folder),
+            simulated=False,
         )
 
+    def _real_face_check(self) -> bool:
+        return not self.settings.simulated_biometrics and self.settings.registry_portraits_dir is not None
 
-FACE_MATCH_THRESHOLD = 0.6
+
+SIMULATED_FACE_MATCH_THRESHOLD = 0.6
 
 
 def plugins_for(settings: Settings) -> Plugins:

@@ -83,7 +83,7 @@ class FaceCheck:
     portraits: RegistryPortraits
     simulated: bool
 
-    def score(self, selfie: bytes, person_id: int) -> float | None:
+    def score(self, selfie: bytes, person_id: int, id_number: str) -> float | None:
         """The selfie's score against the person's portrait; ``None`` when the selfie shows no face.
 
         Raises ``ExtractionFailed`` never: a portrait the registry lacks or cannot be read scores 0
@@ -93,7 +93,7 @@ class FaceCheck:
             probe = self.extractor.extract(selfie)
         except ExtractionFailed:
             return None
-        reference = self.portraits.portrait(person_id=person_id)
+        reference = self.portraits.portrait(person_id=person_id, id_number=id_number)
         if reference is None:
             return 0.0
         try:
@@ -147,7 +147,7 @@ def register_level1(
         _refuse(session, clock, attempt, "card_not_matching", None)
     if age_on(person.date_of_birth, clock.today()) < LEVEL1_MIN_AGE:
         _refuse(session, clock, attempt, "too_young", person.id)
-    score = faces.score(selfie, person.id)
+    score = faces.score(selfie, person.id, person.id_number)
     if score is None:
         _refuse(session, clock, attempt, "no_face", person.id)
     if score < faces.threshold:

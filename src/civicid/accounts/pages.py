@@ -204,10 +204,16 @@ def registry_portrait(
 ) -> Response:
     """The registry's portrait, for the operator's face-to-face check (an SVG under a policy that runs nothing)."""
     person = _assisted_person(session, context, principal, person_id)
-    image = _faces(request).portraits.portrait(person_id=person.id)
+    image = _faces(request).portraits.portrait(person_id=person.id, id_number=person.id_number)
     if image is None:
         raise AccountNotFound("the registry holds no portrait of this person")
-    media = "image/svg+xml" if image.lstrip().startswith(b"<svg") else "image/jpeg"
+    media = (
+        "image/svg+xml"
+        if image.lstrip().startswith(b"<svg")
+        else "image/png"
+        if image.startswith(b"\x89PNG")
+        else "image/jpeg"
+    )
     headers = {
         "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
         "Cache-Control": "no-store",

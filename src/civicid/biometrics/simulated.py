@@ -156,7 +156,7 @@ def drawn_portrait(identity_seed: int) -> bytes:
 class DrawnPortraits:
     """The registry's portraits in the simulation: each person's drawn face (``accounts.ports.RegistryPortraits``)."""
 
-    def portrait(self, *, person_id: int) -> bytes | None:
+    def portrait(self, *, person_id: int, id_number: str) -> bytes | None:
         return drawn_portrait(person_id)
 
 

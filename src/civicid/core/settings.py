@@ -61,7 +61,14 @@ class Settings(BaseSettings):
         "and fingerprint matcher: for the demo, the tests and the benchmarks only (`--simulated-biometrics`).",
     )
 
-    @field_validator("audit_witness_file", "signing_pkcs11_module", mode="before")
+    registry_portraits_dir: Path | None = Field(
+        default=None,
+        description="A folder of the population registry's card photos, one per person named by ID number "
+        "(`<id_number>.jpg` or `.png`), exported from the national database: level 1's selfie is matched against "
+        "them with the real face model. Unset: the simulator's drawn portraits (decision 0052).",
+    )
+
+    @field_validator("audit_witness_file", "signing_pkcs11_module", "registry_portraits_dir", mode="before")
     @classmethod
     def _unset_when_empty(cls, value: object) -> object:
         """``CIVICID_AUDIT_WITNESS_FILE=`` means no witness file, not the current folder."""

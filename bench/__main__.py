@@ -12,6 +12,7 @@ from bench import (
     enrollment_pipeline,
     field_sync,
     idp_token,
+    intake_load,
     real_biometrics,
     registry_search,
     signing_pdf,
@@ -27,3 +28,4 @@ accounts_app.main([])
 real_biometrics.main([])
 signing_pdf.main()
 idp_token.main([])
+intake_load.main([])

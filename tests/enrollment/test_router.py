@@ -10,7 +10,9 @@ import base64
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
+import fastapi.routing
 import pytest
 from httpx import AsyncClient, Response
 from tests.factories import (
@@ -202,6 +204,23 @@ REFUSED = [
 
 
 class TestIntake:
+    async def test_the_intake_gives_its_connection_back_before_it_answers(
+        self, uplink: Uplink, adult: PersonRead, context: Context, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Decision 0070: a connection held until the answer was serialised (which waits for a thread of
+        the pool) deadlocked the server with 64 uploads in flight; the intake commits before it answers."""
+        held_while_answering: list[int] = []
+        serialize = fastapi.routing.serialize_response
+
+        async def watched(**arguments: Any) -> Any:
+            held_while_answering.append(context.database.engine.pool.checkedout())  # type: ignore[attr-defined]
+            return await serialize(**arguments)
+
+        monkeypatch.setattr(fastapi.routing, "serialize_response", watched)
+        await uplink.upload(uplink.capture(adult))
+        assert len(held_while_answering) >= 2  # the envelope and at least one chunk
+        assert set(held_while_answering) == {0}
+
     @pytest.mark.parametrize(("send", "status", "code", "then"), REFUSED)
     async def test_a_request_breaking_a_rule_is_refused_with_its_problem(
         self,

@@ -317,7 +317,6 @@ def put_envelope(
     body: EnvelopeIn,
     response: Response,
     context: AppContext,
-    session: DbSession,
     pipeline: PipelineDep,
 ) -> ReceiptRead:
     """Deliver a packet's signed envelope: 201 when new, 200 with ``replay`` when received before.
@@ -325,14 +324,20 @@ def put_envelope(
     Its small parts may come inline, whole, in the same request. Another envelope under the same id
     is a 409 ``different_packet`` carrying the stored version.
     """
-    receipt = intake.receive_envelope(
-        session=session,
-        clock=context.clock,
-        blobs=pipeline.blobs,
-        envelope_jws=body.envelope,
-        application_id=application_id,
-        parts=body.parts,
-    )
+    # The intake routes own their transaction (decision 0070), not DbSession's: that one ends only
+    # after the answer is serialised, which for a synchronous route waits for a thread of the pool.
+    # With ~64 uploads in flight every thread sat here waiting for a pooled connection while the
+    # connections' holders waited for a thread: a deadlock until the pool's timeout. Committed here,
+    # the connection goes back to the pool in the thread that took it, before the answer is built.
+    with unit_of_work(context.database.sessions) as session:
+        receipt = intake.receive_envelope(
+            session=session,
+            clock=context.clock,
+            blobs=pipeline.blobs,
+            envelope_jws=body.envelope,
+            application_id=application_id,
+            parts=body.parts,
+        )
     if receipt.replay:
         response.status_code = status.HTTP_200_OK
     return _receipt(receipt)
@@ -350,20 +355,20 @@ def put_chunk(
     data: Annotated[bytes, Depends(chunk_body)],
     sha256: Annotated[str, Depends(content_digest)],
     context: AppContext,
-    session: DbSession,
     pipeline: PipelineDep,
 ) -> ReceiptRead:
     """Upload one byte range of a sealed part; sending it again is harmless. Returns every part's resume point."""
-    receipt = intake.receive_chunk(
-        session=session,
-        clock=context.clock,
-        blobs=pipeline.blobs,
-        application_id=application_id,
-        part_name=part_name,
-        offset=offset,
-        data=data,
-        sha256=sha256,
-    )
+    with unit_of_work(context.database.sessions) as session:  # its own transaction: see put_envelope
+        receipt = intake.receive_chunk(
+            session=session,
+            clock=context.clock,
+            blobs=pipeline.blobs,
+            application_id=application_id,
+            part_name=part_name,
+            offset=offset,
+            data=data,
+            sha256=sha256,
+        )
     return _receipt(receipt)
 
 

@@ -43,6 +43,7 @@ from civicid.wallet import pages as wallet_pages
 from civicid.wallet import router as wallet_router
 from civicid.wallet import service as wallet_service
 from civicid.web import pages, problems, router
+from civicid.web.edge import InputMiddleware
 from civicid.web.middleware import EdgeMiddleware
 from civicid.web.ratelimit import RateLimit
 from civicid.web.templating import STATIC_DIR, build_environment
@@ -76,6 +77,7 @@ def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
     app.state.person_panels = [accounts_pages.account_panel, accounts_pages.assisted_panel]
     app.state.templates = build_environment()
     problems.install(app)
+    app.add_middleware(InputMiddleware)  # inside the edge: its refusals get the edge's headers too
     app.add_middleware(EdgeMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # The citizen's app: its shell, manifest and service worker, and its own assets under its scope.
@@ -142,6 +144,26 @@ def once(build: Callable[[], T]) -> Callable[[], T]:
     return get
 
 
+def declare_edge_answers(operation: dict[str, Any]) -> None:
+    """The answers any operation may get from the edge, whatever its route declares.
+
+    422 for a control character in any query parameter (``web/edge.py``), 503 when the database does
+    not answer (decision 0034); with a body, 400 for one that cannot be decoded and 413 past the
+    route's limit.
+    """
+    statuses = [422, 503] + ([400, 413] if "requestBody" in operation else [])
+    responses = operation.setdefault("responses", {})
+    for status, declared in problems.problem_responses(*statuses).items():
+        model = declared["model"]
+        responses.setdefault(
+            str(status),
+            {
+                "description": declared["description"],
+                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
+            },
+        )
+
+
 def problem_openapi(document: dict[str, Any]) -> dict[str, Any]:
     """Declare error responses as ``application/problem+json`` and 422s as :class:`ValidationProblem`.
 
@@ -158,6 +180,7 @@ def problem_openapi(document: dict[str, Any]) -> dict[str, Any]:
     validation_ref = "#/components/schemas/ValidationProblem"
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
+            declare_edge_answers(operation)
             for status, response in operation.get("responses", {}).items():
                 if status[:1] not in {"4", "5"}:
                     continue

@@ -309,8 +309,9 @@ _CHUNK_BODY = {
     status_code=status.HTTP_201_CREATED,
     responses={
         200: {"model": ReceiptRead, "description": "A replay: this envelope was already received"},
-        **problem_responses(403, 409, 422),
+        **problem_responses(403, 409, 413, 422),
     },
+    # The default body limit holds the envelope and INLINE_MAX_BYTES of parts in base64.
 )
 def put_envelope(
     application_id: ApplicationId,

@@ -41,6 +41,7 @@ from civicid.signing.tsa import MEDIA_TYPE_REPLY, MEDIA_TYPE_REQUEST, TimeStampi
 from civicid.web.deps import AppContext, DbSession
 from civicid.web.problems import problem_responses
 from civicid.web.ratelimit import RateLimit
+from civicid.web.routes import body_limit
 
 router = APIRouter(tags=["signing"])
 pki_router = APIRouter(tags=["pki"])
@@ -87,7 +88,9 @@ async def pki_body(request: Request) -> bytes:
 
 PdfBody = Annotated[bytes, Depends(pdf_body)]
 PkiBody = Annotated[bytes, Depends(pki_body)]
-_PDF_BODY = {"requestBody": {"required": True, "content": {PDF: {"schema": {"type": "string", "format": "binary"}}}}}
+_PDF_BODY = body_limit(
+    MAX_PDF_BYTES, requestBody={"required": True, "content": {PDF: {"schema": {"type": "string", "format": "binary"}}}}
+)
 
 
 # The holder's --------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from civicid.accounts.models import AccountCode, CodePurpose, EidAccount
 from civicid.core.clock import Clock
 from civicid.core.ids import new_id
 from civicid.notify import service as notify
+from civicid.registry import queries as registry_queries
 
 CODE_LIFETIME = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 5
@@ -69,6 +70,7 @@ def send_code(session: Session, clock: Clock, account: EidAccount, purpose: Code
         params={"code": code, "minutes": str(CODE_LIFETIME.seconds // 60)},
         related_type="account",
         related_id=account.id,
+        commune_code=registry_queries.person_commune(session, account.person_id),
         # Each code is its own message: a new request is a new event, not a replay of the old one.
         idempotency_key=f"{TEMPLATES[purpose]}:{account.id}:{new_id()}",
     )

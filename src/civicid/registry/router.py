@@ -163,5 +163,7 @@ def update_person(
 
 @router.get("/stats", responses=problem_responses(401, 403))
 def registry_stats(context: AppContext, session: DbSession, principal: Browser) -> RegistryStats:
-    """Counts of the whole registry, persons by age group on today's date."""
-    return service.registry_stats(session=session, reference_date=context.clock.today())
+    """Counts of the registry (the commune's, for staff bound to one), persons by age group on today's date."""
+    return service.registry_stats(
+        session=session, reference_date=context.clock.today(), commune_code=commune_scope(principal)
+    )

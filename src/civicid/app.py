@@ -144,14 +144,86 @@ def once(build: Callable[[], T]) -> Callable[[], T]:
     return get
 
 
+#: A JSON Schema (ECMA-262) pattern for text without the control characters the edge refuses.
+TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+CLEAN_JSON = "CleanJson"
+
+
+def declare_text_rule(document: dict[str, Any]) -> None:
+    """Say in the document what the edge refuses (``web/edge.py``): control characters in any text.
+
+    Every string gets :data:`TEXT_PATTERN` (unless it has a pattern, an enum or a binary format of
+    its own), every member name too, and the members an object does not name (which the server
+    ignores) are any JSON without control characters (``CleanJson``).
+    """
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    text = {"type": "string", "pattern": TEXT_PATTERN}
+    clean = {"$ref": f"#/components/schemas/{CLEAN_JSON}"}
+    schemas[CLEAN_JSON] = {
+        "anyOf": [
+            text,
+            {"type": ["number", "boolean", "null"]},
+            {"type": "array", "items": clean},
+            {"type": "object", "propertyNames": text, "additionalProperties": clean},
+        ]
+    }
+
+    def mark(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                mark(item)
+            return
+        if not isinstance(node, dict):
+            return
+        kind = node.get("type")
+        if kind == "string" and not ({"pattern", "enum", "const"} & node.keys()) and node.get("format") != "binary":
+            node["pattern"] = TEXT_PATTERN
+        if kind == "object" or "properties" in node:
+            node.setdefault("propertyNames", text)
+            node.setdefault("additionalProperties", clean)
+        for value in node.values():
+            mark(value)
+
+    # Only what clients send: answers are the server's own text, checked when it came in.
+    inputs: list[Any] = []
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            inputs += [p.get("schema") for p in operation.get("parameters", [])]
+            inputs += [c.get("schema") for c in operation.get("requestBody", {}).get("content", {}).values()]
+    for name in sorted(_referenced(inputs, schemas)):
+        mark(schemas[name])
+    mark(inputs)
+
+
+def _referenced(nodes: Any, schemas: dict[str, Any]) -> set[str]:
+    """The component schemas that ``nodes`` name, directly or through one another."""
+    found: set[str] = set()
+    pending = [nodes]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, list):
+            pending += node
+        elif isinstance(node, dict):
+            ref = node.get("$ref", "")
+            name = ref.rsplit("/", 1)[-1] if ref.startswith("#/components/schemas/") else None
+            if name is not None and name not in found and name != CLEAN_JSON:
+                found.add(name)
+                pending.append(schemas.get(name))
+            pending += list(node.values())
+    return found
+
+
 def declare_edge_answers(operation: dict[str, Any]) -> None:
     """The answers any operation may get from the edge, whatever its route declares.
 
     422 for a control character in any query parameter (``web/edge.py``), 503 when the database does
-    not answer (decision 0034); with a body, 400 for one that cannot be decoded and 413 past the
-    route's limit.
+    not answer (decision 0034), 401 for a caller who must log in first, 404 for a path parameter
+    that names nothing; with a body, 400 for one that cannot be decoded and 413 past the route's
+    limit.
     """
-    statuses = [422, 503] + ([400, 413] if "requestBody" in operation else [])
+    statuses = [401, 422, 503] + ([400, 413] if "requestBody" in operation else [])
+    if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+        statuses.append(404)  # a path that names nothing
     responses = operation.setdefault("responses", {})
     for status, declared in problems.problem_responses(*statuses).items():
         model = declared["model"]
@@ -178,6 +250,7 @@ def problem_openapi(document: dict[str, Any]) -> dict[str, Any]:
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
     validation_ref = "#/components/schemas/ValidationProblem"
+    declare_text_rule(document)
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
             declare_edge_answers(operation)

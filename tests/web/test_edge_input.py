@@ -280,3 +280,28 @@ async def test_the_login_route_is_not_taken_for_an_account_id(client: AsyncClien
     response = await client.get("/api/v1/accounts/login")
     assert response.status_code == 405
     assert "POST" in response.headers["allow"]
+
+
+# Booleans, and what every 422 carries -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [0, 1, "yes", "true"])
+async def test_a_boolean_is_a_json_boolean(admin: AsyncClient, make_person: MakePerson, value: object) -> None:
+    response = await admin.patch(f"/api/v1/registry/persons/{make_person().id}", json={"has_smartphone": value})
+    assert_validation_problem(response, "body", "has_smartphone")
+
+
+async def test_a_domain_rule_refusal_carries_the_errors_the_document_declares(
+    admin: AsyncClient, household_id: int
+) -> None:
+    """An ID number whose birth year is not the date of birth's: the registry's rule, not the schema's."""
+    person = {"full_name": "Lò Văn Páo", "date_of_birth": "1980-01-01", "sex": "M", "household_id": household_id}
+    response = await admin.post("/api/v1/registry/persons", json={**person, "id_number": "019099000001"})
+    assert response.status_code == 422
+    assert response.json()["errors"]
+
+
+async def test_the_certificate_authority_answers_programs_with_problems(client: AsyncClient) -> None:
+    response = await client.get("/pki/crl/no-such-ca")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"

@@ -10,6 +10,9 @@ the field knows:
 - :data:`PersonName` — a name tidied the same way wherever it enters (registration and correction):
   Unicode NFC, the invisible format characters (bidirectional overrides, zero-width joiners and
   spaces, Unicode category Cf) removed, white space collapsed, then measured.
+- :data:`Flag` — a JSON boolean, and only that: pydantic's lax mode took ``0``, ``1``, ``"yes"`` and
+  ``"off"`` for booleans, so that ``{"is_duplicate": 0}`` decided a duplicate. Every boolean a
+  client sends in a body has this type (query parameters keep their "true"/"false" spelling).
 - :data:`NOT_NULL` — for partial updates (PATCH), a member that may be left out but not sent as
   ``null``: "keep the value" is said by leaving it out, and a required column has no null to take.
 """
@@ -21,12 +24,13 @@ import unicodedata
 from typing import Annotated, Any
 
 from annotated_types import Ge, Le
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StrictBool
 
 #: The largest id a column holds on both databases (PostgreSQL's ``integer``).
 MAX_ROW_ID = 2**31 - 1
 
 RowId = Annotated[int, Ge(1), Le(MAX_ROW_ID)]
+Flag = StrictBool
 
 #: C0 and C1 control characters and DEL, but tab, line feed and carriage return (text may have lines).
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")

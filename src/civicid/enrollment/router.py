@@ -27,6 +27,7 @@ from civicid.accounts.errors import InvalidHolderInput
 from civicid.accounts.router import CurrentHolder, recorded
 from civicid.core import audit
 from civicid.core.database import unit_of_work
+from civicid.core.inputs import Flag
 from civicid.devices.router import SigningDevice
 from civicid.enrollment import approval, follow, intake, online
 from civicid.enrollment.errors import ApplicationNotFound
@@ -194,7 +195,7 @@ class RejectIn(BaseModel):
 class AdjudicateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    is_duplicate: bool = Field(description="True: the same person (rejected); false: two people (on to approval).")
+    is_duplicate: Flag = Field(description="True: the same person (rejected); false: two people (on to approval).")
     reason: Reason
 
 
@@ -542,7 +543,7 @@ def get_stats(session: DbSession, principal: Reader) -> EnrollmentStatsRead:
 class ChildCardIn(BaseModel):
     child_account_id: str = Field(min_length=1, max_length=36)
     portrait_base64: str = Field(min_length=1, max_length=700_000)  # 512 KiB in base64's 4/3
-    confirmed: bool  # the parent confirms the child is theirs and the portrait is the child's, today
+    confirmed: Flag  # the parent confirms the child is theirs and the portrait is the child's, today
 
 
 class ChildCardOut(BaseModel):

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from civicid.core.inputs import NOT_NULL, PersonName, RowId, not_null_in_schema
+from civicid.core.inputs import NOT_NULL, Flag, PersonName, RowId, not_null_in_schema
 from civicid.country.age import AgeGroup
 from civicid.country.phone import normalise_phone
 from civicid.country.sex import Sex
@@ -66,7 +66,7 @@ class PersonIn(BaseModel):
     date_of_birth: dt.date
     sex: Sex
     phone: str | None = None
-    has_smartphone: bool = False
+    has_smartphone: Flag = False
     residence_status: ResidenceStatus = ResidenceStatus.PRESENT
     household_id: RowId
     relation_to_head: str = Field(default="head", min_length=1, max_length=40)
@@ -82,7 +82,7 @@ class PersonUpdate(BaseModel):
     full_name: Annotated[PersonName | None, NOT_NULL] = None
     sex: Annotated[Sex | None, NOT_NULL] = None
     phone: str | None = None  # null clears the phone
-    has_smartphone: Annotated[bool | None, NOT_NULL] = None
+    has_smartphone: Annotated[Flag | None, NOT_NULL] = None
     residence_status: Annotated[ResidenceStatus | None, NOT_NULL] = None
     household_id: Annotated[RowId | None, NOT_NULL] = None
     relation_to_head: Annotated[str | None, NOT_NULL, Field(min_length=1, max_length=40)] = None

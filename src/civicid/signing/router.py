@@ -280,7 +280,11 @@ def _ocsp(context: AppContext, runtime: Runtime, der: bytes) -> Response:
     return Response(answer, media_type="application/ocsp-response", headers={"Cache-Control": "no-cache"})
 
 
-@pki_router.post("/tsa", response_class=Response, responses={200: {"content": {MEDIA_TYPE_REPLY: {}}}})
+@pki_router.post(
+    "/tsa",
+    response_class=Response,
+    responses={200: {"content": {MEDIA_TYPE_REPLY: {}}}, **problem_responses(400, 413)},
+)
 def post_tsa(
     context: AppContext, runtime: Runtime, body: PkiBody,
     content_type: Annotated[str, Header(alias="Content-Type")] = "",

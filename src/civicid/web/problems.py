@@ -31,6 +31,8 @@ from civicid.web.templating import render
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 API_PREFIX = "/api/"
+#: The API, and the certificate authority's endpoints (CRL, OCSP, TSA) that programs call.
+MACHINE_PREFIXES = (API_PREFIX, "/pki/")
 logger = logging.getLogger("civicid.web")
 
 # How long a client should wait before sending again a request refused in a database outage: long
@@ -81,7 +83,8 @@ def problem_type(code: str) -> str:
 
 
 def is_api(request: Request) -> bool:
-    return request.url.path.startswith(API_PREFIX) or request.url.path == "/openapi.json"
+    """Paths whose answers are for programs (problem+json), not people (pages)."""
+    return request.url.path.startswith(MACHINE_PREFIXES) or request.url.path == "/openapi.json"
 
 
 def request_id(request: Request) -> str | None:
@@ -128,13 +131,20 @@ async def civicid_error_handler(request: Request, exc: Exception) -> Response:
     elif isinstance(exc.extensions.get("retry_after_seconds"), int):
         # A lock that lifts by itself (too many wrong passwords or passcodes): RFC 9110 §10.2.3.
         headers = {"Retry-After": str(exc.extensions["retry_after_seconds"])}
+    extensions = _jsonable(exc.extensions)
+    if exc.status == 422 and "errors" not in extensions:
+        # Every 422 is a ValidationProblem (the document says so): a domain rule names its field, if any.
+        field = str(extensions.get("field", ""))
+        extensions["errors"] = [
+            FieldError(location="body", field=field, message=exc.detail or exc.title, type=exc.code).model_dump()
+        ]
     return problem_response(
         request,
         status=exc.status,
         code=exc.code,
         title=exc.title,
         detail=exc.detail,
-        extensions=_jsonable(exc.extensions),
+        extensions=extensions,
         headers=headers,
     )
 

@@ -43,6 +43,7 @@ from civicid.wallet import pages as wallet_pages
 from civicid.wallet import router as wallet_router
 from civicid.wallet import service as wallet_service
 from civicid.web import pages, problems, router
+from civicid.web.edge import InputMiddleware
 from civicid.web.middleware import EdgeMiddleware
 from civicid.web.ratelimit import RateLimit
 from civicid.web.templating import STATIC_DIR, build_environment
@@ -76,6 +77,7 @@ def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
     app.state.person_panels = [accounts_pages.account_panel, accounts_pages.assisted_panel]
     app.state.templates = build_environment()
     problems.install(app)
+    app.add_middleware(InputMiddleware)  # inside the edge: its refusals get the edge's headers too
     app.add_middleware(EdgeMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # The citizen's app: its shell, manifest and service worker, and its own assets under its scope.
@@ -142,6 +144,98 @@ def once(build: Callable[[], T]) -> Callable[[], T]:
     return get
 
 
+#: A JSON Schema (ECMA-262) pattern for text without the control characters the edge refuses.
+TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+CLEAN_JSON = "CleanJson"
+
+
+def declare_text_rule(document: dict[str, Any]) -> None:
+    """Say in the document what the edge refuses (``web/edge.py``): control characters in any text.
+
+    Every string gets :data:`TEXT_PATTERN` (unless it has a pattern, an enum or a binary format of
+    its own), every member name too, and the members an object does not name (which the server
+    ignores) are any JSON without control characters (``CleanJson``).
+    """
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    text = {"type": "string", "pattern": TEXT_PATTERN}
+    clean = {"$ref": f"#/components/schemas/{CLEAN_JSON}"}
+    schemas[CLEAN_JSON] = {
+        "anyOf": [
+            text,
+            {"type": ["number", "boolean", "null"]},
+            {"type": "array", "items": clean},
+            {"type": "object", "propertyNames": text, "additionalProperties": clean},
+        ]
+    }
+
+    def mark(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                mark(item)
+            return
+        if not isinstance(node, dict):
+            return
+        kind = node.get("type")
+        if kind == "string" and not ({"pattern", "enum", "const"} & node.keys()) and node.get("format") != "binary":
+            node["pattern"] = TEXT_PATTERN
+        if kind == "object" or "properties" in node:
+            node.setdefault("propertyNames", text)
+            node.setdefault("additionalProperties", clean)
+        for value in node.values():
+            mark(value)
+
+    # Only what clients send: answers are the server's own text, checked when it came in.
+    inputs: list[Any] = []
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            inputs += [p.get("schema") for p in operation.get("parameters", [])]
+            inputs += [c.get("schema") for c in operation.get("requestBody", {}).get("content", {}).values()]
+    for name in sorted(_referenced(inputs, schemas)):
+        mark(schemas[name])
+    mark(inputs)
+
+
+def _referenced(nodes: Any, schemas: dict[str, Any]) -> set[str]:
+    """The component schemas that ``nodes`` name, directly or through one another."""
+    found: set[str] = set()
+    pending = [nodes]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, list):
+            pending += node
+        elif isinstance(node, dict):
+            ref = node.get("$ref", "")
+            name = ref.rsplit("/", 1)[-1] if ref.startswith("#/components/schemas/") else None
+            if name is not None and name not in found and name != CLEAN_JSON:
+                found.add(name)
+                pending.append(schemas.get(name))
+            pending += list(node.values())
+    return found
+
+
+def declare_edge_answers(operation: dict[str, Any]) -> None:
+    """The answers any operation may get from the edge, whatever its route declares.
+
+    422 for a control character in any query parameter (``web/edge.py``), 503 when the database does
+    not answer (decision 0034), 401 for a caller who must log in first, 404 for a path parameter
+    that names nothing; with a body, 400 for one that cannot be decoded and 413 past the route's
+    limit.
+    """
+    statuses = [401, 422, 503] + ([400, 413] if "requestBody" in operation else [])
+    if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+        statuses.append(404)  # a path that names nothing
+    responses = operation.setdefault("responses", {})
+    for status, declared in problems.problem_responses(*statuses).items():
+        model = declared["model"]
+        responses.setdefault(
+            str(status),
+            {
+                "description": declared["description"],
+                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
+            },
+        )
+
+
 def problem_openapi(document: dict[str, Any]) -> dict[str, Any]:
     """Declare error responses as ``application/problem+json`` and 422s as :class:`ValidationProblem`.
 
@@ -156,8 +250,10 @@ def problem_openapi(document: dict[str, Any]) -> dict[str, Any]:
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
     validation_ref = "#/components/schemas/ValidationProblem"
+    declare_text_rule(document)
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
+            declare_edge_answers(operation)
             for status, response in operation.get("responses", {}).items():
                 if status[:1] not in {"4", "5"}:
                     continue

@@ -9,7 +9,7 @@ from civicid.accounts import models as accounts_models  # noqa: F401
 from civicid.agencies import models as agencies_models  # noqa: F401 - the simulated agencies' registers
 from civicid.biometrics import models as biometrics_models  # noqa: F401
 from civicid.campaign import models as campaign_models  # noqa: F401
-from civicid.core import audit, audit_checkpoint, jobs  # noqa: F401 - the audit chain, its checkpoints, durable jobs
+from civicid.core import audit, audit_checkpoint, jobs, throttle  # noqa: F401 - the audit chain, its checkpoints, durable jobs, login throttle
 from civicid.core.database import Base
 from civicid.credentials import models as credentials_models  # noqa: F401
 from civicid.devices import models as enrollment_device_models  # noqa: F401

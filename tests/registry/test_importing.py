@@ -26,7 +26,7 @@ def _csv(rows: list[dict[str, str]], columns: tuple[str, ...] = COLUMNS) -> io.S
 
 
 def _row(full_name: str, born: dt.date, sex: Sex = Sex.MALE, **overrides: str) -> dict[str, str]:
-    person = person_in(0, full_name, born, sex)
+    person = person_in(1, full_name, born, sex)  # only its ID number is used
     row = {
         "commune_code": COMMUNE,
         "village": "Bản Khuổi Ky",

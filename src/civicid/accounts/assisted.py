@@ -143,6 +143,7 @@ def start_assisted(
             related_type="assisted_activation",
             related_id=row.id,
             idempotency_key=f"assisted_code:{row.id}",
+            commune_code=row.commune_code,
         )
     service.audit_account(
         session,

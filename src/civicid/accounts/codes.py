@@ -22,6 +22,7 @@ from civicid.accounts.models import AccountCode, CodePurpose, EidAccount
 from civicid.core.clock import Clock
 from civicid.core.ids import new_id
 from civicid.notify import service as notify
+from civicid.registry import queries as registry_queries
 
 CODE_LIFETIME = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 5
@@ -38,12 +39,17 @@ TEMPLATES = {
 
 
 def send_code(session: Session, clock: Clock, account: EidAccount, purpose: CodePurpose, hasher: SecretHasher) -> bool:
-    """Replace the account's code for ``purpose`` by a new one and queue its SMS; False if over the limit."""
+    """Replace the account's code for ``purpose`` by a new one and queue its SMS; False if over the limit.
+
+    The code is hashed first, on every path: a request past the SMS limit took a few milliseconds and
+    one for an unknown pair a whole hash, which told a real pair from a wrong one (issue 18, item 6).
+    """
     now = clock.now()
+    code = new_code()
+    code_hash = hasher.hash(code)
     if account.phone is None:
         return False
     row = repository.get_code(session, account.id, purpose)
-    code = new_code()
     if row is None:
         row = AccountCode(account_id=account.id, purpose=purpose, window_started_at=now, sent_in_window=0)
         session.add(row)
@@ -52,7 +58,7 @@ def send_code(session: Session, clock: Clock, account: EidAccount, purpose: Code
     if row.sent_in_window >= MAX_SENDS:
         return False
     row.sent_in_window += 1
-    row.code_hash = hasher.hash(code)
+    row.code_hash = code_hash
     row.created_at, row.expires_at = now, now + CODE_LIFETIME
     row.failed_attempts, row.used_at = 0, None
     row.ticket_hash = row.ticket_expires_at = None
@@ -64,6 +70,7 @@ def send_code(session: Session, clock: Clock, account: EidAccount, purpose: Code
         params={"code": code, "minutes": str(CODE_LIFETIME.seconds // 60)},
         related_type="account",
         related_id=account.id,
+        commune_code=registry_queries.person_commune(session, account.person_id),
         # Each code is its own message: a new request is a new event, not a replay of the old one.
         idempotency_key=f"{TEMPLATES[purpose]}:{account.id}:{new_id()}",
     )

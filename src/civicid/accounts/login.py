@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy.orm import Session
 
@@ -38,12 +38,14 @@ from civicid.accounts.models import AccountCredential, AccountDevice, AccountSta
 from civicid.accounts.models import HolderSession as HolderSessionRow
 from civicid.accounts.ports import HolderArrival
 from civicid.accounts.service import audit_account
+from civicid.core import throttle
 from civicid.core.clock import Clock
 from civicid.core.crypto import load_public_jwk
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
 SESSION_LIFETIME = dt.timedelta(hours=1)
+THROTTLE_REALM = "holder"
 
 
 @dataclass(frozen=True)
@@ -200,25 +202,50 @@ def check_password(
     now = clock.now()
     account = repository.activated_by_id_number(session, id_number) if id_number.isdigit() else None
     credential = None if account is None else repository.get_credential(session, account.id)
-    if account is not None and credential is not None and credential.login_locked_until is not None:
+    if account is None or credential is None:
+        _refuse_unknown(session, clock, id_number, password, hasher)
+    if credential.login_locked_until is not None:
         if credential.login_locked_until > now:
-            retry = int((credential.login_locked_until - now).total_seconds()) + 1
-            raise LoginLocked("login is locked after too many wrong passwords", retry_after_seconds=retry)
+            hasher.verify(None, password)  # the work of a password check, as every other answer costs
+            raise _locked(credential.login_locked_until, now)
         credential.login_locked_until = None
-    if not hasher.verify(None if credential is None else credential.password_hash, password):
-        if account is not None and credential is not None:
-            credential.failed_logins += 1
-            locked = credential.failed_logins >= MAX_FAILED_LOGINS
-            if locked:
-                credential.failed_logins, credential.login_locked_until = 0, now + LOCKOUT
-            details = {"reason": "password", "locked": locked}
-            audit_account(session, clock, PUBLIC, "account.login_refuse", account, details)
+    if not hasher.verify(credential.password_hash, password):
+        credential.failed_logins += 1
+        locked = credential.failed_logins >= MAX_FAILED_LOGINS
+        if locked:
+            credential.failed_logins, credential.login_locked_until = 0, now + LOCKOUT
+        details = {"reason": "password", "locked": locked}
+        audit_account(session, clock, PUBLIC, "account.login_refuse", account, details)
         raise InvalidHolderCredentials("wrong ID number or password")
-    # verify() is False without a hash, so both exist here.
-    assert account is not None  # noqa: S101
-    assert credential is not None  # noqa: S101
     credential.failed_logins = 0
     return account, credential
+
+
+def _refuse_unknown(session: Session, clock: Clock, id_number: str, password: str, hasher: SecretHasher) -> NoReturn:
+    """An ID number without an activated account: the answers, count and lock of a wrong password.
+
+    Counted by the ID number asked for (``core/throttle.py``) with the account's own limit and lock,
+    so that after :data:`MAX_FAILED_LOGINS` wrong tries it is locked as a real account is.
+    """
+    hasher.verify(None, password)
+    now = clock.now()
+    until = throttle.locked_until(session=session, clock=clock, realm=THROTTLE_REALM, identifier=id_number)
+    if until is not None:
+        raise _locked(until, now)
+    throttle.record_failure(
+        session=session,
+        clock=clock,
+        realm=THROTTLE_REALM,
+        identifier=id_number,
+        limit=MAX_FAILED_LOGINS,
+        lockout=LOCKOUT,
+    )
+    raise InvalidHolderCredentials("wrong ID number or password")
+
+
+def _locked(until: dt.datetime, now: dt.datetime) -> LoginLocked:
+    retry = int((until - now).total_seconds()) + 1
+    return LoginLocked("login is locked after too many wrong passwords", retry_after_seconds=retry)
 
 
 def _open_session(session: Session, clock: Clock, account: EidAccount, device_id: str, action: str) -> HolderLogin:

@@ -23,6 +23,7 @@ from civicid.accounts.models import OFFICER_GROUNDS, AccountStatus, AssistedDeli
 from civicid.accounts.router import assistant, face_check, secret_hasher, visible_account
 from civicid.core.clock import Clock
 from civicid.core.database import unit_of_work
+from civicid.core.inputs import RowId
 from civicid.country.zone import TIME_ZONE
 from civicid.registry import service as registry
 from civicid.registry.ports import Panel
@@ -145,7 +146,7 @@ def _account_page(
     context: AppContext,
     session: Session,
     principal: StaffAccount,
-    person_id: int,
+    person_id: RowId,
     *,
     error: str | None = None,
 ) -> Response:

@@ -76,6 +76,7 @@ from civicid.registry.schemas import PersonRead
 from civicid.web.deps import AppContext, DbSession, session_token
 from civicid.web.problems import problem_responses
 from civicid.web.roles import Permission, allows, commune_scope, require
+from civicid.web.routes import MIB, body_limit
 from civicid.web.staff import StaffAccount
 from civicid.web.staff_service import resolve_session, staff_actor
 
@@ -560,7 +561,12 @@ def get_level1(faces: Faces) -> dict[str, object]:
     }
 
 
-@router.post("/level1", status_code=201, responses=problem_responses(422, 503))
+@router.post(
+    "/level1",
+    status_code=201,
+    responses=problem_responses(413, 422, 503),
+    openapi_extra=body_limit(10 * MIB),  # a selfie and a photo of the card, in base64
+)
 def post_level1(body: Level1In, context: AppContext, hasher: Hasher, faces: Faces) -> Level1Out:
     """Open a level-1 account from the phone: ID number, own phone, a selfie and a photo of the card's QR.
 

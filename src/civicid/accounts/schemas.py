@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from civicid.accounts.models import AccountStatus
+from civicid.core.inputs import Flag, RowId
 
 
 class HolderAccount(Protocol):
@@ -241,9 +242,9 @@ class ChildRead(BaseModel):
 
 
 class AssistedIn(BaseModel):
-    person_id: int = Field(ge=1, le=2**31 - 1)
-    identity_checked: bool
-    consent: bool
+    person_id: RowId
+    identity_checked: Flag
+    consent: Flag
     delivery: str = Field(pattern="^(sms|screen)$")
     contact_phone: str | None = Field(default=None, max_length=20)
     contact_relation: str = Field(min_length=1, max_length=40)

@@ -21,6 +21,7 @@ from civicid.campaign.plan import suggest_plan
 from civicid.campaign.reports import report_rows, to_csv, to_pdf, to_xlsx
 from civicid.campaign.scope import Scope, check_village, scope_of
 from civicid.core.clock import Clock
+from civicid.core.inputs import RowId
 from civicid.country.zone import TIME_ZONE
 from civicid.registry import queries as registry
 from civicid.web.deps import AppContext, DbSession
@@ -81,7 +82,7 @@ def dashboard_page(
 
 @router.get("/villages/{village_id}")
 def village_page(
-    request: Request, village_id: int, context: AppContext, session: DbSession, principal: Reader
+    request: Request, village_id: RowId, context: AppContext, session: DbSession, principal: Reader
 ) -> Response:
     scope = scope_of(session=session, staff_account_id=principal.id, commune_code=principal.commune_code)
     village = check_village(session=session, scope=scope, village_id=village_id)
@@ -108,7 +109,7 @@ def village_page(
 @router.get("/villages/{village_id}/missing")
 def missing_page(
     request: Request,
-    village_id: int,
+    village_id: RowId,
     context: AppContext,
     session: DbSession,
     principal: Reader,

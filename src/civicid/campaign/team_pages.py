@@ -30,6 +30,7 @@ from civicid.campaign.models import Campaign, Organisation, Team
 from civicid.campaign.scope import Scope, scope_of
 from civicid.campaign.team_views import PlanningPage, free_kits, parse_count, parse_date, parse_ids
 from civicid.core.clock import Clock
+from civicid.core.inputs import RowId
 from civicid.core.runtime import Context
 from civicid.registry import queries as registry
 from civicid.web.deps import AppContext, DbSession
@@ -84,7 +85,7 @@ def teams_page(
 @router.get("/teams/{team_id}")
 def team_page(
     request: Request,
-    team_id: int,
+    team_id: RowId,
     context: AppContext,
     session: DbSession,
     principal: Reader,
@@ -154,7 +155,7 @@ def create_team_submit(
 @router.post("/teams/{team_id}/members")
 def add_member_submit(
     request: Request,
-    team_id: int,
+    team_id: RowId,
     context: AppContext,
     session: DbSession,
     principal: Manager,
@@ -187,7 +188,7 @@ def add_member_submit(
 @router.post("/teams/{team_id}/assignments")
 def assign_submit(
     request: Request,
-    team_id: int,
+    team_id: RowId,
     context: AppContext,
     session: DbSession,
     principal: Manager,
@@ -220,7 +221,7 @@ def assign_submit(
 @router.post("/assignments/{assignment_id}/reassign")
 def reassign_submit(
     request: Request,
-    assignment_id: int,
+    assignment_id: RowId,
     context: AppContext,
     session: DbSession,
     principal: Manager,
@@ -252,7 +253,7 @@ def reassign_submit(
 @router.post("/teams/{team_id}/kit")
 def change_kit_submit(
     request: Request,
-    team_id: int,
+    team_id: RowId,
     context: AppContext,
     session: DbSession,
     principal: Manager,
@@ -274,7 +275,7 @@ def change_kit_submit(
 
 @router.post("/assignments/{assignment_id}/withdraw")
 def withdraw_submit(
-    request: Request, assignment_id: int, context: AppContext, session: DbSession, principal: Manager
+    request: Request, assignment_id: RowId, context: AppContext, session: DbSession, principal: Manager
 ) -> Response:
     page, team = _team_editor(
         request, context, session, principal, assignments.team_of(session=session, assignment_id=assignment_id)
@@ -290,7 +291,7 @@ def withdraw_submit(
 @router.post("/targets/{village_id}")
 def correct_target_submit(
     request: Request,
-    village_id: int,
+    village_id: RowId,
     context: AppContext,
     session: DbSession,
     principal: Manager,

@@ -27,6 +27,7 @@ from civicid.accounts.errors import InvalidHolderInput
 from civicid.accounts.router import CurrentHolder, recorded
 from civicid.core import audit
 from civicid.core.database import unit_of_work
+from civicid.core.inputs import Flag
 from civicid.devices.router import SigningDevice
 from civicid.enrollment import approval, follow, intake, online
 from civicid.enrollment.errors import ApplicationNotFound
@@ -194,7 +195,7 @@ class RejectIn(BaseModel):
 class AdjudicateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    is_duplicate: bool = Field(description="True: the same person (rejected); false: two people (on to approval).")
+    is_duplicate: Flag = Field(description="True: the same person (rejected); false: two people (on to approval).")
     reason: Reason
 
 
@@ -309,8 +310,9 @@ _CHUNK_BODY = {
     status_code=status.HTTP_201_CREATED,
     responses={
         200: {"model": ReceiptRead, "description": "A replay: this envelope was already received"},
-        **problem_responses(403, 409, 422),
+        **problem_responses(403, 409, 413, 422),
     },
+    # The default body limit holds the envelope and INLINE_MAX_BYTES of parts in base64.
 )
 def put_envelope(
     application_id: ApplicationId,
@@ -546,7 +548,7 @@ def get_stats(session: DbSession, principal: Reader) -> EnrollmentStatsRead:
 class ChildCardIn(BaseModel):
     child_account_id: str = Field(min_length=1, max_length=36)
     portrait_base64: str = Field(min_length=1, max_length=700_000)  # 512 KiB in base64's 4/3
-    confirmed: bool  # the parent confirms the child is theirs and the portrait is the child's, today
+    confirmed: Flag  # the parent confirms the child is theirs and the portrait is the child's, today
 
 
 class ChildCardOut(BaseModel):

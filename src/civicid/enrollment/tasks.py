@@ -245,7 +245,12 @@ class Pipeline:
             if envelope.phone:
                 sms.append(
                     notify.SmsRequest(
-                        envelope.phone, template, "application", application.id, f"{template}:{application.id}"
+                        envelope.phone,
+                        template,
+                        "application",
+                        application.id,
+                        f"{template}:{application.id}",
+                        commune_code=application.commune_code,
                     )
                 )
             details = {
@@ -314,6 +319,7 @@ class Case:
     envelope_jws: str
     envelope_hash: str
     person_id: int | None
+    commune_code: str
 
 
 class Outcomes:
@@ -516,6 +522,7 @@ _CASES = per_dialect(
         Application.envelope_jws,
         Application.envelope_hash,
         Application.person_id,
+        Application.commune_code,
     ).where(one_of(Application.id, "ids", dialect))
 )
 _ARRIVED_PARTS = per_dialect(

@@ -34,6 +34,7 @@ from civicid.idp.hashing import digest, new_value
 from civicid.idp.levels import PASSWORD_AND_DEVICE, PASSWORD_AND_SMS, PASSWORD_ONLY
 from civicid.idp.models import IdpSession
 from civicid.notify import service as notify
+from civicid.registry import queries as registry_queries
 
 SESSION_LIFETIME = dt.timedelta(minutes=30)
 CODE_LIFETIME = dt.timedelta(minutes=5)
@@ -149,6 +150,7 @@ def send_code(*, session: Session, clock: Clock, token: str, hasher: SecretHashe
         related_type="account",
         related_id=account.id,
         idempotency_key=f"{SMS_TEMPLATE}:{account.id}:{new_id()}",
+        commune_code=registry_queries.person_commune(session, account.person_id),
     )
     accounts.audit_account(session, clock, holder_actor(account.id), "idp.code_request", account, {"level": 2})
     return True

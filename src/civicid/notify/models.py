@@ -28,6 +28,8 @@ class Notification(Base):
         # The dispatcher's query: what is due, oldest first.
         Index("ix_notification_due", "state", "next_attempt_at"),
         Index("ix_notification_related", "related_type", "related_id"),
+        # Staff bound to a commune see its messages only (decision 0065).
+        Index("ix_notification_commune", "commune_code", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -41,6 +43,8 @@ class Notification(Base):
     text_en: Mapped[str] = mapped_column(Text)
     related_type: Mapped[str] = mapped_column(String(40))
     related_id: Mapped[str] = mapped_column(String(64))
+    # The commune of the person the message is about; None (older rows) shows to unscoped staff only.
+    commune_code: Mapped[str | None] = mapped_column(String(5))
     state: Mapped[NotificationState] = mapped_column(str_enum(NotificationState))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -114,8 +114,11 @@ def list_recent(
     limit: int,
     related_type: str | None = None,
     related_id: str | None = None,
+    commune_code: str | None = None,
 ) -> Sequence[Notification]:
     query = select(Notification).where(Notification.channel == channel)
+    if commune_code is not None:
+        query = query.where(Notification.commune_code == commune_code)
     if related_type is not None:
         query = query.where(Notification.related_type == related_type)
     if related_id is not None:

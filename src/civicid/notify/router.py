@@ -10,7 +10,7 @@ from civicid.notify import service
 from civicid.notify.schemas import SmsRead
 from civicid.web.deps import DbSession
 from civicid.web.problems import problem_responses
-from civicid.web.roles import Permission, require
+from civicid.web.roles import Permission, commune_scope, require
 from civicid.web.staff import StaffAccount
 
 # Administrators and supervisors. A dedicated ``notify:read`` permission belongs in web/roles.py;
@@ -30,5 +30,11 @@ def list_sms(
     related_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=service.LIST_LIMIT_MAX)] = 100,
 ) -> list[SmsRead]:
-    """The most recent SMS first, optionally about one object (``related_type`` and ``related_id``)."""
-    return service.list_sms(session=session, limit=limit, related_type=related_type, related_id=related_id)
+    """The most recent SMS first, optionally about one object; staff bound to a commune see its messages only."""
+    return service.list_sms(
+        session=session,
+        limit=limit,
+        related_type=related_type,
+        related_id=related_id,
+        commune_code=commune_scope(principal),
+    )

@@ -35,6 +35,7 @@ def queue_sms(
     related_id: str,
     idempotency_key: str,
     language: str = messages.DEFAULT_LANGUAGE,
+    commune_code: str | None = None,
 ) -> NotificationRead:
     """Queue one SMS from the catalogue, once per ``idempotency_key``.
 
@@ -62,6 +63,7 @@ def queue_sms(
             "text_en": messages.render(template, params, "en"),
             "related_type": related_type,
             "related_id": related_id,
+            "commune_code": commune_code,
             "state": NotificationState.QUEUED,
             "attempts": 0,
             "next_attempt_at": now,
@@ -81,6 +83,7 @@ class SmsRequest:
     related_type: str
     related_id: str
     idempotency_key: str
+    commune_code: str | None = None
 
 
 def queue_sms_many(*, session: Session, clock: Clock, messages: Sequence[SmsRequest]) -> None:
@@ -113,6 +116,7 @@ def _sms_row(message: SmsRequest, now: dt.datetime) -> dict[str, object]:
         "text_en": _render(message.template, "en"),
         "related_type": message.related_type,
         "related_id": message.related_id,
+        "commune_code": message.commune_code,
         "state": NotificationState.QUEUED,
         "attempts": 0,
         "next_attempt_at": now,
@@ -133,10 +137,12 @@ def list_sms(
     related_type: str | None = None,
     related_id: str | None = None,
     reveal_codes: bool = False,
+    commune_code: str | None = None,
 ) -> list[SmsRead]:
     """The most recent SMS first, recipients masked: what staff may see of the outbox.
 
     ``reveal_codes`` shows one-time codes: only the demo does, whose phones are simulated.
+    ``commune_code`` keeps the messages about that commune's people (staff bound to it).
     """
     rows = repository.list_recent(
         session,
@@ -144,6 +150,7 @@ def list_sms(
         limit=max(1, min(limit, LIST_LIMIT_MAX)),
         related_type=related_type,
         related_id=related_id,
+        commune_code=commune_code,
     )
     return [SmsRead.of(NotificationRead.model_validate(row), reveal_codes=reveal_codes) for row in rows]
 

@@ -14,6 +14,7 @@ import datetime as dt
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from civicid.core.inputs import MAX_ROW_ID, RowId
 from civicid.protocol.codes import VisitOutcome
 from civicid.protocol.packet import UUID7_PATTERN
 
@@ -25,8 +26,8 @@ class VisitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(pattern=UUID7_PATTERN)
-    household_id: int = Field(ge=1)
-    person_id: int | None = Field(default=None, ge=1)
+    household_id: RowId
+    person_id: RowId | None = None
     outcome: VisitOutcome
     note: str | None = Field(default=None, max_length=300)
     operator: str = Field(min_length=1, max_length=60)
@@ -39,7 +40,7 @@ class SyncIn(BaseModel):
     format: str = Field(default=SYNC_FORMAT, pattern=r"^civicid-field-sync/1$")
     cursor: str | None = Field(default=None, max_length=400)
     visits: list[VisitIn] = Field(default_factory=list, max_length=VISITS_PER_SYNC)
-    pending_captures: int = Field(default=0, ge=0)
+    pending_captures: int = Field(default=0, ge=0, le=MAX_ROW_ID)
     oldest_unsent_at: AwareDatetime | None = None
 
 

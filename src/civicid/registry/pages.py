@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from civicid.core.inputs import RowId
 from civicid.registry import service
 from civicid.registry.ports import PersonPanel
 from civicid.registry.router import visible_household, visible_village
@@ -33,7 +34,7 @@ def villages_page(request: Request, session: DbSession, principal: Browser) -> R
 
 
 @router.get("/villages/{village_id}")
-def village_page(request: Request, village_id: int, session: DbSession, principal: Browser) -> Response:
+def village_page(request: Request, village_id: RowId, session: DbSession, principal: Browser) -> Response:
     village = visible_village(session, principal, village_id)
     households = service.list_households(session=session, village_id=village_id)
     return render(request, "registry/village.html", {"village": village, "households": households}, principal=principal)
@@ -41,7 +42,7 @@ def village_page(request: Request, village_id: int, session: DbSession, principa
 
 @router.get("/households/{household_id}")
 def household_page(
-    request: Request, household_id: int, context: AppContext, session: DbSession, principal: Browser
+    request: Request, household_id: RowId, context: AppContext, session: DbSession, principal: Browser
 ) -> Response:
     """Members are listed only for roles that may read persons (the read is audited); others see the count."""
     household = visible_household(session, principal, household_id)
@@ -102,7 +103,7 @@ def search_page(
 
 @router.get("/persons/{person_id}")
 def person_page(
-    request: Request, person_id: int, context: AppContext, session: DbSession, principal: Reader
+    request: Request, person_id: RowId, context: AppContext, session: DbSession, principal: Reader
 ) -> Response:
     person = service.get_person(
         session=session,

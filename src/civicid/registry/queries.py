@@ -203,6 +203,16 @@ def households_in_commune(session: Session, commune_code: str, household_ids: It
     return set(session.scalars(query))
 
 
+def person_commune(session: Session, person_id: int) -> str | None:
+    """The commune a person lives in (their household's village's), or None for an unknown person."""
+    return session.scalar(
+        select(Village.commune_code)
+        .join(Household, Household.village_id == Village.id)
+        .join(Person, Person.household_id == Household.id)
+        .where(Person.id == person_id)
+    )
+
+
 def household_villages(session: Session, household_ids: Iterable[int]) -> dict[int, int]:
     """Household -> its village, for the households that exist (one query)."""
     query = select(Household.id, Household.village_id).where(Household.id.in_(set(household_ids)))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
+from typing import Any
 
-from sqlalchemy import RowMapping, case, func, select
+from sqlalchemy import RowMapping, Select, case, func, select
 from sqlalchemy.orm import Session
 
 from civicid.registry.models import Commune, GuardianLink, Household, IdCard, Person, ResidenceStatus, Village
@@ -179,19 +180,39 @@ def find_guardian_link(session: Session, child_id: int, guardian_id: int) -> Gua
     return session.scalars(query).one_or_none()
 
 
-def count_all(session: Session) -> tuple[int, int, int]:
-    villages = session.scalar(select(func.count()).select_from(Village)) or 0
-    households = session.scalar(select(func.count()).select_from(Household)) or 0
-    persons = session.scalar(select(func.count()).select_from(Person)) or 0
-    return villages, households, persons
+def count_all(session: Session, commune_code: str | None = None) -> tuple[int, int, int]:
+    """Villages, households and persons: of one commune, or of the whole registry (``None``)."""
+    villages = select(func.count()).select_from(Village)
+    households = select(func.count()).select_from(Household).join(Village, Village.id == Household.village_id)
+    persons = _persons_in(select(func.count()).select_from(Person), commune_code)
+    if commune_code is not None:
+        villages = villages.where(Village.commune_code == commune_code)
+        households = households.where(Village.commune_code == commune_code)
+    return (
+        session.scalar(villages) or 0,
+        session.scalar(households) or 0,
+        session.scalar(persons) or 0,
+    )
 
 
-def count_by_birth_bands(session: Session, born_after_6: dt.date, born_after_14: dt.date) -> tuple[int, int, int]:
+def _persons_in(query: Select[Any], commune_code: str | None) -> Select[Any]:
+    if commune_code is None:
+        return query
+    return (
+        query.join(Household, Household.id == Person.household_id)
+        .join(Village, Village.id == Household.village_id)
+        .where(Village.commune_code == commune_code)
+    )
+
+
+def count_by_birth_bands(
+    session: Session, born_after_6: dt.date, born_after_14: dt.date, commune_code: str | None = None
+) -> tuple[int, int, int]:
     """Persons born after the 6-year cutoff, between the cutoffs, and on or before the 14-year one."""
     under_6 = func.sum(case((Person.date_of_birth > born_after_6, 1), else_=0))
     child = func.sum(
         case(((Person.date_of_birth <= born_after_6) & (Person.date_of_birth > born_after_14), 1), else_=0)
     )
     adult = func.sum(case((Person.date_of_birth <= born_after_14, 1), else_=0))
-    row = session.execute(select(under_6, child, adult)).one()
+    row = session.execute(_persons_in(select(under_6, child, adult).select_from(Person), commune_code)).one()
     return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)

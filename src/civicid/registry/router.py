@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy.orm import Session
 
+from civicid.core.inputs import RowId
 from civicid.registry import service
 from civicid.registry.errors import HouseholdNotFound, PersonNotFound, VillageNotFound
 from civicid.registry.schemas import (
@@ -69,24 +70,24 @@ def list_villages(session: DbSession, principal: Browser) -> list[VillageRead]:
 
 
 @router.get("/villages/{village_id}", responses=problem_responses(401, 403, 404))
-def get_village(village_id: int, session: DbSession, principal: Browser) -> VillageRead:
+def get_village(village_id: RowId, session: DbSession, principal: Browser) -> VillageRead:
     return visible_village(session, principal, village_id)
 
 
 @router.get("/villages/{village_id}/households", responses=problem_responses(401, 403, 404))
-def list_households(village_id: int, session: DbSession, principal: Browser) -> list[HouseholdRead]:
+def list_households(village_id: RowId, session: DbSession, principal: Browser) -> list[HouseholdRead]:
     visible_village(session, principal, village_id)
     return service.list_households(session=session, village_id=village_id)
 
 
 @router.get("/households/{household_id}", responses=problem_responses(401, 403, 404))
-def get_household(household_id: int, session: DbSession, principal: Browser) -> HouseholdRead:
+def get_household(household_id: RowId, session: DbSession, principal: Browser) -> HouseholdRead:
     return visible_household(session, principal, household_id)
 
 
 @router.get("/households/{household_id}/members", responses=problem_responses(401, 403, 404))
 def household_members(
-    household_id: int, context: AppContext, session: DbSession, principal: Reader
+    household_id: RowId, context: AppContext, session: DbSession, principal: Reader
 ) -> list[PersonRead]:
     """The household's members' records; each read is audited."""
     visible_household(session, principal, household_id)
@@ -96,7 +97,7 @@ def household_members(
 
 
 @router.get("/persons/{person_id}", responses=problem_responses(401, 403, 404))
-def get_person(person_id: int, context: AppContext, session: DbSession, principal: Reader) -> PersonRead:
+def get_person(person_id: RowId, context: AppContext, session: DbSession, principal: Reader) -> PersonRead:
     """One person's record; the read is audited."""
     return service.get_person(
         session=session,
@@ -114,7 +115,7 @@ def search_persons(
     principal: Reader,
     q: Annotated[str | None, Query(max_length=200, description="Name prefix, with or without diacritics.")] = None,
     id_number: Annotated[str | None, Query(max_length=12)] = None,
-    village_id: int | None = None,
+    village_id: RowId | None = None,
     limit: Annotated[int, Query(ge=1, le=service.SEARCH_LIMIT_MAX)] = 50,
 ) -> list[PersonSummary]:
     """Search by exact ID number or by name; the search and the ids it returned are audited."""
@@ -142,7 +143,7 @@ def create_person(person_in: PersonIn, context: AppContext, session: DbSession, 
 
 @router.patch("/persons/{person_id}", responses=problem_responses(401, 403, 404, 409, 422))
 def update_person(
-    person_id: int, changes: PersonUpdate, context: AppContext, session: DbSession, principal: Writer
+    person_id: RowId, changes: PersonUpdate, context: AppContext, session: DbSession, principal: Writer
 ) -> PersonRead:
     """Correct a person's record; the audit entry lists the names of the changed fields.
 
@@ -162,5 +163,7 @@ def update_person(
 
 @router.get("/stats", responses=problem_responses(401, 403))
 def registry_stats(context: AppContext, session: DbSession, principal: Browser) -> RegistryStats:
-    """Counts of the whole registry, persons by age group on today's date."""
-    return service.registry_stats(session=session, reference_date=context.clock.today())
+    """Counts of the registry (the commune's, for staff bound to one), persons by age group on today's date."""
+    return service.registry_stats(
+        session=session, reference_date=context.clock.today(), commune_code=commune_scope(principal)
+    )

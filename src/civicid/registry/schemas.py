@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from civicid.core.inputs import NOT_NULL, Flag, PersonName, RowId, not_null_in_schema
 from civicid.country.age import AgeGroup
 from civicid.country.phone import normalise_phone
 from civicid.country.sex import Sex
@@ -45,7 +47,7 @@ class VillageRead(BaseModel):
 
 
 class HouseholdIn(BaseModel):
-    village_id: int
+    village_id: RowId
     number: str = Field(min_length=1, max_length=20)
     address: str = Field(min_length=1, max_length=200)
 
@@ -60,35 +62,30 @@ class HouseholdRead(BaseModel):
 
 class PersonIn(BaseModel):
     id_number: str
-    full_name: str = Field(min_length=2, max_length=200)
+    full_name: PersonName
     date_of_birth: dt.date
     sex: Sex
     phone: str | None = None
-    has_smartphone: bool = False
+    has_smartphone: Flag = False
     residence_status: ResidenceStatus = ResidenceStatus.PRESENT
-    household_id: int
+    household_id: RowId
     relation_to_head: str = Field(default="head", min_length=1, max_length=40)
 
     _phone = field_validator("phone")(normalise_phone)
-
-    @field_validator("full_name")
-    @classmethod
-    def _tidy_name(cls, value: str) -> str:
-        return " ".join(value.split())
 
 
 class PersonUpdate(BaseModel):
     """Fields an officer may correct; the ID number and date of birth change only by re-registration."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=not_null_in_schema)
 
-    full_name: str | None = Field(default=None, min_length=2, max_length=200)
-    sex: Sex | None = None
-    phone: str | None = None
-    has_smartphone: bool | None = None
-    residence_status: ResidenceStatus | None = None
-    household_id: int | None = None
-    relation_to_head: str | None = Field(default=None, min_length=1, max_length=40)
+    full_name: Annotated[PersonName | None, NOT_NULL] = None
+    sex: Annotated[Sex | None, NOT_NULL] = None
+    phone: str | None = None  # null clears the phone
+    has_smartphone: Annotated[Flag | None, NOT_NULL] = None
+    residence_status: Annotated[ResidenceStatus | None, NOT_NULL] = None
+    household_id: Annotated[RowId | None, NOT_NULL] = None
+    relation_to_head: Annotated[str | None, NOT_NULL, Field(min_length=1, max_length=40)] = None
 
     _phone = field_validator("phone")(normalise_phone)
 

@@ -427,10 +427,11 @@ def enrollable_adults(*, session: Session, commune_code: str, reference_date: dt
 # Figures --------------------------------------------------------------------------------------
 
 
-def registry_stats(*, session: Session, reference_date: dt.date) -> RegistryStats:
-    villages, households, persons = repository.count_all(session)
+def registry_stats(*, session: Session, reference_date: dt.date, commune_code: str | None = None) -> RegistryStats:
+    """Counts of one commune's registry (staff bound to it), or of the whole registry (``None``)."""
+    villages, households, persons = repository.count_all(session, commune_code)
     under_6, child, adult = repository.count_by_birth_bands(
-        session, latest_birth_date(reference_date, 6), latest_birth_date(reference_date, 14)
+        session, latest_birth_date(reference_date, 6), latest_birth_date(reference_date, 14), commune_code
     )
     return RegistryStats(
         villages=villages,

@@ -41,6 +41,7 @@ from civicid.signing.tsa import MEDIA_TYPE_REPLY, MEDIA_TYPE_REQUEST, TimeStampi
 from civicid.web.deps import AppContext, DbSession
 from civicid.web.problems import problem_responses
 from civicid.web.ratelimit import RateLimit
+from civicid.web.routes import body_limit
 
 router = APIRouter(tags=["signing"])
 pki_router = APIRouter(tags=["pki"])
@@ -87,7 +88,9 @@ async def pki_body(request: Request) -> bytes:
 
 PdfBody = Annotated[bytes, Depends(pdf_body)]
 PkiBody = Annotated[bytes, Depends(pki_body)]
-_PDF_BODY = {"requestBody": {"required": True, "content": {PDF: {"schema": {"type": "string", "format": "binary"}}}}}
+_PDF_BODY = body_limit(
+    MAX_PDF_BYTES, requestBody={"required": True, "content": {PDF: {"schema": {"type": "string", "format": "binary"}}}}
+)
 
 
 # The holder's --------------------------------------------------------------------------------------
@@ -277,7 +280,11 @@ def _ocsp(context: AppContext, runtime: Runtime, der: bytes) -> Response:
     return Response(answer, media_type="application/ocsp-response", headers={"Cache-Control": "no-cache"})
 
 
-@pki_router.post("/tsa", response_class=Response, responses={200: {"content": {MEDIA_TYPE_REPLY: {}}}})
+@pki_router.post(
+    "/tsa",
+    response_class=Response,
+    responses={200: {"content": {MEDIA_TYPE_REPLY: {}}}, **problem_responses(400, 413)},
+)
 def post_tsa(
     context: AppContext, runtime: Runtime, body: PkiBody,
     content_type: Annotated[str, Header(alias="Content-Type")] = "",

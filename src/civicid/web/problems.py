@@ -16,20 +16,23 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from civicid.core.errors import CivicIDError, DatabaseUnavailable, NotAuthenticated
 from civicid.core.outage import is_outage
+from civicid.web.routes import allowed_methods
 from civicid.web.templating import render
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 API_PREFIX = "/api/"
+#: The API, and the certificate authority's endpoints (CRL, OCSP, TSA) that programs call.
+MACHINE_PREFIXES = (API_PREFIX, "/pki/")
 logger = logging.getLogger("civicid.web")
 
 # How long a client should wait before sending again a request refused in a database outage: long
@@ -63,12 +66,25 @@ class ValidationProblem(Problem):
     errors: list[FieldError]
 
 
+class InputRefused(HTTPException):
+    """Input refused at the edge (``web/edge.py``), raised from the body's ``receive``.
+
+    An ``HTTPException``, because FastAPI re-raises those from its body parsing and turns anything
+    else into a bare 400. ``errors`` lists the fields of a 422.
+    """
+
+    def __init__(self, status: int, detail: str, errors: list[FieldError] | None = None) -> None:
+        super().__init__(status, detail=detail)
+        self.errors = errors or []
+
+
 def problem_type(code: str) -> str:
     return f"/problems/{code}"
 
 
 def is_api(request: Request) -> bool:
-    return request.url.path.startswith(API_PREFIX) or request.url.path == "/openapi.json"
+    """Paths whose answers are for programs (problem+json), not people (pages)."""
+    return request.url.path.startswith(MACHINE_PREFIXES) or request.url.path == "/openapi.json"
 
 
 def request_id(request: Request) -> str | None:
@@ -115,13 +131,20 @@ async def civicid_error_handler(request: Request, exc: Exception) -> Response:
     elif isinstance(exc.extensions.get("retry_after_seconds"), int):
         # A lock that lifts by itself (too many wrong passwords or passcodes): RFC 9110 §10.2.3.
         headers = {"Retry-After": str(exc.extensions["retry_after_seconds"])}
+    extensions = _jsonable(exc.extensions)
+    if exc.status == 422 and "errors" not in extensions:
+        # Every 422 is a ValidationProblem (the document says so): a domain rule names its field, if any.
+        field = str(extensions.get("field", ""))
+        extensions["errors"] = [
+            FieldError(location="body", field=field, message=exc.detail or exc.title, type=exc.code).model_dump()
+        ]
     return problem_response(
         request,
         status=exc.status,
         code=exc.code,
         title=exc.title,
         detail=exc.detail,
-        extensions=_jsonable(exc.extensions),
+        extensions=extensions,
         headers=headers,
     )
 
@@ -132,6 +155,8 @@ async def database_error_handler(request: Request, exc: Exception) -> Response:
     The bug is raised on, to the edge middleware's generic 500. The outage is logged by its type
     only: a driver's message may quote the statement's parameters.
     """
+    if isinstance(exc, DataError):
+        return invalid_value_response(request, exc)
     if not is_outage(exc):
         raise exc
     cause = exc.orig if isinstance(exc, DBAPIError) else exc
@@ -140,19 +165,40 @@ async def database_error_handler(request: Request, exc: Exception) -> Response:
     return await civicid_error_handler(request, unavailable)
 
 
+def invalid_value_response(request: Request, exc: DataError) -> Response:
+    """The database refused a value (SQLSTATE class 22: out of range, too long, not encodable): a 422.
+
+    The edge's types bound what they know (``core/inputs.py``); this is the net under them, so that
+    a value they missed is the client's error and never a 500. Logged by class, to be bounded at the edge.
+    """
+    logger.warning("request %s: the database refused a value (%s)", request_id(request), type(exc.orig).__name__)
+    refused = FieldError(location="body", field="", message="a value is outside what can be stored", type="value_error")
+    return validation_problem(request, [refused])
+
+
 async def http_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for this class only
+    if isinstance(exc, InputRefused) and exc.status_code == 422:
+        return validation_problem(request, exc.errors)
     code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
-    title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Request could not be completed")
-    detail = exc.detail if isinstance(exc.detail, str) else None
-    return problem_response(
-        request, status=exc.status_code, code=code, title=title, detail=detail, headers=dict(exc.headers or {})
+    title = {404: "Not found", 405: "Method not allowed", 413: "The request body is too large"}.get(
+        exc.status_code, "Request could not be completed"
     )
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # Every method the path takes, not only those of the first route Starlette met (RFC 9110 §15.5.6).
+        headers["Allow"] = ", ".join(allowed_methods(request.scope))
+    return problem_response(request, status=exc.status_code, code=code, title=title, detail=detail, headers=headers)
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for this class only
-    errors = field_errors(exc.errors())
+    return validation_problem(request, field_errors(exc.errors()))
+
+
+def validation_problem(request: Request, errors: list[FieldError]) -> Response:
+    """The 422 of RFC 9457 with an ``errors`` member: one entry per field, its value never echoed."""
     detail = "; ".join(f"{e.field or e.location}: {e.message}" for e in errors)
     return problem_response(
         request,
@@ -210,11 +256,12 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 _DESCRIPTIONS = {
-    400: "Bad request",
+    400: "Bad request, or a body that cannot be decoded",
     401: "Not logged in, or the session expired",
     403: "The staff role does not allow this",
     404: "No such object",
     409: "Conflicts with the current state",
+    413: "The body is larger than this operation takes (its x-body-limit, else 1 MiB)",
     422: "The payload is not valid",
     429: "Too many attempts",
     503: "The database is unavailable; send the request again after Retry-After seconds",

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from civicid.core import audit
+from civicid.core import audit, throttle
 from civicid.core.audit import SYSTEM, Actor
 from civicid.core.clock import Clock
 from civicid.core.errors import Conflict, InvalidInput
@@ -40,6 +40,7 @@ MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024  # Bounds the hashing work one request can ask for.
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
+THROTTLE_REALM = "staff"
 DEFAULT_SESSION_LIFETIME = dt.timedelta(hours=12)
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,59}$")
 _COMMUNE_CODE = re.compile(r"^\d{5}$")
@@ -143,15 +144,16 @@ def authenticate(
     caller must commit before reporting the refusal, or the lockout counter would be rolled back.
     """
     now = clock.now()
-    account = session.scalar(select(StaffAccount).where(StaffAccount.username == normalise_username(username)))
+    name = normalise_username(username)
+    account = session.scalar(select(StaffAccount).where(StaffAccount.username == name))
     if account is None:
-        _verify(_dummy_hash(), password)
-        raise InvalidCredentials("wrong username or password")
+        _refuse_unknown(session, clock, name, password)
     if account.locked_until is not None and account.locked_until > now:
         _verify(_dummy_hash(), password)
         raise AccountLocked("too many failed logins; try again later", locked_until=account.locked_until.isoformat())
     if not _verify(account.password_hash, password) or not account.active:
         _record_failure(session, clock, account)
+    throttle.forget(session=session, realm=THROTTLE_REALM, identifier=name)
     account.failed_logins = 0
     account.locked_until = None
     if _hasher().check_needs_rehash(account.password_hash):
@@ -177,6 +179,28 @@ def _verify(password_hash: str, password: str) -> bool:
         return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def _refuse_unknown(session: Session, clock: Clock, username: str, password: str) -> NoReturn:
+    """A username no account has: the same work, count, lock and answers as a wrong password.
+
+    Counted by the name asked for (``core/throttle.py``), so that its sixth try is refused as a real
+    account's is, with the same ``locked_until``: neither answer nor timing tells that it is unknown.
+    """
+    _verify(_dummy_hash(), password)
+    until = throttle.locked_until(session=session, clock=clock, realm=THROTTLE_REALM, identifier=username)
+    if until is None:
+        until = throttle.record_failure(
+            session=session,
+            clock=clock,
+            realm=THROTTLE_REALM,
+            identifier=username,
+            limit=MAX_FAILED_LOGINS,
+            lockout=LOCKOUT,
+        )
+    if until is not None:
+        raise AccountLocked("too many failed logins; try again later", locked_until=until.isoformat())
+    raise InvalidCredentials("wrong username or password")
 
 
 def _record_failure(session: Session, clock: Clock, account: StaffAccount) -> NoReturn:

@@ -6,6 +6,7 @@ Other folders never import ``accounts.models`` (an import-linter contract, decis
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import TableClause, select
@@ -64,4 +65,15 @@ def accounts_of_commune(
     return [CommuneAccount(a, n, p, bool(s)) for a, n, p, s in session.execute(query)]
 
 
-__all__ = ["CommuneAccount", "accounts_of_commune", "eid_accounts"]
+def account_statuses(session: Session, person_ids: Sequence[int]) -> dict[int, AccountStatus]:
+    """Person -> the status of their e-ID account, for those of ``person_ids`` who hold one (one query).
+
+    A search's results show it beside each person (``enrollment.person_status``).
+    """
+    if not person_ids:
+        return {}
+    query = select(EidAccount.person_id, EidAccount.status).where(EidAccount.person_id.in_(set(person_ids)))
+    return {person: status for person, status in session.execute(query)}
+
+
+__all__ = ["CommuneAccount", "account_statuses", "accounts_of_commune", "eid_accounts"]

@@ -82,11 +82,27 @@ def awaiting_approval(session: Session, commune_code: str) -> list[str]:
     return list(session.scalars(query))
 
 
+def latest_statuses(session: Session, id_numbers: Sequence[str]) -> dict[str, ApplicationStatus]:
+    """ID number -> the status of the last application captured for it (one query, index on the number).
+
+    A search's results show it beside each person (``enrollment.person_status``).
+    """
+    if not id_numbers:
+        return {}
+    query = (
+        select(Application.id_number, Application.status)
+        .where(Application.id_number.in_(set(id_numbers)))
+        .order_by(Application.captured_at, Application.id)
+    )
+    return {number: status for number, status in session.execute(query)}  # the last captured wins
+
+
 __all__ = [
     "APPLICATION_CHANGES",
     "applications",
     "awaiting_approval",
     "changes_counter",
     "last_change",
+    "latest_statuses",
     "village_applications",
 ]

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import TypeVarTuple
 
-from sqlalchemy import ColumnElement, RowMapping, Select, and_, case, delete, exists, func, insert, not_, select
+from sqlalchemy import ColumnElement, RowMapping, Select, and_, case, delete, func, insert, literal, not_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from civicid.registry.models import (
@@ -163,7 +163,7 @@ def find_summaries(
 # Any word of the name (decision 0071) ------------------------------------------------------------
 
 #: How many entries of a word's index range are counted to tell which typed word is the rarest.
-_RARITY_CAP = 10_000
+_RARITY_CAP = 5_000
 
 
 def name_word_rows(person_id: int, name_folded: str) -> list[dict[str, object]]:
@@ -212,7 +212,8 @@ def find_by_words(
     starts with ``except_prefix`` (the caller lists those first).
 
     Read from the rarest typed word's index range, in (word, name) order: exact words before longer
-    ones ("than" before "thang"), then by name; the other typed words are checked per person.
+    ones ("than" before "thang"), then by name; the other typed words are looked for in the folded
+    name the index entry carries, so the read is the index range and nothing else until a row matches.
     """
     driving = _rarest(session, words)
     others = list(words)
@@ -223,12 +224,17 @@ def find_by_words(
         .join(Person, Person.id == PersonNameWord.person_id)
         .where(_starts(PersonNameWord.word, driving), not_(_starts(PersonNameWord.name_folded, except_prefix)))
     )
+    spaced = literal(" ") + PersonNameWord.name_folded
     for word in others:
-        other = PersonNameWord.__table__.alias()
-        query = query.where(exists().where(other.c.person_id == PersonNameWord.person_id, _starts(other.c.word, word)))
+        # Read off the index entry itself (it holds the folded name): no probe per row.
+        query = query.where(spaced.like(f"% {_escaped(word)}%", escape="\\"))
     query = _in_place(query, village_id, commune_code)
     query = query.order_by(PersonNameWord.word, PersonNameWord.name_folded, PersonNameWord.person_id)
     return session.execute(query.offset(offset).limit(limit)).mappings().all()
+
+
+def _escaped(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _in_place(query: Select[*_Ts], village_id: int | None, commune_code: str | None) -> Select[*_Ts]:

@@ -58,7 +58,7 @@ def demo(
     as_json: bool = JsonOption,
 ) -> None:
     """Build the demo commune (unless the data folder already holds one), print the logins, serve."""
-    context = command_context(data)
+    context = command_context(data, creates=True)
     try:
         # The bar goes to stderr, so that --json leaves exactly one document on stdout.
         with Progress(

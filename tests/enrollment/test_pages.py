@@ -210,3 +210,21 @@ def test_image_types() -> None:
     assert image_type(b"\x89PNG\r\n\x1a\n....") == "image/png"
     assert image_type(b"RIFF\0\0\0\0WEBPVP8 ") == "image/webp"
     assert image_type(b"<html><script>") is None
+
+
+async def test_the_queue_names_the_applicant_and_the_application_shows_all_that_was_captured(
+    client: AsyncClient, context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf
+) -> None:
+    (adult,) = people("14_plus", 1)
+    application_id = checked_application(context, pipeline, kit, adult)
+    await log_in(client, "supervisor")
+    queue = (await client.get("/enrollment/applications?lang=vi")).text
+    assert f">{adult.full_name}</a>" in queue
+    assert f'<td class="number">{adult.id_number}</td>' in queue
+    assert "Mỗi hồ sơ được duyệt hai lần" in queue
+    page = (await client.get(f"/enrollment/applications/{application_id}?lang=vi")).text
+    assert "Số điện thoại" in page
+    assert "Giấy tờ tích hợp" in page
+    assert 'id="two-approvals"' in page
+    assert "Trên bộ thu nhận" in page
+    assert "Trên máy chủ" in page

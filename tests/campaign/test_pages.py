@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from httpx import AsyncClient
 from openpyxl import load_workbook  # type: ignore[import-untyped]
@@ -45,6 +47,19 @@ async def test_the_dashboard_draws_every_part_in_vietnamese_and_english(client: 
     assert "Chưa có thẻ căn cước hợp lệ" in vi.text
     assert en.text.count("<svg") >= 4
     assert "<script" not in en.text  # nothing to load, nothing to run
+
+
+async def test_the_dashboard_and_the_plan_page_propose_one_plan(client: AsyncClient) -> None:
+    await log_in(client, "chairman")
+    dashboard = (await client.get("/campaign?lang=en")).text
+    plan = (await client.get("/campaign/plan?lang=en")).text
+
+    def lines(page: str) -> list[str]:
+        start = page.index('<ul class="list plan">')
+        return re.findall(r"<strong>([^<]+)</strong> → <a href=\"/campaign/villages/(\d+)\"", page[start:])
+
+    assert lines(dashboard)
+    assert lines(dashboard) == lines(plan)
 
 
 async def test_the_missing_list_says_why_and_is_audited(client: AsyncClient, context: Context) -> None:

@@ -17,7 +17,8 @@ from civicid.campaign import charts, service
 from civicid.campaign.errors import CampaignNotFound
 from civicid.campaign.figures import CampaignFigures, campaign_figures
 from civicid.campaign.missing import missing_people, reason_counts
-from civicid.campaign.plan import suggest_plan
+from civicid.campaign.models import Campaign
+from civicid.campaign.plan import tomorrow_plan
 from civicid.campaign.reports import report_rows, to_csv, to_pdf, to_xlsx
 from civicid.campaign.scope import Scope, check_village, scope_of
 from civicid.core.clock import Clock
@@ -42,16 +43,23 @@ MEDIA = {
 def _figures(
     session: Session, clock: Clock, principal: StaffAccount, commune: str | None
 ) -> tuple[Scope, CampaignFigures]:
+    scope, _, figures = _campaign_figures(session, clock, principal, commune)
+    return scope, figures
+
+
+def _campaign_figures(
+    session: Session, clock: Clock, principal: StaffAccount, commune: str | None
+) -> tuple[Scope, Campaign, CampaignFigures]:
     scope = scope_of(session=session, staff_account_id=principal.id, commune_code=principal.commune_code)
     campaign = service.campaign_in_scope(session=session, day=clock.today(), commune_code=scope.commune_code or commune)
-    return scope, campaign_figures(session=session, clock=clock, campaign=campaign)
+    return scope, campaign, campaign_figures(session=session, clock=clock, campaign=campaign)
 
 
 @router.get("")
 def dashboard_page(
     request: Request, context: AppContext, session: DbSession, principal: Reader, commune: str | None = None
 ) -> Response:
-    scope, figures = _figures(session, context.clock, principal, commune)
+    scope, campaign, figures = _campaign_figures(session, context.clock, principal, commune)
     if scope.village_id is not None:
         return RedirectResponse(f"/campaign/villages/{scope.village_id}", status_code=303)
     lang = request_language(request)
@@ -71,7 +79,8 @@ def dashboard_page(
             "map": charts.village_map(figures.villages, translate(lang, "campaign.map"), centre),
             "bar": charts.bar,
             "colour": charts.coverage_colour,
-            "plan": suggest_plan(figures),
+            # The very plan /campaign/plan shows: from the records (assignments, revisits), not the figures alone.
+            "plan": tomorrow_plan(session=session, campaign=campaign, figures=figures),
             "commune_param": f"?commune={figures.commune_code}",
             "local": lambda at: at.astimezone(TIME_ZONE).strftime("%d/%m %H:%M"),
         },

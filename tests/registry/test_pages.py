@@ -81,6 +81,27 @@ async def test_a_long_result_list_is_paged(client: AsyncClient, make_person: Mak
     assert 'rel="next"' not in second
 
 
+async def test_household_list_names_the_head_and_filters_by_it(
+    client: AsyncClient, household_id: int, make_person: MakePerson
+) -> None:
+    village_id = make_person("Hoàng Văn Sử", dt.date(1980, 3, 2)).village_id
+    await log_in(client, "operator.test")
+    page = (await client.get(f"/registry/villages/{village_id}?lang=vi")).text
+    assert '<th scope="col">Chủ hộ</th>' in page
+    assert "<td>Hoàng Văn Sử</td>" in page
+    found = (await client.get(f"/registry/villages/{village_id}", params={"q": "su"})).text
+    assert f'href="/registry/households/{household_id}"' in found
+    none = (await client.get(f"/registry/villages/{village_id}", params={"q": "khong co ai"})).text
+    assert f'href="/registry/households/{household_id}"' not in none
+
+
+async def test_the_committee_sees_households_without_names(client: AsyncClient, make_person: MakePerson) -> None:
+    village_id = make_person("Hoàng Văn Sử", dt.date(1980, 3, 2)).village_id
+    await log_in(client, "committee.test")
+    page = (await client.get(f"/registry/villages/{village_id}")).text
+    assert "Hoàng Văn Sử" not in page
+
+
 async def test_bad_village_filter_is_a_form_error(client: AsyncClient) -> None:
     await log_in(client, "operator.test")
     page = await client.get("/registry/persons", params={"q": "an", "village_id": "abc", "lang": "en"})

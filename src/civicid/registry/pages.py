@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from civicid.country.names import fold
 from civicid.registry import service
 from civicid.registry.ports import PersonPanel, PersonStatus, PersonStatuses, no_statuses
 from civicid.registry.router import visible_household, visible_village
@@ -36,10 +37,31 @@ def villages_page(request: Request, session: DbSession, principal: Browser) -> R
 
 
 @router.get("/villages/{village_id}")
-def village_page(request: Request, village_id: int, session: DbSession, principal: Browser) -> Response:
+def village_page(
+    request: Request, village_id: int, context: AppContext, session: DbSession, principal: Browser, q: str = ""
+) -> Response:
+    """The village's households; for roles that may read persons, with each head's name (audited) and
+    a filter by number or head's name, with or without diacritics."""
     village = visible_village(session, principal, village_id)
     households = service.list_households(session=session, village_id=village_id)
-    return render(request, "registry/village.html", {"village": village, "households": households}, principal=principal)
+    heads: dict[int, str] | None = None
+    if allows(principal.role, Permission.REGISTRY_READ_PERSON):
+        heads = service.household_heads(
+            session=session, clock=context.clock, actor=staff_actor(principal), village_id=village_id
+        )
+    wanted = fold(q[:100])
+    if wanted:
+        households = [
+            h
+            for h in households
+            if wanted in fold(h.number) or (heads is not None and wanted in fold(heads.get(h.id, "")))
+        ]
+    return render(
+        request,
+        "registry/village.html",
+        {"village": village, "households": households, "heads": heads, "q": q[:100]},
+        principal=principal,
+    )
 
 
 @router.get("/households/{household_id}")

@@ -361,6 +361,25 @@ def persons_of_village(
     return [_person_read(p, clock) for p in rows]
 
 
+def household_heads(*, session: Session, clock: Clock, actor: Actor, village_id: int) -> dict[int, str]:
+    """Household -> the full name of its head, for a village's household list; audited like a search.
+
+    The address alone is the same on every row of a village; the head's name is how people tell
+    households apart.
+    """
+    _village(session, village_id)
+    rows = session.execute(
+        select(Person.household_id, Person.id, Person.full_name)
+        .where(Person.village_id == village_id, Person.relation_to_head == "head")
+        .order_by(Person.household_id, Person.id)
+    ).all()
+    heads: dict[int, str] = {}
+    for household_id, _person_id, name in rows:
+        heads.setdefault(household_id, name)
+    _audit_search(session, clock, actor, {"by": "village_heads", "village_id": village_id}, [r[1] for r in rows])
+    return heads
+
+
 def village_person_ids(*, session: Session, village_id: int) -> list[int]:
     """Who lives in the village, by id only (no personal data: nothing to audit)."""
     _village(session, village_id)

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import TableClause, select
+from sqlalchemy import TableClause, func, select
 from sqlalchemy.orm import Session
 
 from civicid.accounts.models import EidAccount
@@ -76,4 +76,16 @@ def account_statuses(session: Session, person_ids: Sequence[int]) -> dict[int, A
     return {person: status for person, status in session.execute(query)}
 
 
-__all__ = ["CommuneAccount", "account_statuses", "accounts_of_commune", "eid_accounts"]
+def activated_in_commune(session: Session, commune_code: str) -> int:
+    """How many accounts of the commune's residents are activated (the home page's figure)."""
+    query = (
+        select(func.count())
+        .select_from(EidAccount)
+        .join(persons, persons.c.id == EidAccount.person_id)
+        .join(villages, villages.c.id == persons.c.village_id)
+        .where(villages.c.commune_code == commune_code, EidAccount.activated_at.is_not(None))
+    )
+    return int(session.scalar(query) or 0)
+
+
+__all__ = ["CommuneAccount", "account_statuses", "accounts_of_commune", "activated_in_commune", "eid_accounts"]

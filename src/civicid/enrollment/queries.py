@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ScalarSelect, select
+from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
 from civicid.core.database import read_only_projection
@@ -82,6 +82,14 @@ def awaiting_approval(session: Session, commune_code: str) -> list[str]:
     return list(session.scalars(query))
 
 
+def issued_in_commune(session: Session, commune_code: str) -> int:
+    """How many of the commune's applications are issued (the home page's figure)."""
+    query = select(func.count()).where(
+        Application.commune_code == commune_code, Application.status == ApplicationStatus.ISSUED
+    )
+    return int(session.scalar(query) or 0)
+
+
 def latest_statuses(session: Session, id_numbers: Sequence[str]) -> dict[str, ApplicationStatus]:
     """ID number -> the status of the last application captured for it (one query, index on the number).
 
@@ -102,6 +110,7 @@ __all__ = [
     "applications",
     "awaiting_approval",
     "changes_counter",
+    "issued_in_commune",
     "last_change",
     "latest_statuses",
     "village_applications",

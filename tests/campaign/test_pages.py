@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 from httpx import AsyncClient
@@ -13,6 +16,7 @@ from tests.factories import SmallCommune, log_in, staff_member
 from civicid.core.audit import AuditEntry
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
+from civicid.registry import queries as registry_queries
 from civicid.registry.models import Village
 from civicid.sim.campaign import simulate_campaign
 from civicid.web.staff import StaffRole
@@ -95,15 +99,38 @@ async def test_an_operator_may_not_open_the_dashboard(client: AsyncClient) -> No
     assert response.headers["content-type"].startswith("application/problem+json")
 
 
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+async def test_the_pdf_report_reads_in_vietnamese_with_the_commune_named(
+    client: AsyncClient, context: Context, campaign_commune: str, tmp_path: Path
+) -> None:
+    with unit_of_work(context.database.sessions) as session:
+        place = registry_queries.commune(session, campaign_commune)
+    assert place is not None
+    await log_in(client, "chairman")
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes((await client.get("/campaign/report.pdf?lang=vi")).content)
+    pdftotext = shutil.which("pdftotext") or "pdftotext"
+    said = subprocess.run([pdftotext, "-layout", str(pdf), "-"], capture_output=True, check=True, text=True)  # noqa: S603
+    text = said.stdout
+    assert "Báo cáo ngày chiến dịch định danh điện tử mức 2" in text
+    assert place.name in text
+    assert "Tỷ lệ theo thôn" in text  # the chart's heading
+    assert "Vướng mắc" in text
+    assert "Thôn không có sóng" in text
+
+
 async def test_the_reports_download_in_three_formats(client: AsyncClient, tmp_path: object) -> None:
     await log_in(client, "chairman")
     pdf = await client.get("/campaign/report.pdf")
     csv = await client.get("/campaign/report.csv")
     xlsx = await client.get("/campaign/report.xlsx")
+    english = await client.get("/campaign/report.csv?lang=en")
     assert pdf.content.startswith(b"%PDF")
-    assert csv.content.decode("utf-8-sig").splitlines()[0].startswith("Commune,Village,Target 14+")
+    assert csv.content.decode("utf-8-sig").splitlines()[0].startswith("Mã xã,Xã,Thôn,Chỉ tiêu 14+")
+    assert english.content.decode("utf-8-sig").splitlines()[0].startswith("Commune code,Commune,Village,Target 14+")
     import io
 
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
-    assert sheet["A2"].value == "Commune"
+    assert sheet["A2"].value == "Mã xã"
+    assert sheet["B2"].value == "Xã"
     assert (await client.get("/campaign/report.doc")).status_code == 404

@@ -19,7 +19,7 @@ from civicid.campaign.figures import CampaignFigures, campaign_figures
 from civicid.campaign.missing import missing_people, reason_counts
 from civicid.campaign.models import Campaign
 from civicid.campaign.plan import tomorrow_plan
-from civicid.campaign.reports import report_rows, to_csv, to_pdf, to_xlsx
+from civicid.campaign.reports import ReportHeading, report_file
 from civicid.campaign.scope import Scope, check_village, scope_of
 from civicid.core.clock import Clock
 from civicid.country.zone import TIME_ZONE
@@ -138,7 +138,7 @@ def missing_page(
 
 @router.get("/report.{kind}")
 def report_download(
-    kind: str, context: AppContext, session: DbSession, principal: Reader, commune: str | None = None
+    request: Request, kind: str, context: AppContext, session: DbSession, principal: Reader, commune: str | None = None
 ) -> Response:
     if kind not in MEDIA:
         raise CampaignNotFound(f"no report in format {kind!r}")
@@ -146,10 +146,10 @@ def report_download(
     if scope.village_id is not None:
         figures.villages = [v for v in figures.villages if v.village_id == scope.village_id]
         figures.total = figures.villages[0]
-    rows = report_rows([figures])
-    title = f"{figures.name} — {figures.today.isoformat()}"
-    body: Any = {"csv": lambda: to_csv(rows), "xlsx": lambda: to_xlsx(rows, title), "pdf": lambda: to_pdf(rows, title)}[
-        kind
-    ]()
+    place = registry.commune(session, figures.commune_code)
+    heading = ReportHeading(
+        language=request_language(request), commune_names={figures.commune_code: place.name} if place else {}
+    )
+    body: Any = report_file([figures], heading, kind, figures.today)
     filename = f"civicid-{figures.commune_code}-{figures.today.isoformat()}.{kind}"
     return Response(body, media_type=MEDIA[kind], headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -10,6 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from civicid.cli import app as root
 from civicid.core.clock import SystemClock
 from civicid.core.console import Invocation, invoked_as
 from civicid.core.runtime import Context
@@ -62,5 +63,20 @@ class TestDemoCommand:
         result = CliRunner().invoke(cli, ["--people", "500", "--no-serve", "--data", str(tmp_path), "--port", "9000"])
         assert result.exit_code == 0, result.output
         assert "Reusing the demo" in result.stdout
-        assert "http://127.0.0.1:9000/" in result.stdout
+        assert "Open http" not in result.stdout  # --no-serve serves nothing to open
+        assert f"civicid serve --data {tmp_path} --port 9000" in " ".join(result.stdout.split())  # as wrapped
         assert "demo-operator-2025" in result.stdout
+
+    def test_the_summary_is_what_enrollment_stats_says_after_the_simulated_days(
+        self, cli: typer.Typer, tmp_path: Path
+    ) -> None:
+        built = CliRunner().invoke(cli, ["--people", "500", "--no-serve", "--json", "--data", str(tmp_path)])
+        summary = json.loads(built.stdout)
+        stats = CliRunner().invoke(
+            root,
+            ["enrollment", "stats", "--json", "--commune", summary["commune"]["code"], "--data", str(tmp_path)],
+            env={"CIVICID_DATABASE_URL": ""},
+        )
+        assert stats.exit_code == 0, stats.output
+        assert summary["enrollment"] == json.loads(stats.stdout)
+        assert summary["enrollment"]["issued"] > 0

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,3 +82,10 @@ class TestDemoCommand:
         assert stats.exit_code == 0, stats.output
         assert summary["enrollment"] == json.loads(stats.stdout)
         assert summary["enrollment"]["issued"] > 0
+        # The second day's applications still wait for the supervisor, as the README promises.
+        assert summary["enrollment"]["by_status"]["awaiting_approval"] > 0
+        with sqlite3.connect(tmp_path / "civicid.sqlite3") as db:
+            rows = db.execute("SELECT captured_at, decided_at FROM application WHERE decided_at IS NOT NULL").fetchall()
+        assert rows
+        early = [r for r in rows if dt.datetime.fromisoformat(r[1]) < dt.datetime.fromisoformat(r[0])]
+        assert early == [], "no application is decided before it is captured"

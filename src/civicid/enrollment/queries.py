@@ -16,6 +16,7 @@ are here:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -70,15 +71,18 @@ def village_applications(session: Session, village_id: int) -> Sequence[Any]:
     return session.execute(query).all()
 
 
-def awaiting_approval(session: Session, commune_code: str) -> list[str]:
-    """Ids of the commune's applications awaiting a supervisor's approval.
+def awaiting_approval(session: Session, commune_code: str, *, captured_by: dt.datetime | None = None) -> list[str]:
+    """Ids of the commune's applications awaiting a supervisor's approval (captured by then, if given).
 
     The simulator's supervisor approves them at the end of a day (``sim/enrollment.py``), as the
-    intake benchmark does (index ``ix_application_commune``).
+    intake benchmark does (index ``ix_application_commune``): only those captured by that evening,
+    so that no application is decided before it is captured.
     """
     query = select(Application.id).where(
         Application.commune_code == commune_code, Application.status == ApplicationStatus.AWAITING_APPROVAL
     )
+    if captured_by is not None:
+        query = query.where(Application.captured_at <= captured_by)
     return list(session.scalars(query))
 
 

@@ -130,11 +130,15 @@ def list_sms(
     *,
     session: Session,
     limit: int = 100,
+    offset: int = 0,
     related_type: str | None = None,
     related_id: str | None = None,
+    state: NotificationState | None = None,
+    template: str | None = None,
     reveal_codes: bool = False,
 ) -> list[SmsRead]:
-    """The most recent SMS first, recipients masked: what staff may see of the outbox.
+    """The most recent SMS first, recipients masked: what staff may see of the outbox; a page of it
+    from ``offset``, in one ``state`` or of one ``template`` when given.
 
     ``reveal_codes`` shows one-time codes: only the demo does, whose phones are simulated.
     """
@@ -142,10 +146,23 @@ def list_sms(
         session,
         channel=Channel.SMS,
         limit=max(1, min(limit, LIST_LIMIT_MAX)),
+        offset=max(0, offset),
         related_type=related_type,
         related_id=related_id,
+        state=state,
+        template=template,
     )
     return [SmsRead.of(NotificationRead.model_validate(row), reveal_codes=reveal_codes) for row in rows]
+
+
+def count_sms(*, session: Session, state: NotificationState | None = None, template: str | None = None) -> int:
+    """How many SMS the same filters select."""
+    return repository.count_recent(session, channel=Channel.SMS, state=state, template=template)
+
+
+def sms_templates(*, session: Session) -> list[str]:
+    """The templates found in the SMS outbox (the page's filter offers them)."""
+    return repository.templates_used(session, channel=Channel.SMS)
 
 
 def notifications_for(*, session: Session, related_type: str, related_id: str) -> list[NotificationRead]:

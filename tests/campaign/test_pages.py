@@ -79,6 +79,22 @@ async def test_the_missing_list_says_why_and_is_audited(client: AsyncClient, con
     assert set(entry.details) == {"listed"}  # a count, never a name
 
 
+async def test_the_missing_list_is_paged_and_filters_by_household(client: AsyncClient, context: Context) -> None:
+    await log_in(client, "chairman")
+    with unit_of_work(context.database.sessions) as session:
+        village = session.scalar(select(Village.id).order_by(Village.id).limit(1))
+    first = (await client.get(f"/campaign/villages/{village}/missing?lang=en")).text
+    assert "People 1–50 of" in first
+    assert 'rel="next"' in first
+    second = (await client.get(f"/campaign/villages/{village}/missing?lang=en&offset=50")).text
+    assert "People 51–" in second
+    assert 'rel="prev"' in second
+    household = int(re.findall(r"· household (\d+) ·", first)[0])
+    one = (await client.get(f"/campaign/villages/{village}/missing?lang=en&household={household}")).text
+    assert f"In households {household} only" in one
+    assert set(re.findall(r"· household (\d+) ·", one)) == {str(household)}
+
+
 async def test_a_village_head_sees_only_their_village(client: AsyncClient, context: Context) -> None:
     await log_in(client, "head.one")
     with unit_of_work(context.database.sessions) as session:

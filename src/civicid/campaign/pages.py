@@ -29,10 +29,12 @@ from civicid.web.i18n import translate
 from civicid.web.roles import Permission, require
 from civicid.web.staff import StaffAccount
 from civicid.web.staff_service import staff_actor
-from civicid.web.templating import render, request_language
+from civicid.web.templating import render, request_language, url_with
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[StaffAccount, Depends(require(Permission.CAMPAIGN_READ))]
+MISSING_PAGE = 50
+
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -122,16 +124,38 @@ def missing_page(
     session: DbSession,
     principal: Reader,
     reason: Annotated[str | None, Query(max_length=40)] = None,
+    household: Annotated[str, Query(max_length=2000)] = "",
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> Response:
+    """Who the village still misses and why, a page at a time; by reason, or in given households
+    (the plan's mop-up households link here with theirs)."""
     scope = scope_of(session=session, staff_account_id=principal.id, commune_code=principal.commune_code)
     village = check_village(session=session, scope=scope, village_id=village_id)
     people = missing_people(session=session, clock=context.clock, actor=staff_actor(principal), village_id=village_id)
     counts = reason_counts(people)
-    shown = [p for p in people if reason is None or p.reason.value == reason]
+    households = {int(h) for h in household.split(",") if h.strip().isdigit()}
+    chosen = [
+        p
+        for p in people
+        if (reason is None or p.reason.value == reason) and (not households or p.household_id in households)
+    ]
+    page = chosen[offset : offset + MISSING_PAGE]
     return render(
         request,
         "campaign/missing.html",
-        {"village": village, "people": shown, "counts": counts, "reason": reason, "total": len(people)},
+        {
+            "village": village,
+            "people": page,
+            "counts": counts,
+            "reason": reason,
+            "households": sorted(households),
+            "total": len(people),
+            "shown": len(chosen),
+            "first": offset + 1,
+            "last": offset + len(page),
+            "previous": url_with(request, offset=str(max(0, offset - MISSING_PAGE))) if offset > 0 else None,
+            "next": url_with(request, offset=str(offset + MISSING_PAGE)) if offset + len(page) < len(chosen) else None,
+        },
         principal=principal,
     )
 

@@ -34,7 +34,8 @@ browser:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null) || \
 		echo "espeak-ng not installed: the help pages' speech tests will be skipped"; }
 
-# The signing tests check PDFs with poppler's pdfsig and keys in SoftHSM2 (Debian's poppler-utils, softhsm2).
+# The signing tests check PDFs with poppler's pdfsig and keys in SoftHSM2 (Debian's poppler-utils, softhsm2); the campaign
+# report test reads its PDF with poppler's pdftotext.
 signing-tools:
 	@{ command -v pdfsig >/dev/null 2>&1 && command -v softhsm2-util >/dev/null 2>&1; } || { [ "$$(id -u)" = 0 ] && \
 		command -v apt-get >/dev/null 2>&1 && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test lint bench browser signing-tools clean help
 
 help:
-	@echo "make demo   - install and run the demo commune on http://127.0.0.1:8000"
+	@echo "make demo   - install and run the demo commune on http://127.0.0.1:8000 (DEMO_ARGS='--port 8080 --seed 7')"
 	@echo "make test   - install with test extras and run the whole suite (SQLite and PostgreSQL)"
 	@echo "make lint   - ruff, mypy and the layer contracts (lint-imports)"
 	@echo "make bench  - the benchmarks in bench/"
@@ -18,8 +18,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $(STAMP)
 
+# Options for `civicid demo`: make demo DEMO_ARGS="--port 8080 --host 0.0.0.0 --seed 7"
+DEMO_ARGS ?=
+
 demo: $(STAMP)
-	$(BIN)/civicid demo
+	$(BIN)/civicid demo $(DEMO_ARGS)
 
 # Browser tests drive Debian's Chromium; install it when we can (root on Debian) and it is missing.
 browser:
@@ -31,7 +34,8 @@ browser:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null) || \
 		echo "espeak-ng not installed: the help pages' speech tests will be skipped"; }
 
-# The signing tests check PDFs with poppler's pdfsig and keys in SoftHSM2 (Debian's poppler-utils, softhsm2).
+# The signing tests check PDFs with poppler's pdfsig and keys in SoftHSM2 (Debian's poppler-utils, softhsm2); the campaign
+# report test reads its PDF with poppler's pdftotext.
 signing-tools:
 	@{ command -v pdfsig >/dev/null 2>&1 && command -v softhsm2-util >/dev/null 2>&1; } || { [ "$$(id -u)" = 0 ] && \
 		command -v apt-get >/dev/null 2>&1 && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \

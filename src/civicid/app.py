@@ -26,6 +26,8 @@ from civicid.credentials import router as credentials_router
 from civicid.devices import router as devices_router
 from civicid.enrollment import pages as enrollment_pages
 from civicid.enrollment import router as enrollment_router
+from civicid.enrollment.home import commune_glance
+from civicid.enrollment.person_status import statuses_of
 from civicid.enrollment.router import FOLLOW_LIMIT
 from civicid.enrollment.runtime import build_pipeline
 from civicid.fieldsync import router as field_router
@@ -75,6 +77,8 @@ def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
     app.state.follow_limit = RateLimit(limit=FOLLOW_LIMIT.limit, window=FOLLOW_LIMIT.window)
     # What the person's page shows of the capabilities above the registry (registry/ports.py).
     app.state.person_panels = [accounts_pages.account_panel, accounts_pages.assisted_panel]
+    app.state.person_statuses = statuses_of
+    app.state.home_glance = commune_glance
     app.state.templates = build_environment()
     problems.install(app)
     app.add_middleware(InputMiddleware)  # inside the edge: its refusals get the edge's headers too

@@ -58,11 +58,13 @@ def _mount() -> None:
     from civicid.credentials.cli import app as credentials_app
     from civicid.credentials.cli import verify_command, wallet_app
     from civicid.enrollment.cli import app as enrollment_app
+    from civicid.enrollment.person_status import statuses_of
     from civicid.field.cli import app as field_app
     from civicid.fieldsync.cli import enrollment_file_command, intake_app
     from civicid.help.cli import app as help_app
     from civicid.idp.cli import app as idp_app
     from civicid.plugins import plugins_for
+    from civicid.registry import cli as registry_cli
     from civicid.registry.cli import app as registry_app
     from civicid.server import serve, serve_kit, worker
     from civicid.signing.cli import make_app as make_signing_app
@@ -71,6 +73,7 @@ def _mount() -> None:
 
     app.add_typer(country_app, name="country", help="Vietnam's country profile: ID numbers, card QR, MRZ, places.")
     app.add_typer(db_app, name="db", help="Database migrations.")
+    registry_cli.person_statuses = statuses_of
     app.add_typer(registry_app, name="registry", help="The population registry.")
     app.add_typer(enrollment_app, name="enrollment", help="Level-2 applications: figures and simulated rounds.")
     app.add_typer(staff_app, name="staff", help="Staff accounts and roles.")

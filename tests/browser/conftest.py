@@ -26,6 +26,7 @@ from civicid.sim.enrollment import simulate_round
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 900}
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -87,8 +88,15 @@ def staff_page(browser: Browser) -> StaffPage:
     Requests that leave the server are appended to ``outside`` when one is given.
     """
 
-    def open_logged_in(url: str, username: str, *, locale: str = "vi-VN", outside: list[str] | None = None) -> Page:
-        page = browser.new_context(viewport=PHONE, locale=locale).new_page()
+    def open_logged_in(
+        url: str,
+        username: str,
+        *,
+        locale: str = "vi-VN",
+        outside: list[str] | None = None,
+        viewport: dict[str, int] | None = None,
+    ) -> Page:
+        page = browser.new_context(viewport=viewport or PHONE, locale=locale).new_page()
         if outside is not None:
             page.on("request", lambda request: _remember_outside(request, outside))
         page.goto(f"{url}/login")

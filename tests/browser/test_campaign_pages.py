@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from tests.browser.conftest import PHONE, StaffPage
+from tests.browser.conftest import DESKTOP, PHONE, StaffPage
 from tests.factories import demo_commune
 from tests.support.servers import deployment, live_server
 
@@ -50,7 +50,7 @@ def test_the_committee_opens_who_is_missing_in_a_village(
     outside: list[str] = []
     page = staff_page(campaign_url, "committee", outside=outside)
     page.goto(f"{campaign_url}/campaign")
-    page.locator("table.villages tbody tr td a").first.click()
+    page.locator("table.villages tbody tr th a").first.click()
     expect(page.locator("svg.chart")).to_be_visible()
     page.screenshot(path=screenshot_dir / "campaign-village-phone-vi.png", full_page=True)
     page.locator("a.button").click()
@@ -64,3 +64,48 @@ def test_the_committee_opens_who_is_missing_in_a_village(
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.screenshot(path=screenshot_dir / "campaign-missing-phone-vi.png", full_page=True)
     assert outside == []
+
+
+@pytest.mark.parametrize(("screen", "viewport"), [("phone", PHONE), ("desktop", DESKTOP)])
+@pytest.mark.parametrize(
+    ("name", "path", "who"),
+    [
+        ("dashboard", "/campaign", "committee"),
+        ("plan", "/campaign/plan", "committee"),
+        ("enrollment-queue", "/enrollment/applications?status=all", "supervisor"),
+    ],
+)
+def test_the_page_fits_the_screen_without_scrolling_sideways(
+    staff_page: StaffPage,
+    campaign_url: str,
+    screenshot_dir: Path,
+    screen: str,
+    viewport: dict[str, int],
+    name: str,
+    path: str,
+    who: str,
+) -> None:
+    page = staff_page(campaign_url, who, viewport=viewport)
+    page.goto(f"{campaign_url}{path}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    # Nor does a table scroll inside its own box: the village table and the queue fit as they are.
+    wide = page.evaluate(
+        "[...document.querySelectorAll('table.villages, table.queue')]"
+        ".filter(t => t.getBoundingClientRect().right > document.documentElement.clientWidth + 1).length"
+    )
+    assert wide == 0
+    page.screenshot(path=screenshot_dir / f"fit-{name}-{screen}.png", full_page=True)
+
+
+def test_on_a_phone_the_villages_are_cards_and_on_a_desktop_a_table_with_activated(
+    staff_page: StaffPage, campaign_url: str
+) -> None:
+    phone = staff_page(campaign_url, "committee", viewport=PHONE)
+    phone.goto(f"{campaign_url}/campaign")
+    assert phone.locator("table.villages thead").is_hidden()
+    assert phone.evaluate("getComputedStyle(document.querySelector('table.villages tbody tr')).display") == "grid"
+    desktop = staff_page(campaign_url, "committee", viewport=DESKTOP, locale="en-GB")
+    desktop.goto(f"{campaign_url}/campaign?lang=en")
+    expect(desktop.locator("table.villages thead")).to_be_visible()
+    expect(desktop.locator("table.villages thead th", has_text="Activated")).to_have_count(1)
+    assert desktop.locator("svg.map text.map-label").count() >= 3  # the dots are named

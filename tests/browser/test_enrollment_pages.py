@@ -41,11 +41,11 @@ def test_supervisor_adjudicates_a_suspected_duplicate(
 def test_supervisor_approves_from_the_queue(staff_page: StaffPage, server_url: str, screenshot_dir: Path) -> None:
     page = staff_page(server_url, "supervisor")
     page.goto(f"{server_url}/enrollment/applications?status=awaiting_approval")
-    links = page.locator("a[href^='/enrollment/applications/']")
-    waiting = links.count()
+    rows = page.locator("table.queue tbody tr")
+    waiting = rows.count()
     assert waiting >= 1
-    links.first.click()
+    rows.first.locator("a[href^='/enrollment/applications/']").first.click()
     page.locator("button[name=approve]").click()
     page.goto(f"{server_url}/enrollment/applications?status=awaiting_approval")
-    expect(page.locator("a[href^='/enrollment/applications/']")).to_have_count(waiting - 1)
+    expect(page.locator("table.queue tbody tr")).to_have_count(waiting - 1)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

@@ -128,6 +128,49 @@ class TestTeams:
         assert no_org.status_code == no_name.status_code == 422
         assert "where the member comes from" in no_org.text
 
+    async def test_a_person_is_a_member_once(self, client: AsyncClient, teams: dict[str, int]) -> None:
+        await log_in(client, "chairman")
+        url = f"/campaign/teams/{teams['Tổ 1']}/members?lang=vi"
+        first = await client.post(url, data={"name": "Hoàng Thị Lan", "organisation": "womens_union"})
+        again = await client.post(url, data={"name": "hoang thi lan", "organisation": "youth_union"})
+        assert first.status_code == 303
+        assert again.status_code == 409
+        assert "Người này đã là thành viên của tổ." in again.text
+        page = await client.get(f"/campaign/teams/{teams['Tổ 1']}")
+        assert page.text.count("Hoàng Thị Lan") == 2  # the name, and the remove button's label
+
+    async def test_a_member_can_be_removed(self, client: AsyncClient, context: Context, teams: dict[str, int]) -> None:
+        await log_in(client, "chairman")
+        team_id = teams["Tổ 1"]
+        await client.post(f"/campaign/teams/{team_id}/members", data={"name": "Lò Văn Dũng", "organisation": "police"})
+        with unit_of_work(context.database.sessions) as session:
+            member_id = session.scalar(select(TeamMember.id).where(TeamMember.team_id == team_id))
+        removed = await client.post(f"/campaign/teams/{team_id}/members/{member_id}/remove")
+        assert removed.status_code == 303
+        assert removed.headers["location"] == f"/campaign/teams/{team_id}?done=member_removed"
+        page = await client.get(removed.headers["location"] + "&lang=vi")
+        assert "Lò Văn Dũng" not in page.text
+        assert "Đã bỏ thành viên khỏi tổ." in page.text
+        assert "campaign.member_removed" in _actions(context)
+
+    async def test_a_team_can_be_renamed_but_not_to_a_name_taken(
+        self, client: AsyncClient, context: Context, teams: dict[str, int]
+    ) -> None:
+        await log_in(client, "chairman")
+        renamed = await client.post(f"/campaign/teams/{teams['Tổ 1']}/name", data={"name": "Tổ 1 – Bản Chang"})
+        assert renamed.status_code == 303
+        page = await client.get(f"/campaign/teams/{teams['Tổ 1']}")
+        assert "<h1>Tổ 1 – Bản Chang</h1>" in page.text
+        taken = await client.post(f"/campaign/teams/{teams['Tổ 1']}/name?lang=en", data={"name": "Tổ 2"})
+        assert taken.status_code == 409
+        assert "already has a team of this name" in taken.text
+        assert "campaign.team_renamed" in _actions(context)
+
+    async def test_the_village_head_cannot_remove_a_member(self, client: AsyncClient, teams: dict[str, int]) -> None:
+        await log_in(client, "head.one")
+        response = await client.post(f"/campaign/teams/{teams['Tổ 1']}/members/1/remove")
+        assert response.status_code == 403
+
 
 class TestKit:
     async def test_a_new_kit_takes_the_work_from_today_and_the_old_kit_drops_it(

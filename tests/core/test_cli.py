@@ -20,9 +20,8 @@ runner = CliRunner()
 def test_an_unusable_data_folder_is_one_line_and_status_2(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    result = runner.invoke(
-        app, ["registry", "stats", "--data", str(blocker / "data")], env={"CIVICID_DATABASE_URL": ""}
-    )
+    # db upgrade makes a missing folder; here it cannot.
+    result = runner.invoke(app, ["db", "upgrade", "--data", str(blocker / "data")], env={"CIVICID_DATABASE_URL": ""})
     assert result.exit_code == 2
     assert result.stderr.startswith("error: cannot use the data folder")
     assert result.stderr.count("\n") == 1
@@ -79,6 +78,22 @@ def test_a_database_that_stops_answering_mid_command_is_one_line_and_status_2(
         result.stderr
         == "error: the database stopped answering (OperationalError); run the command again once it does\n"
     )
+
+
+def test_a_missing_data_folder_is_refused_naming_the_path(tmp_path: Path) -> None:
+    typo = tmp_path / "civicid-dta"
+    result = runner.invoke(app, ["registry", "stats", "--data", str(typo)], env={"CIVICID_DATABASE_URL": ""})
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: no data folder at {typo}: check --data")
+    assert result.stdout == ""
+    assert not typo.exists()
+
+
+def test_db_upgrade_makes_a_missing_data_folder(tmp_path: Path) -> None:
+    new = tmp_path / "civicid-data"
+    result = runner.invoke(app, ["db", "upgrade", "--data", str(new)], env={"CIVICID_DATABASE_URL": ""})
+    assert result.exit_code == 0, result.output
+    assert new.is_dir()
 
 
 def test_a_bad_option_value_exits_2_without_a_traceback() -> None:

@@ -47,6 +47,12 @@ def test_id_disagreeing_with_sex_exits_2(country_cli: Cli) -> None:
     assert "invalid_id_number" in result.stderr
 
 
+def test_a_birth_year_still_to_come_is_refused(country_cli: Cli) -> None:
+    result = country_cli("check-id", "019299001234")
+    assert result.exit_code == 2
+    assert result.stderr == "error: ID number says born in 2099, a year that has not come yet (invalid_id_number)\n"
+
+
 def test_bad_dob_format_exits_2_with_one_line(country_cli: Cli) -> None:
     result = country_cli("check-id", "019095001234", "--dob", "12/03/1995")
     assert result.exit_code == 2

@@ -13,9 +13,11 @@ from civicid.country.id_number import LEGACY_PROVINCE_CODES, IdNumber, make_id_n
 from civicid.country.sex import Sex
 
 
-def fault_of(number: str, *, date_of_birth: date | None = None, sex: Sex | None = None) -> str:
+def fault_of(
+    number: str, *, date_of_birth: date | None = None, sex: Sex | None = None, today: date | None = None
+) -> str:
     with pytest.raises(InvalidIdNumber) as caught:
-        parse_id_number(number, date_of_birth=date_of_birth, sex=sex)
+        parse_id_number(number, date_of_birth=date_of_birth, sex=sex, today=today)
     assert caught.value.status == 422
     assert caught.value.code == "invalid_id_number"
     return str(caught.value.extensions["fault"])
@@ -85,6 +87,11 @@ def test_century_digit_encodes_century_and_sex(digit: int, century: int, sex: Se
 def test_century_digit_must_match_sex() -> None:
     assert fault_of("019095001234", sex=Sex.FEMALE) == "century_sex_mismatch"
     assert parse_id_number("019195001234", sex=Sex.FEMALE).sex is Sex.FEMALE
+
+
+def test_birth_year_may_not_lie_after_today() -> None:
+    assert fault_of("019227001234", today=date(2026, 12, 8)) == "birth_year_in_future"
+    assert parse_id_number("019226001234", today=date(2026, 12, 8)).birth_year == 2026
 
 
 def test_birth_year_must_match_date_of_birth() -> None:

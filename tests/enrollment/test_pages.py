@@ -69,8 +69,8 @@ async def test_queue_lists_what_awaits_approval(
     assert f"<h1>{heading}</h1>" in page.text
     assert tab in page.text
     assert f'href="/enrollment/applications/{application_id}"' in page.text
-    assert f"<td>{status}</td>" in page.text
-    assert "<td>operator</td>" in page.text
+    assert f">{status}</td>" in page.text
+    assert ">operator</td>" in page.text
     duplicates = await client.get("/enrollment/applications?status=suspected_duplicate")
     assert application_id not in duplicates.text
 
@@ -210,3 +210,21 @@ def test_image_types() -> None:
     assert image_type(b"\x89PNG\r\n\x1a\n....") == "image/png"
     assert image_type(b"RIFF\0\0\0\0WEBPVP8 ") == "image/webp"
     assert image_type(b"<html><script>") is None
+
+
+async def test_the_queue_names_the_applicant_and_the_application_shows_all_that_was_captured(
+    client: AsyncClient, context: Context, pipeline: Pipeline, kit: SimulatedKit, people: PeopleOf
+) -> None:
+    (adult,) = people("14_plus", 1)
+    application_id = checked_application(context, pipeline, kit, adult)
+    await log_in(client, "supervisor")
+    queue = (await client.get("/enrollment/applications?lang=vi")).text
+    assert f">{adult.full_name}</a>" in queue
+    assert f">{adult.id_number}</td>" in queue
+    assert "Mỗi hồ sơ được duyệt hai lần" in queue
+    page = (await client.get(f"/enrollment/applications/{application_id}?lang=vi")).text
+    assert "Số điện thoại" in page
+    assert "Giấy tờ tích hợp" in page
+    assert 'id="two-approvals"' in page
+    assert "Trên bộ thu nhận" in page
+    assert "Trên máy chủ" in page

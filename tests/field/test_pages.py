@@ -475,3 +475,15 @@ def test_the_kit_refuses_a_portrait_without_a_face_in_vietnamese_and_a_superviso
     assert envelope.portrait_exception is not None
     assert envelope.portrait_exception.problems == ("blurred",)
     assert envelope.portrait_exception.accepted_by == KIT_SUPERVISOR
+
+
+def test_a_missing_portrait_is_said_in_vietnamese_only(client: httpx.Client, kit: Kit) -> None:
+    log_in(client)
+    adult = kit_resident(kit, SUITE_NOW.date(), AgeGroup.FROM_14)
+    data = {"phone": "0912345678", "document_kind": ["health_insurance"], "document_number": ["GD4011234567"]}
+    refused = client.post(f"/capture/{adult.id}?lang=vi", data=data)
+    assert refused.status_code == 422
+    assert "Thiếu ảnh chân dung" in refused.text
+    assert "a level-2 application needs" not in refused.text
+    english = client.post(f"/capture/{adult.id}?lang=en", data=data)
+    assert "a level-2 application needs the citizen" in english.text

@@ -96,3 +96,21 @@ async def test_one_time_codes_are_masked_except_on_the_demos_simulated_gateway(
     client._transport.app.state.demo_reveals_sms_codes = True  # type: ignore[attr-defined]
     assert "482915" in (await client.get("/notify/sms")).text
     assert "482915" not in (await client.get("/api/v1/notify/sms")).text  # the API never shows them
+
+
+async def test_the_sms_page_pages_through_every_message_and_filters_them(client: AsyncClient, context: Context) -> None:
+    with unit_of_work(context.database.sessions) as session:
+        for n in range(2, 62):  # with A1: 61 messages, more than a page of 50
+            queue_approved_sms(session, context.clock, f"A{n}", to=f"09123456{n:02d}")
+    await log_in(client, "supervisor.test")
+    first = (await client.get("/notify/sms?lang=en")).text
+    assert "Messages 1–50 of 61" in first
+    assert 'rel="next"' in first
+    second = (await client.get("/notify/sms?lang=en&offset=50")).text
+    assert "Messages 51–61 of 61" in second
+    assert 'rel="next"' not in second
+    assert 'rel="prev"' in second
+    sent = (await client.get("/notify/sms?lang=en&state=sent")).text
+    assert "No messages yet." in sent  # every one is still queued
+    queued = (await client.get("/notify/sms?lang=en&state=queued&template=application_approved")).text
+    assert "Messages 1–50 of 61" in queued

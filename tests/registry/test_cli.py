@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.factories import MakePerson, demo_commune
+from tests.factories import MakePerson, demo_commune, issued_account
 from typer.testing import Result
 
 from civicid.core.runtime import Context
@@ -34,6 +34,35 @@ def test_search_by_name_without_diacritics(civicid: Civicid, make_person: MakePe
     result = civicid("registry", "search", "nguyen van an", "--json")
     assert result.exit_code == 0, result.output
     assert [p["id_number"] for p in json.loads(result.stdout)] == [an.id_number]
+
+
+def test_search_by_a_given_name_alone(civicid: Civicid, make_person: MakePerson) -> None:
+    thang = make_person("Lò Văn Thắng", dt.date(1990, 1, 1))
+    result = civicid("registry", "search", "thang", "--json")
+    assert result.exit_code == 0, result.output
+    assert [p["id_number"] for p in json.loads(result.stdout)] == [thang.id_number]
+
+
+def test_search_shows_account_and_application_status(
+    context: Context, civicid: Civicid, make_person: MakePerson
+) -> None:
+    with_account = make_person("Lò Văn Thắng", dt.date(1990, 1, 1))
+    make_person("Vi Văn Thắng", dt.date(1991, 1, 1))
+    issued_account(context, with_account)
+    result = civicid("registry", "search", "thang", "--json")
+    statuses = {row["full_name"]: (row["account"], row["application"]) for row in json.loads(result.stdout)}
+    assert statuses == {"Lò Văn Thắng": ("pending_activation", None), "Vi Văn Thắng": (None, None)}
+
+
+def test_search_says_when_it_stops_at_its_limit(civicid: Civicid, make_person: MakePerson) -> None:
+    for year in (1980, 1981, 1982):
+        make_person("Lò Văn Thắng", dt.date(year, 1, 1))
+    result = civicid("registry", "search", "thang", "--limit", "2", "--json")
+    assert len(json.loads(result.stdout)) == 2
+    assert "more persons match: --offset 2" in result.stderr
+    last = civicid("registry", "search", "thang", "--limit", "2", "--offset", "2", "--json")
+    assert len(json.loads(last.stdout)) == 1
+    assert "more persons match" not in last.stderr
 
 
 def test_search_without_criteria_is_refused_in_one_line(civicid: Civicid) -> None:

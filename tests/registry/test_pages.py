@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from httpx import AsyncClient
-from tests.factories import MakePerson, log_in, staff_member
+from tests.factories import MakePerson, issued_account, log_in, staff_member
 
 from civicid.core.runtime import Context
 from civicid.web.staff import StaffRole
@@ -52,6 +52,54 @@ async def test_search_and_person_pages(client: AsyncClient, make_person: MakePer
     assert person.id_number in record.text
     assert "02/03/1980" in record.text
     assert "Chủ hộ" in record.text
+
+
+async def test_search_by_given_name_shows_statuses_and_dates_as_on_cards(
+    context: Context, client: AsyncClient, make_person: MakePerson
+) -> None:
+    person = make_person("Lò Văn Thắng", dt.date(1980, 3, 2))
+    issued_account(context, person)
+    await log_in(client, "operator.test")
+    page = (await client.get("/registry/persons", params={"q": "thang", "lang": "vi"})).text
+    assert f'href="/registry/persons/{person.id}"' in page
+    assert "02/03/1980" in page
+    assert "Tài khoản định danh: đã cấp, chờ kích hoạt" in page
+    assert "hồ sơ: chưa có" in page
+
+
+async def test_a_long_result_list_is_paged(client: AsyncClient, make_person: MakePerson) -> None:
+    for day in range(1, 53):
+        make_person("Lò Văn Thắng", dt.date(1980, 1, 1) + dt.timedelta(days=day))
+    await log_in(client, "operator.test")
+    first = (await client.get("/registry/persons", params={"q": "thang", "lang": "en"})).text
+    assert "Results 1–50" in first
+    assert "offset=50" in first
+    assert 'rel="next"' in first
+    second = (await client.get("/registry/persons", params={"q": "thang", "lang": "en", "offset": "50"})).text
+    assert "Results 51–52" in second
+    assert 'rel="prev"' in second
+    assert 'rel="next"' not in second
+
+
+async def test_household_list_names_the_head_and_filters_by_it(
+    client: AsyncClient, household_id: int, make_person: MakePerson
+) -> None:
+    village_id = make_person("Hoàng Văn Sử", dt.date(1980, 3, 2)).village_id
+    await log_in(client, "operator.test")
+    page = (await client.get(f"/registry/villages/{village_id}?lang=vi")).text
+    assert '<th scope="col">Chủ hộ</th>' in page
+    assert "<td>Hoàng Văn Sử</td>" in page
+    found = (await client.get(f"/registry/villages/{village_id}", params={"q": "su"})).text
+    assert f'href="/registry/households/{household_id}"' in found
+    none = (await client.get(f"/registry/villages/{village_id}", params={"q": "khong co ai"})).text
+    assert f'href="/registry/households/{household_id}"' not in none
+
+
+async def test_the_committee_sees_households_without_names(client: AsyncClient, make_person: MakePerson) -> None:
+    village_id = make_person("Hoàng Văn Sử", dt.date(1980, 3, 2)).village_id
+    await log_in(client, "committee.test")
+    page = (await client.get(f"/registry/villages/{village_id}")).text
+    assert "Hoàng Văn Sử" not in page
 
 
 async def test_bad_village_filter_is_a_form_error(client: AsyncClient) -> None:

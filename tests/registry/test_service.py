@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from tests.factories import OFFICER, MakePerson, person_in
@@ -14,7 +15,7 @@ from civicid.country.errors import InvalidIdNumber
 from civicid.country.sex import Sex
 from civicid.registry import service
 from civicid.registry.errors import DuplicateIdNumber, InvalidGuardian, PersonNotFound
-from civicid.registry.schemas import IdCardIn, PersonUpdate
+from civicid.registry.schemas import IdCardIn, PersonUpdate, SearchPage
 
 
 class TestCreatePerson:
@@ -90,6 +91,67 @@ class TestSearch:
             entries = audit.entries_for_subject(session=session, subject_type="person_search", subject_id="-")
         assert entries[-1].details == {"by": "name", "village_id": None, "results": [an.id]}
         assert "nguyen" not in str(entries[-1].details)
+
+
+class TestSearchByAnyWord:
+    """Given names are how people are found in a village: any word of the name, in any order (decision 0071)."""
+
+    def _search(self, context: Context, query: str, **kwargs: Any) -> SearchPage:
+        with unit_of_work(context.database.sessions) as session:
+            return service.search_page(session=session, clock=context.clock, actor=OFFICER, query=query, **kwargs)
+
+    def test_a_given_name_alone_finds_the_person(self, context: Context, make_person: MakePerson) -> None:
+        thang = make_person("Lò Văn Thắng", dt.date(1990, 1, 1))
+        make_person("Lò Văn Thanh", dt.date(1991, 1, 1))
+        assert [p.id for p in self._search(context, "thang").persons] == [thang.id]
+
+    def test_middle_and_given_name_find_the_person(self, context: Context, make_person: MakePerson) -> None:
+        thang = make_person("Nguyễn Văn Thắng", dt.date(1990, 1, 1))
+        make_person("Nguyễn Thị Thắng", dt.date(1991, 1, 1), Sex.FEMALE)
+        assert [p.id for p in self._search(context, "van thang").persons] == [thang.id]
+
+    def test_words_may_come_in_any_order(self, context: Context, make_person: MakePerson) -> None:
+        thang = make_person("Nguyễn Văn Thắng", dt.date(1990, 1, 1))
+        assert [p.id for p in self._search(context, "thang nguyen").persons] == [thang.id]
+
+    def test_d_with_stroke_folds_inside_a_name(self, context: Context, make_person: MakePerson) -> None:
+        dung = make_person("Đặng Văn Dũng", dt.date(1990, 1, 1))
+        dao = make_person("Lê Thị Đào", dt.date(1992, 1, 1), Sex.FEMALE)
+        assert [p.id for p in self._search(context, "dung").persons] == [dung.id]
+        assert [p.id for p in self._search(context, "ĐÀO").persons] == [dao.id]
+
+    def test_whole_names_starting_with_the_text_come_first(self, context: Context, make_person: MakePerson) -> None:
+        given = make_person("Hà Văn Lương", dt.date(1990, 1, 1))
+        surname = make_person("Lương Văn Hà", dt.date(1991, 1, 1))
+        assert [p.id for p in self._search(context, "luong").persons] == [surname.id, given.id]
+
+    def test_an_exact_word_comes_before_a_longer_one(self, context: Context, make_person: MakePerson) -> None:
+        thanh = make_person("Bùi Văn Thanh", dt.date(1990, 1, 1))
+        than = make_person("Vi Văn Than", dt.date(1991, 1, 1))
+        assert [p.id for p in self._search(context, "than").persons] == [than.id, thanh.id]
+
+    def test_pages_follow_one_another_without_overlap(self, context: Context, make_person: MakePerson) -> None:
+        names = ["Thắng Văn A", "Thắng Văn B", "Lò Văn Thắng", "Vi Văn Thắng", "Hà Thắng"]
+        made = {make_person(n, dt.date(1980 + i, 1, 1)).id for i, n in enumerate(names)}
+        first = self._search(context, "thang", limit=2)
+        second = self._search(context, "thang", limit=2, offset=2)
+        third = self._search(context, "thang", limit=2, offset=4)
+        seen = [p.id for page in (first, second, third) for p in page.persons]
+        assert sorted(seen) == sorted(made)
+        assert (first.more, second.more, third.more) == (True, True, False)
+
+    def test_a_renamed_person_is_found_by_the_new_name_only(self, context: Context, make_person: MakePerson) -> None:
+        person = make_person("Lò Văn Thắng", dt.date(1990, 1, 1))
+        with unit_of_work(context.database.sessions) as session:
+            service.update_person(
+                session=session,
+                clock=context.clock,
+                actor=OFFICER,
+                person_id=person.id,
+                changes=PersonUpdate(full_name="Lò Văn Chiến"),
+            )
+        assert self._search(context, "thang").persons == []
+        assert [p.id for p in self._search(context, "chien").persons] == [person.id]
 
 
 class TestReadAndUpdate:

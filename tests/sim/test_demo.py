@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from civicid.cli import app as root
 from civicid.core.clock import SystemClock
 from civicid.core.console import Invocation, invoked_as
 from civicid.core.runtime import Context
@@ -62,5 +65,27 @@ class TestDemoCommand:
         result = CliRunner().invoke(cli, ["--people", "500", "--no-serve", "--data", str(tmp_path), "--port", "9000"])
         assert result.exit_code == 0, result.output
         assert "Reusing the demo" in result.stdout
-        assert "http://127.0.0.1:9000/" in result.stdout
+        assert "Open http" not in result.stdout  # --no-serve serves nothing to open
+        assert f"civicid serve --data {tmp_path} --port 9000" in " ".join(result.stdout.split())  # as wrapped
         assert "demo-operator-2025" in result.stdout
+
+    def test_the_summary_is_what_enrollment_stats_says_after_the_simulated_days(
+        self, cli: typer.Typer, tmp_path: Path
+    ) -> None:
+        built = CliRunner().invoke(cli, ["--people", "500", "--no-serve", "--json", "--data", str(tmp_path)])
+        summary = json.loads(built.stdout)
+        stats = CliRunner().invoke(
+            root,
+            ["enrollment", "stats", "--json", "--commune", summary["commune"]["code"], "--data", str(tmp_path)],
+            env={"CIVICID_DATABASE_URL": ""},
+        )
+        assert stats.exit_code == 0, stats.output
+        assert summary["enrollment"] == json.loads(stats.stdout)
+        assert summary["enrollment"]["issued"] > 0
+        # The second day's applications still wait for the supervisor, as the README promises.
+        assert summary["enrollment"]["by_status"]["awaiting_approval"] > 0
+        with sqlite3.connect(tmp_path / "civicid.sqlite3") as db:
+            rows = db.execute("SELECT captured_at, decided_at FROM application WHERE decided_at IS NOT NULL").fetchall()
+        assert rows
+        early = [r for r in rows if dt.datetime.fromisoformat(r[1]) < dt.datetime.fromisoformat(r[0])]
+        assert early == [], "no application is decided before it is captured"

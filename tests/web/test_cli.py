@@ -1,4 +1,4 @@
-"""``civicid staff`` on a fresh data folder."""
+"""``civicid staff`` on a fresh data folder (made by ``civicid db upgrade``)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ runner = CliRunner()
 
 def test_create_then_list(tmp_path: Path) -> None:
     data = str(tmp_path / "data")
+    assert runner.invoke(app, ["db", "upgrade", "--data", data]).exit_code == 0  # makes the folder
     created = runner.invoke(
         app,
         ["staff", "create", "Mai.Lo", "--role", "supervisor", "--commune", "01879", "--password-stdin", "--data", data],

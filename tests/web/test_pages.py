@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from httpx import AsyncClient
-from tests.factories import STAFF_PASSWORD, log_in, staff_member
+from tests.factories import STAFF_PASSWORD, MakePerson, log_in, staff_member
 
 from civicid.core.runtime import Context
 from civicid.web.staff import StaffRole
@@ -40,6 +42,18 @@ class TestLoginPage:
         home = await client.get("/")
         assert "an.nguyen" in home.text
         assert "Cán bộ thu nhận" in home.text
+
+    async def test_home_names_the_commune_and_its_figures(
+        self, client: AsyncClient, context: Context, make_person: MakePerson
+    ) -> None:
+        make_person("Hoàng Văn Sử", dt.date(1980, 3, 2))
+        staff_member(context, StaffRole.OPERATOR, "an.nguyen")
+        await log_in(client, "an.nguyen")
+        home = (await client.get("/?lang=vi")).text
+        assert '<strong id="commune-name">Xã Cao Minh</strong>' in home
+        assert "xã 01879" not in home
+        assert "<li><strong>1</strong><span>nhân khẩu trong cơ sở dữ liệu</span></li>" in home
+        assert "hồ sơ chờ phê duyệt" in home
 
     @pytest.mark.parametrize("lang", ["vi", "en"])
     async def test_wrong_password_shows_a_form_error(self, client: AsyncClient, context: Context, lang: str) -> None:

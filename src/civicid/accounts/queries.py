@@ -6,9 +6,10 @@ Other folders never import ``accounts.models`` (an import-linter contract, decis
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import TableClause, select
+from sqlalchemy import TableClause, func, select
 from sqlalchemy.orm import Session
 
 from civicid.accounts.models import EidAccount
@@ -69,4 +70,34 @@ def account_status(session: Session, account_id: str) -> AccountStatus | None:
     return session.scalar(select(EidAccount.status).where(EidAccount.id == account_id))
 
 
-__all__ = ["CommuneAccount", "account_status", "accounts_of_commune", "eid_accounts"]
+def account_statuses(session: Session, person_ids: Sequence[int]) -> dict[int, AccountStatus]:
+    """Person -> the status of their e-ID account, for those of ``person_ids`` who hold one (one query).
+
+    A search's results show it beside each person (``enrollment.person_status``).
+    """
+    if not person_ids:
+        return {}
+    query = select(EidAccount.person_id, EidAccount.status).where(EidAccount.person_id.in_(set(person_ids)))
+    return {person: status for person, status in session.execute(query)}
+
+
+def activated_in_commune(session: Session, commune_code: str) -> int:
+    """How many accounts of the commune's residents are activated (the home page's figure)."""
+    query = (
+        select(func.count())
+        .select_from(EidAccount)
+        .join(persons, persons.c.id == EidAccount.person_id)
+        .join(villages, villages.c.id == persons.c.village_id)
+        .where(villages.c.commune_code == commune_code, EidAccount.activated_at.is_not(None))
+    )
+    return int(session.scalar(query) or 0)
+
+
+__all__ = [
+    "CommuneAccount",
+    "account_status",
+    "account_statuses",
+    "accounts_of_commune",
+    "activated_in_commune",
+    "eid_accounts",
+]

@@ -82,6 +82,10 @@ def burn_up(figures: CampaignFigures, village: VillageFigures | None, title: str
     return Markup("".join(parts))  # noqa: S704 - every text inside went through escape()
 
 
+#: Columns a heat-map date label takes, so that two never overlap.
+LABEL_CELLS = 3
+
+
 def heat_map(figures: CampaignFigures, title: str, last_days: int = 28) -> Markup:
     """Villages × days, each cell shaded by the people reached that day.
 
@@ -101,8 +105,12 @@ def heat_map(figures: CampaignFigures, title: str, last_days: int = 28) -> Marku
     columns = [
         (day, f'<rect x="{label + j * cell}" y="', f" {escape(day.isoformat())}: ") for j, day in enumerate(days)
     ]
+    # A date every Monday (and the first column), never closer than a label's width to the last one:
+    # "dd/mm" at 9 px needs about 26 px, i.e. two cells.
+    last_label = -LABEL_CELLS
     for j, day in enumerate(days):
-        if day.day == 1 or j == 0 or day.weekday() == 0:
+        if (j == 0 or day.weekday() == 0) and j - last_label >= LABEL_CELLS:
+            last_label = j
             parts.append(
                 f'<text x="{label + j * cell}" y="12" font-size="9" fill="{GREY}">{escape(day.strftime("%d/%m"))}</text>'
             )
@@ -127,7 +135,7 @@ def heat_map(figures: CampaignFigures, title: str, last_days: int = 28) -> Marku
 def village_map(villages: Sequence[VillageFigures], title: str, centre: tuple[float, float] | None = None) -> Markup:
     """The villages placed by their coordinates (equirectangular), coloured by coverage."""
     placed = [v for v in villages if v.latitude is not None and v.longitude is not None]
-    size, pad = 320, 24
+    size, pad = 320, 44  # room for the names beside the dots at the edges
     parts = [
         f'<svg class="chart map" viewBox="0 0 {size} {size}" role="img" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
@@ -155,13 +163,23 @@ def village_map(villages: Sequence[VillageFigures], title: str, centre: tuple[fl
             x, y = px(v)
             radius = 5 + min(v.target_adults, 1200) / 120
             pct = "—" if v.coverage is None else f"{100 * v.coverage:.0f} %"
+            # The name beside the dot: a phone has no hover to show the title.
             parts.append(
                 f'<a href="/campaign/villages/{v.village_id}"><circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" '
                 f'fill="{coverage_colour(v)}" fill-opacity="0.85" stroke="#fff"><title>{escape(v.name)}: {pct}</title>'
-                "</circle></a>"
+                f'</circle><text class="map-label" x="{x:.1f}" y="{y + radius + 9:.1f}" text-anchor="middle">'
+                f"{escape(_short(v.name))} {pct}</text></a>"
             )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text inside went through escape()
+
+
+def _short(name: str) -> str:
+    """A village's name without its "Thôn"/"Bản" prefix, for a label beside a dot."""
+    for prefix in ("Thôn ", "Bản ", "Xóm ", "Tổ dân phố "):
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
 
 
 def bar(v: VillageFigures) -> Markup:

@@ -12,9 +12,9 @@ from rich.table import Table
 from civicid.campaign import service
 from civicid.campaign.figures import province_figures
 from civicid.campaign.plan import Plan, tomorrow_plan
-from civicid.campaign.reports import report_rows, to_csv, to_pdf, to_xlsx
+from civicid.campaign.reports import ReportHeading, report_file
 from civicid.core.audit import Actor
-from civicid.core.console import DataOption, JsonOption, command_context, console, emit, fail
+from civicid.core.console import DataOption, JsonOption, command_context, console, emit, fail, tell
 from civicid.core.database import unit_of_work
 from civicid.registry import queries as registry
 from civicid.web.i18n import translate
@@ -100,10 +100,17 @@ def report_command(
     province: str | None = typer.Option(None, "--province", help="Every commune of a province (2-digit code)."),
     output_format: str | None = typer.Option(None, "--format", help="Write the report as csv, xlsx or pdf."),
     out: Path | None = OutOption,
+    lang: str = typer.Option("vi", "--lang", help="Language of the file: vi (default) or en."),
     data: Path | None = DataOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """The daily report: per-village figures of each campaign, today."""
+    """The daily report: per-village figures of each campaign, today.
+
+    With ``--format`` and ``--out``, the file is written (in Vietnamese, or English with ``--lang
+    en``) and one line on stderr says where; the table is not printed again.
+    """
+    if lang not in ("vi", "en"):
+        fail("--lang must be vi or en")
     if output_format is not None and output_format not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}")
     if output_format is not None and out is None:
@@ -119,11 +126,14 @@ def report_command(
         if not campaigns:
             fail("no campaign in that scope: create one with `civicid campaign create`")
         figures = province_figures(session=session, clock=context.clock, campaigns=campaigns)
+        names = {code: place.name for code in codes if (place := registry.commune(session, code))}
     if output_format is not None and out is not None:
-        rows = report_rows(figures)
-        title = f"CivicID daily report {context.clock.today().isoformat()}"
-        writer = {"csv": lambda: to_csv(rows), "xlsx": lambda: to_xlsx(rows, title), "pdf": lambda: to_pdf(rows, title)}
-        out.write_bytes(writer[output_format]())
+        heading = ReportHeading(language=lang, commune_names=names)
+        body = report_file(figures, heading, output_format, context.clock.today())
+        out.write_bytes(body)
+        tell(f"wrote the {output_format} report ({len(figures)} campaign(s), {len(body):,} bytes) to {out}")
+        if not as_json:
+            return
     report = {"as_of": context.clock.today().isoformat(), "campaigns": [f.as_dict() for f in figures]}
     emit(report, as_json=as_json, render=_render)
 

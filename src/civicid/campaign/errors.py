@@ -25,6 +25,18 @@ class DuplicateTeam(Conflict):
     title = "The campaign already has a team of this name"
 
 
+class DuplicateMember(Conflict):
+    """A person is a member of a team once: the same name or the same staff login is refused."""
+
+    code = "duplicate_member"
+    title = "This person is already a member of the team"
+
+
+class MemberNotFound(NotFound):
+    code = "member_not_found"
+    title = "No such member in this team"
+
+
 class DuplicateCampaign(Conflict):
     code = "duplicate_campaign"
     title = "The commune already has a campaign of this name"

@@ -1,8 +1,8 @@
 """Tomorrow's plan as a page (``/campaign/plan``), from the records: revisit lists, assignments, kits.
 
-The dashboard shows the plan its own handler computes from the figures; this page adds what only
-the records hold (the households to go back to, the villages each kit already holds, the villages
-past their planned days), through :func:`civicid.campaign.plan.tomorrow_plan`, as the CLI does.
+The dashboard, this page and the CLI show one plan, :func:`civicid.campaign.plan.tomorrow_plan`:
+from the figures and what only the records hold (the households to go back to, the villages each
+kit already holds, the villages past their planned days); this page shows it in full.
 A village head sees the lines of their own village only.
 """
 

@@ -19,15 +19,18 @@ from sqlalchemy.orm import Session
 from civicid.campaign.errors import (
     CampaignNotFound,
     DuplicateCampaign,
+    DuplicateMember,
     DuplicateTeam,
     InvalidCampaignInput,
     KitAlreadyInTeam,
+    MemberNotFound,
     TeamNotFound,
 )
 from civicid.campaign.models import DEFAULT_WORKING_DAYS, Campaign, Organisation, Team, TeamMember, VillageTarget
 from civicid.core import audit
 from civicid.core.audit import Actor
 from civicid.core.clock import Clock
+from civicid.country.names import fold
 from civicid.registry import queries as registry
 from civicid.registry.eligibility import eligible_by_village
 
@@ -322,6 +325,7 @@ def add_member(
         raise InvalidCampaignInput(
             f"the name must have 1 to {NAME_MAX_LENGTH} characters", field="name", rule="member_name"
         )
+    _refuse_second_membership(session, team_id, name, username)
     member = TeamMember(team_id=team_id, name=name, organisation=Organisation(organisation), username=username)
     session.add(member)
     _audit(
@@ -333,6 +337,45 @@ def add_member(
         {"team": team_id, "organisation": member.organisation.value},
     )
     return member
+
+
+def _refuse_second_membership(session: Session, team_id: int, name: str, username: str | None) -> None:
+    """A person is listed once in a team: the same name (case and diacritics aside) or login is refused."""
+    for member in session.scalars(select(TeamMember).where(TeamMember.team_id == team_id)):
+        if fold(member.name) == fold(name) or (username is not None and member.username == username):
+            raise DuplicateMember(f"{member.name} is already a member of this team")
+
+
+def remove_member(*, session: Session, clock: Clock, actor: Actor, team_id: int, member_id: int) -> None:
+    """Take a member off the team (they left, or were added by mistake); audited, never silent."""
+    team = get_team(session=session, team_id=team_id)
+    member = session.get(TeamMember, member_id)
+    if member is None or member.team_id != team_id:
+        raise MemberNotFound(f"no member {member_id} in team {team_id}")
+    session.delete(member)
+    _audit(
+        session,
+        clock,
+        actor,
+        "campaign.member_removed",
+        team.campaign_id,
+        {"team": team_id, "organisation": member.organisation.value},
+    )
+
+
+def rename_team(*, session: Session, clock: Clock, actor: Actor, team_id: int, name: str) -> Team:
+    """Give the team another name, unique in its campaign like the first."""
+    team = get_team(session=session, team_id=team_id)
+    name = name.strip()
+    if not name or len(name) > 80:
+        raise InvalidCampaignInput("the team name must have 1 to 80 characters", field="name", rule="team_name")
+    if name == team.name:
+        return team
+    if session.scalar(select(Team.id).where(Team.campaign_id == team.campaign_id, Team.name == name)):
+        raise DuplicateTeam(f"the campaign already has a team named {name!r}")
+    team.name = name
+    _audit(session, clock, actor, "campaign.team_renamed", team.campaign_id, {"team": team_id})
+    return team
 
 
 def list_teams(*, session: Session, campaign_id: int) -> list[tuple[Team, list[TeamMember]]]:

@@ -185,6 +185,38 @@ def add_member_submit(
     return page.submit(change, lambda exc: page.team(team, exc, form))
 
 
+@router.post("/teams/{team_id}/members/{member_id}/remove")
+def remove_member_submit(
+    request: Request, team_id: int, member_id: int, context: AppContext, session: DbSession, principal: Manager
+) -> Response:
+    """Take a member off the team: they left, or were added twice or by mistake."""
+    page, team = _team_editor(request, context, session, principal, team_id)
+
+    def change() -> str:
+        service.remove_member(session=session, clock=page.clock, actor=page.actor, team_id=team.id, member_id=member_id)
+        return f"/campaign/teams/{team.id}?done=member_removed"
+
+    return page.submit(change, lambda exc: page.team(team, exc))
+
+
+@router.post("/teams/{team_id}/name")
+def rename_team_submit(
+    request: Request,
+    team_id: int,
+    context: AppContext,
+    session: DbSession,
+    principal: Manager,
+    name: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    page, team = _team_editor(request, context, session, principal, team_id)
+
+    def change() -> str:
+        service.rename_team(session=session, clock=page.clock, actor=page.actor, team_id=team.id, name=name)
+        return f"/campaign/teams/{team.id}?done=renamed"
+
+    return page.submit(change, lambda exc: page.team(team, exc, {"team_name": name}))
+
+
 @router.post("/teams/{team_id}/assignments")
 def assign_submit(
     request: Request,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from civicid.campaign import assignments, service
-from civicid.campaign.errors import DuplicateTeam, InvalidCampaignInput, KitAlreadyInTeam
+from civicid.campaign.errors import DuplicateMember, DuplicateTeam, InvalidCampaignInput, KitAlreadyInTeam
 from civicid.campaign.models import Campaign, Organisation, Team
 from civicid.campaign.scope import Scope
 from civicid.core.audit import Actor
@@ -34,8 +34,10 @@ from civicid.web.staff_service import staff_actor
 from civicid.web.templating import render
 
 # The refusals shown on the form; anything else (403, 404 of a page) goes to the error page.
-FORM_ERRORS = (InvalidCampaignInput, DuplicateTeam, KitAlreadyInTeam)
-DONE = frozenset({"team", "member", "kit", "assigned", "reassigned", "withdrawn", "target"})
+FORM_ERRORS = (InvalidCampaignInput, DuplicateTeam, DuplicateMember, KitAlreadyInTeam)
+DONE = frozenset(
+    {"team", "member", "member_removed", "renamed", "kit", "assigned", "reassigned", "withdrawn", "target"}
+)
 TARGET_MAX = 100_000
 
 
@@ -102,6 +104,7 @@ class PlanningPage:
             "start": tomorrow.isoformat(),
             "end": min(tomorrow + dt.timedelta(days=6), self.campaign.deadline).isoformat(),
             "name": "",
+            "team_name": "",
             "organisation": "",
             "username": "",
             "reassign_id": "",

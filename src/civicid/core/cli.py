@@ -41,7 +41,7 @@ def verify_audit_command(
 
     Reports the first problem: broken_link, truncated, rewritten or bad_checkpoint_signature.
     """
-    settings = load_settings(data)
+    settings = load_settings(data, existing=True)
     witness_file = witness or settings.audit_witness_file
     witnessed = read_witness(witness_file) if witness_file is not None else []
     public_key = _audit_key(settings).public_key()

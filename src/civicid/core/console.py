@@ -64,9 +64,12 @@ def command_clock() -> Clock:
     return invocation.clock
 
 
-def command_context(data: Path | None, *, upgrade: bool = True) -> Context:
-    """Settings, the database and the clock of the running command: how every data command starts."""
-    return open_context(load_settings(data), clock=command_clock(), upgrade=upgrade)
+def command_context(data: Path | None, *, upgrade: bool = True, creates: bool = False) -> Context:
+    """Settings, the database and the clock of the running command: how every data command starts.
+
+    The data folder must exist, unless the command ``creates`` one (``demo``): see ``load_settings``.
+    """
+    return open_context(load_settings(data, existing=not creates), clock=command_clock(), upgrade=upgrade)
 
 
 def _default(value: Any) -> Any:

@@ -137,15 +137,35 @@ def _postgresql_database(url: URL) -> str | None:
     return url.database or (named if isinstance(named, str) else None)
 
 
-def load_settings(data_dir: Path | None = None) -> Settings:
-    """Settings from the environment, with ``--data DIR`` taking precedence when given."""
+def load_settings(data_dir: Path | None = None, *, existing: bool = False) -> Settings:
+    """Settings from the environment, with ``--data DIR`` taking precedence when given.
+
+    With ``existing``, the data folder must be there already when ``--data`` names it or when it
+    holds the embedded database: a mistyped ``--data`` would otherwise open a new, empty database
+    and answer with empty tables as if all were well. Only the commands that make a data folder
+    (``demo``, ``db upgrade``) go without.
+    """
     try:
         settings = Settings()
     except ValidationError as exc:
         raise InvalidSettings(_first_problem(exc)) from None
     if data_dir is not None:
         settings = settings.model_copy(update={"data_dir": data_dir})
+    named = data_dir is not None or not settings.database_url  # the folder given, or the embedded database's
+    if existing and named and not settings.data_dir.is_dir():
+        raise DataFolderMissing(
+            f"no data folder at {settings.data_dir}: check --data, or make one with `civicid demo` or"
+            " `civicid db upgrade`",
+            path=str(settings.data_dir),
+        )
     return settings
+
+
+class DataFolderMissing(InvalidSettings):
+    """The data folder named by ``--data`` (or the default) does not exist (the CLI: exit status 2)."""
+
+    code = "data_folder_missing"
+    title = "No data folder there"
 
 
 def _first_problem(error: ValidationError) -> str:

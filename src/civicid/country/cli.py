@@ -38,8 +38,13 @@ def check_id(
     ] = None,
     as_json: bool = JsonOption,
 ) -> None:
-    """Decode an ID number (province of birth registration, sex, birth year) and check it."""
-    decoded = parse_id_number(number, date_of_birth=_iso_date("--dob", dob) if dob else None, sex=sex)
+    """Decode an ID number (province of birth registration, sex, birth year) and check it.
+
+    A birth year after this year is refused, as are a date of birth or sex the number contradicts.
+    """
+    decoded = parse_id_number(
+        number, date_of_birth=_iso_date("--dob", dob) if dob else None, sex=sex, today=command_clock().today()
+    )
     emit(dataclasses.asdict(decoded), as_json=as_json, render=_render_fields)
 
 

@@ -12,8 +12,8 @@ from civicid.core.errors import CivicIDError
 class InvalidIdNumber(CivicIDError):
     """A 12-digit personal identification number that breaks Decree 137/2015 Art 13.
 
-    Extension ``fault``: ``length``, ``non_digit``, ``unknown_province``, ``century_sex_mismatch`` or
-    ``birth_year_mismatch``.
+    Extension ``fault``: ``length``, ``non_digit``, ``unknown_province``, ``birth_year_in_future``,
+    ``century_sex_mismatch`` or ``birth_year_mismatch``.
     """
 
     code = "invalid_id_number"

@@ -121,11 +121,14 @@ def parse_id_number(
     date_of_birth: date | None = None,
     sex: Sex | None = None,
     extra_codes: Collection[str] = (),
+    today: date | None = None,
 ) -> IdNumber:
     """Decode and validate an ID number; check it against the date of birth and sex when known.
 
-    Raises :class:`InvalidIdNumber` whose ``fault`` names the first rule broken, checked in the
-    order non_digit, length, unknown_province, century_sex_mismatch, birth_year_mismatch.
+    With ``today``, a number whose birth year lies after this year is refused: nobody is registered
+    before being born. Raises :class:`InvalidIdNumber` whose ``fault`` names the first rule broken,
+    checked in the order non_digit, length, unknown_province, birth_year_in_future,
+    century_sex_mismatch, birth_year_mismatch.
     """
     number = number.strip()
     if not _DIGITS.fullmatch(number):
@@ -147,6 +150,10 @@ def parse_id_number(
         birth_year=FIRST_CENTURY + (g // 2) * 100 + yy,
         serial=serial,
     )
+    if today is not None and decoded.birth_year > today.year:
+        raise InvalidIdNumber(
+            f"ID number says born in {decoded.birth_year}, a year that has not come yet", fault="birth_year_in_future"
+        )
     if sex is not None and sex is not decoded.sex:
         raise InvalidIdNumber(
             f"ID number's century digit {g} means sex {decoded.sex.value}; the person's sex is {sex.value}",

@@ -25,6 +25,11 @@ def fold(text: str) -> str:
     return _WHITESPACE.sub(" ", stripped).strip()
 
 
+def name_words(text: str) -> list[str]:
+    """The folded words of a name, in order: the keys of search by any word ("thang", "van thang")."""
+    return fold(text).split()
+
+
 def to_mrz_name(full_name: str) -> tuple[str, str]:
     """Split a Vietnamese full name into the MRZ's (surname, given names), uppercase ASCII.
 

@@ -111,6 +111,7 @@ def queue_page(request: Request, session: DbSession, principal: Reader, status: 
         "enrollment/queue.html",
         {
             "applications": applications,
+            "names": {a.id: _captured_name(a) for a in applications},
             "chosen": chosen,
             "queues": QUEUES,
             "all": ALL,
@@ -334,6 +335,14 @@ def _side(
             person = None
     portrait = _portrait(session, pipeline, application, envelope) if envelope is not None else None
     return Side(application=application, portrait=portrait, person=person, envelope=envelope)
+
+
+def _captured_name(application: Application) -> str:
+    """The name the kit captured, read from the stored envelope (intake verified it, decision 0023)."""
+    try:
+        return packet.stored_envelope(application.envelope_jws).full_name
+    except (ValueError, IndexError):
+        return "—"
 
 
 def _envelope(session: Session, application: Application) -> Envelope | None:

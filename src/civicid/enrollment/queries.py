@@ -16,10 +16,11 @@ are here:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ScalarSelect, select
+from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
 from civicid.core.database import read_only_projection
@@ -70,15 +71,18 @@ def village_applications(session: Session, village_id: int) -> Sequence[Any]:
     return session.execute(query).all()
 
 
-def awaiting_approval(session: Session, commune_code: str) -> list[str]:
-    """Ids of the commune's applications awaiting a supervisor's approval.
+def awaiting_approval(session: Session, commune_code: str, *, captured_by: dt.datetime | None = None) -> list[str]:
+    """Ids of the commune's applications awaiting a supervisor's approval (captured by then, if given).
 
     The simulator's supervisor approves them at the end of a day (``sim/enrollment.py``), as the
-    intake benchmark does (index ``ix_application_commune``).
+    intake benchmark does (index ``ix_application_commune``): only those captured by that evening,
+    so that no application is decided before it is captured.
     """
     query = select(Application.id).where(
         Application.commune_code == commune_code, Application.status == ApplicationStatus.AWAITING_APPROVAL
     )
+    if captured_by is not None:
+        query = query.where(Application.captured_at <= captured_by)
     return list(session.scalars(query))
 
 
@@ -87,12 +91,37 @@ def application_status(session: Session, application_id: str) -> ApplicationStat
     return session.scalar(select(Application.status).where(Application.id == application_id))
 
 
+def issued_in_commune(session: Session, commune_code: str) -> int:
+    """How many of the commune's applications are issued (the home page's figure)."""
+    query = select(func.count()).where(
+        Application.commune_code == commune_code, Application.status == ApplicationStatus.ISSUED
+    )
+    return int(session.scalar(query) or 0)
+
+
+def latest_statuses(session: Session, id_numbers: Sequence[str]) -> dict[str, ApplicationStatus]:
+    """ID number -> the status of the last application captured for it (one query, index on the number).
+
+    A search's results show it beside each person (``enrollment.person_status``).
+    """
+    if not id_numbers:
+        return {}
+    query = (
+        select(Application.id_number, Application.status)
+        .where(Application.id_number.in_(set(id_numbers)))
+        .order_by(Application.captured_at, Application.id)
+    )
+    return {number: status for number, status in session.execute(query)}  # the last captured wins
+
+
 __all__ = [
     "APPLICATION_CHANGES",
     "application_status",
     "applications",
     "awaiting_approval",
     "changes_counter",
+    "issued_in_commune",
     "last_change",
+    "latest_statuses",
     "village_applications",
 ]

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, select, update
+from sqlalchemy import Integer, Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from civicid.core.database import insert_if_absent
@@ -112,15 +112,57 @@ def list_recent(
     *,
     channel: Channel,
     limit: int,
+    offset: int = 0,
     related_type: str | None = None,
     related_id: str | None = None,
     commune_code: str | None = None,
+    state: NotificationState | None = None,
+    template: str | None = None,
 ) -> Sequence[Notification]:
-    query = select(Notification).where(Notification.channel == channel)
+    query = _filtered(select(Notification), channel, related_type, related_id, state, template, commune_code)
+    query = query.order_by(Notification.created_at.desc(), Notification.id.desc()).offset(offset).limit(limit)
+    return session.scalars(query).all()
+
+
+def count_recent(
+    session: Session,
+    *,
+    channel: Channel,
+    state: NotificationState | None = None,
+    template: str | None = None,
+    commune_code: str | None = None,
+) -> int:
+    """How many messages the same filters select (the page says "1–50 of 261")."""
+    query = _filtered(
+        select(func.count()).select_from(Notification), channel, None, None, state, template, commune_code
+    )
+    return int(session.scalar(query) or 0)
+
+
+def templates_used(session: Session, *, channel: Channel, commune_code: str | None = None) -> list[str]:
+    """The templates that occur in the outbox (the commune's, for staff bound to one), for the page's filter."""
+    query = _filtered(select(Notification.template), channel, None, None, None, None, commune_code).distinct()
+    return sorted(session.scalars(query))
+
+
+def _filtered(
+    query: Select[Any],
+    channel: Channel,
+    related_type: str | None,
+    related_id: str | None,
+    state: NotificationState | None,
+    template: str | None,
+    commune_code: str | None,
+) -> Select[Any]:
+    query = query.where(Notification.channel == channel)
     if commune_code is not None:
         query = query.where(Notification.commune_code == commune_code)
     if related_type is not None:
         query = query.where(Notification.related_type == related_type)
     if related_id is not None:
         query = query.where(Notification.related_id == related_id)
-    return session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)).all()
+    if state is not None:
+        query = query.where(Notification.state == state)
+    if template is not None:
+        query = query.where(Notification.template == template)
+    return query

@@ -29,11 +29,14 @@ def list_sms(
     related_type: Annotated[str | None, Query(max_length=40)] = None,
     related_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=service.LIST_LIMIT_MAX)] = 100,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> list[SmsRead]:
-    """The most recent SMS first, optionally about one object; staff bound to a commune see its messages only."""
+    """The most recent SMS first, a page from ``offset``, optionally about one object; staff bound to a commune
+    see its messages only."""
     return service.list_sms(
         session=session,
         limit=limit,
+        offset=offset,
         related_type=related_type,
         related_id=related_id,
         commune_code=commune_scope(principal),

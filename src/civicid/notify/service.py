@@ -134,12 +134,16 @@ def list_sms(
     *,
     session: Session,
     limit: int = 100,
+    offset: int = 0,
     related_type: str | None = None,
     related_id: str | None = None,
+    state: NotificationState | None = None,
+    template: str | None = None,
     reveal_codes: bool = False,
     commune_code: str | None = None,
 ) -> list[SmsRead]:
-    """The most recent SMS first, recipients masked: what staff may see of the outbox.
+    """The most recent SMS first, recipients masked: what staff may see of the outbox; a page of it
+    from ``offset``, in one ``state`` or of one ``template`` when given.
 
     ``reveal_codes`` shows one-time codes: only the demo does, whose phones are simulated.
     ``commune_code`` keeps the messages about that commune's people (staff bound to it).
@@ -148,11 +152,32 @@ def list_sms(
         session,
         channel=Channel.SMS,
         limit=max(1, min(limit, LIST_LIMIT_MAX)),
+        offset=max(0, offset),
         related_type=related_type,
         related_id=related_id,
         commune_code=commune_code,
+        state=state,
+        template=template,
     )
     return [SmsRead.of(NotificationRead.model_validate(row), reveal_codes=reveal_codes) for row in rows]
+
+
+def count_sms(
+    *,
+    session: Session,
+    state: NotificationState | None = None,
+    template: str | None = None,
+    commune_code: str | None = None,
+) -> int:
+    """How many SMS the same filters select (``commune_code``: as :func:`list_sms`)."""
+    return repository.count_recent(
+        session, channel=Channel.SMS, state=state, template=template, commune_code=commune_code
+    )
+
+
+def sms_templates(*, session: Session, commune_code: str | None = None) -> list[str]:
+    """The templates found in the SMS outbox (the page's filter offers them)."""
+    return repository.templates_used(session, channel=Channel.SMS, commune_code=commune_code)
 
 
 def notifications_for(*, session: Session, related_type: str, related_id: str) -> list[NotificationRead]:

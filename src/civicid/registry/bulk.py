@@ -28,13 +28,14 @@ from civicid.core.database import Base
 from civicid.core.dialects import on_postgresql
 from civicid.country.names import fold
 from civicid.country.sex import Sex
-from civicid.registry import service
+from civicid.registry import repository, service
 from civicid.registry.models import (
     CardStatus,
     GuardianLink,
     Household,
     IdCard,
     Person,
+    PersonNameWord,
     ResidenceStatus,
     SignalQuality,
     Village,
@@ -265,6 +266,7 @@ def _insert_batch(
     person_rows: list[dict[str, Any]] = []
     card_rows: list[dict[str, Any]] = []
     link_rows: list[dict[str, Any]] = []
+    word_rows: list[dict[str, Any]] = []
     new_person_ids = iter(person_ids.take(sum(len(h.members) for h in households)))
     for household, household_id in zip(households, household_ids.take(len(households)), strict=True):
         village_id = village_ids[household.village]
@@ -274,6 +276,7 @@ def _insert_batch(
         member_ids = [next(new_person_ids) for _ in household.members]
         for person, person_id in zip(household.members, member_ids, strict=True):
             person_rows.append(_person_row(person, person_id, household_id, village_id, now))
+            word_rows.extend(repository.name_word_rows(person_id, person_rows[-1]["name_folded"]))
             card_rows.extend(_card_row(card, person_id, person.id_number) for card in person.cards)
             link_rows.extend(
                 {"child_id": person_id, "guardian_id": member_ids[g.member], "relationship": g.relationship}
@@ -284,6 +287,7 @@ def _insert_batch(
         (_table(Person), person_rows),
         (_table(IdCard), card_rows),
         (_table(GuardianLink), link_rows),
+        (_table(PersonNameWord), word_rows),
     ):
         _insert(session, table, rows)
     report.households += len(household_rows)

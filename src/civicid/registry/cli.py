@@ -14,14 +14,20 @@ from civicid.core.audit import cli_actor, record
 from civicid.core.console import DataOption, JsonOption, command_context, console, emit, fail, tell
 from civicid.core.database import unit_of_work
 from civicid.registry import importing, service
+from civicid.registry.ports import PersonStatus, PersonStatuses, no_statuses
 
 app = typer.Typer(no_args_is_help=True)
 
 CommuneOption = typer.Option(None, "--commune", help="Only this commune (5-digit code).")
-QueryArgument = typer.Argument(None, help="A name, with or without diacritics (prefix match).")
+QueryArgument = typer.Argument(None, help="Any words of the name, with or without diacritics.")
 IdNumberOption = typer.Option(None, "--id-number", help="An exact 12-digit ID number.")
 VillageOption = typer.Option(None, "--village", help="Only this village (its id).")
 LimitOption = typer.Option(20, "--limit", min=1, max=service.SEARCH_LIMIT_MAX)
+OffsetOption = typer.Option(0, "--offset", min=0, max=service.SEARCH_OFFSET_MAX, help="Skip this many results.")
+
+#: What a search shows beside each person from the capabilities above the registry (ports.py).
+#: The ``civicid`` command plugs the enrollment's ``statuses_of`` in when it composes its commands.
+person_statuses: PersonStatuses = no_statuses
 ImportFileArgument = typer.Argument(
     ..., help="CSV file in the registry-csv/1 format (docs/formats/registry-csv-v1.md)."
 )
@@ -43,25 +49,39 @@ def search_command(
     id_number: str | None = IdNumberOption,
     village_id: int | None = VillageOption,
     limit: int = LimitOption,
+    offset: int = OffsetOption,
     data: Path | None = DataOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Find persons by ID number or by name; every search is audited."""
+    """Find persons by ID number or by any words of the name; every search is audited.
+
+    Whole names starting with the words come first. The account's and the last application's
+    status are shown beside each person. When more match than ``--limit``, a line on stderr says so.
+    """
     if not (query or id_number or village_id):
         fail("give a name, --id-number or --village")
     context = command_context(data)
     with unit_of_work(context.database.sessions) as session:
-        found = service.search_persons(
+        page = service.search_page(
             session=session,
             clock=context.clock,
             actor=cli_actor(),
             query=query,
             id_number=id_number,
             village_id=village_id,
+            offset=offset,
             limit=limit,
         )
-    rows = [p.model_dump(mode="json") for p in found]
+        statuses = person_statuses(session=session, persons=[(p.id, p.id_number) for p in page.persons])
+    rows = [_with_status(p.model_dump(mode="json"), statuses.get(p.id, PersonStatus())) for p in page.persons]
     emit(rows, as_json=as_json, render=_render_persons)
+    if page.more:
+        shown = f"{offset + 1}-{offset + len(rows)}"
+        tell(f"showing {shown}; more persons match: --offset {offset + len(rows)} for the next ones")
+
+
+def _with_status(row: dict[str, Any], status: PersonStatus) -> dict[str, Any]:
+    return row | {"account": status.account, "application": status.application}
 
 
 @app.command("villages")
@@ -154,12 +174,15 @@ def _render_stats(stats: dict[str, Any]) -> None:
     console.print(table)
 
 
+_PERSON_COLUMNS = ("id", "id_number", "full_name", "date_of_birth", "sex", "village_id", "account", "application")
+
+
 def _render_persons(rows: list[dict[str, Any]]) -> None:
     table = Table()
-    for column in ("id", "id_number", "full_name", "date_of_birth", "sex", "village_id"):
+    for column in _PERSON_COLUMNS:
         table.add_column(column)
     for row in rows:
-        table.add_row(*(str(row[c]) for c in ("id", "id_number", "full_name", "date_of_birth", "sex", "village_id")))
+        table.add_row(*("-" if row[c] is None else str(row[c]) for c in _PERSON_COLUMNS))
     console.print(table if rows else "no match")
 
 

@@ -21,6 +21,7 @@ from civicid.registry.codes import SignalQuality as SignalQuality
 # Folded names are plain ASCII; the C collation makes a prefix a contiguous range of the index on
 # PostgreSQL, so "nguyen van" is answered by an index range scan on both databases.
 FoldedName = String(200).with_variant(String(200, collation="C"), "postgresql")
+FoldedWord = String(60).with_variant(String(60, collation="C"), "postgresql")
 
 
 class Commune(Base):
@@ -86,6 +87,22 @@ class Person(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative API
+
+
+class PersonNameWord(Base):
+    """One word of a person's folded name: "thang" finds "Lò Văn Thắng" (decision 0071).
+
+    The folded full name rides along so that a word's index range is already in name order: a page of
+    "every Thắng" is read from the index, whatever the size of the registry.
+    """
+
+    __tablename__ = "person_name_word"
+    __table_args__ = (Index("ix_person_name_word_word", "word", "name_folded", "person_id"),)
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    word: Mapped[str] = mapped_column(FoldedWord)
+    name_folded: Mapped[str] = mapped_column(FoldedName)
 
 
 class IdCard(Base):

@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import RowMapping, Select, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, RowMapping, Select, and_, case, delete, func, insert, literal, not_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from civicid.registry.models import Commune, GuardianLink, Household, IdCard, Person, ResidenceStatus, Village
+from civicid.registry.models import (
+    Commune,
+    GuardianLink,
+    Household,
+    IdCard,
+    Person,
+    PersonNameWord,
+    ResidenceStatus,
+    Village,
+)
 
 # "~" sorts after every character a folded name can hold, so [prefix, prefix + "~") is exactly
 # the names that start with prefix (folded names are ASCII; see models.FoldedName).
 _PREFIX_END = "~"
+_Ts = TypeVarTuple("_Ts")
 
 
 def get_commune(session: Session, code: str) -> Commune | None:
@@ -137,6 +147,7 @@ def find_summaries(
     village_id: int | None = None,
     commune_code: str | None = None,
     limit: int,
+    offset: int = 0,
 ) -> Sequence[RowMapping]:
     """Persons by exact ID number, or by folded-name prefix, or in a village; optionally in a commune."""
     query = select(*_SUMMARY)
@@ -144,12 +155,94 @@ def find_summaries(
         query = query.where(Person.id_number == id_number)
     if folded_prefix is not None:
         query = query.where(Person.name_folded >= folded_prefix, Person.name_folded < folded_prefix + _PREFIX_END)
+    query = _in_place(query, village_id, commune_code)
+    query = query.order_by(Person.name_folded, Person.id).offset(offset).limit(limit)
+    return session.execute(query).mappings().all()
+
+
+# Any word of the name (decision 0071) ------------------------------------------------------------
+
+#: How many entries of a word's index range are counted to tell which typed word is the rarest.
+_RARITY_CAP = 5_000
+
+
+def name_word_rows(person_id: int, name_folded: str) -> list[dict[str, object]]:
+    """The rows of ``person_name_word`` for one person's folded name."""
+    return [
+        {"person_id": person_id, "position": i, "word": word[:60], "name_folded": name_folded}
+        for i, word in enumerate(name_folded.split())
+    ]
+
+
+def write_name_words(session: Session, person_id: int, name_folded: str) -> None:
+    """Replace the person's name words (at creation and when the name changes)."""
+    session.execute(delete(PersonNameWord).where(PersonNameWord.person_id == person_id))
+    rows = name_word_rows(person_id, name_folded)
+    if rows:
+        session.execute(insert(PersonNameWord), rows)
+
+
+def _starts(column: ColumnElement[str] | InstrumentedAttribute[str], prefix: str) -> ColumnElement[bool]:
+    return and_(column >= prefix, column < prefix + _PREFIX_END)
+
+
+def _rarest(session: Session, words: Sequence[str]) -> str:
+    """The typed word whose index range is shortest (counted up to a cap): the one to read from."""
+    if len(words) == 1:
+        return words[0]
+
+    def entries(word: str) -> int:
+        capped = select(PersonNameWord.person_id).where(_starts(PersonNameWord.word, word)).limit(_RARITY_CAP)
+        return session.scalar(select(func.count()).select_from(capped.subquery())) or 0
+
+    return min(words, key=lambda w: (entries(w), -len(w)))
+
+
+def find_by_words(
+    session: Session,
+    *,
+    words: Sequence[str],
+    except_prefix: str,
+    village_id: int | None,
+    commune_code: str | None,
+    offset: int,
+    limit: int,
+) -> Sequence[RowMapping]:
+    """Persons with a word of the name starting with each typed word, except those whose whole name
+    starts with ``except_prefix`` (the caller lists those first).
+
+    Read from the rarest typed word's index range, in (word, name) order: exact words before longer
+    ones ("than" before "thang"), then by name; the other typed words are looked for in the folded
+    name the index entry carries, so the read is the index range and nothing else until a row matches.
+    """
+    driving = _rarest(session, words)
+    others = list(words)
+    others.remove(driving)
+    query = (
+        select(*_SUMMARY)
+        .select_from(PersonNameWord)
+        .join(Person, Person.id == PersonNameWord.person_id)
+        .where(_starts(PersonNameWord.word, driving), not_(_starts(PersonNameWord.name_folded, except_prefix)))
+    )
+    spaced = literal(" ") + PersonNameWord.name_folded
+    for word in others:
+        # Read off the index entry itself (it holds the folded name): no probe per row.
+        query = query.where(spaced.like(f"% {_escaped(word)}%", escape="\\"))
+    query = _in_place(query, village_id, commune_code)
+    query = query.order_by(PersonNameWord.word, PersonNameWord.name_folded, PersonNameWord.person_id)
+    return session.execute(query.offset(offset).limit(limit)).mappings().all()
+
+
+def _escaped(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _in_place(query: Select[*_Ts], village_id: int | None, commune_code: str | None) -> Select[*_Ts]:
     if village_id is not None:
         query = query.where(Person.village_id == village_id)
     if commune_code is not None:
         query = query.where(Person.village_id.in_(select(Village.id).where(Village.commune_code == commune_code)))
-    query = query.order_by(Person.name_folded, Person.id).limit(limit)
-    return session.execute(query).mappings().all()
+    return query
 
 
 def adults_with_phone(session: Session, commune_code: str, born_by: dt.date) -> Sequence[int]:

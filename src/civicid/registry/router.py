@@ -113,15 +113,21 @@ def search_persons(
     context: AppContext,
     session: DbSession,
     principal: Reader,
-    q: Annotated[str | None, Query(max_length=200, description="Name prefix, with or without diacritics.")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Any words of the name, with or without diacritics.")
+    ] = None,
     id_number: Annotated[str | None, Query(max_length=12)] = None,
     village_id: RowId | None = None,
     limit: Annotated[int, Query(ge=1, le=service.SEARCH_LIMIT_MAX)] = 50,
+    offset: Annotated[int, Query(ge=0, le=service.SEARCH_OFFSET_MAX)] = 0,
 ) -> list[PersonSummary]:
-    """Search by exact ID number or by name; the search and the ids it returned are audited."""
+    """Search by exact ID number or by any words of the name (whole-name prefix first); audited.
+
+    ``offset`` pages through long lists: ask again from ``offset + limit`` while a full page comes back.
+    """
     if village_id is not None:
         visible_village(session, principal, village_id)
-    return service.search_persons(
+    return service.search_page(
         session=session,
         clock=context.clock,
         actor=staff_actor(principal),
@@ -129,8 +135,9 @@ def search_persons(
         id_number=id_number,
         village_id=village_id,
         commune_code=commune_scope(principal),
+        offset=offset,
         limit=limit,
-    )
+    ).persons
 
 
 @router.post("/persons", status_code=status.HTTP_201_CREATED, responses=problem_responses(401, 403, 404, 409, 422))

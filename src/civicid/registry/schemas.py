@@ -102,6 +102,15 @@ class PersonSummary(BaseModel):
     household_id: int
 
 
+class SearchPage(BaseModel):
+    """One page of a search: the persons, where the page starts, and whether another follows."""
+
+    persons: list[PersonSummary]
+    offset: int
+    limit: int
+    more: bool
+
+
 class PersonRead(PersonSummary):
     phone: str | None
     has_smartphone: bool

@@ -55,11 +55,14 @@ from civicid.registry.schemas import (
     PersonSummary,
     PersonUpdate,
     RegistryStats,
+    SearchPage,
     VillageIn,
     VillageRead,
 )
 
 SEARCH_LIMIT_MAX = 200
+#: Pages beyond this many results are not served: a search that long needs more words.
+SEARCH_OFFSET_MAX = 10_000
 _LIVING_HERE = (ResidenceStatus.PRESENT, ResidenceStatus.WORKING_AWAY)
 
 
@@ -155,7 +158,7 @@ def communes_of_households(*, session: Session, household_ids: Iterable[int]) ->
 
 def create_person(*, session: Session, clock: Clock, actor: Actor, person_in: PersonIn) -> PersonRead:
     """Register a person; the ID number must be valid and agree with the date of birth and sex."""
-    parse_id_number(person_in.id_number, date_of_birth=person_in.date_of_birth, sex=person_in.sex)
+    parse_id_number(person_in.id_number, date_of_birth=person_in.date_of_birth, sex=person_in.sex, today=clock.today())
     household = _household(session, person_in.household_id)
     if repository.get_person_by_id_number(session, person_in.id_number) is not None:
         raise DuplicateIdNumber("another person already holds this ID number")
@@ -168,6 +171,7 @@ def create_person(*, session: Session, clock: Clock, actor: Actor, person_in: Pe
         updated_at=now,
     )
     _insert_unique(session, person, DuplicateIdNumber("another person already holds this ID number"))
+    repository.write_name_words(session, person.id, person.name_folded)
     _audit(session, clock, actor, "person.create", person.id, {"fields": sorted(person_in.model_fields_set)})
     return _person_read(person, clock)
 
@@ -184,6 +188,7 @@ def update_person(*, session: Session, clock: Clock, actor: Actor, person_id: in
         setattr(person, name, values[name])
     if "full_name" in changed:
         person.name_folded = fold(person.full_name)
+        repository.write_name_words(session, person.id, person.name_folded)
     if changed:
         person.updated_at = clock.now()
         _audit(session, clock, actor, "person.update", person.id, {"fields": changed})
@@ -229,33 +234,111 @@ def search_persons(
     commune_code: str | None = None,
     limit: int = 50,
 ) -> list[PersonSummary]:
-    """Find persons by exact ID number, or by a name prefix typed with or without diacritics.
+    """The first page of :func:`search_page`: callers that want a short list and no paging."""
+    return search_page(
+        session=session,
+        clock=clock,
+        actor=actor,
+        query=query,
+        id_number=id_number,
+        village_id=village_id,
+        commune_code=commune_code,
+        limit=limit,
+    ).persons
 
-    "nguyen van an" finds "Nguyễn Văn An" (and "Nguyễn Văn Anh"): names are compared folded
-    (``country.names.fold``). ``commune_code`` confines the search to the commune a staff member
-    serves. The search itself is audited with the ids it returned (never with the typed text).
+
+def search_page(
+    *,
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    query: str | None = None,
+    id_number: str | None = None,
+    village_id: int | None = None,
+    commune_code: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> SearchPage:
+    """Find persons by exact ID number, or by any words of the name typed with or without diacritics.
+
+    Names are compared folded (``country.names.fold``: "thang" finds "Lò Văn Thắng", "dung" finds
+    "Đặng Văn Dũng"). Every typed word must begin a word of the name, in any order; whole names
+    that begin with the typed text come first (the surname-first habit of the cards), then the others
+    by the matching word and name (decision 0071). ``commune_code`` confines the search to the
+    commune a staff member serves. The search is audited with the ids it returned (never the text).
     """
     limit = max(1, min(limit, SEARCH_LIMIT_MAX))
+    offset = max(0, min(offset, SEARCH_OFFSET_MAX))
     criteria: dict[str, Any]
     if id_number and id_number.strip():
         criteria = {"by": "id_number"}
-        found = repository.find_summaries(
-            session, id_number=id_number.strip(), village_id=village_id, commune_code=commune_code, limit=1
+        found = list(
+            repository.find_summaries(
+                session, id_number=id_number.strip(), limit=1, village_id=village_id, commune_code=commune_code
+            )
         )
+        offset, more = 0, False
     elif query and fold(query):
         criteria = {"by": "name", "village_id": village_id}
-        found = repository.find_summaries(
-            session, folded_prefix=fold(query), village_id=village_id, commune_code=commune_code, limit=limit
+        found, more = _by_name(
+            session, fold(query), offset=offset, limit=limit, village_id=village_id, commune_code=commune_code
         )
     elif village_id is not None:
         _village(session, village_id)
         criteria = {"by": "village", "village_id": village_id}
-        found = repository.find_summaries(session, village_id=village_id, commune_code=commune_code, limit=limit)
+        found = list(
+            repository.find_summaries(
+                session, offset=offset, limit=limit + 1, village_id=village_id, commune_code=commune_code
+            )
+        )
+        more, found = len(found) > limit, found[:limit]
     else:
-        return []
+        return SearchPage(persons=[], offset=offset, limit=limit, more=False)
     summaries = [PersonSummary.model_validate(dict(row)) for row in found]
     _audit_search(session, clock, actor, criteria, [p.id for p in summaries])
-    return summaries
+    return SearchPage(persons=summaries, offset=offset, limit=limit, more=more)
+
+
+def _by_name(
+    session: Session, folded: str, *, offset: int, limit: int, village_id: int | None, commune_code: str | None
+) -> tuple[list[Any], bool]:
+    """A page of name matches: whole names starting with the text first, then any-word matches."""
+    whole = list(
+        repository.find_summaries(
+            session,
+            folded_prefix=folded,
+            offset=offset,
+            limit=limit + 1,
+            village_id=village_id,
+            commune_code=commune_code,
+        )
+    )
+    if len(whole) > limit:
+        return whole[:limit], True
+    if whole or offset == 0:
+        before = offset + len(whole)
+    else:  # the page starts past the whole-name matches: how many were there?
+        before = len(
+            repository.find_summaries(
+                session, folded_prefix=folded, offset=0, limit=offset, village_id=village_id, commune_code=commune_code
+            )
+        )
+    wanted = limit - len(whole)
+    rest = repository.find_by_words(
+        session,
+        words=folded.split(),
+        except_prefix=folded,
+        offset=max(0, offset - before),
+        limit=wanted + 1,
+        village_id=village_id,
+        commune_code=commune_code,
+    )
+    # A name with two words that match (one read from each) would otherwise be listed twice.
+    unique: dict[int, Any] = {}
+    for row in rest:
+        unique.setdefault(row["id"], row)
+    others = list(unique.values())
+    return whole + others[:wanted], len(others) > wanted
 
 
 def persons_of_village(
@@ -276,6 +359,25 @@ def persons_of_village(
     )
     _audit_search(session, clock, actor, {"by": "village_list", "village_id": village_id}, [p.id for p in rows])
     return [_person_read(p, clock) for p in rows]
+
+
+def household_heads(*, session: Session, clock: Clock, actor: Actor, village_id: int) -> dict[int, str]:
+    """Household -> the full name of its head, for a village's household list; audited like a search.
+
+    The address alone is the same on every row of a village; the head's name is how people tell
+    households apart.
+    """
+    _village(session, village_id)
+    rows = session.execute(
+        select(Person.household_id, Person.id, Person.full_name)
+        .where(Person.village_id == village_id, Person.relation_to_head == "head")
+        .order_by(Person.household_id, Person.id)
+    ).all()
+    heads: dict[int, str] = {}
+    for household_id, _person_id, name in rows:
+        heads.setdefault(household_id, name)
+    _audit_search(session, clock, actor, {"by": "village_heads", "village_id": village_id}, [r[1] for r in rows])
+    return heads
 
 
 def village_person_ids(*, session: Session, village_id: int) -> list[int]:

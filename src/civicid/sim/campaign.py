@@ -280,13 +280,14 @@ def _make_teams(
                 name=name,
                 device_id=device_id,
             )
-            for organisation in organisations:
+            # Each member a different person: one name is one member of a team.
+            for organisation, member in zip(organisations, rng.sample(MEMBER_NAMES, len(organisations)), strict=True):
                 service.add_member(
                     session=session,
                     clock=context.clock,
                     actor=COMMITTEE,
                     team_id=team.id,
-                    name=rng.choice(MEMBER_NAMES),
+                    name=member,
                     organisation=organisation,
                 )
             if own:

@@ -28,6 +28,7 @@ from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.enrollment.cli import render_stats
 from civicid.enrollment.runtime import build_pipeline
+from civicid.enrollment.stats import enrollment_stats
 from civicid.field.cli import KitOption, KitUserOption, open_kit
 from civicid.registry import service as registry
 from civicid.sim.citizens import lock_some, waiting_account
@@ -57,7 +58,7 @@ def demo(
     as_json: bool = JsonOption,
 ) -> None:
     """Build the demo commune (unless the data folder already holds one), print the logins, serve."""
-    context = command_context(data)
+    context = command_context(data, creates=True)
     try:
         # The bar goes to stderr, so that --json leaves exactly one document on stdout.
         with Progress(
@@ -75,9 +76,8 @@ def demo(
                 people=people,
                 progress=lambda done: bar.update(task, completed=done),
             )
-        enrollment = (
-            None if report.reused or captures == 0 else _enroll(context, report.commune_code, captures, duplicates)
-        )
+        if not (report.reused or captures == 0):
+            _enroll(context, report.commune_code, captures, duplicates)
         citizens: dict[str, Any] = {}
         if not report.reused and campaign_days:
             from civicid.sim.campaign import simulate_campaign
@@ -97,8 +97,18 @@ def demo(
                 audio.generate(context.settings.data_dir)
         url = f"http://{host}:{port}/"
         portal_url = f"http://{_loopback(host)}:{port + 1}"
+        # Counted now, after the simulated days, by the very function `civicid enrollment stats` calls.
+        with unit_of_work(context.database.sessions) as session:
+            enrollment = enrollment_stats(session=session, commune_code=report.commune_code)
         emit(
-            {**_summary(report, url), "enrollment": enrollment, **citizens, "portal": f"{portal_url}/"},
+            {
+                **_summary(report, url),
+                "serving": serve,
+                "data": str(context.settings.data_dir),
+                "enrollment": enrollment,
+                **citizens,
+                "portal": f"{portal_url}/",
+            },
             as_json=as_json,
             render=_render,
         )
@@ -133,7 +143,7 @@ def _start_portal(context: Context, issuer: str, portal_url: str) -> Any:
     return thread
 
 
-def _enroll(context: Context, commune_code: str, captures: int, duplicates: int) -> dict[str, Any]:
+def _enroll(context: Context, commune_code: str, captures: int, duplicates: int) -> None:
     """Two days of enrollment: the first approved and issued, the second waiting for the supervisor."""
     pipeline = build_pipeline(context, simulated_extractors())
     first = max(1, captures * 5 // 6)
@@ -151,7 +161,7 @@ def _enroll(context: Context, commune_code: str, captures: int, duplicates: int)
             progress=lambda n: bar.update(task, completed=n),
         )
         done = first + duplicates
-        second = simulate_round(
+        simulate_round(
             context=context,
             pipeline=pipeline,
             commune_code=commune_code,
@@ -161,7 +171,6 @@ def _enroll(context: Context, commune_code: str, captures: int, duplicates: int)
             seed=2,
             progress=lambda n: bar.update(task, completed=done + n),
         )
-    return second.stats
 
 
 def _citizens(context: Context, commune_code: str, citizen: DemoCitizen | None) -> dict[str, Any]:
@@ -204,7 +213,15 @@ def _render(summary: dict[str, Any]) -> None:
             f"{enrollment['suspected_duplicates']} suspected duplicate(s) to adjudicate",
             highlight=False,
         )
-    console.print(f"\nOpen {summary['url']} and log in as:", highlight=False)
+    if summary.get("serving", True):
+        console.print(f"\nOpen {summary['url']} and log in as:", highlight=False)
+    else:
+        port = summary["url"].rstrip("/").rpartition(":")[2]
+        console.print(
+            f"\nNot serving (--no-serve). Serve it with `civicid serve --data {summary['data']} --port {port}`,"
+            " then log in as:",
+            highlight=False,
+        )
     for login in summary["logins"]:
         console.print(f"  {login['username']:<11} {login['password']:<21} ({login['role']})", highlight=False)
     app = f"{summary['url']}app/"

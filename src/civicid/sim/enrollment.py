@@ -135,10 +135,11 @@ def review_band_seed(identity_seed: int, reference_seed: int) -> int:
 
 
 def approve_waiting(context: Context, commune_code: str, supervisor: str) -> int:
-    """The supervisor's end of day: approve every application awaiting approval (maker-checker holds)."""
+    """The supervisor's end of day: approve every application awaiting approval that was captured by
+    now on the simulation's clock (maker-checker holds): none is decided before its capture."""
     actor = Actor("staff", supervisor)
     with unit_of_work(context.database.sessions) as session:
-        waiting = enrollment_queries.awaiting_approval(session, commune_code)
+        waiting = enrollment_queries.awaiting_approval(session, commune_code, captured_by=context.clock.now())
         for application_id in waiting:
             approval.approve(session=session, clock=context.clock, supervisor=actor, application_id=application_id)
     return len(waiting)

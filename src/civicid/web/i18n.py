@@ -22,7 +22,9 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 
 def catalogue_files(language: str) -> list[Path]:
     """The web catalogue first, then each capability's, in a stable order."""
-    files = [_PACKAGE / "web" / "translations" / f"{language}.json"]
+    web = _PACKAGE / "web" / "translations"
+    # The problems' titles and details (web/problems.py) have a file of their own: there are many.
+    files = [web / f"{language}.json", web / f"problems.{language}.json"]
     files += sorted(p for p in _PACKAGE.glob(f"*/translations/{language}.json") if p.parent.parent.name != "web")
     return [p for p in files if p.is_file()]
 
@@ -34,6 +36,11 @@ def catalogue(language: str) -> dict[str, str]:
     for path in catalogue_files(language):
         messages.update(json.loads(path.read_text(encoding="utf-8")))
     return messages
+
+
+def has(language: str, key: str) -> bool:
+    """Whether the language's own catalogue holds ``key`` (no fallback to English)."""
+    return key in catalogue(language)
 
 
 def translate(language: str, key: str, /, **params: Any) -> str:
@@ -71,3 +78,52 @@ def from_accept_language(header: str | None) -> str | None:
 
 def negotiate(*, query: str | None, cookie: str | None, accept_language: str | None) -> str:
     return supported(query) or supported(cookie) or from_accept_language(accept_language) or DEFAULT_LANGUAGE
+
+
+class _Blank(dict[str, str]):
+    """Format parameters where a missing one reads as nothing rather than failing an error page."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def problem_words(
+    language: str,
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None,
+    extensions: dict[str, Any] | None = None,
+    params: dict[str, str] | None = None,
+) -> tuple[str, str | None]:
+    """A problem's title and detail in ``language`` (``problems.*.json``); English keeps the raised words.
+
+    The detail is looked up by the problem's ``fault`` or ``field`` extension, then its code, then its
+    HTTP status: a Vietnamese reader never gets the English text the domain raised with.
+    """
+    if language == "en":
+        return title, detail
+    extensions = extensions or {}
+    values = {key: str(value) for key, value in extensions.items() if isinstance(value, str | int | float)}
+    values.update(params or {})
+    if has(language, f"problem.{code}"):
+        title = translate(language, f"problem.{code}")
+    marks = [str(extensions[name]) for name in ("fault", "field") if extensions.get(name)]
+    for key in [*(f"problem.{code}.{mark}" for mark in marks), f"problem.{code}.detail", f"problem.status.{status}"]:
+        if has(language, key):
+            return title, catalogue(language)[key].format_map(_Blank(values))
+    return title, None
+
+
+def problem_message(language: str, error: Any) -> str:
+    """One line for a page that shows a domain error inline: the raised words in English; in
+    Vietnamese the catalogue's detail for it, else its title."""
+    if language == "en":
+        return str(error.detail)
+    marks = [str(error.extensions[n]) for n in ("fault", "field") if error.extensions.get(n)]
+    for key in [*(f"problem.{error.code}.{mark}" for mark in marks), f"problem.{error.code}.detail"]:
+        if has(language, key):
+            return catalogue(language)[key].format_map(_Blank({}))
+    title, _ = problem_words(language, status=error.status, code=error.code, title=error.title, detail=None)
+    return title

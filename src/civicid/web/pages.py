@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass, field
+from typing import Annotated, Protocol
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from civicid.core.errors import CivicIDError, NotFound
@@ -72,9 +74,29 @@ def logout_submit(request: Request, context: AppContext, session: DbSession) -> 
     return response
 
 
+@dataclass(frozen=True)
+class Glance:
+    """The commune a staff member serves, by name, and its key figures: (translation key, number)."""
+
+    commune_name: str
+    province_name: str
+    figures: list[tuple[str, int]] = field(default_factory=list)
+
+
+class HomeGlance(Protocol):
+    """What the home page shows of the capabilities above the web toolkit (``app.state.home_glance``)."""
+
+    def __call__(self, *, session: Session, commune_code: str) -> Glance | None: ...
+
+
 @router.get("/")
-def home_page(request: Request, principal: Principal) -> Response:
-    return render(request, "home.html", principal=principal)
+def home_page(request: Request, session: DbSession, principal: Principal) -> Response:
+    """The tiles a role may open, under the commune's name and its figures at a glance."""
+    glance = None
+    source: HomeGlance | None = getattr(request.app.state, "home_glance", None)
+    if source is not None and principal.commune_code:
+        glance = source(session=session, commune_code=principal.commune_code)
+    return render(request, "home.html", {"glance": glance}, principal=principal)
 
 
 @router.get("/problems/{code}")

@@ -7,6 +7,12 @@ a password), unknown routes and methods, a database outage (503 ``database_unava
 ``web/middleware.py``, unexpected exceptions as a generic 500 that names only a request id. Paths
 under ``/api/`` get ``application/problem+json``; every other path gets an HTML page in the
 visitor's language.
+
+Titles and details follow the request's language (``Accept-Language``, or the page's ``?lang=`` and
+cookie): :func:`localised` looks the problem's code up in ``web/translations/problems.*.json``. In
+English the domain's own words stay; in Vietnamese a detail comes from the catalogue (by the
+problem's ``fault`` or ``field`` extension, then the code, then its status), never the English text
+the domain raised with, which stays in the logs' language only.
 """
 
 from __future__ import annotations
@@ -26,8 +32,9 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from civicid.core.errors import CivicIDError, DatabaseUnavailable, NotAuthenticated
 from civicid.core.outage import is_outage
+from civicid.web import i18n
 from civicid.web.routes import allowed_methods
-from civicid.web.templating import render
+from civicid.web.templating import render, request_language
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 API_PREFIX = "/api/"
@@ -103,6 +110,7 @@ def problem_response(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """The one place a failure becomes a response, as problem+json or as an error page."""
+    title, detail = localised(request, status=status, code=code, title=title, detail=detail, extensions=extensions)
     if not is_api(request):
         page = render(
             request,
@@ -117,6 +125,35 @@ def problem_response(
         type=problem_type(code), title=title, status=status, detail=detail, instance=request.url.path, code=code
     )
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def localised(
+    request: Request, *, status: int, code: str, title: str, detail: str | None, extensions: dict[str, Any] | None
+) -> tuple[str, str | None]:
+    """The problem's title and detail in the request's language (English: as raised)."""
+    params = {"request_id": str(request_id(request)), "fields": ", ".join(_field_names(extensions))}
+    return i18n.problem_words(
+        _problem_language(request),
+        status=status,
+        code=code,
+        title=title,
+        detail=detail,
+        extensions=extensions,
+        params=params,
+    )
+
+
+def _problem_language(request: Request) -> str:
+    """A page's language (query, cookie, browser); for the API only ``Accept-Language``, else English,
+    the language the API's machine clients have always read."""
+    if is_api(request):
+        return i18n.from_accept_language(request.headers.get("accept-language")) or "en"
+    return request_language(request)
+
+
+def _field_names(extensions: dict[str, Any] | None) -> list[str]:
+    errors = (extensions or {}).get("errors") or []
+    return [str(e.get("field") or e.get("location")) for e in errors if isinstance(e, dict)]
 
 
 async def civicid_error_handler(request: Request, exc: Exception) -> Response:

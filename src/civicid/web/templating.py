@@ -38,6 +38,12 @@ def _label(context: jinja2.runtime.Context, prefix: str, value: str) -> str:
     return value if text == key else text
 
 
+@jinja2.pass_context
+def _problem_message(context: jinja2.runtime.Context, error: Any) -> str:
+    """A domain error shown inline on a page, in the page's language (``i18n.problem_message``)."""
+    return i18n.problem_message(context.get("lang", i18n.DEFAULT_LANGUAGE), error)
+
+
 def build_environment() -> jinja2.Environment:
     """The environment of :func:`render`; built by the app factory, not at import time."""
     capabilities = {
@@ -56,6 +62,7 @@ def build_environment() -> jinja2.Environment:
     )
     environment.globals["_"] = _gettext
     environment.globals["label"] = _label
+    environment.globals["problem_message"] = _problem_message
     environment.globals["Permission"] = Permission
     return environment
 

@@ -6,7 +6,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from tests.factories import OFFICER, MakePerson, Phone, activated_phone, add_child, audit_actions, issued_account
+from tests.factories import (
+    MakePerson,
+    Phone,
+    activated_phone,
+    add_child,
+    audit_actions,
+    issued_account,
+    link_guardian,
+)
 
 from civicid.accounts import children
 from civicid.accounts.errors import ChildRefused
@@ -16,7 +24,6 @@ from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.country.age import birthday
 from civicid.country.sex import Sex
-from civicid.registry import service as registry
 from civicid.registry.schemas import PersonRead
 
 
@@ -29,20 +36,8 @@ def parent(context: Context, make_person: MakePerson) -> Phone:
 def child(context: Context, make_person: MakePerson, parent: Phone) -> PersonRead:
     born = dt.date(2022, 6, 1)
     kid = make_person("Lò Văn An", born, Sex.MALE)
-    _link(context, kid, parent.person)
+    link_guardian(context, kid, parent.person.id)
     return kid
-
-
-def _link(context: Context, child: PersonRead, guardian: PersonRead) -> None:
-    with unit_of_work(context.database.sessions) as session:
-        registry.link_guardian(
-            session=session,
-            clock=context.clock,
-            actor=OFFICER,
-            child_id=child.id,
-            guardian_id=guardian.id,
-            relationship="mother",
-        )
 
 
 def _reason(outcome: object) -> str:
@@ -75,7 +70,7 @@ def test_adding_the_same_child_twice_gives_the_same_account(context: Context, pa
 def test_a_level_1_parent_may_not_add_a_child(context: Context, make_person: MakePerson) -> None:
     mother = make_person("Hà Thị Lan", dt.date(1991, 1, 9), Sex.FEMALE)
     kid = make_person("Hà Văn Bình", dt.date(2021, 3, 3), Sex.MALE)
-    _link(context, kid, mother)
+    link_guardian(context, kid, mother.id)
     level_1 = issued_account(context, mother, level=1)
     assert _reason(add_child(context, level_1.id, kid)) == "guardian_level"
     assert audit_actions(context, "account.child_refuse")[0]["reason"] == "guardian_level"
@@ -93,7 +88,7 @@ def test_a_child_of_14_is_no_longer_added_under_a_parent(
     context: Context, make_person: MakePerson, parent: Phone
 ) -> None:
     teen = make_person("Lò Văn Hùng", dt.date(2010, 1, 1), Sex.MALE)
-    _link(context, teen, parent.person)
+    link_guardian(context, teen, parent.person.id)
     assert _reason(add_child(context, parent.account.id, teen)) == "too_old"
 
 
@@ -105,7 +100,7 @@ def test_the_app_says_ahead_of_time_that_the_account_must_move_at_14(
     if birthday(born, 14) <= today:
         born = born.replace(year=born.year + 1)
     nearly = make_person("Lò Thị Hoa", born, Sex.FEMALE)
-    _link(context, nearly, parent.person)
+    link_guardian(context, nearly, parent.person.id)
     added = add_child(context, parent.account.id, nearly)
     assert isinstance(added, children.ChildAccount), added
     assert added.move_soon
@@ -123,7 +118,7 @@ def test_a_level_2_issue_brings_a_childs_account_to_the_childs_own_phone(
     account leaves the parent's, waits for activation on that phone, and activates like any other."""
     today = clock.today()
     teen = make_person("Lò Thị Hoa", dt.date(today.year - 13, 2, 1), Sex.FEMALE)
-    _link(context, teen, parent.person)
+    link_guardian(context, teen, parent.person.id)
     added = add_child(context, parent.account.id, teen)
     assert isinstance(added, children.ChildAccount), added
     issued = issued_account(context, teen, level=2, phone="0977333444")

@@ -9,23 +9,23 @@ import httpx
 import pytest
 from httpx import AsyncClient
 from tests.factories import (
-    OFFICER,
     MakePerson,
+    Phone,
     activated_phone,
     audit_actions,
     card_qr_png,
     codes_sent,
     handed_over,
+    link_guardian,
     log_in,
     selfie_of,
     staff_member,
 )
 from tests.factories.agencies import health_card
 
-from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.country.sex import Sex
-from civicid.registry import service as registry
+from civicid.registry.schemas import PersonRead
 from civicid.wallet.schemas import DocumentIn
 from civicid.web.staff import StaffRole
 
@@ -71,15 +71,7 @@ async def test_a_parent_adds_a_child_and_a_stranger_may_not(
     parent = activated_phone(context, make_person("Lò Thị Mai", dt.date(1990, 4, 2), Sex.FEMALE))
     stranger = activated_phone(context, make_person("Vi Văn Tùng", dt.date(1985, 8, 8)), phone="0977111222")
     child = make_person("Lò Văn An", dt.date(2022, 6, 1))
-    with unit_of_work(context.database.sessions) as session:
-        registry.link_guardian(
-            session=session,
-            clock=context.clock,
-            actor=OFFICER,
-            child_id=child.id,
-            guardian_id=parent.person.id,
-            relationship="mother",
-        )
+    link_guardian(context, child, parent.person.id)
     for holder, expected in ((stranger, 403), (parent, 201)):
         done = holder.login()
         headers = {"Authorization": f"Bearer {done.token}", "CivicID-Device": done.device_id}
@@ -118,29 +110,29 @@ async def test_an_operator_activates_an_elder_over_the_api_and_others_may_not(
     assert done.json()["status"] == "active"
 
 
+def _parent_and_child(context: Context, make_person: MakePerson) -> tuple[Phone, PersonRead]:
+    """A level-2 mother on her activated phone, and her child under 6 (the registry links them)."""
+    parent = activated_phone(context, make_person("Lò Thị Mai", dt.date(1990, 4, 2), Sex.FEMALE))
+    child = make_person("Lò Văn An", dt.date(2022, 6, 1))
+    link_guardian(context, child, parent.person.id)
+    return parent, child
+
+
+async def _child_added(client: AsyncClient, parent: Phone, child: PersonRead) -> tuple[dict[str, str], str]:
+    """The parent's session headers, and the account the parent added for the child in the app."""
+    done = parent.login()
+    headers = {"Authorization": f"Bearer {done.token}", "CivicID-Device": done.device_id}  # type: ignore[union-attr]
+    added = await client.post("/api/v1/accounts/me/children", json={"id_number": child.id_number}, headers=headers)
+    return headers, str(added.json()["account_id"])
+
+
 async def test_a_parent_reads_a_childs_documents_and_no_one_elses(
     holder_client: AsyncClient, context: Context, make_person: MakePerson
 ) -> None:
-    parent = activated_phone(context, make_person("Lò Thị Mai", dt.date(1990, 4, 2), Sex.FEMALE))
-    child = make_person("Lò Văn An", dt.date(2022, 6, 1))
-    with unit_of_work(context.database.sessions) as session:
-        registry.link_guardian(
-            session=session,
-            clock=context.clock,
-            actor=OFFICER,
-            child_id=child.id,
-            guardian_id=parent.person.id,
-            relationship="mother",
-        )
+    parent, child = _parent_and_child(context, make_person)
     handed_over(context, child, DocumentIn(kind="health_insurance", number="TE-1-79-0001"))
-    done = parent.login()
-    headers = {"Authorization": f"Bearer {done.token}", "CivicID-Device": done.device_id}  # type: ignore[union-attr]
-    added = await holder_client.post(
-        "/api/v1/accounts/me/children", json={"id_number": child.id_number}, headers=headers
-    )
-    wallet = await holder_client.get(
-        f"/api/v1/accounts/me/wallet/children/{added.json()['account_id']}", headers=headers
-    )
+    headers, child_account = await _child_added(holder_client, parent, child)
+    wallet = await holder_client.get(f"/api/v1/accounts/me/wallet/children/{child_account}", headers=headers)
     assert [d["kind"] for d in wallet.json()["documents"]] == ["health_insurance"]
     own = await holder_client.get(f"/api/v1/accounts/me/wallet/children/{parent.account.id}", headers=headers)
     _refused(own, "child_refused", "not_a_child_account")
@@ -149,25 +141,11 @@ async def test_a_parent_reads_a_childs_documents_and_no_one_elses(
 async def test_a_parent_adds_a_childs_health_insurance_card_and_no_one_elses(
     holder_client: AsyncClient, context: Context, make_person: MakePerson
 ) -> None:
-    parent = activated_phone(context, make_person("Lò Thị Mai", dt.date(1990, 4, 2), Sex.FEMALE))
-    child = make_person("Lò Văn An", dt.date(2022, 6, 1))
-    with unit_of_work(context.database.sessions) as session:
-        registry.link_guardian(
-            session=session,
-            clock=context.clock,
-            actor=OFFICER,
-            child_id=child.id,
-            guardian_id=parent.person.id,
-            relationship="mother",
-        )
+    parent, child = _parent_and_child(context, make_person)
     card = health_card(context, child.id_number)
     strangers = health_card(context, make_person("Vi Văn Tùng", dt.date(2021, 8, 8)).id_number)
-    done = parent.login()
-    headers = {"Authorization": f"Bearer {done.token}", "CivicID-Device": done.device_id}  # type: ignore[union-attr]
-    added = await holder_client.post(
-        "/api/v1/accounts/me/children", json={"id_number": child.id_number}, headers=headers
-    )
-    documents = f"/api/v1/accounts/me/wallet/children/{added.json()['account_id']}/documents"
+    headers, child_account = await _child_added(holder_client, parent, child)
+    documents = f"/api/v1/accounts/me/wallet/children/{child_account}/documents"
 
     def body(number: str) -> dict[str, object]:
         return {"kind": "health_insurance", "number": number, "fields": {"issuing_unit": "19405"}}

@@ -7,19 +7,18 @@ import datetime as dt
 
 from tests.factories import (
     COMMUNE,
-    OFFICER,
     MakePerson,
     activated_phone,
     add_child,
     assisted_activated,
     issued_account,
+    link_guardian,
 )
 
 from civicid.accounts import reach
 from civicid.core.database import unit_of_work
 from civicid.core.runtime import Context
 from civicid.country.sex import Sex
-from civicid.registry import service as registry
 
 
 def _counts(context: Context) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
@@ -37,15 +36,7 @@ def test_each_way_in_is_counted_in_the_persons_village(context: Context, make_pe
     with_phone = make_person("Lò Văn Chiến", dt.date(1990, 5, 17), has_smartphone=True)
     parent = activated_phone(context, make_person("Lò Thị Mai", dt.date(1990, 4, 2), Sex.FEMALE), phone="0912000111")
     child = make_person("Lò Văn An", dt.date(2022, 6, 1))
-    with unit_of_work(context.database.sessions) as session:
-        registry.link_guardian(
-            session=session,
-            clock=context.clock,
-            actor=OFFICER,
-            child_id=child.id,
-            guardian_id=parent.person.id,
-            relationship="mother",
-        )
+    link_guardian(context, child, parent.person.id)
     village = elder.village_id
     children, assisted, without = _counts(context)
     assert (children, assisted) == ({}, {})

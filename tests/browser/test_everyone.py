@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from tests.browser.conftest import PHONE, StaffPage
 from tests.browser.test_citizen_app import Holder, activate
-from tests.factories import OFFICER, card_qr_png, codes_sent, registered_person, selfie_of
+from tests.factories import OFFICER, card_qr_png, codes_sent, link_guardian, registered_person, selfie_of
 from tests.factories import issued_account as issue
 from tests.factories.agencies import health_card
 
@@ -123,15 +123,7 @@ def test_a_level_2_parent_adds_a_child_and_asks_for_the_childs_card_in_the_app(
 ) -> None:
     parent = everyone.adults[2]
     child = registered_person(everyone.context, parent.household_id, "Lò Văn An", dt.date(2022, 6, 1), Sex.MALE)
-    with unit_of_work(everyone.context.database.sessions) as session:
-        registry.link_guardian(
-            session=session,
-            clock=everyone.context.clock,
-            actor=OFFICER,
-            child_id=child.id,
-            guardian_id=parent.id,
-            relationship="father",
-        )
+    link_guardian(everyone.context, child, parent.id, "father")
     holder = Holder(issue(everyone.context, parent, phone="0913000002"), "0913000002")
     page = new_phone(browser)
     activate(page, everyone, holder)  # type: ignore[arg-type] - duck-typed: url and latest_code

@@ -7,7 +7,6 @@ import datetime as dt
 
 import pytest
 from tests.factories import (
-    OFFICER,
     MakePerson,
     Phone,
     activated_phone,
@@ -15,6 +14,7 @@ from tests.factories import (
     application_status,
     approved,
     attempt,
+    link_guardian,
     run_jobs,
     selfie_of,
 )
@@ -31,7 +31,6 @@ from civicid.enrollment import online
 from civicid.enrollment.intake import Receipt
 from civicid.enrollment.runtime import blobs_of, build_pipeline, keystore_of
 from civicid.protocol.codes import ApplicationStatus
-from civicid.registry import service as registry
 from civicid.registry.schemas import PersonRead
 
 
@@ -42,15 +41,7 @@ def parent(context: Context, make_person: MakePerson) -> Phone:
 
 def _child(context: Context, make_person: MakePerson, parent: Phone, born: dt.date) -> tuple[PersonRead, str]:
     kid = make_person("Lò Văn An", born, Sex.MALE)
-    with unit_of_work(context.database.sessions) as session:
-        registry.link_guardian(
-            session=session,
-            clock=context.clock,
-            actor=OFFICER,
-            child_id=kid.id,
-            guardian_id=parent.person.id,
-            relationship="mother",
-        )
+    link_guardian(context, kid, parent.person.id)
     added = add_child(context, parent.account.id, kid)
     assert isinstance(added, children.ChildAccount), added
     return kid, added.account_id

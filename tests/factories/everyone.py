@@ -18,6 +18,7 @@ from civicid.core.errors import CivicIDError
 from civicid.core.runtime import Context
 from civicid.country.card_qr import format_card_qr
 from civicid.plugins import plugins_for
+from civicid.registry import service as registry
 from civicid.registry.schemas import PersonRead
 
 from .accounts import attempt
@@ -152,3 +153,16 @@ def audit_actions(context: Context, action: str) -> list[dict[str, object]]:
             e.details
             for e in session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.seq))
         ]
+
+
+def link_guardian(context: Context, child: PersonRead, guardian_id: int, relationship: str = "mother") -> None:
+    """The registry's guardian link, recorded by an officer: what decides who may add a child."""
+    with unit_of_work(context.database.sessions) as session:
+        registry.link_guardian(
+            session=session,
+            clock=context.clock,
+            actor=OFFICER,
+            child_id=child.id,
+            guardian_id=guardian_id,
+            relationship=relationship,
+        )

@@ -65,10 +65,7 @@ def test_status_of_a_new_kit(civicid: Civicid, kit_dir: Path) -> None:
 
 
 def test_a_folder_without_a_kit_is_one_line_and_status_2(civicid: Civicid, tmp_path: Path) -> None:
-    result = civicid("field", "status", "--data", str(tmp_path / "nothing"))
-    assert result.exit_code == 2
-    assert result.stderr.count("\n") == 1
-    assert "civicid field init" in result.stderr
+    _refused_in_one_line(civicid("field", "status", "--data", str(tmp_path / "nothing")), "civicid field init")
 
 
 def test_the_kit_opens_only_with_an_operators_password(
@@ -76,9 +73,13 @@ def test_the_kit_opens_only_with_an_operators_password(
 ) -> None:
     monkeypatch.setenv(KIT_PASSWORD_ENV, "not-the-password")
     result = civicid("field", "status", "--data", str(kit_dir), "--json")
+    _refused_in_one_line(result, "wrong user name or password")
+
+
+def _refused_in_one_line(result: Result, says: str) -> None:
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1
-    assert "wrong user name or password" in result.stderr
+    assert says in result.stderr
 
 
 def test_a_supervisor_adds_an_operator_who_can_then_open_the_kit(

@@ -44,7 +44,7 @@ from civicid.signing.router import VERIFY_LIMIT
 from civicid.wallet import pages as wallet_pages
 from civicid.wallet import router as wallet_router
 from civicid.wallet import service as wallet_service
-from civicid.web import pages, problems, router
+from civicid.web import api_reference, pages, problems, router, staff_pages
 from civicid.web.edge import InputMiddleware
 from civicid.web.middleware import EdgeMiddleware
 from civicid.web.ratelimit import RateLimit
@@ -102,6 +102,8 @@ def create_app(context: Context, plugins: Plugins | None = None) -> FastAPI:
     app.include_router(campaign_router.router, prefix=f"{API_PREFIX}/campaign")
     app.include_router(field_router.router, prefix=f"{API_PREFIX}/field")
     app.include_router(pages.router)
+    app.include_router(staff_pages.router)
+    app.include_router(api_reference.router)
     app.include_router(registry_pages.router, prefix="/registry")
     app.include_router(accounts_pages.router, prefix="/accounts")
     app.include_router(notify_pages.router, prefix="/notify")

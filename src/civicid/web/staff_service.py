@@ -25,14 +25,14 @@ from typing import NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from civicid.core import audit, throttle
 from civicid.core.audit import SYSTEM, Actor
 from civicid.core.clock import Clock
-from civicid.core.errors import Conflict, InvalidInput
+from civicid.core.errors import Conflict, InvalidInput, NotFound
 from civicid.web.errors import AccountLocked, InvalidCredentials, SessionExpired
 from civicid.web.staff import StaffAccount, StaffRole, StaffSession
 
@@ -128,6 +128,77 @@ def create_staff(
 
 def list_staff(*, session: Session) -> Sequence[StaffAccount]:
     return session.scalars(select(StaffAccount).order_by(StaffAccount.username)).all()
+
+
+def generated_password() -> str:
+    """A password for an account opened without one typed: 96 random bits, 16 characters, shown once."""
+    return secrets.token_urlsafe(12)
+
+
+def last_logins(*, session: Session) -> dict[int, dt.datetime]:
+    """When each account last logged in: the opening of its latest session (none if it never has)."""
+    rows = session.execute(
+        select(StaffSession.account_id, func.max(StaffSession.created_at)).group_by(StaffSession.account_id)
+    ).all()
+    return {account_id: at for account_id, at in rows}
+
+
+def _managed(session: Session, account_id: int) -> StaffAccount:
+    account = session.get(StaffAccount, account_id)
+    if account is None:
+        raise NotFound(f"no staff account {account_id}")
+    return account
+
+
+def _end_sessions(session: Session, account_id: int) -> None:
+    session.execute(
+        update(StaffSession)
+        .where(StaffSession.account_id == account_id, StaffSession.revoked.is_(False))
+        .values(revoked=True)
+    )
+
+
+def set_active(*, session: Session, clock: Clock, account_id: int, active: bool, actor: Actor) -> StaffAccount:
+    """Disable an account (its sessions end at once) or enable it again; an administrator cannot
+    disable their own account, so the last one cannot lock everybody out."""
+    account = _managed(session, account_id)
+    if not active and actor == staff_actor(account):
+        raise Conflict("you cannot disable your own account", field="account", rule="own_account")
+    if account.active == active:
+        return account
+    account.active = active
+    if not active:
+        _end_sessions(session, account.id)
+    action = "staff.enable" if active else "staff.disable"
+    audit.record(
+        session=session,
+        clock=clock,
+        actor=actor,
+        action=action,
+        subject_type="staff_account",
+        subject_id=str(account.id),
+    )
+    return account
+
+
+def reset_password(*, session: Session, clock: Clock, account_id: int, password: str, actor: Actor) -> StaffAccount:
+    """Give an account a new password (Argon2id, same policy as a new account); its sessions end and a
+    lockout is lifted, so the person logs in again with the new one. The audit entry holds no password."""
+    account = _managed(session, account_id)
+    _check_password_policy(password)
+    account.password_hash = _hasher().hash(password)
+    account.failed_logins = 0
+    account.locked_until = None
+    _end_sessions(session, account.id)
+    audit.record(
+        session=session,
+        clock=clock,
+        actor=actor,
+        action="staff.password_reset",
+        subject_type="staff_account",
+        subject_id=str(account.id),
+    )
+    return account
 
 
 def authenticate(

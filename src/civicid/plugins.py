@@ -9,6 +9,7 @@ an implementation themselves; the app factory, the servers and the CLI ask this 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from civicid.accounts.level1 import FaceCheck
 from civicid.agencies.adapters import SIMULATED_AGENCIES, SimulatedAgencies
@@ -45,7 +46,7 @@ class Plugins:
             *biometrics,
             "sms_gateway",
             # Level 1's selfie match, on the simulator's drawn portraits unless the registry's photos are given (0052).
-            *(() if self._real_face_check() else ("face_check",)),
+            *(() if self._registry_photos() else ("face_check",)),
             *(f"agency:{kind.value}" for kind in SIMULATED_AGENCIES),
             "time_stamping_authority",
         )
@@ -102,7 +103,8 @@ class Plugins:
         - Otherwise the simulator's drawn portraits and their extractor; the threshold sits far above
           their non-mated scores (sd ≈0.09 at 128 dimensions) and below their mated 1.0.
         """
-        if not self._real_face_check():
+        folder = self._registry_photos()
+        if folder is None:
             return FaceCheck(
                 extractor=SimulatedPortraitExtractor(),
                 verifier=CosineVerifier(),
@@ -112,8 +114,6 @@ class Plugins:
             )
         extractor = DlibFaceExtractor()
         same_person = thresholds_for(extractor.key.model, extractor.key.model_version).duplicate_at
-        folder = self.settings.registry_portraits_dir
-        assert folder is not None  # noqa: S101 - _real_face_check says so
         return FaceCheck(
             extractor=extractor,
             verifier=CosineVerifier(),
@@ -122,8 +122,9 @@ class Plugins:
             simulated=False,
         )
 
-    def _real_face_check(self) -> bool:
-        return not self.settings.simulated_biometrics and self.settings.registry_portraits_dir is not None
+    def _registry_photos(self) -> Path | None:
+        """The registry's card photos, when the real face model is to match against them (else None)."""
+        return None if self.settings.simulated_biometrics else self.settings.registry_portraits_dir
 
 
 SIMULATED_FACE_MATCH_THRESHOLD = 0.6

@@ -99,9 +99,7 @@ def post_document(
         ),
         refusals=(DocumentNotConfirmed,),
     )
-    if added.status is DocumentStatus.PENDING:
-        response.status_code = 202
-    return added
+    return _answered(added, response)
 
 
 @router.post("/documents/{document_id}/open", responses=problem_responses(401, 403, 404, 422, 423))
@@ -200,6 +198,11 @@ def post_child_document(
         )
 
     added = recorded(context, work, refusals=(DocumentNotConfirmed,))
+    return _answered(added, response)
+
+
+def _answered(added: WalletDocumentSummary, response: Response) -> WalletDocumentSummary:
+    """201 for a document its agency confirmed, 202 for one ``pending`` while the agency is down."""
     if added.status is DocumentStatus.PENDING:
         response.status_code = 202
     return added

@@ -75,9 +75,9 @@ async function keepShowing(view, ticket, body) {
       }
     }
     if (current && stillOn(ticket)) {
-      const view_ = shown(current);
-      place.replaceChildren(view_.section);
-      await ticking(ticket, view_.tick);
+      const drawn = shown(current);
+      place.replaceChildren(drawn.section);
+      await ticking(ticket, drawn.tick);
     } else {
       await wait(RETRY_MS);
     }
@@ -129,9 +129,9 @@ function oneQr(view, title, body, withPasscode) {
         const answer = await postJSON(QR, withPasscode ? { ...body, passcode: v.passcode } : body, { holder: true });
         if (!stillOn(ticket)) return;
         asker.hidden = true;
-        const view_ = shown(answer);
-        place.replaceChildren(view_.section);
-        ticking(ticket, view_.tick);
+        const drawn = shown(answer);
+        place.replaceChildren(drawn.section);
+        ticking(ticket, drawn.tick);
       },
     },
     passcode ? passcode.wrap : null,
